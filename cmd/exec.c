@@ -1,0 +1,182 @@
+#include "config.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "util/cleanup.h"
+
+enum
+{
+  OPT_PID_FILE = 256,
+  OPT_CONSOLE_SOCKET,
+  OPT_CWD,
+  OPT_NO_NEW_PRIVS,
+  OPT_PRESERVE_FDS,
+  OPT_PROCESS_LABEL,
+  OPT_APPARMOR,
+  OPT_IGNORE_PAUSED,
+  OPT_CGROUP,
+};
+
+static int
+parse_id_number (const char *s, size_t len, unsigned *out)
+{
+  unsigned long long v = 0;
+
+  if (len == 0 || strspn (s, "0123456789") < len)
+    return -1;
+  for (size_t i = 0; i < len; i++)
+    {
+      v = v * 10 + (unsigned) (s[i] - '0');
+      /* (uid_t) -1 means "unchanged" to the kernel, so it is not an id.  */
+      if (v >= UINT_MAX)
+        return -1;
+    }
+  *out = (unsigned) v;
+  return 0;
+}
+
+/* "UID" or "UID:GID", numbers only: names would have to be looked up in the
+ * container's /etc/passwd, which the caller must not trust.  */
+static int
+parse_user (const char *s, struct mr_exec_opts *o)
+{
+  const char *colon = strchr (s, ':');
+  size_t ulen = colon ? (size_t) (colon - s) : strlen (s);
+  unsigned uid, gid;
+
+  if (parse_id_number (s, ulen, &uid) < 0)
+    return -1;
+  o->uid = uid;
+  o->user_set = true;
+  if (colon)
+    {
+      if (parse_id_number (colon + 1, strlen (colon + 1), &gid) < 0)
+        return -1;
+      o->gid = gid;
+      o->gid_set = true;
+    }
+  return 0;
+}
+
+int
+cmd_exec (struct mr_global *g, int argc, char **argv)
+{
+  static const struct option long_opts[] = {
+    { "process", required_argument, NULL, 'p' },
+    { "detach", no_argument, NULL, 'd' },
+    { "pid-file", required_argument, NULL, OPT_PID_FILE },
+    { "tty", no_argument, NULL, 't' },
+    { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
+    { "cwd", required_argument, NULL, OPT_CWD },
+    { "env", required_argument, NULL, 'e' },
+    { "user", required_argument, NULL, 'u' },
+    { "cap", required_argument, NULL, 'c' },
+    { "no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS },
+    { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
+    { "process-label", required_argument, NULL, OPT_PROCESS_LABEL },
+    { "apparmor", required_argument, NULL, OPT_APPARMOR },
+    { "additional-gids", required_argument, NULL, 'g' },
+    { "ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED },
+    { "cgroup", required_argument, NULL, OPT_CGROUP },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  struct mr_exec_opts o = { .size = sizeof o };
+  /* Each -e or -c takes at least one argument, so argc bounds both.  */
+  cleanup_free const char **env = calloc ((size_t) argc + 1, sizeof *env);
+  cleanup_free const char **caps = calloc ((size_t) argc + 1, sizeof *caps);
+  size_t n_env = 0, n_caps = 0;
+  int status = 0;
+  long long n;
+  int c;
+
+  if (env == NULL || caps == NULL)
+    return cmd_fail ("exec: out of memory");
+  /* "+": the command's own options after the id are not ours.  */
+  while ((c = getopt_long (argc, argv, "+:p:dte:u:c:g:h", long_opts, NULL)) != -1)
+    switch (c)
+      {
+      case 'p':
+        o.process_path = optarg;
+        break;
+      case 'd':
+        o.detach = true;
+        break;
+      case OPT_PID_FILE:
+        o.pid_file = optarg;
+        break;
+      case 't':
+        o.tty = true;
+        break;
+      case OPT_CONSOLE_SOCKET:
+        o.console_socket = optarg;
+        break;
+      case OPT_CWD:
+        o.cwd = optarg;
+        break;
+      case 'e':
+        if (strchr (optarg, '=') == NULL || optarg[0] == '=')
+          return usage_error ("exec", "invalid environment variable '%s': expected K=V", optarg);
+        env[n_env++] = optarg;
+        break;
+      case 'u':
+        if (parse_user (optarg, &o) < 0)
+          return usage_error ("exec", "invalid user '%s': user names are not supported, use "
+                                      "numeric UID[:GID]",
+                              optarg);
+        break;
+      case 'c':
+        caps[n_caps++] = optarg;
+        break;
+      case OPT_NO_NEW_PRIVS:
+        o.no_new_privs = true;
+        break;
+      case OPT_PRESERVE_FDS:
+        if (parse_number (optarg, 0, INT_MAX - 3, &n) < 0)
+          return usage_error ("exec", "invalid --preserve-fds value '%s'", optarg);
+        o.preserve_fds = (int) n;
+        break;
+      case OPT_PROCESS_LABEL:
+        log_debug ("exec: ignoring --process-label '%s'", optarg);
+        break;
+      case OPT_APPARMOR:
+        log_debug ("exec: ignoring --apparmor '%s'", optarg);
+        break;
+      case OPT_CGROUP:
+        log_debug ("exec: ignoring --cgroup '%s'", optarg);
+        break;
+      case 'g':
+        log_debug ("exec: ignoring --additional-gids '%s'", optarg);
+        break;
+      case OPT_IGNORE_PAUSED:
+        log_debug ("exec: ignoring --ignore-paused");
+        break;
+      case 'h':
+        return verb_help ("exec");
+      default:
+        return bad_option ("exec", c, argv);
+      }
+  if (argc - optind < 1)
+    return usage_error ("exec", "missing container id");
+  if (o.process_path && argc - optind > 1)
+    return usage_error ("exec", "give either --process FILE or COMMAND, not both");
+  if (o.process_path == NULL && argc - optind < 2)
+    return usage_error ("exec", "missing command (give COMMAND or --process FILE)");
+  if (o.console_socket && !o.tty && o.process_path == NULL)
+    return usage_error ("exec", "--console-socket needs --tty");
+  if (o.process_path == NULL)
+    o.args = (const char *const *) argv + optind + 1; /* argv[argc] is NULL */
+  if (n_env)
+    o.env = env;
+  if (n_caps)
+    o.caps = caps;
+  if (context_open (g) < 0)
+    return report (-1, &g->err);
+  if (mr_container_exec (g->ctx, argv[optind], &o, &status, &g->err) < 0)
+    return report (-1, &g->err);
+  return o.detach ? 0 : status;
+}

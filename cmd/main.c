@@ -1,0 +1,404 @@
+#include "config.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+#define HELP_LINE "  -h, --help                  Show this help\n"
+
+/* The only list of verbs: dispatch, `minirun --help`, each verb's --help, the
+ * man page test and the completion test all read it.  */
+static const struct applet applets[] = {
+  {
+      "create",
+      cmd_create,
+      "Create a container from a bundle, ready to start",
+      "[--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--preserve-fds N] "
+      "[--no-pivot] [--no-new-keyring] ID",
+      "  -b, --bundle DIR            Bundle directory holding config.json (default: .)\n"
+      "      --pid-file FILE         Write the container's init pid to FILE\n"
+      "      --console-socket SOCK   Send the terminal master to the unix socket SOCK\n"
+      "      --preserve-fds N        Pass file descriptors 3 to 3+N-1 to the container\n"
+      "      --no-pivot              Enter the rootfs with a move and chroot, not pivot_root\n"
+      "      --no-new-keyring        Keep the caller's session keyring\n" HELP_LINE,
+  },
+  {
+      "start",
+      cmd_start,
+      "Start the user process of a created container",
+      "ID",
+      HELP_LINE,
+  },
+  {
+      "run",
+      cmd_run,
+      "Create and start a container, and wait for it unless detached",
+      "[--bundle DIR] [-d|--detach] [--pid-file FILE] [--console-socket SOCK] "
+      "[--preserve-fds N] [--no-pivot] [--no-new-keyring] [--keep] ID",
+      "  -b, --bundle DIR            Bundle directory holding config.json (default: .)\n"
+      "  -d, --detach                Return once the container runs, do not wait\n"
+      "      --pid-file FILE         Write the container's init pid to FILE\n"
+      "      --console-socket SOCK   Send the terminal master to the unix socket SOCK\n"
+      "      --preserve-fds N        Pass file descriptors 3 to 3+N-1 to the container\n"
+      "      --no-pivot              Enter the rootfs with a move and chroot, not pivot_root\n"
+      "      --no-new-keyring        Keep the caller's session keyring\n"
+      "      --keep                  Do not delete the container when it exits\n" HELP_LINE,
+  },
+  {
+      "state",
+      cmd_state,
+      "Print the state of a container as JSON",
+      "ID",
+      HELP_LINE,
+  },
+  {
+      "kill",
+      cmd_kill,
+      "Send a signal to a container's init process",
+      "[-a|--all] ID [SIGNAL]",
+      "  -a, --all                   Signal every process in the container\n" HELP_LINE
+      "\nSIGNAL is a name (KILL, SIGKILL) or a number; the default is TERM.\n",
+  },
+  {
+      "delete",
+      cmd_delete,
+      "Delete a container and release its resources",
+      "[-f|--force] ID",
+      "  -f, --force                 Kill the container first when it is running\n" HELP_LINE,
+  },
+  {
+      "list",
+      cmd_list,
+      "List containers",
+      "[-q|--quiet] [-f|--format table|json]",
+      "  -q, --quiet                 Print container ids only\n"
+      "  -f, --format table|json     Output format (default: table)\n" HELP_LINE,
+  },
+  {
+      "ps",
+      cmd_ps,
+      "List the processes running in a container",
+      "[-f|--format table|json] ID",
+      "  -f, --format table|json     Output format: a table, or a JSON array of pids\n" HELP_LINE,
+  },
+  {
+      "pause",
+      cmd_pause,
+      "Suspend every process in a container",
+      "ID",
+      HELP_LINE,
+  },
+  {
+      "resume",
+      cmd_resume,
+      "Resume every process in a paused container",
+      "ID",
+      HELP_LINE,
+  },
+  {
+      "exec",
+      cmd_exec,
+      "Run a new process inside a running container",
+      "[-p|--process FILE] [-d|--detach] [--pid-file FILE] [-t|--tty] [--console-socket SOCK] "
+      "[--cwd DIR] [-e|--env K=V]... [-u|--user UID[:GID]] [-c|--cap CAP]... [--no-new-privs] "
+      "[--preserve-fds N] ID [COMMAND [ARG...]]",
+      "  -p, --process FILE          Take the process from an OCI process.json\n"
+      "  -d, --detach                Return once the process runs, do not wait\n"
+      "      --pid-file FILE         Write the process's pid to FILE\n"
+      "  -t, --tty                   Give the process a terminal\n"
+      "      --console-socket SOCK   Send the terminal master to the unix socket SOCK\n"
+      "      --cwd DIR               Working directory inside the container\n"
+      "  -e, --env K=V               Add an environment variable (repeatable)\n"
+      "  -u, --user UID[:GID]        Run as this numeric user and group\n"
+      "  -c, --cap CAP               Add a capability, e.g. CAP_NET_ADMIN (repeatable)\n"
+      "      --no-new-privs          Set no_new_privs for the process\n"
+      "      --preserve-fds N        Pass file descriptors 3 to 3+N-1 to the process\n" HELP_LINE
+      "\nAccepted for engines and ignored: --process-label, --apparmor, --cgroup,\n"
+      "--additional-gids (-g), --ignore-paused.\n",
+  },
+  {
+      "update",
+      cmd_update,
+      "Change the resource limits of a container",
+      "[-r|--resources FILE|-] [--memory BYTES] [--memory-swap BYTES] "
+      "[--memory-reservation BYTES] [--cpu-quota N] [--cpu-period N] [--cpu-shares N] "
+      "[--cpuset-cpus LIST] [--cpuset-mems LIST] [--pids-limit N] ID",
+      "  -r, --resources FILE|-      Read an OCI linux.resources JSON object (-: stdin)\n"
+      "      --memory BYTES          Memory limit, e.g. 512m or 2g\n"
+      "      --memory-swap BYTES     Memory plus swap limit\n"
+      "      --memory-reservation BYTES\n"
+      "                              Soft memory limit\n"
+      "      --cpu-quota N           CPU time in microseconds per period\n"
+      "      --cpu-period N          CPU period in microseconds\n"
+      "      --cpu-shares N          Relative CPU weight\n"
+      "      --cpuset-cpus LIST      CPUs the container may use, e.g. 0-2,4\n"
+      "      --cpuset-mems LIST      Memory nodes the container may use\n"
+      "      --pids-limit N          Maximum number of processes\n" HELP_LINE
+      "\nThe flags override the same values read with --resources.\n",
+  },
+  {
+      "spec",
+      cmd_spec,
+      "Write a default config.json for a new bundle",
+      "[--rootless] [-b|--bundle DIR]",
+      "      --rootless              Write a configuration for an unprivileged user\n"
+      "  -b, --bundle DIR            Write DIR/config.json (default: .)\n" HELP_LINE,
+  },
+  {
+      "features",
+      cmd_features,
+      "Print the OCI features this runtime supports as JSON",
+      "",
+      HELP_LINE,
+  },
+};
+
+#define N_APPLETS (sizeof applets / sizeof applets[0])
+
+const struct applet *
+applet_find (const char *name)
+{
+  for (size_t i = 0; i < N_APPLETS; i++)
+    if (strcmp (applets[i].name, name) == 0)
+      return &applets[i];
+  return NULL;
+}
+
+int
+verb_help (const char *verb)
+{
+  const struct applet *a = applet_find (verb);
+
+  if (a == NULL)
+    return 1;
+  printf ("Usage: minirun %s%s%s\n\n%s\n\nOptions:\n%s", a->name, a->synopsis[0] ? " " : "",
+          a->synopsis, a->summary, a->options);
+  return 0;
+}
+
+static void
+list_commands (FILE *f)
+{
+  fputs ("Commands:\n", f);
+  for (size_t i = 0; i < N_APPLETS; i++)
+    fprintf (f, "  %-10s %s\n", applets[i].name, applets[i].summary);
+}
+
+static void
+main_help (FILE *f)
+{
+  fputs ("Usage: minirun [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n"
+         "\n"
+         "A small OCI container runtime.\n"
+         "\n"
+         "Global options (before COMMAND):\n"
+         "  --root DIR               State directory (default: /run/minirun, or\n"
+         "                           $XDG_RUNTIME_DIR/minirun when not root)\n"
+         "  --log FILE               Also write errors (and debug lines) to FILE\n"
+         "  --log-format text|json   Format of the --log lines (default: text)\n"
+         "  --debug                  Log debug lines\n"
+         "  --systemd-cgroup         Manage cgroups through systemd\n"
+         "  --rootless[=true|false|auto]\n"
+         "                           Run without root privileges (default: auto)\n"
+         "  -v, --version            Print the version\n"
+         "  -h, --help               Show this help\n"
+         "\n",
+         f);
+  list_commands (f);
+  fputs ("\nRun 'minirun COMMAND --help' for the options of a command.\n", f);
+}
+
+enum
+{
+  OPT_ROOT = 256,
+  OPT_LOG,
+  OPT_LOG_FORMAT,
+  OPT_DEBUG,
+  OPT_SYSTEMD_CGROUP,
+  OPT_ROOTLESS,
+};
+
+static int global_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+static int
+global_error (const char *fmt, ...)
+{
+  va_list ap;
+
+  fputs ("minirun: ", stderr);
+  va_start (ap, fmt);
+  vfprintf (stderr, fmt, ap);
+  va_end (ap);
+  fputs ("\nTry 'minirun --help'.\n", stderr);
+  return 1;
+}
+
+static int
+parse_rootless (const char *value, bool *rootless)
+{
+  if (value == NULL || strcmp (value, "true") == 0)
+    *rootless = true;
+  else if (strcmp (value, "false") == 0)
+    *rootless = false;
+  else if (strcmp (value, "auto") == 0)
+    *rootless = geteuid () != 0;
+  else
+    return -1;
+  return 0;
+}
+
+/* Parses the options before the verb; returns -1 to go on with the verb at
+ * argv[optind], else the exit status.  */
+static int
+parse_global (struct mr_global *g, int argc, char **argv)
+{
+  static const struct option opts[] = {
+    { "root", required_argument, NULL, OPT_ROOT },
+    { "log", required_argument, NULL, OPT_LOG },
+    { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+    { "debug", no_argument, NULL, OPT_DEBUG },
+    { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
+    { "rootless", optional_argument, NULL, OPT_ROOTLESS },
+    { "version", no_argument, NULL, 'v' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  const char *rootless = "auto";
+  int c;
+
+  while ((c = getopt_long (argc, argv, "+:hv", opts, NULL)) != -1)
+    switch (c)
+      {
+      case OPT_ROOT:
+        g->root = optarg;
+        break;
+      case OPT_LOG:
+        g->log_path = optarg;
+        break;
+      case OPT_LOG_FORMAT:
+        if (strcmp (optarg, "json") == 0)
+          g->log_format = LOG_FORMAT_JSON;
+        else if (strcmp (optarg, "text") == 0)
+          g->log_format = LOG_FORMAT_TEXT;
+        else
+          return global_error ("invalid --log-format '%s': expected text or json", optarg);
+        break;
+      case OPT_DEBUG:
+        g->debug = true;
+        break;
+      case OPT_SYSTEMD_CGROUP:
+        g->systemd_cgroup = true;
+        break;
+      case OPT_ROOTLESS:
+        rootless = optarg;
+        /* runc also takes the value as the next word.  */
+        if (rootless == NULL && optind < argc
+            && (strcmp (argv[optind], "true") == 0 || strcmp (argv[optind], "false") == 0
+                || strcmp (argv[optind], "auto") == 0))
+          rootless = argv[optind++];
+        break;
+      case 'v':
+        printf ("minirun version %s\nspec: 1.1.0\n", PACKAGE_VERSION);
+        return close_stdout ();
+      case 'h':
+        main_help (stdout);
+        return close_stdout ();
+      case ':':
+        return global_error ("option '%s' requires an argument", argv[optind - 1]);
+      default:
+        return global_error ("invalid option '%s'", argv[optind - 1]);
+      }
+  if (parse_rootless (rootless, &g->rootless) < 0)
+    return global_error ("invalid --rootless value '%s': expected true, false or auto",
+                         rootless);
+  return -1;
+}
+
+static int
+run_applet (struct mr_global *g, const struct applet *a, int argc, char **argv)
+{
+  int ret;
+
+  if (log_init (g->log_path, g->log_format, g->debug) < 0)
+    return 1;
+  if (g->debug)
+    {
+      char line[512] = "";
+      size_t len = 0;
+
+      for (int i = 0; i < argc && len < sizeof line; i++)
+        len += (size_t) snprintf (line + len, sizeof line - len, "%s%s", i ? " " : "", argv[i]);
+      log_debug ("%s: root '%s', arguments '%s'", a->name, g->root ? g->root : "(default)",
+                 line);
+    }
+  optind = 0; /* glibc: start over, rereading the optstring flags */
+  ret = a->fn (g, argc, argv);
+  if (close_stdout () != 0 && ret == 0)
+    ret = 1;
+  log_debug ("%s: exit status %d", a->name, ret);
+  return ret;
+}
+
+static int
+unknown_command (const char *name)
+{
+  fprintf (stderr, "minirun: unknown command '%s'\n\n", name);
+  list_commands (stderr);
+  return 127;
+}
+
+int
+main (int argc, char **argv)
+{
+  struct mr_global g = { .log_format = LOG_FORMAT_TEXT };
+  const char *base = argc > 0 ? strrchr (argv[0], '/') : NULL;
+  const struct applet *a;
+  int ret;
+
+  if (argc < 1)
+    return 1;
+  base = base ? base + 1 : argv[0];
+  /* `ln -s minirun minirun-exec`: the name is the verb, and every argument
+   * belongs to it.  An unknown suffix (minirun-0.1) is just another name.  */
+  if (strncmp (base, "minirun-", 8) == 0 && (a = applet_find (base + 8)) != NULL)
+    {
+      parse_rootless ("auto", &g.rootless);
+      ret = run_applet (&g, a, argc, argv);
+      if (g.ctx)
+        mr_context_free (g.ctx);
+      return ret;
+    }
+
+  ret = parse_global (&g, argc, argv);
+  if (ret >= 0)
+    return ret;
+  if (optind >= argc)
+    {
+      main_help (stderr);
+      return 1;
+    }
+  if (strcmp (argv[optind], "help") == 0)
+    {
+      if (optind + 1 >= argc)
+        {
+          main_help (stdout);
+          return close_stdout ();
+        }
+      if (applet_find (argv[optind + 1]) == NULL)
+        return unknown_command (argv[optind + 1]);
+      verb_help (argv[optind + 1]);
+      return close_stdout ();
+    }
+  a = applet_find (argv[optind]);
+  if (a == NULL)
+    return unknown_command (argv[optind]);
+  ret = run_applet (&g, a, argc - optind, argv + optind);
+  if (g.ctx)
+    mr_context_free (g.ctx);
+  return ret;
+}

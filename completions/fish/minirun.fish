@@ -1,0 +1,189 @@
+# fish completion for minirun(1)
+
+set -l __minirun_verbs create start run state kill delete list ps pause resume exec update spec features
+
+# The verb on the command line: the first word after the global options.
+function __minirun_verb
+    set -l words (commandline -opc)
+    set -e words[1]
+    set -l skip 0
+    for w in $words
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        switch $w
+            case --root --log --log-format
+                set skip 1
+            case '-*'
+            case true false auto
+                # the value of a preceding --rootless
+            case '*'
+                echo $w
+                return 0
+        end
+    end
+    return 1
+end
+
+function __minirun_no_verb
+    not __minirun_verb >/dev/null
+end
+
+function __minirun_verb_is
+    set -l verb (__minirun_verb)
+    test "$verb" = "$argv[1]"
+end
+
+# Positional words after the verb, not counting options and their values.
+function __minirun_npos
+    set -l words (commandline -opc)
+    set -l verb (__minirun_verb)
+    set -l seen 0
+    set -l n 0
+    set -l skip 0
+    for w in $words[2..-1]
+        if test $seen = 0
+            test $w = $verb; and set seen 1
+            continue
+        end
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        switch $w
+            case --bundle --pid-file --console-socket --preserve-fds --format --process --cwd --env --user --cap --resources --memory --memory-swap --memory-reservation --cpu-quota --cpu-period --cpu-shares --cpuset-cpus --cpuset-mems --pids-limit -b -f -p -e -u -c -r
+                # -f takes a value only for list and ps
+                if test $w != -f; or contains -- $verb list ps
+                    set skip 1
+                end
+            case '-*'
+            case '*'
+                set n (math $n + 1)
+        end
+    end
+    echo $n
+end
+
+function __minirun_wants_id
+    set -l verb (__minirun_verb)
+    contains -- "$verb" start state kill delete ps pause resume exec update
+    and test (__minirun_npos) = 0
+end
+
+function __minirun_ids
+    set -l words (commandline -opc)
+    set -l prog $words[1]
+    set -l root
+    # minirun-VERB links: ask the multicall binary itself
+    if string match -q -- '*minirun-*' (basename -- $prog)
+        if string match -q -- '*/*' $prog
+            set prog (dirname -- $prog)/minirun
+        else
+            set prog minirun
+        end
+    end
+    for i in (seq (count $words))
+        switch $words[$i]
+            case --root
+                set root $words[(math $i + 1)]
+            case '--root=*'
+                set root (string replace -- --root= '' $words[$i])
+        end
+    end
+    if test -n "$root"
+        $prog --root $root list -q 2>/dev/null
+    else
+        $prog list -q 2>/dev/null
+    end
+end
+
+complete -c minirun -f
+
+# global options
+complete -c minirun -n __minirun_no_verb -l root -r -a '(__fish_complete_directories)' -d 'State directory'
+complete -c minirun -n __minirun_no_verb -l log -r -F -d 'Also log errors to this file'
+complete -c minirun -n __minirun_no_verb -l log-format -x -a 'text json' -d 'Format of the log lines'
+complete -c minirun -n __minirun_no_verb -l debug -d 'Log debug lines'
+complete -c minirun -n __minirun_no_verb -l systemd-cgroup -d 'cgroupsPath in the systemd form'
+complete -c minirun -n __minirun_no_verb -l rootless -d 'Run without root privileges (true, false, auto)'
+complete -c minirun -n __minirun_no_verb -s v -l version -d 'Print the version'
+complete -c minirun -n __minirun_no_verb -s h -l help -d 'Show the help'
+
+# verbs
+complete -c minirun -n __minirun_no_verb -a create -d 'Create a container from a bundle, ready to start'
+complete -c minirun -n __minirun_no_verb -a start -d 'Start the user process of a created container'
+complete -c minirun -n __minirun_no_verb -a run -d 'Create and start a container, and wait for it'
+complete -c minirun -n __minirun_no_verb -a state -d 'Print the state of a container as JSON'
+complete -c minirun -n __minirun_no_verb -a kill -d "Send a signal to a container's init process"
+complete -c minirun -n __minirun_no_verb -a delete -d 'Delete a container and release its resources'
+complete -c minirun -n __minirun_no_verb -a list -d 'List containers'
+complete -c minirun -n __minirun_no_verb -a ps -d 'List the processes running in a container'
+complete -c minirun -n __minirun_no_verb -a pause -d 'Suspend every process in a container'
+complete -c minirun -n __minirun_no_verb -a resume -d 'Resume every process in a paused container'
+complete -c minirun -n __minirun_no_verb -a exec -d 'Run a new process inside a running container'
+complete -c minirun -n __minirun_no_verb -a update -d 'Change the resource limits of a container'
+complete -c minirun -n __minirun_no_verb -a spec -d 'Write a default config.json for a new bundle'
+complete -c minirun -n __minirun_no_verb -a features -d 'Print the OCI features as JSON'
+
+# every verb answers --help
+complete -c minirun -n "__fish_seen_subcommand_from $__minirun_verbs" -s h -l help -d 'Show the help of the command'
+
+# container ids
+complete -c minirun -n __minirun_wants_id -a '(__minirun_ids)' -d Container
+
+# create, run
+for v in create run
+    complete -c minirun -n "__minirun_verb_is $v" -s b -l bundle -r -a '(__fish_complete_directories)' -d 'Bundle directory'
+    complete -c minirun -n "__minirun_verb_is $v" -l pid-file -r -F -d 'Write the init pid to this file'
+    complete -c minirun -n "__minirun_verb_is $v" -l console-socket -r -F -d 'Unix socket that receives the terminal'
+    complete -c minirun -n "__minirun_verb_is $v" -l preserve-fds -x -d 'Number of extra fds to pass'
+    complete -c minirun -n "__minirun_verb_is $v" -l no-pivot -d 'Use move and chroot instead of pivot_root'
+    complete -c minirun -n "__minirun_verb_is $v" -l no-new-keyring -d "Keep the caller's session keyring"
+end
+complete -c minirun -n '__minirun_verb_is run' -s d -l detach -d 'Return once the container runs'
+complete -c minirun -n '__minirun_verb_is run' -l keep -d 'Do not delete the container when it exits'
+
+# kill
+complete -c minirun -n '__minirun_verb_is kill' -s a -l all -d 'Signal every process of the container'
+complete -c minirun -n '__minirun_verb_is kill; and test (__minirun_npos) = 1' -a 'HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS' -d Signal
+
+# delete
+complete -c minirun -n '__minirun_verb_is delete' -s f -l force -d 'Kill the container first when it runs'
+
+# list, ps
+complete -c minirun -n '__minirun_verb_is list' -s q -l quiet -d 'Print ids only'
+complete -c minirun -n '__minirun_verb_is list' -s f -l format -x -a 'table json' -d 'Output format'
+complete -c minirun -n '__minirun_verb_is ps' -s f -l format -x -a 'table json' -d 'Output format'
+
+# exec
+set -l __minirun_exec_opts '__minirun_verb_is exec; and test (__minirun_npos) = 0'
+complete -c minirun -n $__minirun_exec_opts -s p -l process -r -F -d 'OCI process.json'
+complete -c minirun -n $__minirun_exec_opts -s d -l detach -d 'Return once the process runs'
+complete -c minirun -n $__minirun_exec_opts -l pid-file -r -F -d 'Write the pid to this file'
+complete -c minirun -n $__minirun_exec_opts -s t -l tty -d 'Give the process a terminal'
+complete -c minirun -n $__minirun_exec_opts -l console-socket -r -F -d 'Unix socket that receives the terminal'
+complete -c minirun -n $__minirun_exec_opts -l cwd -x -d 'Working directory inside the container'
+complete -c minirun -n $__minirun_exec_opts -s e -l env -x -d 'Add an environment variable K=V'
+complete -c minirun -n $__minirun_exec_opts -s u -l user -x -d 'Numeric UID[:GID]'
+complete -c minirun -n $__minirun_exec_opts -s c -l cap -x -a 'CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_FSETID CAP_KILL CAP_SETGID CAP_SETUID CAP_SETPCAP CAP_LINUX_IMMUTABLE CAP_NET_BIND_SERVICE CAP_NET_BROADCAST CAP_NET_ADMIN CAP_NET_RAW CAP_IPC_LOCK CAP_IPC_OWNER CAP_SYS_MODULE CAP_SYS_RAWIO CAP_SYS_CHROOT CAP_SYS_PTRACE CAP_SYS_PACCT CAP_SYS_ADMIN CAP_SYS_BOOT CAP_SYS_NICE CAP_SYS_RESOURCE CAP_SYS_TIME CAP_SYS_TTY_CONFIG CAP_MKNOD CAP_LEASE CAP_AUDIT_WRITE CAP_AUDIT_CONTROL CAP_SETFCAP CAP_MAC_OVERRIDE CAP_MAC_ADMIN CAP_SYSLOG CAP_WAKE_ALARM CAP_BLOCK_SUSPEND CAP_AUDIT_READ CAP_PERFMON CAP_BPF CAP_CHECKPOINT_RESTORE' -d 'Add a capability'
+complete -c minirun -n $__minirun_exec_opts -l no-new-privs -d 'Set no_new_privs'
+complete -c minirun -n $__minirun_exec_opts -l preserve-fds -x -d 'Number of extra fds to pass'
+complete -c minirun -n '__minirun_verb_is exec; and test (__minirun_npos) = 1' -a '(__fish_complete_command)' -d Command
+complete -c minirun -n '__minirun_verb_is exec; and test (__minirun_npos) -ge 2' -F
+
+# update
+complete -c minirun -n '__minirun_verb_is update' -s r -l resources -r -F -a - -d 'OCI linux.resources JSON, - for stdin'
+complete -c minirun -n '__minirun_verb_is update' -l memory -x -d 'Memory limit (512m, 2g)'
+complete -c minirun -n '__minirun_verb_is update' -l memory-swap -x -d 'Memory plus swap limit'
+complete -c minirun -n '__minirun_verb_is update' -l memory-reservation -x -d 'Soft memory limit'
+complete -c minirun -n '__minirun_verb_is update' -l cpu-quota -x -d 'CPU time per period, microseconds'
+complete -c minirun -n '__minirun_verb_is update' -l cpu-period -x -d 'CPU period, microseconds'
+complete -c minirun -n '__minirun_verb_is update' -l cpu-shares -x -d 'Relative CPU weight'
+complete -c minirun -n '__minirun_verb_is update' -l cpuset-cpus -x -d 'CPUs to use, e.g. 0-3'
+complete -c minirun -n '__minirun_verb_is update' -l cpuset-mems -x -d 'Memory nodes to use'
+complete -c minirun -n '__minirun_verb_is update' -l pids-limit -x -d 'Maximum number of processes'
+
+# spec
+complete -c minirun -n '__minirun_verb_is spec' -l rootless -d 'Configuration for an unprivileged user'
+complete -c minirun -n '__minirun_verb_is spec' -s b -l bundle -r -a '(__fish_complete_directories)' -d 'Write DIR/config.json'

@@ -1,0 +1,1073 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "cgroup/internal.h"
+#include "util/cleanup.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+#define FREEZE_TIMEOUT_NS (5ULL * 1000000000ULL)
+#define DESTROY_TIMEOUT_NS (1ULL * 1000000000ULL)
+
+/* v1 reports "no limit" as the largest page-aligned value; anything this
+ * big is no limit.  */
+#define V1_UNLIMITED (1ULL << 62)
+
+/* Mount table.  */
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo.  */
+static char *
+unescape (const char *s, size_t len)
+{
+  char *out = malloc (len + 1);
+  size_t i, o = 0;
+
+  if (out == NULL)
+    return NULL;
+  for (i = 0; i < len; i++)
+    {
+      if (s[i] == '\\' && i + 3 < len && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0'
+          && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7')
+        {
+          out[o++] = (char)(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) | (s[i + 3] - '0'));
+          i += 3;
+        }
+      else
+        out[o++] = s[i];
+    }
+  out[o] = '\0';
+  return out;
+}
+
+/* Super block options of cgroup v1 that are no controller.  */
+static bool
+is_flag (const char *opt, size_t n)
+{
+  static const char *const flags[] = { "rw",
+                                       "ro",
+                                       "xattr",
+                                       "noprefix",
+                                       "clone_children",
+                                       "cpuset_v2_mode",
+                                       "favordynmods",
+                                       "nofavordynmods" };
+  size_t i;
+
+  for (i = 0; i < sizeof flags / sizeof flags[0]; i++)
+    if (strlen (flags[i]) == n && memcmp (opt, flags[i], n) == 0)
+      return true;
+  /* release_agent=, but not name=.  */
+  return memchr (opt, '=', n) != NULL && !(n > 5 && memcmp (opt, "name=", 5) == 0);
+}
+
+/* The controllers of a cgroup v1 super block's options.  */
+static char *
+controllers_of (const char *opts, size_t len)
+{
+  char *out = malloc (len + 1);
+  const char *end = opts + len;
+  size_t o = 0;
+
+  if (out == NULL)
+    return NULL;
+  while (opts < end)
+    {
+      const char *c = memchr (opts, ',', (size_t)(end - opts));
+      size_t n = c ? (size_t)(c - opts) : (size_t)(end - opts);
+      if (n > 0 && !is_flag (opts, n))
+        {
+          if (o)
+            out[o++] = ',';
+          memcpy (out + o, opts, n);
+          o += n;
+        }
+      opts += n + 1;
+    }
+  out[o] = '\0';
+  return out;
+}
+
+static bool
+under_sys_fs_cgroup (const char *mnt)
+{
+  return strncmp (mnt, MR_CGROUP_ROOT "/", sizeof MR_CGROUP_ROOT) == 0;
+}
+
+void
+mr_cgroup_v1_mounts_free (struct mr_cgroup_v1_mounts *m)
+{
+  size_t i;
+
+  if (m == NULL)
+    return;
+  for (i = 0; i < m->n; i++)
+    {
+      free (m->h[i].mountpoint);
+      free (m->h[i].root);
+      free (m->h[i].controllers);
+    }
+  free (m->h);
+  free (m->unified);
+  free (m->unified_root);
+  free (m);
+}
+
+#define MAX_FIELDS 32
+
+int
+mr_cgroup_v1_parse_mountinfo (const char *content, struct mr_cgroup_v1_mounts **out,
+                              struct mr_error *err)
+{
+  struct mr_cgroup_v1_mounts *m = calloc (1, sizeof *m);
+  /* The device of each hierarchy, to see the same one mounted twice.  */
+  cleanup_free char **devs = NULL;
+  size_t alloc = 0, n_devs = 0, i;
+  const char *line = content;
+  int ret = -1;
+
+  if (m == NULL)
+    return mr_error_errno (err, ENOMEM, "mountinfo");
+  while (line && *line)
+    {
+      const char *eol = strchr (line, '\n');
+      const char *end = eol ? eol : line + strlen (line);
+      const char *f[MAX_FIELDS];
+      size_t fl[MAX_FIELDS];
+      size_t nf = 0, sep = 0;
+      const char *p = line;
+      bool v2;
+
+      while (p < end && nf < MAX_FIELDS)
+        {
+          const char *s = p;
+          while (p < end && *p != ' ')
+            p++;
+          f[nf] = s;
+          fl[nf] = (size_t)(p - s);
+          if (sep == 0 && nf >= 6 && fl[nf] == 1 && s[0] == '-')
+            sep = nf;
+          nf++;
+          while (p < end && *p == ' ')
+            p++;
+        }
+      line = eol ? eol + 1 : NULL;
+      if (sep == 0 || nf < sep + 4)
+        continue;
+      v2 = fl[sep + 1] == 7 && memcmp (f[sep + 1], "cgroup2", 7) == 0;
+      if (!v2 && !(fl[sep + 1] == 6 && memcmp (f[sep + 1], "cgroup", 6) == 0))
+        continue;
+
+      if (v2)
+        {
+          char *mnt = unescape (f[4], fl[4]);
+          char *root = unescape (f[3], fl[3]);
+          if (mnt == NULL || root == NULL)
+            {
+              free (mnt);
+              free (root);
+              goto nomem;
+            }
+          if (m->unified == NULL
+              || (!under_sys_fs_cgroup (m->unified) && under_sys_fs_cgroup (mnt)))
+            {
+              free (m->unified);
+              free (m->unified_root);
+              m->unified = mnt;
+              m->unified_root = root;
+            }
+          else
+            {
+              free (mnt);
+              free (root);
+            }
+          continue;
+        }
+
+      for (i = 0; i < m->n; i++)
+        if (strlen (devs[i]) == fl[2] && memcmp (devs[i], f[2], fl[2]) == 0)
+          break;
+      if (i < m->n)
+        {
+          /* Seen already: keep the mount in the usual place.  */
+          char *mnt, *root;
+
+          if (under_sys_fs_cgroup (m->h[i].mountpoint))
+            continue;
+          mnt = unescape (f[4], fl[4]);
+          root = unescape (f[3], fl[3]);
+          if (mnt == NULL || root == NULL || !under_sys_fs_cgroup (mnt))
+            {
+              free (mnt);
+              free (root);
+              if (mnt == NULL || root == NULL)
+                goto nomem;
+              continue;
+            }
+          free (m->h[i].mountpoint);
+          free (m->h[i].root);
+          m->h[i].mountpoint = mnt;
+          m->h[i].root = root;
+          continue;
+        }
+      if (m->n == alloc)
+        {
+          size_t na = alloc ? alloc * 2 : 16;
+          struct mr_cgroup_v1_hierarchy *nh = realloc (m->h, na * sizeof *nh);
+          char **nd;
+          if (nh == NULL)
+            goto nomem;
+          m->h = nh;
+          nd = realloc (devs, na * sizeof *nd);
+          if (nd == NULL)
+            goto nomem;
+          devs = nd;
+          alloc = na;
+        }
+      devs[n_devs++] = strndup (f[2], fl[2]);
+      m->h[m->n].mountpoint = unescape (f[4], fl[4]);
+      m->h[m->n].root = unescape (f[3], fl[3]);
+      m->h[m->n].controllers = controllers_of (f[sep + 3], fl[sep + 3]);
+      m->n++;
+      if (devs[m->n - 1] == NULL || m->h[m->n - 1].mountpoint == NULL || m->h[m->n - 1].root == NULL
+          || m->h[m->n - 1].controllers == NULL)
+        goto nomem;
+    }
+  *out = m;
+  m = NULL;
+  ret = 0;
+  goto out;
+
+nomem:
+  mr_error_errno (err, ENOMEM, "mountinfo");
+out:
+  for (i = 0; i < n_devs; i++)
+    free (devs[i]);
+  mr_cgroup_v1_mounts_free (m);
+  return ret;
+}
+
+const struct mr_cgroup_v1_hierarchy *
+mr_cgroup_v1_find (const struct mr_cgroup_v1_mounts *m, const char *controller)
+{
+  size_t i;
+
+  for (i = 0; i < m->n; i++)
+    if (mr_cgroup_list_has (m->h[i].controllers, strlen (m->h[i].controllers), controller))
+      return &m->h[i];
+  return NULL;
+}
+
+/* Read once per process: container start is a hot path.  */
+static struct mr_cgroup_v1_mounts *mounts_cache;
+
+static int
+get_mounts (const struct mr_cgroup_v1_mounts **out, struct mr_error *err)
+{
+  struct mr_cgroup_v1_mounts *m = __atomic_load_n (&mounts_cache, __ATOMIC_ACQUIRE);
+  struct mr_cgroup_v1_mounts *expected = NULL;
+  cleanup_free char *content = NULL;
+
+  if (m == NULL)
+    {
+      if (mr_read_file ("/proc/self/mountinfo", &content, NULL, err) < 0)
+        return -1;
+      if (mr_cgroup_v1_parse_mountinfo (content, &m, err) < 0)
+        return -1;
+      if (!__atomic_compare_exchange_n (&mounts_cache, &expected, m, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE))
+        {
+          mr_cgroup_v1_mounts_free (m);
+          m = expected;
+        }
+    }
+  *out = m;
+  return 0;
+}
+
+/* The handle.  */
+
+struct v1_data
+{
+  const struct mr_cgroup_v1_mounts *m;
+  char **dirs;       /* per hierarchy: mount point + the cgroup's path in it */
+  const char **rels; /* per hierarchy: the cgroup's path below the mount point */
+  int *created;      /* per hierarchy: first level mkdir created, 0 if none */
+  const char *unified_rel;
+  int unified_created;
+};
+
+/* The cgroup's path below a mount of the hierarchy's directory root:
+ * paths from /proc/self/cgroup include that root.  */
+static const char *
+below_root (const char *root, const char *path)
+{
+  size_t rl = strlen (root);
+
+  if (rl <= 1 || strncmp (path, root, rl) != 0 || (path[rl] != '/' && path[rl] != '\0'))
+    return path;
+  return path + rl;
+}
+
+static void
+v1_free (struct mr_cgroup *cg)
+{
+  struct v1_data *d = cg->data;
+  size_t i;
+
+  if (d == NULL)
+    return;
+  if (d->dirs)
+    for (i = 0; i < d->m->n; i++)
+      free (d->dirs[i]);
+  free (d->dirs);
+  free (d->rels);
+  free (d->created);
+  free (d);
+  cg->data = NULL;
+}
+
+static int
+v1_setup (struct mr_cgroup *cg, struct mr_error *err)
+{
+  const struct mr_cgroup_v1_mounts *m;
+  const char *unified, *unified_root;
+  struct v1_data *d;
+  size_t i;
+
+  if (get_mounts (&m, err) < 0)
+    return -1;
+  if (m->n == 0)
+    return mr_error_set (err, "cgroup '%s': no cgroup v1 hierarchy is mounted", cg->path);
+  d = calloc (1, sizeof *d);
+  if (d == NULL)
+    return mr_error_errno (err, ENOMEM, "cgroup '%s'", cg->path);
+  cg->data = d;
+  d->m = m;
+  d->dirs = calloc (m->n, sizeof *d->dirs);
+  d->rels = calloc (m->n, sizeof *d->rels);
+  d->created = calloc (m->n, sizeof *d->created);
+  if (d->dirs == NULL || d->rels == NULL || d->created == NULL)
+    return mr_error_errno (err, ENOMEM, "cgroup '%s'", cg->path);
+  for (i = 0; i < m->n; i++)
+    {
+      d->rels[i] = below_root (m->h[i].root, cg->path);
+      if (d->rels[i][0] == '\0')
+        return mr_error_set (err, "cgroup '%s' is the root of the hierarchy mounted on '%s'",
+                             cg->path, m->h[i].mountpoint);
+      if (mr_asprintf (err, &d->dirs[i], "%s%s", m->h[i].mountpoint, d->rels[i]) < 0)
+        return -1;
+    }
+  unified = m->unified;
+  unified_root = m->unified_root;
+  if (mr_cgroup_override_root ())
+    {
+      unified = mr_cgroup_override_root ()[0] ? mr_cgroup_override_root () : NULL;
+      unified_root = "/";
+    }
+  if (unified)
+    {
+      d->unified_rel = below_root (unified_root, cg->path);
+      if (d->unified_rel[0] == '\0')
+        return mr_error_set (err, "cgroup '%s' is the root of the hierarchy mounted on '%s'",
+                             cg->path, unified);
+      cg->v2_root = strdup (unified);
+      if (cg->v2_root == NULL)
+        return mr_error_errno (err, ENOMEM, "cgroup '%s'", cg->path);
+      if (mr_asprintf (err, &cg->v2_dir, "%s%s", unified, d->unified_rel) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static const char *
+dir_of (struct mr_cgroup *cg, const char *controller)
+{
+  struct v1_data *d = cg->data;
+  const struct mr_cgroup_v1_hierarchy *h = mr_cgroup_v1_find (d->m, controller);
+
+  return h ? d->dirs[h - d->m->h] : NULL;
+}
+
+static bool
+has_file (const char *dir, const char *name)
+{
+  char path[PATH_MAX];
+
+  snprintf (path, sizeof path, "%s/%s", dir, name);
+  return access (path, F_OK) == 0;
+}
+
+static int
+write_file (const char *dir, const char *name, const char *value, struct mr_error *err)
+{
+  char path[PATH_MAX];
+
+  if ((size_t)snprintf (path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+    return mr_error_set (err, "cgroup '%s': path too long", dir);
+  return mr_write_file (path, value, strlen (value), err);
+}
+
+static int
+read_file (const char *dir, const char *name, char **out, struct mr_error *err)
+{
+  char path[PATH_MAX];
+
+  *out = NULL;
+  if ((size_t)snprintf (path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+    return mr_error_set (err, "cgroup '%s': path too long", dir);
+  return mr_cgroup_read_at (AT_FDCWD, path, out, err);
+}
+
+static int
+missing (const char *file, const char *controller, struct mr_error *err)
+{
+  return mr_error_set (err, "%s: the %s controller is not mounted", file, controller);
+}
+
+/* Limits.  Zero means "not set" for the values that runc treats that way;
+ * values that only lift a limit are skipped where the controller is not
+ * mounted.  */
+
+static int
+apply_memory (struct mr_cgroup *cg, const struct mr_spec_memory *m, struct mr_error *err)
+{
+  const char *dir = dir_of (cg, "memory");
+  bool has_limit = m->limit_set && m->limit != 0;
+  bool has_swap = m->swap_set && m->swap != 0;
+  char limit[32], swap[32], buf[32];
+
+  if (dir == NULL)
+    {
+      if ((has_limit && m->limit > 0) || (m->reservation_set && m->reservation > 0)
+          || (has_swap && m->swap > 0) || m->swappiness_set
+          || (m->disable_oom_killer_set && m->disable_oom_killer))
+        return missing ("memory.limit_in_bytes", "memory", err);
+      return 0;
+    }
+  snprintf (limit, sizeof limit, "%" PRId64, m->limit < 0 ? (int64_t)-1 : m->limit);
+  snprintf (swap, sizeof swap, "%" PRId64, m->swap < 0 ? (int64_t)-1 : m->swap);
+  if (has_swap && !has_file (dir, "memory.memsw.limit_in_bytes"))
+    {
+      /* As runc: lifting the limit, or memory+swap equal to memory (no
+       * swap on top), is not refused for want of swap accounting.  */
+      if (m->swap > 0 && !(has_limit && m->swap == m->limit))
+        return mr_error_set (err, "memory swap limit: the kernel has no swap accounting");
+      has_swap = false;
+    }
+  if (has_limit && has_swap)
+    {
+      /* memory+swap may never be below memory: raise memsw first, lower
+       * it last.  */
+      cleanup_free char *cur = NULL;
+      uint64_t v = UINT64_MAX;
+      bool raise;
+
+      if (read_file (dir, "memory.limit_in_bytes", &cur, err) < 0)
+        return -1;
+      if (cur)
+        mr_cgroup_parse_u64 (cur, &v);
+      raise = m->swap < 0 || v < (uint64_t)m->swap;
+      if (raise)
+        {
+          if (write_file (dir, "memory.memsw.limit_in_bytes", swap, err) < 0
+              || write_file (dir, "memory.limit_in_bytes", limit, err) < 0)
+            return -1;
+        }
+      else if (write_file (dir, "memory.limit_in_bytes", limit, err) < 0
+               || write_file (dir, "memory.memsw.limit_in_bytes", swap, err) < 0)
+        return -1;
+    }
+  else if (has_limit)
+    {
+      /* Lifting the memory limit lifts memory+swap too, or the kernel
+       * refuses a memory limit above it.  */
+      if (m->limit < 0 && has_file (dir, "memory.memsw.limit_in_bytes")
+          && write_file (dir, "memory.memsw.limit_in_bytes", "-1", err) < 0)
+        return -1;
+      if (write_file (dir, "memory.limit_in_bytes", limit, err) < 0)
+        return -1;
+    }
+  else if (has_swap && write_file (dir, "memory.memsw.limit_in_bytes", swap, err) < 0)
+    return -1;
+  if (m->reservation_set && m->reservation != 0)
+    {
+      snprintf (buf, sizeof buf, "%" PRId64, m->reservation < 0 ? (int64_t)-1 : m->reservation);
+      if (write_file (dir, "memory.soft_limit_in_bytes", buf, err) < 0)
+        return -1;
+    }
+  if (m->swappiness_set)
+    {
+      snprintf (buf, sizeof buf, "%" PRIu64, m->swappiness);
+      if (write_file (dir, "memory.swappiness", buf, err) < 0)
+        return -1;
+    }
+  if (m->disable_oom_killer_set
+      && write_file (dir, "memory.oom_control", m->disable_oom_killer ? "1" : "0", err) < 0)
+    return -1;
+  return 0;
+}
+
+static int
+apply_cpu (struct mr_cgroup *cg, const struct mr_spec_cpu *c, struct mr_error *err)
+{
+  const char *dir = dir_of (cg, "cpu");
+  bool shares = c->shares_set && c->shares != 0;
+  bool quota = c->quota_set && c->quota != 0;
+  bool period = c->period_set && c->period != 0;
+  bool rt_runtime = c->realtime_runtime_set && c->realtime_runtime != 0;
+  bool rt_period = c->realtime_period_set && c->realtime_period != 0;
+  char buf[32], qbuf[32];
+
+  if (dir == NULL)
+    {
+      if (shares || (quota && c->quota > 0) || period)
+        return missing (shares ? "cpu.shares" : "cpu.cfs_quota_us", "cpu", err);
+      if (rt_runtime || rt_period)
+        return missing ("cpu.rt_runtime_us", "cpu", err);
+      return 0;
+    }
+  if (shares)
+    {
+      snprintf (buf, sizeof buf, "%" PRIu64, c->shares);
+      if (write_file (dir, "cpu.shares", buf, err) < 0)
+        return -1;
+    }
+  snprintf (qbuf, sizeof qbuf, "%" PRId64, c->quota < 0 ? (int64_t)-1 : c->quota);
+  if (period)
+    {
+      snprintf (buf, sizeof buf, "%" PRIu64, c->period);
+      if (write_file (dir, "cpu.cfs_period_us", buf, err) < 0)
+        {
+          /* A shorter period can make the current quota invalid: set the
+           * new quota first and try again.  */
+          if (!quota || err == NULL || err->errnum != EINVAL)
+            return -1;
+          if (write_file (dir, "cpu.cfs_quota_us", qbuf, err) < 0
+              || write_file (dir, "cpu.cfs_period_us", buf, err) < 0)
+            return -1;
+        }
+    }
+  if (quota && write_file (dir, "cpu.cfs_quota_us", qbuf, err) < 0)
+    return -1;
+  if ((rt_runtime || rt_period) && !has_file (dir, "cpu.rt_runtime_us"))
+    return mr_error_set (err, "cpu realtime: the kernel has no realtime group scheduling");
+  if (rt_period)
+    {
+      snprintf (buf, sizeof buf, "%" PRIu64, c->realtime_period);
+      if (write_file (dir, "cpu.rt_period_us", buf, err) < 0)
+        return -1;
+    }
+  if (rt_runtime)
+    {
+      snprintf (buf, sizeof buf, "%" PRId64, c->realtime_runtime);
+      if (write_file (dir, "cpu.rt_runtime_us", buf, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static int
+apply_cpuset (struct mr_cgroup *cg, const struct mr_spec_cpu *c, struct mr_error *err)
+{
+  const char *dir;
+  bool cpus = c->cpus && c->cpus[0], mems = c->mems && c->mems[0];
+
+  if (!cpus && !mems)
+    return 0;
+  dir = dir_of (cg, "cpuset");
+  if (dir == NULL)
+    return missing (cpus ? "cpuset.cpus" : "cpuset.mems", "cpuset", err);
+  if (cpus && write_file (dir, "cpuset.cpus", c->cpus, err) < 0)
+    return -1;
+  if (mems && write_file (dir, "cpuset.mems", c->mems, err) < 0)
+    return -1;
+  return 0;
+}
+
+int
+mr_cgroup_v1_device_rule (const struct mr_spec_device_rule *rule, char *buf, size_t size)
+{
+  char major[24], minor[24];
+  const char *access = rule->access[0] ? rule->access : "rwm";
+  const char *p;
+  char type = rule->type == 'u' ? 'c' : rule->type;
+  int n;
+
+  if (type == 'a')
+    n = snprintf (buf, size, "a");
+  else
+    {
+      if (type != 'c' && type != 'b')
+        return -1;
+      if (rule->major < -1 || rule->minor < -1)
+        return -1;
+      for (p = access; *p; p++)
+        if (*p != 'r' && *p != 'w' && *p != 'm')
+          return -1;
+      if (rule->major < 0)
+        snprintf (major, sizeof major, "*");
+      else
+        snprintf (major, sizeof major, "%" PRId64, rule->major);
+      if (rule->minor < 0)
+        snprintf (minor, sizeof minor, "*");
+      else
+        snprintf (minor, sizeof minor, "%" PRId64, rule->minor);
+      n = snprintf (buf, size, "%c %s:%s %s", type, major, minor, access);
+    }
+  if (n < 0 || (size_t)n >= size)
+    return -1;
+  return n;
+}
+
+static int
+apply_devices (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_error *err)
+{
+  const char *dir;
+  char line[96];
+  size_t i;
+
+  if (r->n_devices == 0)
+    return 0;
+  for (i = 0; i < r->n_devices; i++)
+    if (mr_cgroup_v1_device_rule (&r->devices[i], line, sizeof line) < 0)
+      return mr_error_set (err, "device rule %zu: not valid for the devices controller", i);
+  dir = dir_of (cg, "devices");
+  if (dir == NULL)
+    return missing ("devices.allow", "devices", err);
+  /* Rules apply in order from a state that allows everything; a rule for
+   * all devices sets that state itself.  */
+  if (r->devices[0].type != 'a' && write_file (dir, "devices.allow", "a", err) < 0)
+    return -1;
+  for (i = 0; i < r->n_devices; i++)
+    {
+      mr_cgroup_v1_device_rule (&r->devices[i], line, sizeof line);
+      if (write_file (dir, r->devices[i].allow ? "devices.allow" : "devices.deny", line, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static int
+apply (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_error *err)
+{
+  char buf[32];
+
+  if (r == NULL)
+    return 0;
+  if (r->n_unified > 0)
+    return mr_error_set (err, "linux.resources.unified requires cgroup v2");
+  if (apply_memory (cg, &r->memory, err) < 0 || apply_cpu (cg, &r->cpu, err) < 0
+      || apply_cpuset (cg, &r->cpu, err) < 0)
+    return -1;
+  if (r->pids_limit_set)
+    {
+      const char *dir = dir_of (cg, "pids");
+
+      if (dir == NULL && r->pids_limit > 0)
+        return missing ("pids.max", "pids", err);
+      mr_cgroup_format_limit (r->pids_limit > 0 ? r->pids_limit : -1, buf, sizeof buf);
+      if (dir && write_file (dir, "pids.max", buf, err) < 0)
+        return -1;
+    }
+  if (r->blkio_weight_set && r->blkio_weight != 0)
+    {
+      const char *dir = dir_of (cg, "blkio");
+      const char *file = "blkio.weight";
+
+      if (dir == NULL)
+        return missing ("blkio.weight", "blkio", err);
+      if (!has_file (dir, file))
+        file = "blkio.bfq.weight";
+      if (!has_file (dir, file))
+        return mr_error_set (err, "blkio.weight: the kernel has no blkio weight "
+                                  "(no bfq or cfq scheduler)");
+      snprintf (buf, sizeof buf, "%u", (unsigned)r->blkio_weight);
+      if (write_file (dir, file, buf, err) < 0)
+        return -1;
+    }
+  return apply_devices (cg, r, err);
+}
+
+/* Operations.  */
+
+static void
+undo_create (struct mr_cgroup *cg)
+{
+  struct v1_data *d = cg->data;
+  size_t i;
+
+  if (cg->v2_fd >= 0)
+    close (cg->v2_fd);
+  cg->v2_fd = -1;
+  for (i = 0; i < d->m->n; i++)
+    mr_cgroup_rmdir_levels (d->m->h[i].mountpoint, d->rels[i], d->created[i]);
+  if (cg->v2_root)
+    mr_cgroup_rmdir_levels (cg->v2_root, d->unified_rel, d->unified_created);
+}
+
+static int
+v1_create (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_error *err)
+{
+  struct v1_data *d;
+  size_t i;
+
+  if (v1_setup (cg, err) < 0)
+    return -1;
+  d = cg->data;
+  if (r && r->n_unified > 0)
+    return mr_error_set (err, "linux.resources.unified requires cgroup v2");
+  for (i = 0; i < d->m->n; i++)
+    {
+      bool cpuset
+          = mr_cgroup_list_has (d->m->h[i].controllers, strlen (d->m->h[i].controllers), "cpuset");
+      if (mr_cgroup_mkdir_levels (d->m->h[i].mountpoint, d->rels[i], cpuset, &d->created[i], err)
+          < 0)
+        goto fail;
+    }
+  if (cg->v2_root)
+    {
+      if (mr_cgroup_mkdir_levels (cg->v2_root, d->unified_rel, false, &d->unified_created, err) < 0)
+        goto fail;
+      cg->v2_fd = open (cg->v2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (cg->v2_fd < 0)
+        {
+          mr_error_errno (err, errno, "open cgroup '%s'", cg->v2_dir);
+          goto fail;
+        }
+    }
+  if (apply (cg, r, err) < 0)
+    goto fail;
+  return 0;
+
+fail:
+  undo_create (cg);
+  return -1;
+}
+
+static int
+v1_open (struct mr_cgroup *cg, struct mr_error *err)
+{
+  struct v1_data *d;
+  size_t i;
+
+  if (v1_setup (cg, err) < 0)
+    return -1;
+  d = cg->data;
+  cg->exists = false;
+  if (cg->v2_dir)
+    {
+      cg->v2_fd = open (cg->v2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (cg->v2_fd < 0 && errno != ENOENT)
+        return mr_error_errno (err, errno, "open cgroup '%s'", cg->v2_dir);
+      cg->exists = cg->v2_fd >= 0;
+    }
+  for (i = 0; i < d->m->n && !cg->exists; i++)
+    cg->exists = access (d->dirs[i], F_OK) == 0;
+  return 0;
+}
+
+static int
+v1_update (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_error *err)
+{
+  return apply (cg, r, err);
+}
+
+static int
+v1_enter (struct mr_cgroup *cg, pid_t pid, bool born_in_v2, struct mr_error *err)
+{
+  struct v1_data *d = cg->data;
+  char buf[32];
+  size_t i;
+
+  snprintf (buf, sizeof buf, "%d", (int)pid);
+  for (i = 0; i < d->m->n; i++)
+    if (write_file (d->dirs[i], "cgroup.procs", buf, err) < 0)
+      return mr_error_prefix (err, "join cgroup '%s'", d->dirs[i]);
+  if (cg->v2_fd >= 0 && !born_in_v2
+      && mr_write_file_at (cg->v2_fd, "cgroup.procs", buf, strlen (buf), err) < 0)
+    return mr_error_prefix (err, "join cgroup '%s'", cg->v2_dir);
+  return 0;
+}
+
+static int
+freezer_state (const char *dir, char *state, size_t size, struct mr_error *err)
+{
+  cleanup_free char *content = NULL;
+
+  state[0] = '\0';
+  if (read_file (dir, "freezer.state", &content, err) < 0)
+    return -1;
+  if (content)
+    snprintf (state, size, "%.*s", (int)strcspn (content, "\n"), content);
+  return 0;
+}
+
+static int
+freezer_set (const char *dir, bool frozen, struct mr_error *err)
+{
+  const char *want = frozen ? "FROZEN" : "THAWED";
+  uint64_t deadline = mr_cgroup_now_ns () + FREEZE_TIMEOUT_NS;
+  unsigned step = 0;
+  char state[32];
+
+  for (;;)
+    {
+      /* Writing FROZEN again retries the tasks that did not freeze yet.  */
+      if (write_file (dir, "freezer.state", want, err) < 0)
+        return -1;
+      if (freezer_state (dir, state, sizeof state, err) < 0)
+        return -1;
+      if (strcmp (state, want) == 0 || state[0] == '\0')
+        return 0;
+      if (mr_cgroup_now_ns () >= deadline)
+        break;
+      mr_cgroup_poll_sleep (&step);
+    }
+  if (frozen)
+    write_file (dir, "freezer.state", "THAWED", NULL);
+  return mr_error_set (err, "%s cgroup '%s': timed out waiting for the kernel",
+                       frozen ? "freeze" : "thaw", dir);
+}
+
+static int
+v1_freeze (struct mr_cgroup *cg, bool frozen, struct mr_error *err)
+{
+  const char *freezer = dir_of (cg, "freezer");
+
+  if (mr_cgroup2_has_file (cg->v2_fd, "cgroup.freeze"))
+    {
+      char state[32];
+
+      if (mr_cgroup2_freeze (cg->v2_fd, cg->v2_dir, frozen, err) < 0)
+        return -1;
+      /* Someone may have used the v1 freezer: thawing means both.  */
+      if (frozen || freezer == NULL)
+        return 0;
+      if (freezer_state (freezer, state, sizeof state, err) < 0)
+        return -1;
+      if (state[0] == '\0' || strcmp (state, "THAWED") == 0)
+        return 0;
+    }
+  else if (freezer == NULL)
+    return mr_error_set (err,
+                         "%s cgroup '%s': no freezer (no cgroup.freeze, no freezer "
+                         "controller mounted)",
+                         frozen ? "freeze" : "thaw", cg->path);
+  return freezer_set (freezer, frozen, err);
+}
+
+static int
+v1_is_frozen (struct mr_cgroup *cg, bool *frozen, struct mr_error *err)
+{
+  const char *freezer = dir_of (cg, "freezer");
+  char state[32];
+
+  if (mr_cgroup2_is_frozen (cg->v2_fd, frozen, err) < 0)
+    return -1;
+  if (*frozen || freezer == NULL)
+    return 0;
+  if (freezer_state (freezer, state, sizeof state, err) < 0)
+    return -1;
+  *frozen = strcmp (state, "FROZEN") == 0;
+  return 0;
+}
+
+/* The hierarchy to list processes from: every process joins them all,
+ * the pids or memory one are the usual ones.  */
+static int
+procs_fd (struct mr_cgroup *cg, const char **shown, struct mr_error *err)
+{
+  struct v1_data *d = cg->data;
+  const char *dir = dir_of (cg, "pids");
+  int fd;
+
+  if (dir == NULL)
+    dir = dir_of (cg, "memory");
+  if (dir == NULL && cg->v2_fd >= 0)
+    {
+      *shown = cg->v2_dir;
+      fd = fcntl (cg->v2_fd, F_DUPFD_CLOEXEC, 3);
+      return fd < 0 ? mr_error_errno (err, errno, "cgroup '%s'", cg->v2_dir) : fd;
+    }
+  if (dir == NULL)
+    dir = d->dirs[0];
+  *shown = dir;
+  fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      if (errno == ENOENT)
+        return -2;
+      return mr_error_errno (err, errno, "open cgroup '%s'", dir);
+    }
+  return fd;
+}
+
+static int
+v1_pids (struct mr_cgroup *cg, pid_t **pids, size_t *n, struct mr_error *err)
+{
+  cleanup_close int fd = -1;
+  const char *shown = NULL;
+  size_t alloc = 0;
+
+  fd = procs_fd (cg, &shown, err);
+  if (fd == -2)
+    return 0;
+  if (fd < 0)
+    return -1;
+  if (mr_cgroup_read_pids_tree (fd, shown, pids, n, &alloc, err) < 0)
+    {
+      free (*pids);
+      *pids = NULL;
+      *n = 0;
+      return -1;
+    }
+  return 0;
+}
+
+static int
+signal_all (struct mr_cgroup *cg, int sig, struct mr_error *err)
+{
+  cleanup_close int fd = -1;
+  const char *shown = NULL;
+
+  if (sig == SIGKILL && mr_cgroup2_has_file (cg->v2_fd, "cgroup.kill"))
+    {
+      struct mr_error e = { 0 };
+
+      if (mr_write_file_at (cg->v2_fd, "cgroup.kill", "1", 1, &e) < 0 && e.errnum != ENOENT
+          && e.errnum != ENODEV)
+        {
+          if (err)
+            *err = e;
+          return mr_error_prefix (err, "cgroup '%s'", cg->v2_dir);
+        }
+    }
+  /* Also for processes that joined the v1 hierarchies only.  */
+  fd = procs_fd (cg, &shown, err);
+  if (fd == -2)
+    return 0;
+  if (fd < 0)
+    return -1;
+  return mr_cgroup_kill_tree (fd, shown, sig, err);
+}
+
+static int
+v1_kill (struct mr_cgroup *cg, int sig, struct mr_error *err)
+{
+  bool frozen = false;
+
+  if (v1_is_frozen (cg, &frozen, err) < 0 || signal_all (cg, sig, err) < 0)
+    return -1;
+  if (frozen)
+    return v1_freeze (cg, false, err);
+  return 0;
+}
+
+static int
+v1_destroy (struct mr_cgroup *cg, struct mr_error *err)
+{
+  struct v1_data *d = cg->data;
+  uint64_t deadline = mr_cgroup_now_ns () + DESTROY_TIMEOUT_NS;
+  int ret = 0;
+  size_t i;
+
+  if (v1_kill (cg, SIGKILL, err) < 0)
+    return -1;
+  for (i = 0; i < d->m->n; i++)
+    if (mr_cgroup_rmdir_tree (d->dirs[i], deadline, ret < 0 ? NULL : err) < 0)
+      ret = -1;
+  if (cg->v2_fd >= 0)
+    close (cg->v2_fd);
+  cg->v2_fd = -1;
+  if (cg->v2_dir && mr_cgroup_rmdir_tree (cg->v2_dir, deadline, ret < 0 ? NULL : err) < 0)
+    ret = -1;
+  return ret;
+}
+
+static void
+read_u64 (const char *dir, const char *name, uint64_t *out)
+{
+  cleanup_free char *content = NULL;
+  uint64_t v;
+
+  if (dir && read_file (dir, name, &content, NULL) == 0 && content
+      && mr_cgroup_parse_u64 (content, &v) == 0)
+    *out = v;
+}
+
+static void
+read_blkio (const char *dir, uint64_t *rbytes, uint64_t *wbytes)
+{
+  cleanup_free char *content = NULL;
+  char *line;
+
+  if (dir == NULL)
+    return;
+  if (read_file (dir, "blkio.throttle.io_service_bytes_recursive", &content, NULL) < 0
+      || content == NULL)
+    {
+      free (content);
+      content = NULL;
+      if (read_file (dir, "blkio.throttle.io_service_bytes", &content, NULL) < 0 || content == NULL)
+        return;
+    }
+  /* "MAJ:MIN Read N" lines, then "Total N".  */
+  for (line = content; line && *line;)
+    {
+      char *sp = strchr (line, ' ');
+      char *eol = strchr (line, '\n');
+
+      if (sp && (eol == NULL || sp < eol))
+        {
+          if (strncmp (sp + 1, "Read ", 5) == 0)
+            *rbytes += strtoull (sp + 6, NULL, 10);
+          else if (strncmp (sp + 1, "Write ", 6) == 0)
+            *wbytes += strtoull (sp + 7, NULL, 10);
+        }
+      line = eol ? eol + 1 : NULL;
+    }
+}
+
+static int
+v1_stats (struct mr_cgroup *cg, struct mr_cgroup_stats *st, struct mr_error *err)
+{
+  const char *memory = dir_of (cg, "memory");
+  const char *pids = dir_of (cg, "pids");
+  cleanup_free char *oom = NULL;
+
+  read_u64 (dir_of (cg, "cpuacct"), "cpuacct.usage", &st->cpu_usage_ns);
+  read_u64 (memory, "memory.usage_in_bytes", &st->memory_usage);
+  read_u64 (memory, "memory.limit_in_bytes", &st->memory_limit);
+  if (st->memory_limit >= V1_UNLIMITED)
+    st->memory_limit = UINT64_MAX;
+  if (memory && read_file (memory, "memory.oom_control", &oom, NULL) == 0 && oom)
+    mr_cgroup_parse_keyed (oom, "oom_kill", &st->oom_kills);
+  read_u64 (pids, "pids.current", &st->pids_current);
+  read_u64 (pids, "pids.max", &st->pids_limit);
+  read_blkio (dir_of (cg, "blkio"), &st->blkio_read_bytes, &st->blkio_write_bytes);
+  return 0;
+}
+
+const struct mr_cgroup_ops mr_cgroup_v1_ops = {
+  .create = v1_create,
+  .open = v1_open,
+  .update = v1_update,
+  .enter = v1_enter,
+  .freeze = v1_freeze,
+  .is_frozen = v1_is_frozen,
+  .pids = v1_pids,
+  .kill = v1_kill,
+  .destroy = v1_destroy,
+  .stats = v1_stats,
+  .free = v1_free,
+};

@@ -1,0 +1,1299 @@
+/* The OCI lifecycle verbs: the public API over state, spec, cgroups and
+ * process creation.  */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cgroup/cgroup.h"
+#include "context.h"
+#include "hooks.h"
+#include "linux/seccomp.h"
+#include "process.h"
+#include "spec.h"
+#include "state.h"
+#include "util/cleanup.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+static inline void
+cleanup_statep (struct mr_state **st)
+{
+  mr_state_free (*st);
+}
+static inline void
+cleanup_specp (struct mr_spec **s)
+{
+  mr_spec_free (*s);
+}
+static inline void
+cleanup_cgroupp (struct mr_cgroup **cg)
+{
+  mr_cgroup_free (*cg);
+}
+#define cleanup_state __attribute__ ((cleanup (cleanup_statep)))
+#define cleanup_spec __attribute__ ((cleanup (cleanup_specp)))
+#define cleanup_cgroup __attribute__ ((cleanup (cleanup_cgroupp)))
+
+static int
+pidfd_open_ (pid_t pid)
+{
+  return (int) syscall (SYS_pidfd_open, pid, 0);
+}
+
+/* The status as the kernel sees it now: state.json only records what create
+ * made.  */
+static enum mr_status
+container_status (const struct mr_state *st, int dirfd)
+{
+  if (!mr_state_pid_alive (st))
+    return MR_STATUS_STOPPED;
+  if (st->creating)
+    return MR_STATUS_CREATING;
+  if (faccessat (dirfd, MR_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return MR_STATUS_CREATED;
+  if (st->cgroup_path)
+    {
+      cleanup_cgroup struct mr_cgroup *cg = NULL;
+      struct mr_error e = { 0 };
+      bool frozen = false;
+      if (mr_cgroup_open (st->cgroup_path, &cg, &e) == 0 && mr_cgroup_is_frozen (cg, &frozen, &e) == 0
+          && frozen)
+        return MR_STATUS_PAUSED;
+    }
+  return MR_STATUS_RUNNING;
+}
+
+/* Opens (and with lock, locks) the container and reads its state.  */
+static int
+load (struct mr_context *ctx, const char *id, bool lock, int *dirfd, struct mr_state **st,
+      struct mr_error *err)
+{
+  int rootfd;
+
+  if (mr_id_validate (id, err) < 0)
+    return -1;
+  rootfd = mr_context_rootfd (ctx, err);
+  if (rootfd < 0)
+    return -1;
+  if (mr_state_dir_open (rootfd, id, lock, dirfd, err) < 0)
+    return -1;
+  if (mr_state_read (*dirfd, id, st, err) < 0)
+    {
+      close (*dirfd);
+      *dirfd = -1;
+      return -1;
+    }
+  return 0;
+}
+
+static char *
+state_json_text (const struct mr_state *st, enum mr_status status)
+{
+  json_t *o = mr_state_to_json (st, status);
+  char *s = o ? json_dumps (o, JSON_COMPACT) : NULL;
+  json_decref (o);
+  return s;
+}
+
+static void
+run_hooks_warn (struct mr_context *ctx, const struct mr_spec_hook *hooks, size_t n,
+                const char *kind, const struct mr_state *st, enum mr_status status)
+{
+  cleanup_free char *json = NULL;
+  struct mr_error e = { 0 };
+
+  if (n == 0)
+    return;
+  json = state_json_text (st, status);
+  if (json && mr_hooks_run (hooks, n, kind, json, &e) < 0)
+    mr_context_warn (ctx, "container '%s': %s", st->id, e.msg);
+}
+
+static int
+load_spec_for (const struct mr_state *st, struct mr_spec **spec, struct mr_error *err)
+{
+  cleanup_free char *path = NULL;
+
+  if (st->bundle == NULL)
+    return mr_error_set (err, "container '%s' has no bundle", st->id);
+  if (mr_asprintf (err, &path, "%s/config.json", st->bundle) < 0)
+    return -1;
+  if (mr_spec_load_file (path, spec, err) < 0)
+    return mr_error_prefix (err, "container '%s'", st->id);
+  return 0;
+}
+
+/* Waits (bounded) until the process behind pidfd has exited.  */
+static void
+wait_pidfd_exit (int pidfd, int timeout_ms)
+{
+  struct pollfd p = { .fd = pidfd, .events = POLLIN };
+  while (poll (&p, 1, timeout_ms) < 0 && errno == EINTR)
+    ;
+}
+
+/* Kills everything in the container and waits for init to be gone.  */
+static void
+kill_all_and_wait (const struct mr_state *st, struct mr_cgroup *cg)
+{
+  struct mr_error e = { 0 };
+  cleanup_close int pidfd = -1;
+
+  if (st->pid > 0 && mr_state_pid_alive (st))
+    pidfd = pidfd_open_ (st->pid);
+  if (cg)
+    mr_cgroup_kill (cg, SIGKILL, &e);
+  if (pidfd >= 0)
+    {
+      syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+      wait_pidfd_exit (pidfd, 10000);
+    }
+}
+
+/* Removes what create made: processes, cgroup, state.  */
+static int
+destroy (struct mr_context *ctx, const struct mr_state *st, int dirfd, struct mr_error *err)
+{
+  cleanup_cgroup struct mr_cgroup *cg = NULL;
+  int rootfd = mr_context_rootfd (ctx, err);
+
+  if (rootfd < 0)
+    return -1;
+  if (st->cgroup_path && mr_cgroup_open (st->cgroup_path, &cg, err) < 0)
+    return -1;
+  kill_all_and_wait (st, cg);
+  if (cg && mr_cgroup_destroy (cg, err) < 0)
+    return mr_error_prefix (err, "delete '%s'", st->id);
+  if (st->poststop_hooks)
+    {
+      cleanup_spec struct mr_spec *spec = NULL;
+      struct mr_error e = { 0 };
+      if (load_spec_for (st, &spec, &e) < 0)
+        mr_context_warn (ctx, "%s", e.msg);
+      else
+        run_hooks_warn (ctx, spec->hooks.poststop, spec->hooks.n_poststop, "poststop", st,
+                        MR_STATUS_STOPPED);
+    }
+  return mr_state_dir_remove (rootfd, st->id, dirfd, err);
+}
+
+static const char *
+owner_name (void)
+{
+  static char buf[16];
+  uid_t uid = geteuid ();
+  if (uid == 0)
+    return "root";
+  snprintf (buf, sizeof buf, "%u", (unsigned) uid);
+  return buf;
+}
+
+/* "slice:prefix:name" (the systemd cgroup driver's form) as a cgroupfs path,
+ * so that engines configured for systemd still get a cgroup.  */
+static int
+systemd_cgroup_path (const char *in, char **out, struct mr_error *err)
+{
+  cleanup_free char *copy = strdup (in);
+  char *slice, *prefix, *name;
+
+  if (copy == NULL)
+    return mr_error_errno (err, ENOMEM, "cgroupsPath");
+  slice = copy;
+  prefix = strchr (slice, ':');
+  if (prefix == NULL || (name = strchr (prefix + 1, ':')) == NULL)
+    return mr_error_set (err, "linux.cgroupsPath '%s': expected slice:prefix:name with "
+                              "--systemd-cgroup",
+                         in);
+  *prefix++ = '\0';
+  *name++ = '\0';
+  if (*slice == '\0')
+    slice = (char *) "system.slice";
+  return mr_asprintf (err, out, "/%s/%s%s%s.scope", slice, prefix, *prefix ? "-" : "", name);
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, struct mr_error *err)
+{
+  cleanup_free char *copy = strdup (path);
+  cleanup_close int dfd = -1;
+  char buf[32];
+  char *slash;
+  const char *dir = ".", *base = copy;
+
+  if (copy == NULL)
+    return mr_error_errno (err, ENOMEM, "pid file");
+  slash = strrchr (copy, '/');
+  if (slash)
+    {
+      *slash = '\0';
+      dir = slash == copy ? "/" : copy;
+      base = slash + 1;
+    }
+  dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return mr_error_errno (err, errno, "pid file '%s'", path);
+  snprintf (buf, sizeof buf, "%d", (int) pid);
+  if (mr_write_file_atomic_at (dfd, base, buf, strlen (buf), 0644, err) < 0)
+    return mr_error_prefix (err, "pid file '%s'", path);
+  return 0;
+}
+
+static bool
+has_ns (const struct mr_spec *spec, int type, bool new_only)
+{
+  const struct mr_spec_namespace *ns = mr_spec_find_namespace (spec, type);
+  return ns != NULL && (!new_only || ns->path == NULL);
+}
+
+static int
+check_spec (const struct mr_spec *spec, const struct mr_create_opts *opts, bool run,
+            struct mr_error *err)
+{
+  if (!spec->has_process)
+    return mr_error_set (err, "config.json: process: required to run a container");
+  if (!has_ns (spec, CLONE_NEWNS, false))
+    return mr_error_set (err, "config.json: linux.namespaces: a mount namespace is required");
+  if ((spec->hostname || spec->domainname) && !has_ns (spec, CLONE_NEWUTS, true))
+    return mr_error_set (err, "config.json: hostname: setting it needs a new uts namespace");
+  if (has_ns (spec, CLONE_NEWTIME, false))
+    return mr_error_set (err, "config.json: linux.namespaces: time namespaces are not supported");
+  if (spec->process.terminal && opts->console_socket == NULL && (!run || opts->detach))
+    return mr_error_set (err, "config.json: process.terminal is true: --console-socket is "
+                              "required (or set terminal to false)");
+  if (!spec->process.terminal && opts->console_socket)
+    return mr_error_set (err, "--console-socket given but process.terminal is false");
+  return 0;
+}
+
+/* The devices every container needs, allowed after the config's own rules
+ * as runc and crun do, plus the config's linux.devices: a config that denies
+ * all devices still gets a working /dev.  */
+static const struct mr_spec_device_rule default_device_rules[] = {
+  { true, 'c', -1, -1, "m" }, { true, 'b', -1, -1, "m" },   /* mknod, not access */
+  { true, 'c', 1, 3, "rwm" }, { true, 'c', 1, 5, "rwm" },   /* null, zero */
+  { true, 'c', 1, 7, "rwm" }, { true, 'c', 1, 8, "rwm" },   /* full, random */
+  { true, 'c', 1, 9, "rwm" }, { true, 'c', 5, 0, "rwm" },   /* urandom, tty */
+  { true, 'c', 5, 1, "rwm" }, { true, 'c', 5, 2, "rwm" },   /* console, ptmx */
+  { true, 'c', 136, -1, "rwm" }, { true, 'c', 10, 200, "rwm" }, /* pts, tun */
+};
+
+static int
+effective_resources (const struct mr_spec *spec, struct mr_spec_resources *out,
+                     struct mr_spec_device_rule **rules, struct mr_error *err)
+{
+  const struct mr_spec_resources *in = spec->linux.resources;
+  size_t n_def = sizeof default_device_rules / sizeof default_device_rules[0];
+  size_t n;
+
+  *rules = NULL;
+  *out = *in;
+  if (in->n_devices == 0)
+    return 0;
+  n = in->n_devices + n_def + spec->linux.n_devices;
+  *rules = calloc (n, sizeof **rules);
+  if (*rules == NULL)
+    return mr_error_errno (err, ENOMEM, "device rules");
+  memcpy (*rules, in->devices, in->n_devices * sizeof **rules);
+  memcpy (*rules + in->n_devices, default_device_rules, sizeof default_device_rules);
+  for (size_t i = 0; i < spec->linux.n_devices; i++)
+    {
+      const struct mr_spec_device *d = &spec->linux.devices[i];
+      struct mr_spec_device_rule *r = &(*rules)[in->n_devices + n_def + i];
+      if (d->type == 'p')
+        {
+          /* fifos are not subject to the device controller */
+          *r = default_device_rules[0];
+          continue;
+        }
+      r->allow = true;
+      r->type = d->type == 'b' ? 'b' : 'c';
+      r->major = d->major;
+      r->minor = d->minor;
+      strcpy (r->access, "rwm");
+    }
+  out->devices = *rules;
+  out->n_devices = n;
+  return 0;
+}
+
+/* What a create in progress holds; undone on failure.  */
+struct creation
+{
+  struct mr_context *ctx;
+  char *id;
+  int lockfd;
+  int state_dirfd;
+  struct mr_state *st;
+  struct mr_spec *spec;
+  struct mr_cgroup *cg;
+  struct mr_seccomp_prog seccomp;
+  struct mr_spawn sp;
+  int pty_master;
+};
+
+static void
+creation_abort (struct creation *c)
+{
+  struct mr_error e = { 0 };
+
+  if (c->sp.pid > 0)
+    {
+      kill (c->sp.pid, SIGKILL);
+      while (waitpid (c->sp.pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+      c->sp.pid = -1;
+    }
+  if (c->cg)
+    mr_cgroup_destroy (c->cg, &e);
+  if (c->lockfd >= 0)
+    {
+      int rootfd = mr_context_rootfd (c->ctx, &e);
+      if (rootfd >= 0)
+        mr_state_dir_remove (rootfd, c->id, c->lockfd, &e);
+    }
+}
+
+static void
+creation_free (struct creation *c)
+{
+  mr_spawn_close (&c->sp);
+  if (c->pty_master >= 0)
+    close (c->pty_master);
+  if (c->state_dirfd >= 0)
+    close (c->state_dirfd);
+  if (c->lockfd >= 0)
+    close (c->lockfd);
+  mr_cgroup_free (c->cg);
+  mr_seccomp_prog_clear (&c->seccomp);
+  mr_spec_free (c->spec);
+  mr_state_free (c->st);
+  free (c->id);
+}
+
+static int
+resolve_rootfs (const char *bundle, const struct mr_spec *spec, char **out, struct mr_error *err)
+{
+  cleanup_free char *joined = NULL;
+  struct stat stbuf;
+  char *real;
+
+  if (spec->root_path[0] == '/')
+    joined = strdup (spec->root_path);
+  else if (mr_asprintf (err, &joined, "%s/%s", bundle, spec->root_path) < 0)
+    return -1;
+  if (joined == NULL)
+    return mr_error_errno (err, ENOMEM, "root.path");
+  real = realpath (joined, NULL);
+  if (real == NULL)
+    return mr_error_errno (err, errno, "root.path '%s'", joined);
+  if (stat (real, &stbuf) < 0 || !S_ISDIR (stbuf.st_mode))
+    {
+      free (real);
+      return mr_error_set (err, "root.path '%s' is not a directory", joined);
+    }
+  *out = real;
+  return 0;
+}
+
+static int
+do_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *opts, bool run,
+           struct creation *c, struct mr_error *err)
+{
+  cleanup_free char *bundle = NULL;
+  cleanup_free char *config = NULL;
+  cleanup_free char *own_cg = NULL;
+  cleanup_free char *cg_in = NULL;
+  cleanup_free char *state_json = NULL;
+  char created[48];
+  int rootfd;
+
+  memset (c, 0, sizeof *c);
+  c->ctx = ctx;
+  c->lockfd = c->state_dirfd = c->pty_master = -1;
+  c->sp.sync_fd = c->sp.pidfd = -1;
+  c->sp.pid = -1;
+
+  if (mr_id_validate (id, err) < 0)
+    return -1;
+  c->id = strdup (id);
+  bundle = realpath (opts->bundle ? opts->bundle : ".", NULL);
+  if (c->id == NULL || bundle == NULL)
+    return mr_error_errno (err, errno, "bundle '%s'", opts->bundle ? opts->bundle : ".");
+  if (mr_asprintf (err, &config, "%s/config.json", bundle) < 0)
+    return -1;
+  if (mr_spec_load_file (config, &c->spec, err) < 0)
+    return -1;
+  if (check_spec (c->spec, opts, run, err) < 0)
+    return -1;
+
+  c->st = calloc (1, sizeof *c->st);
+  if (c->st == NULL)
+    return mr_error_errno (err, ENOMEM, "create '%s'", id);
+  c->st->id = strdup (id);
+  c->st->bundle = steal_pointer (&bundle);
+  if (resolve_rootfs (c->st->bundle, c->spec, &c->st->rootfs, err) < 0)
+    return -1;
+  mr_time_rfc3339 (created, sizeof created);
+  c->st->created = strdup (created);
+  c->st->owner = strdup (owner_name ());
+  c->st->creating = true;
+  c->st->userns = has_ns (c->spec, CLONE_NEWUSER, false);
+  c->st->poststart_hooks = c->spec->hooks.n_poststart > 0;
+  c->st->poststop_hooks = c->spec->hooks.n_poststop > 0;
+  if (c->spec->n_annotations)
+    {
+      c->st->annotations = json_object ();
+      for (size_t i = 0; i < c->spec->n_annotations; i++)
+        json_object_set_new (c->st->annotations, c->spec->annotations[i].key,
+                             json_string (c->spec->annotations[i].value));
+    }
+
+  if (mr_cgroup_own_path (&own_cg, err) < 0)
+    return -1;
+  if (ctx->systemd_cgroup && c->spec->linux.cgroups_path
+      && strchr (c->spec->linux.cgroups_path, ':'))
+    {
+      if (systemd_cgroup_path (c->spec->linux.cgroups_path, &cg_in, err) < 0)
+        return -1;
+    }
+  else if (c->spec->linux.cgroups_path)
+    cg_in = strdup (c->spec->linux.cgroups_path);
+  if (mr_cgroup_resolve_path (cg_in, own_cg, id, &c->st->cgroup_path, err) < 0)
+    return -1;
+
+  if (c->spec->linux.seccomp && mr_seccomp_compile (c->spec->linux.seccomp, &c->seccomp, err) < 0)
+    return -1;
+
+  rootfd = mr_context_rootfd (ctx, err);
+  if (rootfd < 0)
+    return -1;
+  if (mr_state_dir_create (rootfd, id, &c->lockfd, err) < 0)
+    return -1;
+  /* from here on, a failure must undo: the caller runs creation_abort */
+  if (!run && mkfifoat (c->lockfd, MR_EXEC_FIFO, 0600) < 0)
+    return mr_error_errno (err, errno, "create '%s': exec fifo", id);
+  /* a second open file description: the child keeps it, and must not keep
+     the lock with it */
+  c->state_dirfd = openat (c->lockfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (c->state_dirfd < 0)
+    return mr_error_errno (err, errno, "create '%s': state directory", id);
+  if (mr_state_write (c->lockfd, c->st, err) < 0)
+    return -1;
+  if (c->spec->linux.resources)
+    {
+      struct mr_spec_resources res;
+      cleanup_free struct mr_spec_device_rule *rules = NULL;
+      if (effective_resources (c->spec, &res, &rules, err) < 0)
+        return -1;
+      if (mr_cgroup_create (c->st->cgroup_path, &res, &c->cg, err) < 0)
+        return mr_error_prefix (err, "create '%s'", id);
+    }
+  else if (mr_cgroup_create (c->st->cgroup_path, NULL, &c->cg, err) < 0)
+    return mr_error_prefix (err, "create '%s'", id);
+
+  c->sp.spec = c->spec;
+  c->sp.process = &c->spec->process;
+  c->sp.seccomp = c->spec->linux.seccomp ? &c->seccomp : NULL;
+  c->sp.cgroup = c->cg;
+  c->sp.rootfs = c->st->rootfs;
+  c->sp.cgroup_path = c->st->cgroup_path;
+  c->sp.state_dirfd = c->state_dirfd;
+  c->sp.start_mode = run ? MR_START_MESSAGE : MR_START_FIFO;
+  c->sp.no_pivot = opts->no_pivot;
+  c->sp.console_socket = opts->console_socket;
+  c->sp.preserve_fds = opts->preserve_fds;
+  if (mr_spawn_clone (&c->sp, &c->lockfd, 1, err) < 0)
+    return mr_error_prefix (err, "create '%s'", id);
+  if (has_ns (c->spec, CLONE_NEWUSER, true) && mr_spawn_write_idmaps (&c->sp, err) < 0)
+    return mr_error_prefix (err, "create '%s'", id);
+
+  c->st->pid = c->sp.pid;
+  mr_pid_start_time (c->sp.pid, &c->st->pid_start);
+  if (mr_state_write (c->lockfd, c->st, err) < 0)
+    return -1;
+  if (c->sp.need_go)
+    {
+      state_json = state_json_text (c->st, MR_STATUS_CREATING);
+      if (state_json == NULL)
+        return mr_error_errno (err, ENOMEM, "create '%s'", id);
+      if (mr_hooks_run (c->spec->hooks.prestart, c->spec->hooks.n_prestart, "prestart",
+                        state_json, err)
+              < 0
+          || mr_hooks_run (c->spec->hooks.create_runtime, c->spec->hooks.n_create_runtime,
+                           "createRuntime", state_json, err)
+                 < 0)
+        return mr_error_prefix (err, "create '%s'", id);
+      if (mr_spawn_send_go (&c->sp, state_json, err) < 0)
+        return -1;
+    }
+  if (mr_spawn_wait_ready (&c->sp, &c->pty_master, err) < 0)
+    return mr_error_prefix (err, "create '%s'", id);
+
+  c->st->creating = false;
+  if (mr_state_write (c->lockfd, c->st, err) < 0)
+    return -1;
+  if (opts->pid_file && write_pid_file (opts->pid_file, c->sp.pid, err) < 0)
+    return -1;
+  return 0;
+}
+
+int
+mr_container_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *opts,
+                     struct mr_error *err)
+{
+  struct creation c;
+  int r = do_create (ctx, id, opts, false, &c, err);
+
+  if (r < 0)
+    creation_abort (&c);
+  creation_free (&c);
+  return r;
+}
+
+int
+mr_container_start (struct mr_context *ctx, const char *id, struct mr_error *err)
+{
+  cleanup_state struct mr_state *st = NULL;
+  cleanup_close int dirfd = -1;
+  cleanup_close int fifo = -1;
+  cleanup_close int pidfd = -1;
+  enum mr_status status;
+  char c;
+
+  if (load (ctx, id, true, &dirfd, &st, err) < 0)
+    return -1;
+  status = container_status (st, dirfd);
+  if (status != MR_STATUS_CREATED)
+    {
+      if (status == MR_STATUS_STOPPED)
+        return mr_error_set (err, "cannot start container '%s': it has stopped", id);
+      return mr_error_set (err, "cannot start container '%s': it is %s, not created", id,
+                           mr_status_name (status));
+    }
+  fifo = openat (dirfd, MR_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fifo < 0)
+    return mr_error_errno (err, errno, "start '%s': open exec fifo", id);
+  pidfd = pidfd_open_ (st->pid);
+  for (;;)
+    {
+      struct pollfd p[2] = { { .fd = fifo, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+      ssize_t n;
+      if (poll (p, 2, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return mr_error_errno (err, errno, "start '%s'", id);
+        }
+      if (p[0].revents & POLLIN)
+        {
+          n = read (fifo, &c, 1);
+          if (n == 1)
+            break;
+          if (n < 0 && errno == EAGAIN)
+            continue;
+        }
+      if ((p[1].revents & POLLIN) || (p[0].revents & POLLHUP))
+        return mr_error_set (err, "start '%s': the container process exited", id);
+    }
+  unlinkat (dirfd, MR_EXEC_FIFO, 0);
+  if (st->poststart_hooks)
+    {
+      cleanup_spec struct mr_spec *spec = NULL;
+      struct mr_error e = { 0 };
+      if (load_spec_for (st, &spec, &e) < 0)
+        mr_context_warn (ctx, "%s", e.msg);
+      else
+        run_hooks_warn (ctx, spec->hooks.poststart, spec->hooks.n_poststart, "poststart", st,
+                        MR_STATUS_RUNNING);
+    }
+  return 0;
+}
+
+int
+mr_container_run (struct mr_context *ctx, const char *id, const struct mr_create_opts *opts,
+                  int *exit_status, struct mr_error *err)
+{
+  struct creation c;
+  struct mr_error e = { 0 };
+  int r;
+
+  if (do_create (ctx, id, opts, true, &c, err) < 0)
+    {
+      creation_abort (&c);
+      creation_free (&c);
+      return -1;
+    }
+  r = mr_spawn_send_start (&c.sp, err);
+  if (r < 0)
+    {
+      creation_abort (&c);
+      creation_free (&c);
+      return -1;
+    }
+  run_hooks_warn (ctx, c.spec->hooks.poststart, c.spec->hooks.n_poststart, "poststart", c.st,
+                  MR_STATUS_RUNNING);
+  if (opts->detach)
+    {
+      if (exit_status)
+        *exit_status = 0;
+      creation_free (&c);
+      return 0;
+    }
+  /* let other verbs (kill, exec, state) in while we wait */
+  flock (c.lockfd, LOCK_UN);
+  r = mr_wait_forwarding (c.sp.pid, c.pty_master, exit_status, err);
+  c.sp.pid = -1;
+  if (!opts->keep)
+    {
+      int rootfd = mr_context_rootfd (ctx, &e);
+      if (rootfd >= 0 && flock (c.lockfd, LOCK_EX) == 0)
+        {
+          /* the state may be gone already if someone deleted it meanwhile */
+          struct stat sb;
+          if (fstatat (rootfd, id, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+            destroy (ctx, c.st, c.lockfd, &e);
+        }
+    }
+  creation_free (&c);
+  return r;
+}
+
+int
+mr_container_state (struct mr_context *ctx, const char *id, char **json, struct mr_error *err)
+{
+  cleanup_state struct mr_state *st = NULL;
+  cleanup_close int dirfd = -1;
+  json_t *o;
+
+  if (load (ctx, id, false, &dirfd, &st, err) < 0)
+    return -1;
+  o = mr_state_to_json (st, container_status (st, dirfd));
+  *json = o ? json_dumps (o, JSON_INDENT (2)) : NULL;
+  json_decref (o);
+  if (*json == NULL)
+    return mr_error_errno (err, ENOMEM, "state '%s'", id);
+  return 0;
+}
+
+int
+mr_container_kill (struct mr_context *ctx, const char *id, const struct mr_kill_opts *opts,
+                   struct mr_error *err)
+{
+  cleanup_state struct mr_state *st = NULL;
+  cleanup_close int dirfd = -1;
+  cleanup_close int pidfd = -1;
+  enum mr_status status;
+  int sig = opts->signal ? opts->signal : SIGTERM;
+
+  if (load (ctx, id, false, &dirfd, &st, err) < 0)
+    return -1;
+  status = container_status (st, dirfd);
+  if (status == MR_STATUS_STOPPED)
+    return mr_error_set (err, "cannot kill container '%s': it is not running", id);
+  if (opts->all && st->cgroup_path)
+    {
+      cleanup_cgroup struct mr_cgroup *cg = NULL;
+      if (mr_cgroup_open (st->cgroup_path, &cg, err) < 0 || mr_cgroup_kill (cg, sig, err) < 0)
+        return mr_error_prefix (err, "kill '%s'", id);
+      return 0;
+    }
+  /* a pidfd pins the process: the pid cannot be reused between the check
+     and the signal */
+  pidfd = pidfd_open_ (st->pid);
+  if (pidfd < 0 || !mr_state_pid_alive (st))
+    return mr_error_set (err, "cannot kill container '%s': it is not running", id);
+  if (syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+    return mr_error_errno (err, errno, "kill '%s'", id);
+  return 0;
+}
+
+int
+mr_container_delete (struct mr_context *ctx, const char *id, const struct mr_delete_opts *opts,
+                     struct mr_error *err)
+{
+  cleanup_state struct mr_state *st = NULL;
+  cleanup_close int dirfd = -1;
+  enum mr_status status;
+  int rootfd;
+
+  if (mr_id_validate (id, err) < 0)
+    return -1;
+  rootfd = mr_context_rootfd (ctx, err);
+  if (rootfd < 0 || mr_state_dir_open (rootfd, id, true, &dirfd, err) < 0)
+    return -1;
+  if (mr_state_read (dirfd, id, &st, err) < 0)
+    {
+      /* create died before its first state write: only the directory is left */
+      if (opts->force)
+        return mr_state_dir_remove (rootfd, id, dirfd, err);
+      return -1;
+    }
+  status = container_status (st, dirfd);
+  if ((status == MR_STATUS_RUNNING || status == MR_STATUS_PAUSED) && !opts->force)
+    return mr_error_set (err,
+                         "cannot delete container '%s': it is %s (stop it first, or use "
+                         "--force)",
+                         id, mr_status_name (status));
+  return destroy (ctx, st, dirfd, err);
+}
+
+static int
+fill_info (struct mr_context *ctx, int rootfd, const char *id, struct mr_container_info *info)
+{
+  struct mr_error e = { 0 };
+  cleanup_close int dirfd = -1;
+  struct mr_state *st = NULL;
+
+  if (mr_state_dir_open (rootfd, id, false, &dirfd, &e) < 0)
+    return -1;
+  memset (info, 0, sizeof *info);
+  info->id = strdup (id);
+  if (mr_state_read (dirfd, id, &st, &e) < 0)
+    {
+      info->status = MR_STATUS_STOPPED;
+      return 0;
+    }
+  info->status = container_status (st, dirfd);
+  info->pid = info->status == MR_STATUS_STOPPED ? 0 : st->pid;
+  info->bundle = steal_pointer (&st->bundle);
+  info->created = steal_pointer (&st->created);
+  info->owner = steal_pointer (&st->owner);
+  mr_state_free (st);
+  return 0;
+}
+
+static int
+id_cmp (const void *a, const void *b)
+{
+  return strcmp (((const struct mr_container_info *) a)->id,
+                 ((const struct mr_container_info *) b)->id);
+}
+
+int
+mr_container_list (struct mr_context *ctx, struct mr_container_info **list, size_t *n,
+                   struct mr_error *err)
+{
+  cleanup_closedir DIR *d = NULL;
+  struct mr_container_info *out = NULL;
+  size_t count = 0, alloc = 0;
+  struct dirent *de;
+  int rootfd, fd;
+
+  *list = NULL;
+  *n = 0;
+  rootfd = mr_context_rootfd (ctx, err);
+  if (rootfd < 0)
+    return -1;
+  fd = openat (rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || (d = fdopendir (fd)) == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return mr_error_errno (err, errno, "list '%s'", ctx->root);
+    }
+  while ((de = readdir (d)) != NULL)
+    {
+      struct mr_error e = { 0 };
+      if (de->d_type != DT_DIR || mr_id_validate (de->d_name, &e) < 0)
+        continue;
+      if (count == alloc)
+        {
+          size_t na = alloc ? alloc * 2 : 16;
+          struct mr_container_info *nl = realloc (out, na * sizeof *nl);
+          if (nl == NULL)
+            {
+              mr_container_info_free (out, count);
+              return mr_error_errno (err, ENOMEM, "list");
+            }
+          out = nl;
+          alloc = na;
+        }
+      if (fill_info (ctx, rootfd, de->d_name, &out[count]) == 0)
+        count++;
+    }
+  if (count > 1)
+    qsort (out, count, sizeof *out, id_cmp);
+  *list = out;
+  *n = count;
+  return 0;
+}
+
+void
+mr_container_info_free (struct mr_container_info *list, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      free (list[i].id);
+      free (list[i].bundle);
+      free (list[i].created);
+      free (list[i].owner);
+    }
+  free (list);
+}
+
+int
+mr_container_list_json (struct mr_context *ctx, char **json, struct mr_error *err)
+{
+  struct mr_container_info *list;
+  size_t n;
+  json_t *a;
+
+  if (mr_container_list (ctx, &list, &n, err) < 0)
+    return -1;
+  a = json_array ();
+  for (size_t i = 0; i < n; i++)
+    {
+      json_t *o = json_object ();
+      json_object_set_new (o, "ociVersion", json_string ("1.0.2"));
+      json_object_set_new (o, "id", json_string (list[i].id));
+      json_object_set_new (o, "pid", json_integer (list[i].pid));
+      json_object_set_new (o, "status", json_string (mr_status_name (list[i].status)));
+      json_object_set_new (o, "bundle", json_string (list[i].bundle ? list[i].bundle : ""));
+      json_object_set_new (o, "created", json_string (list[i].created ? list[i].created : ""));
+      json_object_set_new (o, "owner", json_string (list[i].owner ? list[i].owner : ""));
+      json_array_append_new (a, o);
+    }
+  mr_container_info_free (list, n);
+  *json = json_dumps (a, JSON_COMPACT);
+  json_decref (a);
+  if (*json == NULL)
+    return mr_error_errno (err, ENOMEM, "list");
+  return 0;
+}
+
+static int
+open_running (struct mr_context *ctx, const char *id, bool lock, int *dirfd,
+              struct mr_state **st, struct mr_cgroup **cg, enum mr_status *status,
+              struct mr_error *err)
+{
+  if (load (ctx, id, lock, dirfd, st, err) < 0)
+    return -1;
+  *status = container_status (*st, *dirfd);
+  if (*status == MR_STATUS_STOPPED)
+    return mr_error_set (err, "container '%s' is not running", id);
+  if ((*st)->cgroup_path == NULL)
+    return mr_error_set (err, "container '%s' has no cgroup", id);
+  return mr_cgroup_open ((*st)->cgroup_path, cg, err);
+}
+
+int
+mr_container_ps (struct mr_context *ctx, const char *id, pid_t **pids, size_t *n,
+                 struct mr_error *err)
+{
+  cleanup_state struct mr_state *st = NULL;
+  cleanup_cgroup struct mr_cgroup *cg = NULL;
+  cleanup_close int dirfd = -1;
+  enum mr_status status;
+
+  *pids = NULL;
+  *n = 0;
+  if (load (ctx, id, false, &dirfd, &st, err) < 0)
+    return -1;
+  status = container_status (st, dirfd);
+  if (status == MR_STATUS_STOPPED || st->cgroup_path == NULL)
+    return 0;
+  if (mr_cgroup_open (st->cgroup_path, &cg, err) < 0)
+    return -1;
+  return mr_cgroup_pids (cg, pids, n, err);
+}
+
+static void
+process_info (pid_t pid, struct mr_process_info *pi)
+{
+  char path[64], buf[1024];
+  cleanup_free char *cmd = NULL;
+  struct mr_error e = { 0 };
+  size_t len = 0;
+  struct stat sb;
+  long ticks = sysconf (_SC_CLK_TCK);
+  FILE *f;
+
+  memset (pi, 0, sizeof *pi);
+  pi->pid = pid;
+  pi->state = '?';
+  snprintf (path, sizeof path, "/proc/%d", (int) pid);
+  if (stat (path, &sb) == 0)
+    pi->uid = sb.st_uid;
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  f = fopen (path, "re");
+  if (f)
+    {
+      if (fgets (buf, sizeof buf, f))
+        {
+          char *p = strrchr (buf, ')');
+          unsigned long long start = 0;
+          int ppid = 0;
+          if (p && sscanf (p + 2, "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+                                  "%*d %*d %*d %*d %llu",
+                           &pi->state, &ppid, &start)
+                       >= 2)
+            {
+              struct timespec now, up;
+              pi->ppid = ppid;
+              clock_gettime (CLOCK_REALTIME, &now);
+              clock_gettime (CLOCK_BOOTTIME, &up);
+              if (ticks > 0)
+                pi->start_time = (uint64_t) (now.tv_sec - up.tv_sec) + start / (uint64_t) ticks;
+            }
+        }
+      fclose (f);
+    }
+  snprintf (path, sizeof path, "/proc/%d/cmdline", (int) pid);
+  if (mr_read_file (path, &cmd, &len, &e) == 0 && len > 0)
+    {
+      for (size_t i = 0; i + 1 < len; i++)
+        if (cmd[i] == '\0')
+          cmd[i] = ' ';
+      pi->cmd = steal_pointer (&cmd);
+    }
+  else
+    {
+      snprintf (path, sizeof path, "/proc/%d/comm", (int) pid);
+      if (mr_read_file (path, &cmd, &len, &e) == 0)
+        {
+          cmd[strcspn (cmd, "\n")] = '\0';
+          if (asprintf (&pi->cmd, "[%s]", cmd) < 0)
+            pi->cmd = NULL;
+        }
+    }
+}
+
+int
+mr_container_top (struct mr_context *ctx, const char *id, struct mr_process_info **list,
+                  size_t *n, struct mr_error *err)
+{
+  cleanup_free pid_t *pids = NULL;
+  size_t np;
+
+  *list = NULL;
+  *n = 0;
+  if (mr_container_ps (ctx, id, &pids, &np, err) < 0)
+    return -1;
+  if (np == 0)
+    return 0;
+  *list = calloc (np, sizeof **list);
+  if (*list == NULL)
+    return mr_error_errno (err, ENOMEM, "ps '%s'", id);
+  for (size_t i = 0; i < np; i++)
+    process_info (pids[i], &(*list)[i]);
+  *n = np;
+  return 0;
+}
+
+void
+mr_process_info_free (struct mr_process_info *list, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    free (list[i].cmd);
+  free (list);
+}
+
+static int
+set_frozen (struct mr_context *ctx, const char *id, bool frozen, struct mr_error *err)
+{
+  cleanup_state struct mr_state *st = NULL;
+  cleanup_cgroup struct mr_cgroup *cg = NULL;
+  cleanup_close int dirfd = -1;
+  enum mr_status status;
+
+  if (open_running (ctx, id, true, &dirfd, &st, &cg, &status, err) < 0)
+    return -1;
+  if (frozen && status != MR_STATUS_RUNNING)
+    return mr_error_set (err, "cannot pause container '%s': it is %s, not running", id,
+                         mr_status_name (status));
+  if (!frozen && status != MR_STATUS_PAUSED)
+    return mr_error_set (err, "cannot resume container '%s': it is %s, not paused", id,
+                         mr_status_name (status));
+  if (mr_cgroup_freeze (cg, frozen, err) < 0)
+    return mr_error_prefix (err, "%s '%s'", frozen ? "pause" : "resume", id);
+  return 0;
+}
+
+int
+mr_container_pause (struct mr_context *ctx, const char *id, struct mr_error *err)
+{
+  return set_frozen (ctx, id, true, err);
+}
+
+int
+mr_container_resume (struct mr_context *ctx, const char *id, struct mr_error *err)
+{
+  return set_frozen (ctx, id, false, err);
+}
+
+/* exec: the process the user asked for, built over the container's own.  */
+struct exec_process
+{
+  struct mr_spec_process p;
+  struct mr_spec_process parsed; /* from --process */
+  bool has_parsed;
+  char **env;   /* owned array, strings borrowed */
+  char **args;  /* owned array, strings borrowed */
+};
+
+static void
+exec_process_clear (struct exec_process *ep)
+{
+  free (ep->env);
+  free (ep->args);
+  if (ep->has_parsed)
+    mr_spec_process_clear (&ep->parsed);
+}
+
+static int
+env_key_len (const char *kv)
+{
+  const char *eq = strchr (kv, '=');
+  return eq ? (int) (eq - kv) : (int) strlen (kv);
+}
+
+static int
+build_exec_process (const struct mr_spec *spec, const struct mr_exec_opts *o,
+                    struct exec_process *ep, struct mr_error *err)
+{
+  size_t n_env = 0, n_extra = 0, n_args = 0;
+
+  memset (ep, 0, sizeof *ep);
+  if (o->process_path)
+    {
+      cleanup_free char *text = NULL;
+      const char *base = strrchr (o->process_path, '/');
+      size_t len;
+      if (mr_read_file (o->process_path, &text, &len, err) < 0)
+        return mr_error_prefix (err, "exec --process");
+      if (mr_spec_process_parse (base ? base + 1 : o->process_path, text, len, &ep->parsed, err)
+          < 0)
+        return -1;
+      ep->has_parsed = true;
+      ep->p = ep->parsed;
+      return 0;
+    }
+  if (o->args == NULL || o->args[0] == NULL)
+    return mr_error_set (err, "exec: no command given");
+  ep->p = spec->process;
+  ep->p.terminal = o->tty;
+  for (; o->args[n_args]; n_args++)
+    ;
+  ep->args = calloc (n_args + 1, sizeof (char *));
+  if (ep->args == NULL)
+    return mr_error_errno (err, ENOMEM, "exec");
+  for (size_t i = 0; i < n_args; i++)
+    ep->args[i] = (char *) o->args[i];
+  ep->p.args = ep->args;
+  ep->p.n_args = n_args;
+  if (o->env)
+    for (; o->env[n_extra]; n_extra++)
+      ;
+  ep->env = calloc (spec->process.n_env + n_extra + 1, sizeof (char *));
+  if (ep->env == NULL)
+    return mr_error_errno (err, ENOMEM, "exec");
+  for (size_t i = 0; i < spec->process.n_env; i++)
+    {
+      const char *kv = spec->process.env[i];
+      bool overridden = false;
+      for (size_t j = 0; j < n_extra && !overridden; j++)
+        overridden = env_key_len (o->env[j]) == env_key_len (kv)
+                     && strncmp (o->env[j], kv, (size_t) env_key_len (kv)) == 0;
+      if (!overridden)
+        ep->env[n_env++] = (char *) kv;
+    }
+  for (size_t j = 0; j < n_extra; j++)
+    ep->env[n_env++] = (char *) o->env[j];
+  ep->p.env = ep->env;
+  ep->p.n_env = n_env;
+  if (o->cwd)
+    ep->p.cwd = (char *) o->cwd;
+  if (o->user_set)
+    {
+      ep->p.user.uid = o->uid;
+      ep->p.user.gid = o->gid_set ? o->gid : 0;
+      ep->p.user.additional_gids = NULL;
+      ep->p.user.n_additional_gids = 0;
+    }
+  if (o->no_new_privs)
+    ep->p.no_new_privileges = true;
+  if (o->caps)
+    for (size_t i = 0; o->caps[i]; i++)
+      {
+        int cap = mr_spec_cap_from_name (o->caps[i]);
+        if (cap < 0)
+          return mr_error_set (err, "exec --cap: unknown capability '%s'", o->caps[i]);
+        ep->p.caps_set = true;
+        ep->p.caps.bounding |= 1ULL << cap;
+        ep->p.caps.effective |= 1ULL << cap;
+        ep->p.caps.permitted |= 1ULL << cap;
+        ep->p.caps.inheritable |= 1ULL << cap;
+      }
+  return 0;
+}
+
+int
+mr_container_exec (struct mr_context *ctx, const char *id, const struct mr_exec_opts *opts,
+                   int *exit_status, struct mr_error *err)
+{
+  cleanup_state struct mr_state *st = NULL;
+  cleanup_spec struct mr_spec *spec = NULL;
+  cleanup_cgroup struct mr_cgroup *cg = NULL;
+  cleanup_close int dirfd = -1;
+  struct mr_seccomp_prog prog = { 0 };
+  struct exec_process ep;
+  struct mr_spawn sp;
+  enum mr_status status;
+  int pty_master = -1;
+  int r = -1;
+
+  if (load (ctx, id, false, &dirfd, &st, err) < 0)
+    return -1;
+  status = container_status (st, dirfd);
+  if (status != MR_STATUS_RUNNING && status != MR_STATUS_CREATED)
+    return mr_error_set (err, "cannot exec in container '%s': it is %s", id,
+                         mr_status_name (status));
+  if (load_spec_for (st, &spec, err) < 0)
+    return -1;
+  if (build_exec_process (spec, opts, &ep, err) < 0)
+    goto out;
+  if (ep.p.terminal && opts->console_socket == NULL && opts->detach)
+    {
+      mr_error_set (err, "exec --tty --detach needs --console-socket");
+      goto out;
+    }
+  if (spec->linux.seccomp && mr_seccomp_compile (spec->linux.seccomp, &prog, err) < 0)
+    goto out;
+  if (st->cgroup_path && mr_cgroup_open (st->cgroup_path, &cg, err) < 0)
+    goto out;
+
+  memset (&sp, 0, sizeof sp);
+  sp.spec = spec;
+  sp.process = &ep.p;
+  sp.seccomp = spec->linux.seccomp ? &prog : NULL;
+  sp.cgroup = cg;
+  sp.exec = true;
+  sp.target_pid = st->pid;
+  sp.target_userns = st->userns;
+  sp.console_socket = opts->console_socket;
+  sp.preserve_fds = opts->preserve_fds;
+  sp.state_dirfd = -1;
+  if (mr_spawn_clone (&sp, NULL, 0, err) < 0)
+    {
+      mr_error_prefix (err, "exec in '%s'", id);
+      if (sp.pid > 0)
+        {
+          kill (sp.pid, SIGKILL);
+          waitpid (sp.pid, NULL, 0);
+        }
+      mr_spawn_close (&sp);
+      goto out;
+    }
+  if (mr_spawn_wait_ready (&sp, &pty_master, err) < 0)
+    {
+      mr_error_prefix (err, "exec in '%s'", id);
+      waitpid (sp.pid, NULL, 0);
+      mr_spawn_close (&sp);
+      goto out;
+    }
+  if (opts->pid_file && write_pid_file (opts->pid_file, sp.pid, err) < 0)
+    {
+      mr_spawn_close (&sp);
+      goto out;
+    }
+  if (opts->detach)
+    {
+      if (exit_status)
+        *exit_status = 0;
+      r = 0;
+    }
+  else
+    r = mr_wait_forwarding (sp.pid, pty_master, exit_status, err);
+  mr_spawn_close (&sp);
+out:
+  if (pty_master >= 0)
+    close (pty_master);
+  mr_seccomp_prog_clear (&prog);
+  exec_process_clear (&ep);
+  return r;
+}
+
+static void
+set_i64 (bool *set, int64_t *dst, int64_t v)
+{
+  if (v >= 0)
+    {
+      *set = true;
+      *dst = v;
+    }
+}
+
+int
+mr_container_update (struct mr_context *ctx, const char *id, const struct mr_update_opts *o,
+                     struct mr_error *err)
+{
+  cleanup_state struct mr_state *st = NULL;
+  cleanup_cgroup struct mr_cgroup *cg = NULL;
+  cleanup_close int dirfd = -1;
+  struct mr_spec_resources *res = NULL;
+  enum mr_status status;
+  int r;
+
+  if (open_running (ctx, id, true, &dirfd, &st, &cg, &status, err) < 0)
+    return -1;
+  if (o->resources_json)
+    {
+      if (mr_spec_resources_parse ("resources", o->resources_json, strlen (o->resources_json),
+                                   &res, err)
+          < 0)
+        return -1;
+    }
+  else
+    {
+      res = calloc (1, sizeof *res);
+      if (res == NULL)
+        return mr_error_errno (err, ENOMEM, "update '%s'", id);
+    }
+  set_i64 (&res->memory.limit_set, &res->memory.limit, o->memory);
+  set_i64 (&res->memory.swap_set, &res->memory.swap, o->memory_swap);
+  set_i64 (&res->memory.reservation_set, &res->memory.reservation, o->memory_reservation);
+  set_i64 (&res->cpu.quota_set, &res->cpu.quota, o->cpu_quota);
+  if (o->cpu_period >= 0)
+    {
+      res->cpu.period_set = true;
+      res->cpu.period = (uint64_t) o->cpu_period;
+    }
+  if (o->cpu_shares >= 0)
+    {
+      res->cpu.shares_set = true;
+      res->cpu.shares = (uint64_t) o->cpu_shares;
+    }
+  set_i64 (&res->pids_limit_set, &res->pids_limit, o->pids_limit);
+  if (o->cpuset_cpus)
+    {
+      free (res->cpu.cpus);
+      res->cpu.cpus = strdup (o->cpuset_cpus);
+    }
+  if (o->cpuset_mems)
+    {
+      free (res->cpu.mems);
+      res->cpu.mems = strdup (o->cpuset_mems);
+    }
+  r = mr_cgroup_update (cg, res, err);
+  mr_spec_resources_free (res);
+  if (r < 0)
+    return mr_error_prefix (err, "update '%s'", id);
+  return 0;
+}

@@ -1,0 +1,22 @@
+#ifndef MR_CONTEXT_H
+#define MR_CONTEXT_H
+
+#include "minirun.h"
+
+struct mr_context
+{
+  char *root;  /* state directory */
+  int rootfd;  /* O_DIRECTORY fd of root, opened on first use */
+  bool systemd_cgroup;
+  bool rootless;
+  void (*warn) (void *data, const char *msg);
+  void *warn_data;
+};
+
+/* The state directory fd; creates the directory (0700) when missing.  */
+int mr_context_rootfd (struct mr_context *ctx, struct mr_error *err);
+
+void mr_context_warn (struct mr_context *ctx, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+#endif

@@ -1,0 +1,41 @@
+/* The container's root filesystem: mounts, pivot_root, masked and
+ * readonly paths.  Runs in the container's child process, inside its new
+ * mount namespace.  */
+#ifndef MR_LINUX_MOUNT_H
+#define MR_LINUX_MOUNT_H
+
+#include <stdbool.h>
+
+#include "minirun.h"
+#include "spec.h"
+
+struct mr_rootfs_opts
+{
+  const struct mr_spec *spec;
+  const char *rootfs; /* absolute host path of the root directory */
+  bool userns;        /* a new user namespace: mknod is not allowed, bind devices */
+  bool new_cgroupns;  /* cgroup mounts show the namespace's root */
+  /* The container's cgroup, as a path inside each hierarchy
+     ("/minirun/web"); what a cgroup mount shows without a cgroup
+     namespace.  NULL: the process's own, from /proc/self/cgroup.  */
+  const char *cgroup_path;
+};
+
+/* Before the createContainer hooks: makes the mount tree private (or as
+ * rootfsPropagation says), bind-mounts rootfs onto itself, performs every
+ * spec mount in order (bind/rbind, tmpfs with tmpcopyup, proc, sysfs,
+ * devpts, mqueue, cgroup, ...), and populates /dev (tmpfs with the default
+ * devices, linux.devices, ptmx, pts, shm, the fd/stdin/stdout/stderr
+ * links) unless the spec mounts something else on /dev.  Destinations are
+ * resolved inside rootfs safely.  */
+int mr_rootfs_prepare (const struct mr_rootfs_opts *opts, struct mr_error *err);
+
+/* pivot_root into rootfs and detach the old root; with no_pivot, MS_MOVE
+ * the root onto / and chroot.  Leaves the cwd at the new /.  */
+int mr_rootfs_pivot (const char *rootfs, bool no_pivot, struct mr_error *err);
+
+/* After pivot: maskedPaths, readonlyPaths, root.readonly, then the final
+ * rootfsPropagation.  */
+int mr_rootfs_finalize (const struct mr_rootfs_opts *opts, struct mr_error *err);
+
+#endif

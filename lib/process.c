@@ -1,0 +1,782 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <linux/nsfs.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "hooks.h"
+#include "linux/creds.h"
+#include "linux/mount.h"
+#include "linux/terminal.h"
+#include "process.h"
+#include "state.h"
+#include "util/cleanup.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+enum
+{
+  MSG_GO = 1,
+  MSG_READY,
+  MSG_ERROR,
+  MSG_START,
+};
+
+/* Messages on the SOCK_SEQPACKET pair between the runtime and the child.  */
+struct msg_head
+{
+  int type;
+  int errnum;
+};
+
+#define MSG_MAX (64 * 1024)
+
+static const struct
+{
+  int type;
+  const char *name;
+} ns_files[] = {
+  { CLONE_NEWUSER, "user" }, { CLONE_NEWIPC, "ipc" },       { CLONE_NEWUTS, "uts" },
+  { CLONE_NEWNET, "net" },   { CLONE_NEWPID, "pid" },       { CLONE_NEWNS, "mnt" },
+  { CLONE_NEWCGROUP, "cgroup" },
+};
+
+static int
+send_msg (int fd, int type, int errnum, const char *payload)
+{
+  size_t plen = payload ? strlen (payload) : 0;
+  struct msg_head h = { .type = type, .errnum = errnum };
+  struct iovec iov[2] = {
+    { .iov_base = &h, .iov_len = sizeof h },
+    { .iov_base = (void *) payload, .iov_len = plen },
+  };
+  struct msghdr m = { .msg_iov = iov, .msg_iovlen = plen ? 2 : 1 };
+
+  if (plen > MSG_MAX - sizeof h)
+    iov[1].iov_len = MSG_MAX - sizeof h;
+  while (sendmsg (fd, &m, MSG_NOSIGNAL) < 0)
+    if (errno != EINTR)
+      return -1;
+  return 0;
+}
+
+/* Receives one message; payload (NUL-terminated) goes to buf.  Returns the
+ * type, 0 on EOF, -1 on error.  */
+static int
+recv_msg (int fd, struct msg_head *h, char *buf, size_t buflen)
+{
+  struct iovec iov[2] = {
+    { .iov_base = h, .iov_len = sizeof *h },
+    { .iov_base = buf, .iov_len = buflen ? buflen - 1 : 0 },
+  };
+  struct msghdr m = { .msg_iov = iov, .msg_iovlen = buflen ? 2 : 1 };
+  ssize_t r;
+
+  do
+    r = recvmsg (fd, &m, MSG_CMSG_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return -1;
+  if (r == 0)
+    return 0;
+  if ((size_t) r < sizeof *h)
+    {
+      errno = EPROTO;
+      return -1;
+    }
+  if (buflen)
+    buf[(size_t) r - sizeof *h] = '\0';
+  return h->type;
+}
+
+static void
+child_fail (int fd, const struct mr_error *err) __attribute__ ((noreturn));
+static void
+child_fail (int fd, const struct mr_error *err)
+{
+  send_msg (fd, MSG_ERROR, err->errnum, err->msg);
+  _exit (1);
+}
+
+/* Looks up the program as execvp would, in the container's root, so that a
+ * missing binary fails create instead of the start.  */
+static int
+find_executable (const struct mr_spec_process *p, char *out, size_t outlen, struct mr_error *err)
+{
+  const char *name = p->args[0];
+  const char *path = NULL;
+
+  if (strchr (name, '/'))
+    {
+      struct stat st;
+      if (stat (name, &st) < 0)
+        return mr_error_errno (err, errno, "exec '%s'", name);
+      if (S_ISDIR (st.st_mode))
+        return mr_error_errno (err, EISDIR, "exec '%s'", name);
+      snprintf (out, outlen, "%s", name);
+      return 0;
+    }
+  for (size_t i = 0; i < p->n_env; i++)
+    if (strncmp (p->env[i], "PATH=", 5) == 0)
+      path = p->env[i] + 5;
+  if (path == NULL)
+    path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  while (*path)
+    {
+      const char *end = strchrnul (path, ':');
+      struct stat st;
+      int n;
+
+      if (end == path)
+        n = snprintf (out, outlen, "%s", name);
+      else
+        n = snprintf (out, outlen, "%.*s/%s", (int) (end - path), path, name);
+      if (n > 0 && (size_t) n < outlen && stat (out, &st) == 0 && S_ISREG (st.st_mode)
+          && (st.st_mode & 0111))
+        return 0;
+      path = *end ? end + 1 : end;
+    }
+  return mr_error_set (err, "exec '%s': executable file not found in $PATH", name);
+}
+
+static int
+open_ns_paths (const struct mr_spec *spec, int *fds, struct mr_error *err)
+{
+  for (size_t i = 0; i < spec->linux.n_namespaces; i++)
+    {
+      const struct mr_spec_namespace *ns = &spec->linux.namespaces[i];
+      int fd, type;
+
+      fds[i] = -1;
+      if (ns->path == NULL)
+        continue;
+      fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return mr_error_errno (err, errno, "open namespace '%s'", ns->path);
+      fds[i] = fd;
+      type = ioctl (fd, NS_GET_NSTYPE);
+      if (type >= 0 && type != ns->type)
+        return mr_error_set (err, "namespace '%s' is not of the type the config names", ns->path);
+      if (type < 0)
+        return mr_error_errno (err, errno, "namespace '%s' is not a namespace file", ns->path);
+    }
+  return 0;
+}
+
+static void
+close_fds (int *fds, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (fds[i] >= 0)
+      {
+        close (fds[i]);
+        fds[i] = -1;
+      }
+}
+
+/* Credentials, seccomp and exec: the last steps of every container process.
+ * NNP and seccomp order follows runc: without no_new_privs the filter must
+ * be loaded while CAP_SYS_ADMIN is still held.  */
+static int
+finish_and_exec (struct mr_spawn *sp, const char *exe, struct mr_error *err)
+{
+  const struct mr_spec_process *p = sp->process;
+  sigset_t none;
+
+  if (p->n_rlimits && mr_rlimits_apply (p->rlimits, p->n_rlimits, err) < 0)
+    return -1;
+  if (p->caps_set && mr_caps_drop_bounding (&p->caps, err) < 0)
+    return -1;
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return mr_error_errno (err, errno, "prctl no_new_privs");
+  if (mr_user_switch (&p->user, err) < 0)
+    return -1;
+  if (sp->seccomp && !p->no_new_privileges && mr_seccomp_load (sp->seccomp, err) < 0)
+    return -1;
+  if (p->caps_set && mr_caps_apply (&p->caps, err) < 0)
+    return -1;
+  if (sp->preserve_fds > 0)
+    for (int fd = 3; fd < 3 + sp->preserve_fds; fd++)
+      {
+        int fl = fcntl (fd, F_GETFD);
+        if (fl >= 0)
+          fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC);
+      }
+  /* everything above the preserved fds closes at exec, whatever its flags */
+  syscall (SYS_close_range, 3 + (sp->preserve_fds > 0 ? sp->preserve_fds : 0), ~0U,
+           CLOSE_RANGE_CLOEXEC);
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  if (sp->seccomp && p->no_new_privileges && mr_seccomp_load (sp->seccomp, err) < 0)
+    return -1;
+  execve (exe, p->args, p->env);
+  return mr_error_errno (err, errno, "exec '%s'", p->args[0]);
+}
+
+static int
+setup_terminal (struct mr_spawn *sp, int console_fd, struct mr_error *err)
+{
+  const struct mr_spec_process *p = sp->process;
+  int master, slave;
+
+  if (mr_pty_open (&master, &slave, err) < 0)
+    return -1;
+  if (mr_send_fd (console_fd >= 0 ? console_fd : sp->sync_fd, master, "/dev/ptmx", err) < 0)
+    return -1;
+  close (master);
+  return mr_pty_make_controlling (slave, p->console_height, p->console_width, err);
+}
+
+static int
+init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *err)
+{
+  const struct mr_spec *spec = sp->spec;
+  const struct mr_spec_process *p = sp->process;
+  cleanup_free char *state_json = NULL;
+  char exe[4096];
+  struct msg_head h;
+  bool new_userns = false, new_uts = false;
+  int userns_fd = -1;
+
+  for (size_t i = 0; i < spec->linux.n_namespaces; i++)
+    {
+      const struct mr_spec_namespace *ns = &spec->linux.namespaces[i];
+      if (ns->type == CLONE_NEWUSER)
+        {
+          if (ns->path)
+            userns_fd = ns_fds[i];
+          else
+            new_userns = true;
+        }
+      if (ns->type == CLONE_NEWUTS && ns->path == NULL)
+        new_uts = true;
+    }
+
+  if (sp->need_go)
+    {
+      state_json = malloc (MSG_MAX);
+      if (state_json == NULL)
+        return mr_error_errno (err, ENOMEM, "init");
+      if (recv_msg (sp->sync_fd, &h, state_json, MSG_MAX) != MSG_GO)
+        _exit (1); /* the runtime is gone: nothing to report to */
+    }
+
+  /* the user namespace first: the others are owned by it */
+  if (userns_fd >= 0 && setns (userns_fd, CLONE_NEWUSER) < 0)
+    return mr_error_errno (err, errno, "join user namespace");
+  for (size_t i = 0; i < spec->linux.n_namespaces; i++)
+    {
+      const struct mr_spec_namespace *ns = &spec->linux.namespaces[i];
+      if (ns_fds[i] < 0 || ns->type == CLONE_NEWUSER || ns->type == CLONE_NEWPID)
+        continue;
+      if (setns (ns_fds[i], ns->type) < 0)
+        return mr_error_errno (err, errno, "join namespace '%s'", ns->path);
+    }
+  close_fds (ns_fds, spec->linux.n_namespaces);
+  if (new_userns || userns_fd >= 0)
+    {
+      if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+        return mr_error_errno (err, errno, "become root in the user namespace");
+    }
+  if (new_uts)
+    {
+      if (spec->hostname && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
+        return mr_error_errno (err, errno, "set hostname '%s'", spec->hostname);
+      if (spec->domainname && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
+        return mr_error_errno (err, errno, "set domainname '%s'", spec->domainname);
+    }
+
+  {
+    struct mr_rootfs_opts ro = {
+      .spec = spec,
+      .rootfs = sp->rootfs,
+      .userns = new_userns || userns_fd >= 0,
+      .new_cgroupns = mr_spec_find_namespace (spec, CLONE_NEWCGROUP) != NULL,
+      .cgroup_path = sp->cgroup_path,
+    };
+    if (mr_rootfs_prepare (&ro, err) < 0)
+      return -1;
+    if (spec->hooks.n_create_container
+        && mr_hooks_run (spec->hooks.create_container, spec->hooks.n_create_container,
+                         "createContainer", state_json ? state_json : "{}", err)
+               < 0)
+      return -1;
+    if (mr_rootfs_pivot (sp->rootfs, sp->no_pivot, err) < 0)
+      return -1;
+    if (mr_rootfs_finalize (&ro, err) < 0)
+      return -1;
+  }
+  if (spec->linux.n_sysctl && mr_sysctl_apply (spec->linux.sysctl, spec->linux.n_sysctl, err) < 0)
+    return -1;
+  if (p->cwd && chdir (p->cwd) < 0)
+    return mr_error_errno (err, errno, "chdir to '%s'", p->cwd);
+  if (find_executable (p, exe, sizeof exe, err) < 0)
+    return -1;
+  if (p->terminal && setup_terminal (sp, console_fd, err) < 0)
+    return -1;
+  if (console_fd >= 0)
+    close (console_fd);
+  if (p->oom_score_adj_set && mr_oom_score_adj_apply (0, p->oom_score_adj, err) < 0)
+    return -1;
+  if (p->user.umask_set)
+    umask (p->user.umask);
+
+  if (send_msg (sp->sync_fd, MSG_READY, 0, NULL) < 0)
+    _exit (1);
+  if (sp->start_mode == MR_START_FIFO)
+    {
+      int fd;
+      do
+        fd = openat (sp->state_dirfd, MR_EXEC_FIFO, O_WRONLY | O_CLOEXEC);
+      while (fd < 0 && errno == EINTR);
+      if (fd < 0 || mr_write_all (fd, "0", 1) < 0)
+        _exit (1);
+      close (fd);
+    }
+  else if (recv_msg (sp->sync_fd, &h, NULL, 0) != MSG_START)
+    _exit (1);
+  close (sp->state_dirfd);
+  if (spec->hooks.n_start_container
+      && mr_hooks_run (spec->hooks.start_container, spec->hooks.n_start_container,
+                       "startContainer", state_json ? state_json : "{}", err)
+             < 0)
+    return -1;
+  return finish_and_exec (sp, exe, err);
+}
+
+static int
+exec_child (struct mr_spawn *sp, int console_fd, struct mr_error *err)
+{
+  char exe[4096];
+  int flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWCGROUP;
+
+  if (sp->target_userns)
+    flags |= CLONE_NEWUSER;
+  /* setns with a pidfd joins all of them at once, the user namespace first */
+  if (setns (sp->pidfd, flags) < 0)
+    {
+      /* joining a namespace we are already in is EINVAL for the user one only;
+         retry one by one so that namespaces shared with the host are fine */
+      for (size_t i = 0; i < sizeof ns_files / sizeof ns_files[0]; i++)
+        {
+          if (!(flags & ns_files[i].type))
+            continue;
+          if (setns (sp->pidfd, ns_files[i].type) < 0 && errno != EINVAL)
+            return mr_error_errno (err, errno, "join the container's %s namespace",
+                                   ns_files[i].name);
+        }
+    }
+  if (sp->target_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    return mr_error_errno (err, errno, "become root in the user namespace");
+  if (sp->process->cwd && chdir (sp->process->cwd) < 0)
+    return mr_error_errno (err, errno, "chdir to '%s'", sp->process->cwd);
+  if (find_executable (sp->process, exe, sizeof exe, err) < 0)
+    return -1;
+  if (sp->process->terminal && setup_terminal (sp, console_fd, err) < 0)
+    return -1;
+  if (console_fd >= 0)
+    close (console_fd);
+  if (sp->process->oom_score_adj_set
+      && mr_oom_score_adj_apply (0, sp->process->oom_score_adj, err) < 0)
+    return -1;
+  if (sp->process->user.umask_set)
+    umask (sp->process->user.umask);
+  /* the sync socket is O_CLOEXEC: the parent sees EOF when exec succeeds */
+  return finish_and_exec (sp, exe, err);
+}
+
+static pid_t
+do_clone (unsigned long long flags, int cgroup_fd, bool *born_in_cgroup)
+{
+  struct clone_args args = {
+    .flags = flags,
+    .exit_signal = SIGCHLD,
+  };
+  pid_t pid;
+
+  *born_in_cgroup = false;
+  if (cgroup_fd >= 0)
+    {
+      args.flags |= CLONE_INTO_CGROUP;
+      args.cgroup = (unsigned long long) cgroup_fd;
+      pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+      if (pid >= 0)
+        {
+          *born_in_cgroup = true;
+          return pid;
+        }
+      if (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP
+          && errno != EBUSY && errno != EACCES && errno != EPERM)
+        return -1;
+      args.flags &= ~CLONE_INTO_CGROUP;
+      args.cgroup = 0;
+    }
+  pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+  if (pid < 0 && errno == ENOSYS)
+    pid = (pid_t) syscall (SYS_clone, (unsigned long) (flags | SIGCHLD), NULL, NULL, NULL, NULL);
+  return pid;
+}
+
+int
+mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_fds,
+                struct mr_error *err)
+{
+  const struct mr_spec *spec = sp->spec;
+  size_t n_ns = spec->linux.n_namespaces;
+  int ns_fds[n_ns + 1];
+  int pair[2];
+  cleanup_close int console_fd = -1;
+  cleanup_close int own_pidns = -1;
+  unsigned long long flags = 0;
+  bool born_in_cgroup;
+  int pidns_fd = -1;
+  pid_t pid;
+
+  sp->pid = -1;
+  sp->sync_fd = -1;
+  sp->pidfd = -1;
+  for (size_t i = 0; i < n_ns + 1; i++)
+    ns_fds[i] = -1;
+
+  if (sp->console_socket
+      && mr_console_socket_connect (sp->console_socket, &console_fd, err) < 0)
+    return -1;
+
+  if (sp->exec)
+    {
+      sp->pidfd = (int) syscall (SYS_pidfd_open, sp->target_pid, 0);
+      if (sp->pidfd < 0)
+        return mr_error_errno (err, errno, "open the container's init process %d",
+                               (int) sp->target_pid);
+      pidns_fd = sp->pidfd;
+    }
+  else
+    {
+      if (open_ns_paths (spec, ns_fds, err) < 0)
+        {
+          close_fds (ns_fds, n_ns);
+          return -1;
+        }
+      for (size_t i = 0; i < n_ns; i++)
+        {
+          const struct mr_spec_namespace *ns = &spec->linux.namespaces[i];
+          if (ns->path == NULL)
+            flags |= (unsigned long long) ns->type;
+          else if (ns->type == CLONE_NEWPID)
+            pidns_fd = ns_fds[i];
+        }
+      sp->need_go = (flags & CLONE_NEWUSER) || spec->hooks.n_prestart
+                    || spec->hooks.n_create_runtime || spec->hooks.n_create_container
+                    || spec->hooks.n_start_container;
+    }
+
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+    {
+      close_fds (ns_fds, n_ns);
+      return mr_error_errno (err, errno, "socketpair");
+    }
+
+  /* joining a pid namespace only changes where our children are born:
+     join it for the clone, then come back */
+  if (pidns_fd >= 0)
+    {
+      own_pidns = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+      if (own_pidns < 0 || setns (pidns_fd, CLONE_NEWPID) < 0)
+        {
+          int e = errno;
+          close (pair[0]);
+          close (pair[1]);
+          close_fds (ns_fds, n_ns);
+          return mr_error_errno (err, e, "join the container's pid namespace");
+        }
+    }
+
+  pid = do_clone (flags, sp->cgroup ? mr_cgroup_clone_fd (sp->cgroup) : -1, &born_in_cgroup);
+  if (pid == 0)
+    {
+      struct mr_error cerr = { 0 };
+      for (size_t i = 0; i < n_close_fds; i++)
+        close (close_fds_list[i]);
+      close (pair[0]);
+      sp->sync_fd = pair[1];
+      if (sp->exec)
+        exec_child (sp, console_fd, &cerr);
+      else
+        init_child (sp, ns_fds, console_fd, &cerr);
+      child_fail (pair[1], &cerr);
+    }
+  {
+    int e = errno;
+    if (pidns_fd >= 0)
+      setns (own_pidns, CLONE_NEWPID);
+    close (pair[1]);
+    close_fds (ns_fds, n_ns);
+    if (pid < 0)
+      {
+        close (pair[0]);
+        return mr_error_errno (err, e, "clone");
+      }
+  }
+  sp->pid = pid;
+  sp->sync_fd = pair[0];
+  if (!sp->exec)
+    sp->pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  if (sp->cgroup && mr_cgroup_enter (sp->cgroup, pid, born_in_cgroup, err) < 0)
+    return -1;
+  return 0;
+}
+
+static int
+write_map (pid_t pid, const char *file, const struct mr_spec_idmap *m, size_t n,
+           struct mr_error *err)
+{
+  char path[64], buf[4096];
+  size_t len = 0;
+
+  for (size_t i = 0; i < n && len < sizeof buf; i++)
+    len += (size_t) snprintf (buf + len, sizeof buf - len, "%u %u %u\n", m[i].container_id,
+                              m[i].host_id, m[i].size);
+  if (len >= sizeof buf)
+    return mr_error_set (err, "%s: too many mappings", file);
+  snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, file);
+  return mr_write_file (path, buf, len, err);
+}
+
+int
+mr_spawn_write_idmaps (const struct mr_spawn *sp, struct mr_error *err)
+{
+  const struct mr_spec_linux *l = &sp->spec->linux;
+
+  if (l->n_uid_mappings && write_map (sp->pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0)
+    return mr_error_prefix (err, "user namespace uid mappings");
+  if (l->n_gid_mappings && write_map (sp->pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err) < 0)
+    return mr_error_prefix (err, "user namespace gid mappings");
+  return 0;
+}
+
+int
+mr_spawn_send_go (struct mr_spawn *sp, const char *state_json, struct mr_error *err)
+{
+  if (send_msg (sp->sync_fd, MSG_GO, 0, state_json) < 0)
+    return mr_error_errno (err, errno, "signal the container process");
+  return 0;
+}
+
+int
+mr_spawn_wait_ready (struct mr_spawn *sp, int *pty_master, struct mr_error *err)
+{
+  char buf[MR_ERROR_MSG_MAX];
+  struct msg_head h;
+  int r;
+
+  if (pty_master)
+    *pty_master = -1;
+  for (;;)
+    {
+      /* a pty master without a console socket arrives first, as SCM_RIGHTS
+         on a message of its own */
+      if (sp->process->terminal && sp->console_socket == NULL && pty_master && *pty_master < 0)
+        {
+          char cbuf[CMSG_SPACE (sizeof (int))];
+          char data[MR_ERROR_MSG_MAX + sizeof h];
+          struct iovec iov = { .iov_base = data, .iov_len = sizeof data };
+          struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                              .msg_controllen = sizeof cbuf };
+          struct cmsghdr *c;
+          ssize_t n;
+          do
+            n = recvmsg (sp->sync_fd, &m, MSG_CMSG_CLOEXEC);
+          while (n < 0 && errno == EINTR);
+          if (n < 0)
+            return mr_error_errno (err, errno, "wait for the container process");
+          if (n == 0)
+            break;
+          c = CMSG_FIRSTHDR (&m);
+          if (c && c->cmsg_type == SCM_RIGHTS)
+            {
+              memcpy (pty_master, CMSG_DATA (c), sizeof (int));
+              continue;
+            }
+          if ((size_t) n < sizeof h)
+            return mr_error_set (err, "container process: short message");
+          memcpy (&h, data, sizeof h);
+          r = h.type;
+          snprintf (buf, sizeof buf, "%.*s", (int) ((size_t) n - sizeof h), data + sizeof h);
+        }
+      else
+        r = recv_msg (sp->sync_fd, &h, buf, sizeof buf);
+      if (r < 0)
+        return mr_error_errno (err, errno, "wait for the container process");
+      if (r == 0)
+        break;
+      if (r == MSG_ERROR)
+        {
+          snprintf (err->msg, sizeof err->msg, "%s", buf);
+          err->errnum = h.errnum;
+          return -1;
+        }
+      if (r == MSG_READY)
+        return 0;
+    }
+  /* EOF: an exec'ed process closed the socket by exec'ing; an init died */
+  if (sp->exec)
+    return 0;
+  return mr_error_set (err, "the container process exited during setup");
+}
+
+int
+mr_spawn_send_start (struct mr_spawn *sp, struct mr_error *err)
+{
+  if (send_msg (sp->sync_fd, MSG_START, 0, NULL) < 0)
+    return mr_error_errno (err, errno, "start the container process");
+  return 0;
+}
+
+void
+mr_spawn_close (struct mr_spawn *sp)
+{
+  if (sp->sync_fd >= 0)
+    close (sp->sync_fd);
+  if (sp->pidfd >= 0)
+    close (sp->pidfd);
+  sp->sync_fd = sp->pidfd = -1;
+}
+
+static int
+status_to_code (int status)
+{
+  if (WIFEXITED (status))
+    return WEXITSTATUS (status);
+  if (WIFSIGNALED (status))
+    return 128 + WTERMSIG (status);
+  return 255;
+}
+
+static void
+copy_some (int from, int to)
+{
+  char buf[8192];
+  ssize_t n = read (from, buf, sizeof buf);
+  if (n > 0)
+    mr_write_all (to, buf, (size_t) n);
+}
+
+int
+mr_wait_forwarding (pid_t pid, int pty_master, int *exit_status, struct mr_error *err)
+{
+  static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+  sigset_t set, old;
+  cleanup_close int sfd = -1;
+  struct termios saved;
+  bool raw = false;
+  int status;
+
+  sigemptyset (&set);
+  for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
+    sigaddset (&set, fwd[i]);
+  sigaddset (&set, SIGCHLD);
+  sigprocmask (SIG_BLOCK, &set, &old);
+  sfd = signalfd (-1, &set, SFD_CLOEXEC);
+  if (sfd < 0)
+    {
+      sigprocmask (SIG_SETMASK, &old, NULL);
+      return mr_error_errno (err, errno, "signalfd");
+    }
+  if (pty_master >= 0 && isatty (0) && tcgetattr (0, &saved) == 0)
+    {
+      struct termios t = saved;
+      struct winsize ws;
+      cfmakeraw (&t);
+      raw = tcsetattr (0, TCSANOW, &t) == 0;
+      if (ioctl (0, TIOCGWINSZ, &ws) == 0)
+        ioctl (pty_master, TIOCSWINSZ, &ws);
+    }
+  for (;;)
+    {
+      struct pollfd p[3] = {
+        { .fd = sfd, .events = POLLIN },
+        { .fd = pty_master, .events = POLLIN },
+        { .fd = pty_master >= 0 ? 0 : -1, .events = POLLIN },
+      };
+      pid_t r = waitpid (pid, &status, WNOHANG);
+      if (r == pid)
+        break;
+      if (r < 0 && errno != EINTR)
+        {
+          int e = errno;
+          if (raw)
+            tcsetattr (0, TCSANOW, &saved);
+          sigprocmask (SIG_SETMASK, &old, NULL);
+          return mr_error_errno (err, e, "wait for process %d", (int) pid);
+        }
+      if (poll (p, 3, -1) < 0)
+        continue;
+      if (p[0].revents & POLLIN)
+        {
+          struct signalfd_siginfo si;
+          if (read (sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD)
+            {
+              if (si.ssi_signo == SIGWINCH && pty_master >= 0)
+                {
+                  struct winsize ws;
+                  if (ioctl (0, TIOCGWINSZ, &ws) == 0)
+                    ioctl (pty_master, TIOCSWINSZ, &ws);
+                }
+              else
+                kill (pid, (int) si.ssi_signo);
+            }
+        }
+      if (p[1].revents & (POLLIN | POLLHUP))
+        {
+          if (p[1].revents & POLLIN)
+            copy_some (pty_master, 1);
+          else
+            pty_master = -1;
+        }
+      if (p[2].revents & POLLIN)
+        copy_some (0, pty_master);
+      else if (p[2].revents & POLLHUP)
+        p[2].fd = -1;
+    }
+  if (pty_master >= 0)
+    {
+      /* drain what the process wrote before it exited */
+      int fl = fcntl (pty_master, F_GETFL);
+      fcntl (pty_master, F_SETFL, fl | O_NONBLOCK);
+      for (;;)
+        {
+          char buf[8192];
+          ssize_t n = read (pty_master, buf, sizeof buf);
+          if (n <= 0)
+            break;
+          mr_write_all (1, buf, (size_t) n);
+        }
+    }
+  if (raw)
+    tcsetattr (0, TCSANOW, &saved);
+  sigprocmask (SIG_SETMASK, &old, NULL);
+  *exit_status = status_to_code (status);
+  return 0;
+}

@@ -1,0 +1,81 @@
+/* Making container processes: the init of a new container (clone into new
+ * namespaces, set up the root filesystem, wait to be started, exec) and a
+ * process exec'ed into a running one.  No re-exec of a helper and no
+ * threads: the child runs straight from the clone.  */
+#ifndef MR_PROCESS_H
+#define MR_PROCESS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cgroup/cgroup.h"
+#include "linux/seccomp.h"
+#include "minirun.h"
+#include "spec.h"
+
+enum mr_start_mode
+{
+  MR_START_FIFO,    /* create: block on exec.fifo until `start` opens it */
+  MR_START_MESSAGE, /* run: the parent sends a start message */
+};
+
+struct mr_spawn
+{
+  /* what to run */
+  const struct mr_spec *spec;
+  const struct mr_spec_process *process; /* spec's, or the exec'ed one */
+  const struct mr_seccomp_prog *seccomp; /* NULL: none */
+  struct mr_cgroup *cgroup;              /* NULL: none */
+
+  /* a new container */
+  const char *rootfs;
+  const char *cgroup_path;
+  int state_dirfd; /* the container's state directory (exec.fifo) */
+  enum mr_start_mode start_mode;
+  bool no_pivot;
+
+  /* an exec into a container */
+  bool exec;
+  pid_t target_pid;
+  bool target_userns;
+
+  const char *console_socket; /* NULL: pty master goes back to the parent */
+  int preserve_fds;
+
+  /* filled by mr_spawn_clone */
+  pid_t pid;
+  int sync_fd; /* the parent's end */
+  int pidfd;   /* of the new process, -1 if the kernel has none */
+  bool need_go;
+};
+
+/* Clones the child.  In the parent, returns with sp->pid and sp->sync_fd
+ * set; the child never returns.  Every fd the parent wants the child to
+ * drop (the state lock) must be O_CLOEXEC and is listed in close_fds.  */
+int mr_spawn_clone (struct mr_spawn *sp, const int *close_fds, size_t n_close_fds,
+                    struct mr_error *err);
+
+/* Writes uid_map and gid_map of the child's new user namespace.  */
+int mr_spawn_write_idmaps (const struct mr_spawn *sp, struct mr_error *err);
+
+/* Lets the child go on; state_json is what its createContainer and
+ * startContainer hooks get on stdin.  Only when sp->need_go.  */
+int mr_spawn_send_go (struct mr_spawn *sp, const char *state_json, struct mr_error *err);
+
+/* Waits until the child is set up and blocked before exec (create), or has
+ * exec'ed (exec); returns the child's own error when it failed.  When the
+ * process has a terminal and no console socket, *pty_master receives the
+ * master (else -1).  */
+int mr_spawn_wait_ready (struct mr_spawn *sp, int *pty_master, struct mr_error *err);
+
+/* MR_START_MESSAGE: releases the child.  */
+int mr_spawn_send_start (struct mr_spawn *sp, struct mr_error *err);
+
+void mr_spawn_close (struct mr_spawn *sp);
+
+/* Waits for pid (our child) while forwarding the usual terminating signals
+ * to it, and proxies a pty when pty_master >= 0; returns the exit status as
+ * a shell reports it (128+N for a signal).  */
+int mr_wait_forwarding (pid_t pid, int pty_master, int *exit_status, struct mr_error *err);
+
+#endif

@@ -1,0 +1,33 @@
+/* Small file helpers.  All fds are O_CLOEXEC.  */
+#ifndef MR_UTIL_FS_H
+#define MR_UTIL_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "minirun.h"
+
+/* Reads a whole file (NUL-terminated; len may be NULL).  */
+int mr_read_file_at (int dirfd, const char *path, char **out, size_t *len, struct mr_error *err);
+int mr_read_file (const char *path, char **out, size_t *len, struct mr_error *err);
+
+/* Writes to an existing file (cgroup, proc and sys files): no create, no truncate.  */
+int mr_write_file_at (int dirfd, const char *path, const char *data, size_t len,
+                      struct mr_error *err);
+int mr_write_file (const char *path, const char *data, size_t len, struct mr_error *err);
+
+/* Creates or replaces a file: write to a temporary, fsync, rename.  */
+int mr_write_file_atomic_at (int dirfd, const char *name, const char *data, size_t len,
+                             mode_t mode, struct mr_error *err);
+
+/* mkdir -p; existing directories are fine.  */
+int mr_mkdir_p (const char *path, mode_t mode, struct mr_error *err);
+
+/* Writes all of buf, retrying on EINTR and short writes.  Returns 0 or -1 (errno).  */
+int mr_write_all (int fd, const void *buf, size_t len);
+
+/* asprintf that reports ENOMEM as an error.  */
+int mr_asprintf (struct mr_error *err, char **out, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+#endif

@@ -1,0 +1,1395 @@
+#include "config.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "cgroup/internal.h"
+#include "unit.h"
+
+/* Every cgroup the tests make is below this, in every hierarchy.  */
+static char test_root[64];
+
+static char *
+join (const char *a, const char *b)
+{
+  char *s;
+  ck_assert_int_ge (asprintf (&s, "%s%s", a, b), 0);
+  return s;
+}
+
+/* Path resolution.  */
+
+static char *
+resolve (const char *cgroups_path, const char *own, const char *id)
+{
+  struct mr_error err = { 0 };
+  char *out = NULL;
+
+  if (mr_cgroup_resolve_path (cgroups_path, own, id, &out, &err) < 0)
+    return NULL;
+  return out;
+}
+
+START_TEST (resolve_absolute_path_is_used_as_is)
+{
+  char *p = resolve ("/machine/ctr", "/user.slice", "web");
+  ck_assert_str_eq (p, "/machine/ctr");
+  free (p);
+}
+END_TEST
+
+START_TEST (resolve_relative_path_is_below_own_cgroup)
+{
+  char *p = resolve ("pods/web", "/user.slice/session-1.scope", "web");
+  ck_assert_str_eq (p, "/user.slice/session-1.scope/pods/web");
+  free (p);
+}
+END_TEST
+
+START_TEST (resolve_without_path_uses_minirun_and_id)
+{
+  char *p = resolve (NULL, "/user.slice", "web");
+  ck_assert_str_eq (p, "/user.slice/minirun/web");
+  free (p);
+  p = resolve ("", "/", "db");
+  ck_assert_str_eq (p, "/minirun/db");
+  free (p);
+}
+END_TEST
+
+START_TEST (resolve_rejects_dot_dot)
+{
+  struct mr_error err = { 0 };
+  char *out = NULL;
+
+  ck_assert_int_lt (mr_cgroup_resolve_path ("/a/../../etc", "/", "x", &out, &err), 0);
+  ck_assert_ptr_nonnull (strstr (err.msg, "'..' is not allowed"));
+  ck_assert_ptr_null (resolve ("../escape", "/user.slice", "x"));
+  ck_assert_ptr_null (resolve (NULL, "/user.slice", ".."));
+}
+END_TEST
+
+START_TEST (resolve_cleans_slashes_and_dots)
+{
+  char *p = resolve ("//a///b/./c//", "/", "x");
+  ck_assert_str_eq (p, "/a/b/c");
+  free (p);
+  p = resolve ("sub/", "/own//", "x");
+  ck_assert_str_eq (p, "/own/sub");
+  free (p);
+}
+END_TEST
+
+START_TEST (resolve_rejects_the_root_cgroup)
+{
+  ck_assert_ptr_null (resolve ("/", "/", "x"));
+  ck_assert_ptr_null (resolve ("//.", "/", "x"));
+  ck_assert_ptr_null (resolve (NULL, "/", NULL));
+}
+END_TEST
+
+/* /proc/self/cgroup.  */
+
+static const char hybrid[] = "9:name=systemd:/init.scope\n"
+                             "8:pids:/\n"
+                             "4:memory:/process_api/abc\n"
+                             "2:cpu,cpuacct:/cpu\n"
+                             "0::/unified/x\n";
+
+static char *
+own (const char *content, enum mr_cgroup_mode mode)
+{
+  struct mr_error err = { 0 };
+  char *out = NULL;
+
+  if (mr_cgroup_parse_own_path (content, mode, &out, &err) < 0)
+    return NULL;
+  return out;
+}
+
+START_TEST (own_path_v1_is_the_memory_line)
+{
+  char *p = own (hybrid, MR_CGROUP_V1);
+  ck_assert_str_eq (p, "/process_api/abc");
+  free (p);
+  p = own ("3:cpu,memory:/co/mounted\n", MR_CGROUP_V1);
+  ck_assert_str_eq (p, "/co/mounted");
+  free (p);
+}
+END_TEST
+
+START_TEST (own_path_v1_without_memory_is_the_first_line)
+{
+  char *p = own ("5:pids:/first\n3:cpu:/second\n0::/u\n", MR_CGROUP_V1);
+  ck_assert_str_eq (p, "/first");
+  free (p);
+  /* "memory" must be a whole controller name.  */
+  p = own ("5:pids:/first\n3:memoryx:/second\n", MR_CGROUP_V1);
+  ck_assert_str_eq (p, "/first");
+  free (p);
+}
+END_TEST
+
+START_TEST (own_path_v2_is_the_unified_line)
+{
+  char *p = own (hybrid, MR_CGROUP_V2);
+  ck_assert_str_eq (p, "/unified/x");
+  free (p);
+  p = own ("0::/user.slice/a:b.scope", MR_CGROUP_V2);
+  ck_assert_str_eq (p, "/user.slice/a:b.scope");
+  free (p);
+}
+END_TEST
+
+START_TEST (own_path_without_entry_fails)
+{
+  struct mr_error err = { 0 };
+  char *out = NULL;
+
+  ck_assert_int_lt (mr_cgroup_parse_own_path ("4:memory:/a\n", MR_CGROUP_V2, &out, &err), 0);
+  ck_assert_str_eq (err.msg, "/proc/self/cgroup: no cgroup v2 entry");
+  ck_assert_ptr_null (own ("", MR_CGROUP_V1));
+  ck_assert_ptr_null (own ("garbage\n", MR_CGROUP_V1));
+}
+END_TEST
+
+START_TEST (own_path_of_this_process_is_absolute)
+{
+  struct mr_error err = { 0 };
+  char *p = NULL;
+
+  ck_assert_msg (mr_cgroup_own_path (&p, &err) == 0, "%s", err.msg);
+  ck_assert_int_eq (p[0], '/');
+  free (p);
+}
+END_TEST
+
+/* Conversions and formats.  */
+
+START_TEST (shares_convert_to_weight_like_runc)
+{
+  ck_assert_uint_eq (mr_cgroup_shares_to_weight (2), 1);
+  ck_assert_uint_eq (mr_cgroup_shares_to_weight (1024), 39);
+  ck_assert_uint_eq (mr_cgroup_shares_to_weight (262144), 10000);
+  ck_assert_uint_eq (mr_cgroup_shares_to_weight (1), 1);
+  ck_assert_uint_eq (mr_cgroup_shares_to_weight (1000000), 10000);
+  ck_assert_uint_eq (mr_cgroup_shares_to_weight (0), 0);
+}
+END_TEST
+
+START_TEST (blkio_weight_converts_to_io_weight)
+{
+  ck_assert_uint_eq (mr_cgroup_blkio_to_io_weight (10), 1);
+  ck_assert_uint_eq (mr_cgroup_blkio_to_io_weight (500), 4950);
+  ck_assert_uint_eq (mr_cgroup_blkio_to_io_weight (1000), 10000);
+  ck_assert_uint_eq (mr_cgroup_blkio_to_io_weight (0), 0);
+}
+END_TEST
+
+START_TEST (limits_format_as_number_or_max)
+{
+  char buf[32];
+  uint64_t v;
+
+  mr_cgroup_format_limit (-1, buf, sizeof buf);
+  ck_assert_str_eq (buf, "max");
+  mr_cgroup_format_limit (67108864, buf, sizeof buf);
+  ck_assert_str_eq (buf, "67108864");
+  mr_cgroup_format_limit (0, buf, sizeof buf);
+  ck_assert_str_eq (buf, "0");
+  ck_assert_int_eq (mr_cgroup_parse_u64 ("max\n", &v), 0);
+  ck_assert_uint_eq (v, UINT64_MAX);
+  ck_assert_int_eq (mr_cgroup_parse_u64 ("4096\n", &v), 0);
+  ck_assert_uint_eq (v, 4096);
+  ck_assert_int_lt (mr_cgroup_parse_u64 ("x", &v), 0);
+  ck_assert_int_eq (mr_cgroup_parse_keyed ("usage_usec 12\nuser_usec 3\n", "user_usec", &v), 0);
+  ck_assert_uint_eq (v, 3);
+  ck_assert_int_lt (mr_cgroup_parse_keyed ("usage_usec 12\n", "usage", &v), 0);
+}
+END_TEST
+
+static struct mr_spec_device_rule
+rule (bool allow, char type, int64_t major, int64_t minor, const char *access)
+{
+  struct mr_spec_device_rule r = { .allow = allow, .type = type, .major = major, .minor = minor };
+  snprintf (r.access, sizeof r.access, "%s", access);
+  return r;
+}
+
+START_TEST (v1_device_rules_format)
+{
+  char buf[64];
+  struct mr_spec_device_rule r;
+
+  r = rule (true, 'c', 1, 3, "rwm");
+  ck_assert_int_eq (mr_cgroup_v1_device_rule (&r, buf, sizeof buf), 9);
+  ck_assert_str_eq (buf, "c 1:3 rwm");
+  r = rule (false, 'b', -1, -1, "m");
+  mr_cgroup_v1_device_rule (&r, buf, sizeof buf);
+  ck_assert_str_eq (buf, "b *:* m");
+  r = rule (true, 'c', 136, -1, "");
+  mr_cgroup_v1_device_rule (&r, buf, sizeof buf);
+  ck_assert_str_eq (buf, "c 136:* rwm");
+  r = rule (false, 'a', -1, -1, "rwm");
+  mr_cgroup_v1_device_rule (&r, buf, sizeof buf);
+  ck_assert_str_eq (buf, "a");
+  r = rule (true, 'p', 1, 1, "rwm");
+  ck_assert_int_lt (mr_cgroup_v1_device_rule (&r, buf, sizeof buf), 0);
+  r = rule (true, 'c', 1, 1, "x");
+  ck_assert_int_lt (mr_cgroup_v1_device_rule (&r, buf, sizeof buf), 0);
+}
+END_TEST
+
+/* The device program, run by a small interpreter of the instructions
+ * the compiler emits.  */
+
+#define ACC_R BPF_DEVCG_ACC_READ
+#define ACC_W BPF_DEVCG_ACC_WRITE
+#define ACC_M BPF_DEVCG_ACC_MKNOD
+#define DEV_C BPF_DEVCG_DEV_CHAR
+#define DEV_B BPF_DEVCG_DEV_BLOCK
+
+static int
+run_prog (const struct bpf_insn *p, size_t n, uint32_t type, uint32_t access, uint32_t major,
+          uint32_t minor)
+{
+  uint32_t ctx[3] = { (access << 16) | type, major, minor };
+  uint64_t r[11] = { 0 };
+  size_t pc;
+
+  for (pc = 0; pc < n; pc++)
+    {
+      const struct bpf_insn *i = &p[pc];
+      switch (i->code)
+        {
+        case BPF_LDX | BPF_MEM | BPF_W:
+          ck_assert_int_eq (i->src_reg, BPF_REG_1);
+          ck_assert (i->off >= 0 && i->off <= 8 && i->off % 4 == 0);
+          r[i->dst_reg] = ctx[i->off / 4];
+          break;
+        case BPF_ALU | BPF_AND | BPF_K:
+          r[i->dst_reg] = (uint32_t)(r[i->dst_reg] & (uint32_t)i->imm);
+          break;
+        case BPF_ALU | BPF_RSH | BPF_K:
+          r[i->dst_reg] = (uint32_t)r[i->dst_reg] >> i->imm;
+          break;
+        case BPF_ALU | BPF_MOV | BPF_X:
+          r[i->dst_reg] = (uint32_t)r[i->src_reg];
+          break;
+        case BPF_ALU64 | BPF_MOV | BPF_K:
+          r[i->dst_reg] = (uint64_t)(int64_t)i->imm;
+          break;
+        case BPF_JMP | BPF_JNE | BPF_K:
+          if (r[i->dst_reg] != (uint64_t)(int64_t)i->imm)
+            pc += (size_t)i->off;
+          break;
+        case BPF_JMP | BPF_JEQ | BPF_K:
+          if (r[i->dst_reg] == (uint64_t)(int64_t)i->imm)
+            pc += (size_t)i->off;
+          break;
+        case BPF_JMP | BPF_EXIT:
+          return (int)r[0];
+        default:
+          ck_abort_msg ("unexpected instruction code 0x%x at %zu", i->code, pc);
+        }
+      ck_assert_uint_lt (pc, n);
+    }
+  ck_abort_msg ("program has no exit");
+  return -1;
+}
+
+static struct bpf_insn *
+compile (const struct mr_spec_device_rule *rules, size_t n, size_t *count)
+{
+  struct mr_error err = { 0 };
+  struct bpf_insn *insns = NULL;
+
+  ck_assert_msg (mr_cgroup_ebpf_compile (rules, n, &insns, count, &err) == 0, "%s", err.msg);
+  return insns;
+}
+
+START_TEST (ebpf_instruction_counts)
+{
+  struct mr_spec_device_rule deny_all = rule (false, 'a', -1, -1, "rwm");
+  struct mr_spec_device_rule null_rwm = rule (true, 'c', 1, 3, "rwm");
+  struct mr_spec_device_rule null_rw = rule (true, 'c', 1, 3, "rw");
+  struct mr_spec_device_rule rules[3];
+  struct bpf_insn *p;
+  size_t n;
+
+  /* 6 to load the context, then the rules, then the default.  */
+  p = compile (NULL, 0, &n);
+  ck_assert_uint_eq (n, 8);
+  ck_assert_int_eq (p[7].code, BPF_JMP | BPF_EXIT);
+  ck_assert_int_eq (p[6].imm, 1);
+  free (p);
+
+  rules[0] = deny_all;
+  p = compile (rules, 1, &n);
+  ck_assert_uint_eq (n, 8);
+  ck_assert_int_eq (p[6].imm, 0);
+  free (p);
+
+  rules[1] = null_rwm;
+  p = compile (rules, 2, &n);
+  ck_assert_uint_eq (n, 13);
+  /* The last rule first: type, major, minor checks, allow; then deny all.  */
+  ck_assert_int_eq (p[6].code, BPF_JMP | BPF_JNE | BPF_K);
+  ck_assert_int_eq (p[6].dst_reg, BPF_REG_2);
+  ck_assert_int_eq (p[6].imm, DEV_C);
+  ck_assert_int_eq (p[6].off, 4);
+  ck_assert_int_eq (p[7].dst_reg, BPF_REG_4);
+  ck_assert_int_eq (p[7].imm, 1);
+  ck_assert_int_eq (p[8].dst_reg, BPF_REG_5);
+  ck_assert_int_eq (p[8].imm, 3);
+  ck_assert_int_eq (p[9].imm, 1);
+  ck_assert_int_eq (p[11].imm, 0);
+  ck_assert_int_eq (p[12].code, BPF_JMP | BPF_EXIT);
+  free (p);
+
+  rules[1] = null_rw;
+  p = compile (rules, 2, &n);
+  ck_assert_uint_eq (n, 15);
+  free (p);
+
+  /* Without a rule for everything, the default allows.  */
+  p = compile (&null_rwm, 1, &n);
+  ck_assert_uint_eq (n, 13);
+  free (p);
+
+  /* A last rule for everything hides the ones before.  */
+  rules[0] = null_rwm;
+  rules[1] = null_rw;
+  rules[2] = deny_all;
+  p = compile (rules, 3, &n);
+  ck_assert_uint_eq (n, 8);
+  free (p);
+}
+END_TEST
+
+START_TEST (ebpf_rejects_bad_rules)
+{
+  struct mr_spec_device_rule r = rule (true, 'p', 1, 3, "rwm");
+  struct mr_error err = { 0 };
+  struct bpf_insn *insns = NULL;
+  size_t n;
+
+  ck_assert_int_lt (mr_cgroup_ebpf_compile (&r, 1, &insns, &n, &err), 0);
+  ck_assert_ptr_nonnull (strstr (err.msg, "invalid type"));
+  r = rule (true, 'c', 1, 3, "rwx");
+  ck_assert_int_lt (mr_cgroup_ebpf_compile (&r, 1, &insns, &n, &err), 0);
+  r = rule (true, 'c', (int64_t)1 << 40, 3, "rwm");
+  ck_assert_int_lt (mr_cgroup_ebpf_compile (&r, 1, &insns, &n, &err), 0);
+}
+END_TEST
+
+START_TEST (ebpf_default_deny_with_allowed_devices)
+{
+  struct mr_spec_device_rule rules[] = {
+    rule (false, 'a', -1, -1, "rwm"), rule (true, 'c', 1, 3, "rwm"),
+    rule (true, 'c', 136, -1, "rwm"), rule (true, 'c', 5, 1, "rw"),
+    rule (true, 'c', -1, -1, "m"),
+  };
+  size_t n;
+  struct bpf_insn *p = compile (rules, 5, &n);
+
+  ck_assert_int_eq (run_prog (p, n, DEV_C, ACC_R | ACC_W, 1, 3), 1);
+  ck_assert_int_eq (run_prog (p, n, DEV_C, ACC_R, 1, 5), 0);
+  ck_assert_int_eq (run_prog (p, n, DEV_C, ACC_W, 136, 7), 1);
+  ck_assert_int_eq (run_prog (p, n, DEV_C, ACC_R | ACC_W, 5, 1), 1);
+  ck_assert_int_eq (run_prog (p, n, DEV_C, ACC_M, 5, 1), 1);
+  ck_assert_int_eq (run_prog (p, n, DEV_C, ACC_M, 10, 200), 1);
+  ck_assert_int_eq (run_prog (p, n, DEV_C, ACC_R, 10, 200), 0);
+  ck_assert_int_eq (run_prog (p, n, DEV_B, ACC_M, 8, 0), 0);
+  ck_assert_int_eq (run_prog (p, n, DEV_B, ACC_R, 1, 3), 0);
+  free (p);
+}
+END_TEST
+
+START_TEST (ebpf_later_rules_override_earlier_ones_per_access)
+{
+  struct mr_spec_device_rule a[] = { rule (true, 'c', 1, 3, "rw"), rule (false, 'c', 1, 3, "w") };
+  struct mr_spec_device_rule b[] = { rule (false, 'a', -1, -1, "rwm"), rule (true, 'c', 1, 3, "r"),
+                                     rule (true, 'c', 1, 3, "w") };
+  struct mr_spec_device_rule c[] = { rule (false, 'c', 1, 3, "w") };
+  struct mr_spec_device_rule d[]
+      = { rule (false, 'c', 1, 3, "w"), rule (true, 'c', -1, -1, "rwm") };
+  size_t n;
+  struct bpf_insn *p;
+
+  p = compile (a, 2, &n);
+  ck_assert_int_eq (run_prog (p, n, DEV_C, ACC_R, 1, 3), 1);
+  ck_assert_int_eq (run_prog (p, n, DEV_C, ACC_W, 1, 3), 0);
+  ck_assert_int_eq (run_prog (p, n, DEV_C, ACC_R | ACC_W, 1, 3), 0);
+  free (p);
+
+  /* Two allows that each give one bit allow both together.  */
+  p = compile (b, 3, &n);
+  ck_assert_int_eq (run_prog (p, n, DEV_C, ACC_R | ACC_W, 1, 3), 1);
+  ck_assert_int_eq (run_prog (p, n, DEV_C, ACC_M, 1, 3), 0);
+  free (p);
+
+  /* Nothing but a deny: everything else stays allowed.  */
+  p = compile (c, 1, &n);
+  ck_assert_int_eq (run_prog (p, n, DEV_C, ACC_R, 1, 3), 1);
+  ck_assert_int_eq (run_prog (p, n, DEV_C, ACC_R | ACC_W, 1, 3), 0);
+  ck_assert_int_eq (run_prog (p, n, DEV_B, ACC_W, 8, 0), 1);
+  free (p);
+
+  p = compile (d, 2, &n);
+  ck_assert_int_eq (run_prog (p, n, DEV_C, ACC_W, 1, 3), 1);
+  free (p);
+}
+END_TEST
+
+/* mountinfo.  */
+
+static const char mountinfo[]
+    = "22 1 0:21 / /sys rw,nosuid - sysfs sysfs rw\n"
+      "30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+      "31 30 0:28 / /sys/fs/cgroup/cpu,cpuacct rw shared:9 - cgroup cgroup rw,cpu,cpuacct\n"
+      "34 30 0:31 / /opt/my\\040cgroups/memory rw - cgroup cgroup rw,memory\n"
+      "35 30 0:31 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
+      "36 30 0:32 /docker/abc /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n"
+      "39 30 0:36 / /sys/fs/cgroup/systemd rw - cgroup cgroup "
+      "rw,xattr,release_agent=/x,name=systemd\n"
+      "40 30 0:37 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw,nsdelegate\n"
+      "50 1 0:31 / /mnt/again rw - cgroup cgroup rw,memory\n";
+
+START_TEST (v1_mountinfo_finds_each_hierarchy_once)
+{
+  struct mr_cgroup_v1_mounts *m = NULL;
+  struct mr_error err = { 0 };
+  const struct mr_cgroup_v1_hierarchy *h;
+
+  ck_assert_msg (mr_cgroup_v1_parse_mountinfo (mountinfo, &m, &err) == 0, "%s", err.msg);
+  ck_assert_uint_eq (m->n, 4);
+  h = mr_cgroup_v1_find (m, "cpuacct");
+  ck_assert_ptr_nonnull (h);
+  ck_assert_ptr_eq (h, mr_cgroup_v1_find (m, "cpu"));
+  ck_assert_str_eq (h->mountpoint, "/sys/fs/cgroup/cpu,cpuacct");
+  ck_assert_str_eq (h->controllers, "cpu,cpuacct");
+  h = mr_cgroup_v1_find (m, "memory");
+  ck_assert_str_eq (h->mountpoint, "/sys/fs/cgroup/memory");
+  h = mr_cgroup_v1_find (m, "pids");
+  ck_assert_str_eq (h->root, "/docker/abc");
+  h = mr_cgroup_v1_find (m, "name=systemd");
+  ck_assert_str_eq (h->controllers, "name=systemd");
+  ck_assert_ptr_null (mr_cgroup_v1_find (m, "devices"));
+  ck_assert_str_eq (m->unified, "/sys/fs/cgroup/unified");
+  mr_cgroup_v1_mounts_free (m);
+}
+END_TEST
+
+START_TEST (v1_mountinfo_controller_elsewhere)
+{
+  struct mr_cgroup_v1_mounts *m = NULL;
+  struct mr_error err = { 0 };
+
+  ck_assert_int_eq (
+      mr_cgroup_v1_parse_mountinfo (
+          "34 30 0:31 / /opt/my\\040cgroups/mem rw - cgroup none rw,memory\n", &m, &err),
+      0);
+  ck_assert_uint_eq (m->n, 1);
+  ck_assert_str_eq (mr_cgroup_v1_find (m, "memory")->mountpoint, "/opt/my cgroups/mem");
+  ck_assert_ptr_null (m->unified);
+  mr_cgroup_v1_mounts_free (m);
+}
+END_TEST
+
+/* Real cgroups on this host.  */
+
+static bool
+is_root_on_cgroups (void)
+{
+  return geteuid () == 0 && access ("/sys/fs/cgroup/memory/cgroup.procs", W_OK) == 0
+         && access ("/sys/fs/cgroup/unified/cgroup.procs", W_OK) == 0;
+}
+
+#define NEED_HOST()                                                                                \
+  do                                                                                               \
+    {                                                                                              \
+      if (!is_root_on_cgroups ())                                                                  \
+        {                                                                                          \
+          fprintf (stderr, "# skipped: needs root on a hybrid cgroup host\n");                     \
+          return;                                                                                  \
+        }                                                                                          \
+    }                                                                                              \
+  while (0)
+
+static void
+write_quiet (const char *path, const char *value)
+{
+  int fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd >= 0)
+    {
+      if (write (fd, value, strlen (value)) < 0)
+        {
+          /* Nothing to do: cleanup is best effort.  */
+        }
+      close (fd);
+    }
+}
+
+/* Independent of the code under test: thaws, kills and removes a tree.  */
+static void
+force_remove (const char *dir)
+{
+  char path[4096];
+  DIR *d;
+  struct dirent *de;
+  FILE *f;
+  int i;
+
+  d = opendir (dir);
+  if (d == NULL)
+    return;
+  while ((de = readdir (d)))
+    if (de->d_type == DT_DIR && strcmp (de->d_name, ".") && strcmp (de->d_name, ".."))
+      {
+        snprintf (path, sizeof path, "%s/%s", dir, de->d_name);
+        force_remove (path);
+      }
+  closedir (d);
+  snprintf (path, sizeof path, "%s/cgroup.freeze", dir);
+  write_quiet (path, "0");
+  snprintf (path, sizeof path, "%s/freezer.state", dir);
+  write_quiet (path, "THAWED");
+  for (i = 0; i < 200; i++)
+    {
+      int pid;
+      snprintf (path, sizeof path, "%s/cgroup.procs", dir);
+      f = fopen (path, "re");
+      if (f)
+        {
+          while (fscanf (f, "%d", &pid) == 1)
+            if (pid > 0)
+              kill (pid, SIGKILL);
+          fclose (f);
+        }
+      if (rmdir (dir) == 0 || errno == ENOENT)
+        return;
+      usleep (10000);
+    }
+}
+
+static void
+cleanup_all (void)
+{
+  DIR *d = opendir ("/sys/fs/cgroup");
+  struct dirent *de;
+  char path[4096];
+
+  if (d == NULL)
+    return;
+  while ((de = readdir (d)))
+    if (de->d_type == DT_DIR && de->d_name[0] != '.')
+      {
+        snprintf (path, sizeof path, "/sys/fs/cgroup/%s%s", de->d_name, test_root);
+        force_remove (path);
+      }
+  closedir (d);
+}
+
+static void
+fixture_setup (void)
+{
+  mr_cgroup_set_override (0, NULL);
+}
+
+static void
+fixture_teardown (void)
+{
+  mr_cgroup_set_override (0, NULL);
+  cleanup_all ();
+}
+
+static char *
+read_trim (const char *dir, const char *file)
+{
+  char path[4096];
+  FILE *f;
+  char *buf = calloc (1, 65536);
+  size_t n;
+
+  snprintf (path, sizeof path, "%s/%s", dir, file);
+  f = fopen (path, "re");
+  ck_assert_msg (f != NULL, "open %s: %s", path, strerror (errno));
+  n = fread (buf, 1, 65535, f);
+  fclose (f);
+  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+    buf[--n] = '\0';
+  return buf;
+}
+
+static void
+assert_file (const char *dir, const char *file, const char *want)
+{
+  char *got = read_trim (dir, file);
+  ck_assert_msg (strcmp (got, want) == 0, "%s/%s: got '%s', want '%s'", dir, file, got, want);
+  free (got);
+}
+
+static bool
+dir_exists (const char *dir)
+{
+  struct stat st;
+  return stat (dir, &st) == 0;
+}
+
+/* A child in the cgroup that counts as fast as it can, so that freezing
+ * shows.  It starts once it is in the cgroup, and first touches some
+ * memory there.  */
+static volatile uint64_t *counter;
+
+static pid_t
+spawn_counter (struct mr_cgroup *cg)
+{
+  struct mr_error err = { 0 };
+  pid_t parent = getpid ();
+  int go[2];
+  pid_t pid;
+  char c = 0;
+
+  if (counter == NULL)
+    {
+      counter = mmap (NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+      ck_assert (counter != MAP_FAILED);
+    }
+  *counter = 0;
+  ck_assert_int_eq (pipe2 (go, O_CLOEXEC), 0);
+  pid = fork ();
+  ck_assert_int_ge (pid, 0);
+  if (pid == 0)
+    {
+      volatile char *mem;
+      size_t i;
+
+      /* Check's handler would signal the whole process group.  */
+      signal (SIGTERM, SIG_DFL);
+      signal (SIGINT, SIG_DFL);
+      prctl (PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid () != parent)
+        _exit (1);
+      alarm (60);
+      close (go[1]);
+      if (read (go[0], &c, 1) != 1)
+        _exit (1);
+      mem = malloc (4 << 20);
+      for (i = 0; mem && i < (4 << 20); i += 4096)
+        mem[i] = 1;
+      for (;;)
+        {
+          (*counter)++;
+          if ((*counter & 0xfffff) == 0)
+            usleep (100);
+        }
+    }
+  close (go[0]);
+  if (mr_cgroup_enter (cg, pid, false, &err) < 0)
+    {
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+      ck_abort_msg ("%s", err.msg);
+    }
+  ck_assert_int_eq (write (go[1], &c, 1), 1);
+  close (go[1]);
+  return pid;
+}
+
+static bool
+counter_moves (void)
+{
+  uint64_t before = *counter;
+  usleep (100000);
+  return *counter != before;
+}
+
+static bool
+has_pid (struct mr_cgroup *cg, pid_t pid)
+{
+  struct mr_error err = { 0 };
+  pid_t *pids = NULL;
+  size_t n = 0, i;
+  bool found = false;
+
+  ck_assert_msg (mr_cgroup_pids (cg, &pids, &n, &err) == 0, "%s", err.msg);
+  for (i = 0; i < n; i++)
+    found |= pids[i] == pid;
+  free (pids);
+  return found;
+}
+
+static int
+reap (pid_t pid)
+{
+  int status = 0;
+  ck_assert_int_eq (waitpid (pid, &status, 0), pid);
+  return status;
+}
+
+static const char *const v1_ctrls[] = { "cpu",     "cpuacct", "cpuset", "memory",  "devices",
+                                        "freezer", "blkio",   "pids",   "systemd", "unified" };
+
+START_TEST (v1_create_applies_limits)
+{
+  struct mr_spec_device_rule devs[]
+      = { rule (false, 'a', -1, -1, "rwm"), rule (true, 'c', 1, 3, "rwm"),
+          rule (true, 'c', 1, 5, "rw") };
+  struct mr_spec_resources r = { 0 };
+  struct mr_error err = { 0 };
+  struct mr_cgroup *cg = NULL;
+  char *path, *dir, *list;
+  size_t i;
+
+  NEED_HOST ();
+  r.memory.limit_set = true;
+  r.memory.limit = 64 << 20;
+  r.memory.swap_set = true;
+  r.memory.swap = 128 << 20;
+  r.memory.reservation_set = true;
+  r.memory.reservation = 32 << 20;
+  r.memory.swappiness_set = true;
+  r.memory.swappiness = 10;
+  r.pids_limit_set = true;
+  r.pids_limit = 10;
+  r.cpu.shares_set = true;
+  r.cpu.shares = 512;
+  r.cpu.quota_set = true;
+  r.cpu.quota = 50000;
+  r.cpu.period_set = true;
+  r.cpu.period = 100000;
+  r.cpu.cpus = (char *)"0";
+  r.cpu.mems = (char *)"0";
+  r.blkio_weight_set = true;
+  r.blkio_weight = 500;
+  r.devices = devs;
+  r.n_devices = 3;
+  path = join (test_root, "/limits");
+  ck_assert_msg (mr_cgroup_create (path, &r, &cg, &err) == 0, "%s", err.msg);
+  ck_assert_str_eq (mr_cgroup_path (cg), path);
+  ck_assert_int_ge (mr_cgroup_clone_fd (cg), 0);
+
+  dir = join ("/sys/fs/cgroup/memory", path);
+  assert_file (dir, "memory.limit_in_bytes", "67108864");
+  assert_file (dir, "memory.memsw.limit_in_bytes", "134217728");
+  assert_file (dir, "memory.soft_limit_in_bytes", "33554432");
+  assert_file (dir, "memory.swappiness", "10");
+  free (dir);
+  dir = join ("/sys/fs/cgroup/pids", path);
+  assert_file (dir, "pids.max", "10");
+  free (dir);
+  dir = join ("/sys/fs/cgroup/cpu", path);
+  assert_file (dir, "cpu.shares", "512");
+  assert_file (dir, "cpu.cfs_quota_us", "50000");
+  assert_file (dir, "cpu.cfs_period_us", "100000");
+  free (dir);
+  dir = join ("/sys/fs/cgroup/cpuset", path);
+  assert_file (dir, "cpuset.cpus", "0");
+  assert_file (dir, "cpuset.mems", "0");
+  free (dir);
+  dir = join ("/sys/fs/cgroup/blkio", path);
+  list = read_trim (dir, "blkio.bfq.weight");
+  ck_assert_msg (strstr (list, "500") != NULL, "blkio.bfq.weight: %s", list);
+  free (list);
+  free (dir);
+  dir = join ("/sys/fs/cgroup/devices", path);
+  list = read_trim (dir, "devices.list");
+  ck_assert_msg (strcmp (list, "c 1:3 rwm\nc 1:5 rw") == 0, "devices.list: %s", list);
+  free (list);
+  free (dir);
+
+  /* Update: lower memory+swap and memory together, lift pids.  */
+  memset (&r, 0, sizeof r);
+  r.memory.limit_set = true;
+  r.memory.limit = 16 << 20;
+  r.memory.swap_set = true;
+  r.memory.swap = 20 << 20;
+  r.pids_limit_set = true;
+  r.pids_limit = 0;
+  ck_assert_msg (mr_cgroup_update (cg, &r, &err) == 0, "%s", err.msg);
+  dir = join ("/sys/fs/cgroup/memory", path);
+  assert_file (dir, "memory.limit_in_bytes", "16777216");
+  assert_file (dir, "memory.memsw.limit_in_bytes", "20971520");
+  free (dir);
+  /* And raise them again.  */
+  r.memory.limit = 256 << 20;
+  r.memory.swap = 512 << 20;
+  ck_assert_msg (mr_cgroup_update (cg, &r, &err) == 0, "%s", err.msg);
+  dir = join ("/sys/fs/cgroup/memory", path);
+  assert_file (dir, "memory.limit_in_bytes", "268435456");
+  assert_file (dir, "memory.memsw.limit_in_bytes", "536870912");
+  free (dir);
+  dir = join ("/sys/fs/cgroup/pids", path);
+  assert_file (dir, "pids.max", "max");
+  free (dir);
+
+  ck_assert_msg (mr_cgroup_destroy (cg, &err) == 0, "%s", err.msg);
+  for (i = 0; i < sizeof v1_ctrls / sizeof v1_ctrls[0]; i++)
+    {
+      char *base = join ("/sys/fs/cgroup/", v1_ctrls[i]);
+      dir = join (base, path);
+      ck_assert_msg (!dir_exists (dir), "%s is left", dir);
+      free (dir);
+      free (base);
+    }
+  mr_cgroup_free (cg);
+  free (path);
+}
+END_TEST
+
+START_TEST (v1_process_lifecycle)
+{
+  struct mr_spec_resources r = { 0 };
+  struct mr_error err = { 0 };
+  struct mr_cgroup *cg = NULL, *cg2 = NULL;
+  struct mr_cgroup_stats st;
+  char *path, *line, procpath[64];
+  bool frozen = true;
+  pid_t pid;
+  int status;
+
+  NEED_HOST ();
+  r.memory.limit_set = true;
+  r.memory.limit = 64 << 20;
+  r.pids_limit_set = true;
+  r.pids_limit = 10;
+  path = join (test_root, "/life");
+  ck_assert_msg (mr_cgroup_create (path, &r, &cg, &err) == 0, "%s", err.msg);
+  pid = spawn_counter (cg);
+  ck_assert (has_pid (cg, pid));
+  snprintf (procpath, sizeof procpath, "/proc/%d", (int)pid);
+  line = read_trim (procpath, "cgroup");
+  ck_assert_msg (strstr (line, "memory:/minirun-unit-test-") != NULL, "%s", line);
+  ck_assert_msg (strstr (line, "0::/minirun-unit-test-") != NULL, "%s", line);
+  free (line);
+
+  /* A second handle sees the same cgroup.  */
+  ck_assert_msg (mr_cgroup_open (path, &cg2, &err) == 0, "%s", err.msg);
+  ck_assert (has_pid (cg2, pid));
+
+  ck_assert (counter_moves ());
+  ck_assert_msg (mr_cgroup_freeze (cg, true, &err) == 0, "%s", err.msg);
+  ck_assert_int_eq (mr_cgroup_is_frozen (cg2, &frozen, &err), 0);
+  ck_assert (frozen);
+  ck_assert (!counter_moves ());
+  ck_assert_msg (mr_cgroup_freeze (cg, false, &err) == 0, "%s", err.msg);
+  ck_assert_int_eq (mr_cgroup_is_frozen (cg, &frozen, &err), 0);
+  ck_assert (!frozen);
+  ck_assert (counter_moves ());
+
+  ck_assert_msg (mr_cgroup_stats (cg, &st, &err) == 0, "%s", err.msg);
+  ck_assert_uint_gt (st.cpu_usage_ns, 0);
+  ck_assert_uint_gt (st.memory_usage, 0);
+  ck_assert_uint_eq (st.memory_limit, 64 << 20);
+  ck_assert_uint_eq (st.pids_current, 1);
+  ck_assert_uint_eq (st.pids_limit, 10);
+  ck_assert_uint_eq (st.oom_kills, 0);
+
+  /* Killing a frozen cgroup thaws it so that the signal lands.  */
+  ck_assert_int_eq (mr_cgroup_freeze (cg, true, &err), 0);
+  ck_assert_msg (mr_cgroup_kill (cg2, SIGTERM, &err) == 0, "%s", err.msg);
+  status = reap (pid);
+  ck_assert (WIFSIGNALED (status) && WTERMSIG (status) == SIGTERM);
+  ck_assert_int_eq (mr_cgroup_is_frozen (cg, &frozen, &err), 0);
+  ck_assert (!frozen);
+
+  pid = spawn_counter (cg);
+  ck_assert_msg (mr_cgroup_kill (cg, SIGKILL, &err) == 0, "%s", err.msg);
+  status = reap (pid);
+  ck_assert (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+  ck_assert (!has_pid (cg, pid));
+
+  /* Destroy kills what is left, also in sub-cgroups.  */
+  pid = spawn_counter (cg);
+  {
+    char *sub = join ("/sys/fs/cgroup/unified", path);
+    char *nested = join (sub, "/nested");
+    char *procs = join (nested, "/cgroup.procs");
+    char buf[32];
+    ck_assert_int_eq (mkdir (nested, 0755), 0);
+    snprintf (buf, sizeof buf, "%d", (int)pid);
+    write_quiet (procs, buf);
+    free (procs);
+    free (nested);
+    free (sub);
+  }
+  ck_assert (has_pid (cg, pid));
+  ck_assert_msg (mr_cgroup_destroy (cg, &err) == 0, "%s", err.msg);
+  status = reap (pid);
+  ck_assert (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+  {
+    char *dir = join ("/sys/fs/cgroup/memory", path);
+    ck_assert (!dir_exists (dir));
+    free (dir);
+    dir = join ("/sys/fs/cgroup/unified", path);
+    ck_assert (!dir_exists (dir));
+    free (dir);
+  }
+  /* The other handle now sees nothing, and that is fine.  */
+  ck_assert_int_eq (mr_cgroup_destroy (cg2, &err), 0);
+  mr_cgroup_free (cg2);
+  mr_cgroup_free (cg);
+  free (path);
+}
+END_TEST
+
+START_TEST (clone_into_cgroup_then_enter_v1_only)
+{
+  struct mr_error err = { 0 };
+  struct mr_cgroup *cg = NULL;
+  struct clone_args args = { 0 };
+  char *path, *line, *want, procpath[64];
+  int go[2], status;
+  pid_t pid;
+  char c = 0;
+
+  NEED_HOST ();
+  path = join (test_root, "/cloned");
+  ck_assert_msg (mr_cgroup_create (path, NULL, &cg, &err) == 0, "%s", err.msg);
+  ck_assert_int_eq (pipe2 (go, O_CLOEXEC), 0);
+  args.flags = CLONE_INTO_CGROUP;
+  args.exit_signal = SIGCHLD;
+  args.cgroup = (uint64_t)mr_cgroup_clone_fd (cg);
+  pid = (pid_t)syscall (SYS_clone3, &args, sizeof args);
+  ck_assert_int_ge (pid, 0);
+  if (pid == 0)
+    {
+      if (read (go[0], &c, 1) != 1)
+        _exit (1);
+      _exit (0);
+    }
+  snprintf (procpath, sizeof procpath, "/proc/%d", (int)pid);
+  line = read_trim (procpath, "cgroup");
+  want = join ("0::", path);
+  ck_assert_msg (strstr (line, want) != NULL, "%s", line);
+  ck_assert_msg (strstr (line, "memory:/minirun-unit-test-") == NULL, "%s", line);
+  free (line);
+  ck_assert_msg (mr_cgroup_enter (cg, pid, true, &err) == 0, "%s", err.msg);
+  line = read_trim (procpath, "cgroup");
+  ck_assert_msg (strstr (line, want) != NULL, "%s", line);
+  free (want);
+  want = join ("memory:", path);
+  ck_assert_msg (strstr (line, want) != NULL, "%s", line);
+  free (want);
+  want = join ("name=systemd:", path);
+  ck_assert_msg (strstr (line, want) != NULL, "%s", line);
+  free (want);
+  free (line);
+  ck_assert_int_eq (write (go[1], &c, 1), 1);
+  close (go[0]);
+  close (go[1]);
+  status = reap (pid);
+  ck_assert (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+  ck_assert_int_eq (mr_cgroup_destroy (cg, &err), 0);
+  mr_cgroup_free (cg);
+  free (path);
+}
+END_TEST
+
+START_TEST (v1_without_cgroup2_uses_freezer_and_iterates)
+{
+  struct mr_error err = { 0 };
+  struct mr_cgroup *cg = NULL;
+  char *path, *dir;
+  bool frozen;
+  pid_t pid;
+  int status;
+
+  NEED_HOST ();
+  mr_cgroup_set_override (MR_CGROUP_V1, "");
+  path = join (test_root, "/nounified");
+  ck_assert_msg (mr_cgroup_create (path, NULL, &cg, &err) == 0, "%s", err.msg);
+  ck_assert_int_eq (mr_cgroup_clone_fd (cg), -1);
+  dir = join ("/sys/fs/cgroup/unified", path);
+  ck_assert (!dir_exists (dir));
+  free (dir);
+  pid = spawn_counter (cg);
+  ck_assert_msg (mr_cgroup_freeze (cg, true, &err) == 0, "%s", err.msg);
+  dir = join ("/sys/fs/cgroup/freezer", path);
+  assert_file (dir, "freezer.state", "FROZEN");
+  ck_assert_int_eq (mr_cgroup_is_frozen (cg, &frozen, &err), 0);
+  ck_assert (frozen);
+  ck_assert (!counter_moves ());
+  ck_assert_msg (mr_cgroup_freeze (cg, false, &err) == 0, "%s", err.msg);
+  assert_file (dir, "freezer.state", "THAWED");
+  ck_assert (counter_moves ());
+  /* SIGKILL on v1-frozen processes needs the thaw to take effect.  */
+  ck_assert_int_eq (mr_cgroup_freeze (cg, true, &err), 0);
+  ck_assert_msg (mr_cgroup_kill (cg, SIGKILL, &err) == 0, "%s", err.msg);
+  status = reap (pid);
+  ck_assert (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+  assert_file (dir, "freezer.state", "THAWED");
+  free (dir);
+  ck_assert_msg (mr_cgroup_destroy (cg, &err) == 0, "%s", err.msg);
+  dir = join ("/sys/fs/cgroup/pids", path);
+  ck_assert (!dir_exists (dir));
+  free (dir);
+  mr_cgroup_free (cg);
+  free (path);
+}
+END_TEST
+
+START_TEST (v1_rejects_unified_and_leaves_nothing)
+{
+  struct mr_spec_kv kv = { (char *)"memory.high", (char *)"1000000" };
+  struct mr_spec_resources r = { 0 };
+  struct mr_error err = { 0 };
+  struct mr_cgroup *cg = NULL;
+  char *path, *parent, *dir;
+
+  NEED_HOST ();
+  r.unified = &kv;
+  r.n_unified = 1;
+  path = join (test_root, "/refused/leaf");
+  ck_assert_int_lt (mr_cgroup_create (path, &r, &cg, &err), 0);
+  ck_assert_str_eq (err.msg, "linux.resources.unified requires cgroup v2");
+
+  /* A limit the kernel refuses: the cgroup is removed again.  */
+  memset (&r, 0, sizeof r);
+  r.cpu.cpus = (char *)"4000";
+  ck_assert_int_lt (mr_cgroup_create (path, &r, &cg, &err), 0);
+  ck_assert_ptr_nonnull (strstr (err.msg, "cpuset.cpus"));
+  dir = join ("/sys/fs/cgroup/cpuset", path);
+  ck_assert (!dir_exists (dir));
+  free (dir);
+  dir = join ("/sys/fs/cgroup/cpuset", test_root);
+  parent = join (dir, "/refused");
+  ck_assert (!dir_exists (parent));
+  free (parent);
+  free (dir);
+  free (path);
+}
+END_TEST
+
+START_TEST (open_missing_cgroup_is_a_no_op)
+{
+  struct mr_error err = { 0 };
+  struct mr_cgroup *cg = NULL;
+  struct mr_cgroup_stats st;
+  pid_t *pids = (pid_t *)1;
+  size_t n = 1;
+  bool frozen = true;
+  char *path;
+  int pass;
+
+  NEED_HOST ();
+  path = join (test_root, "/missing");
+  for (pass = 0; pass < 2; pass++)
+    {
+      if (pass == 1)
+        mr_cgroup_set_override (MR_CGROUP_V2, "/sys/fs/cgroup/unified");
+      ck_assert_msg (mr_cgroup_open (path, &cg, &err) == 0, "%s", err.msg);
+      ck_assert_int_eq (mr_cgroup_pids (cg, &pids, &n, &err), 0);
+      ck_assert_uint_eq (n, 0);
+      ck_assert_int_eq (mr_cgroup_kill (cg, SIGKILL, &err), 0);
+      ck_assert_int_eq (mr_cgroup_freeze (cg, true, &err), 0);
+      ck_assert_int_eq (mr_cgroup_is_frozen (cg, &frozen, &err), 0);
+      ck_assert (!frozen);
+      ck_assert_int_eq (mr_cgroup_stats (cg, &st, &err), 0);
+      ck_assert_uint_eq (st.memory_limit, UINT64_MAX);
+      ck_assert_uint_eq (st.pids_current, 0);
+      ck_assert_int_eq (mr_cgroup_destroy (cg, &err), 0);
+      /* Never let a process run unconfined.  */
+      ck_assert_int_lt (mr_cgroup_enter (cg, getpid (), false, &err), 0);
+      mr_cgroup_free (cg);
+    }
+  free (path);
+}
+END_TEST
+
+START_TEST (handles_reject_the_root_and_relative_paths)
+{
+  struct mr_error err = { 0 };
+  struct mr_cgroup *cg = NULL;
+
+  ck_assert_int_lt (mr_cgroup_open ("/", &cg, &err), 0);
+  ck_assert_int_lt (mr_cgroup_open ("//./", &cg, &err), 0);
+  ck_assert_int_lt (mr_cgroup_open ("relative", &cg, &err), 0);
+  ck_assert_int_lt (mr_cgroup_create ("/a/../..", NULL, &cg, &err), 0);
+}
+END_TEST
+
+/* The v2 backend, on the cgroup2 mount of this hybrid host.  */
+
+START_TEST (v2_process_lifecycle)
+{
+  struct mr_error err = { 0 };
+  struct mr_cgroup *cg = NULL;
+  struct mr_cgroup_stats st;
+  char *path, *dir;
+  bool frozen;
+  pid_t pid;
+  int status;
+
+  NEED_HOST ();
+  mr_cgroup_set_override (MR_CGROUP_V2, "/sys/fs/cgroup/unified");
+  path = join (test_root, "/v2life");
+  ck_assert_msg (mr_cgroup_create (path, NULL, &cg, &err) == 0, "%s", err.msg);
+  dir = join ("/sys/fs/cgroup/unified", path);
+  ck_assert (dir_exists (dir));
+  ck_assert_int_ge (mr_cgroup_clone_fd (cg), 0);
+  pid = spawn_counter (cg);
+  ck_assert (has_pid (cg, pid));
+  ck_assert (counter_moves ());
+  ck_assert_msg (mr_cgroup_freeze (cg, true, &err) == 0, "%s", err.msg);
+  assert_file (dir, "cgroup.freeze", "1");
+  ck_assert_int_eq (mr_cgroup_is_frozen (cg, &frozen, &err), 0);
+  ck_assert (frozen);
+  ck_assert (!counter_moves ());
+  ck_assert_msg (mr_cgroup_freeze (cg, false, &err) == 0, "%s", err.msg);
+  ck_assert_int_eq (mr_cgroup_is_frozen (cg, &frozen, &err), 0);
+  ck_assert (!frozen);
+  ck_assert (counter_moves ());
+  ck_assert_int_eq (mr_cgroup_stats (cg, &st, &err), 0);
+  ck_assert_uint_gt (st.cpu_usage_ns, 0);
+
+  ck_assert_int_eq (mr_cgroup_freeze (cg, true, &err), 0);
+  ck_assert_msg (mr_cgroup_kill (cg, SIGTERM, &err) == 0, "%s", err.msg);
+  status = reap (pid);
+  ck_assert (WIFSIGNALED (status) && WTERMSIG (status) == SIGTERM);
+  assert_file (dir, "cgroup.freeze", "0");
+
+  pid = spawn_counter (cg);
+  ck_assert_msg (mr_cgroup_kill (cg, SIGKILL, &err) == 0, "%s", err.msg);
+  status = reap (pid);
+  ck_assert (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+
+  pid = spawn_counter (cg);
+  ck_assert_msg (mr_cgroup_destroy (cg, &err) == 0, "%s", err.msg);
+  status = reap (pid);
+  ck_assert (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+  ck_assert (!dir_exists (dir));
+  free (dir);
+  mr_cgroup_free (cg);
+  free (path);
+}
+END_TEST
+
+START_TEST (v2_limits_without_controllers_fail_clearly)
+{
+  struct mr_spec_resources r = { 0 };
+  struct mr_error err = { 0 };
+  struct mr_cgroup *cg = NULL;
+  char *path, *parent, *dir;
+
+  NEED_HOST ();
+  mr_cgroup_set_override (MR_CGROUP_V2, "/sys/fs/cgroup/unified");
+  path = join (test_root, "/v2limits/leaf");
+  parent = join (test_root, "/v2limits");
+  dir = join ("/sys/fs/cgroup/unified", parent);
+  free (parent);
+
+  r.memory.limit_set = true;
+  r.memory.limit = 64 << 20;
+  ck_assert_int_lt (mr_cgroup_create (path, &r, &cg, &err), 0);
+  ck_assert_str_eq (err.msg,
+                    "memory.max: the memory controller is not available in /sys/fs/cgroup/unified");
+  ck_assert (!dir_exists (dir));
+
+  memset (&r, 0, sizeof r);
+  r.cpu.quota_set = true;
+  r.cpu.quota = 50000;
+  ck_assert_int_lt (mr_cgroup_create (path, &r, &cg, &err), 0);
+  ck_assert_str_eq (err.msg,
+                    "cpu.max: the cpu controller is not available in /sys/fs/cgroup/unified");
+
+  memset (&r, 0, sizeof r);
+  {
+    struct mr_spec_kv kv = { (char *)"memory.high", (char *)"1000000" };
+    r.unified = &kv;
+    r.n_unified = 1;
+    ck_assert_int_lt (mr_cgroup_create (path, &r, &cg, &err), 0);
+    ck_assert_str_eq (
+        err.msg, "memory.high: the memory controller is not available in /sys/fs/cgroup/unified");
+  }
+
+  memset (&r, 0, sizeof r);
+  r.cpu.realtime_runtime_set = true;
+  r.cpu.realtime_runtime = 1000;
+  ck_assert_int_lt (mr_cgroup_create (path, &r, &cg, &err), 0);
+  ck_assert_str_eq (err.msg, "cpu realtime is not supported on cgroup v2");
+  ck_assert (!dir_exists (dir));
+
+  memset (&r, 0, sizeof r);
+  {
+    struct mr_spec_kv kv = { (char *)"../memory.max", (char *)"1" };
+    r.unified = &kv;
+    r.n_unified = 1;
+    ck_assert_int_lt (mr_cgroup_create (path, &r, &cg, &err), 0);
+    ck_assert_ptr_nonnull (strstr (err.msg, "invalid key"));
+  }
+
+  /* Values that only lift limits need no controller.  */
+  memset (&r, 0, sizeof r);
+  r.memory.limit_set = true;
+  r.memory.limit = -1;
+  r.pids_limit_set = true;
+  r.pids_limit = -1;
+  r.memory.swappiness_set = true;
+  r.memory.swappiness = 60;
+  ck_assert_msg (mr_cgroup_create (path, &r, &cg, &err) == 0, "%s", err.msg);
+  /* A core cgroup2 file through unified.  */
+  {
+    struct mr_spec_kv kv = { (char *)"cgroup.max.descendants", (char *)"5" };
+    memset (&r, 0, sizeof r);
+    r.unified = &kv;
+    r.n_unified = 1;
+    ck_assert_msg (mr_cgroup_update (cg, &r, &err) == 0, "%s", err.msg);
+    free (dir);
+    dir = join ("/sys/fs/cgroup/unified", path);
+    assert_file (dir, "cgroup.max.descendants", "5");
+  }
+  ck_assert_int_eq (mr_cgroup_destroy (cg, &err), 0);
+  mr_cgroup_free (cg);
+  free (dir);
+  free (path);
+}
+END_TEST
+
+/* Runs open() on each device in a child placed in the cgroup; returns a
+ * bit per device that could be opened.  */
+static int
+probe_devices (struct mr_cgroup *cg)
+{
+  struct mr_error err = { 0 };
+  int go[2], status;
+  pid_t pid;
+  char c = 0;
+
+  ck_assert_int_eq (pipe2 (go, O_CLOEXEC), 0);
+  pid = fork ();
+  ck_assert_int_ge (pid, 0);
+  if (pid == 0)
+    {
+      int res = 0, fd;
+      close (go[1]);
+      if (read (go[0], &c, 1) != 1)
+        _exit (100);
+      fd = open ("/dev/null", O_RDWR | O_CLOEXEC);
+      if (fd >= 0)
+        res |= 1, close (fd);
+      fd = open ("/dev/zero", O_RDONLY | O_CLOEXEC);
+      if (fd >= 0)
+        res |= 2, close (fd);
+      fd = open ("/dev/zero", O_WRONLY | O_CLOEXEC);
+      if (fd >= 0)
+        res |= 4, close (fd);
+      _exit (res);
+    }
+  close (go[0]);
+  ck_assert_msg (mr_cgroup_enter (cg, pid, false, &err) == 0, "%s", err.msg);
+  ck_assert_int_eq (write (go[1], &c, 1), 1);
+  close (go[1]);
+  status = reap (pid);
+  ck_assert (WIFEXITED (status));
+  return WEXITSTATUS (status);
+}
+
+START_TEST (v2_device_rules_are_enforced_by_ebpf)
+{
+  struct mr_spec_device_rule devs[]
+      = { rule (false, 'a', -1, -1, "rwm"), rule (true, 'c', 1, 3, "rwm"),
+          rule (true, 'c', 1, 5, "r") };
+  struct mr_spec_device_rule open_all[] = { rule (true, 'a', -1, -1, "rwm") };
+  struct mr_spec_resources r = { 0 };
+  struct mr_error err = { 0 };
+  struct mr_cgroup *cg = NULL;
+  char *path;
+
+  NEED_HOST ();
+  mr_cgroup_set_override (MR_CGROUP_V2, "/sys/fs/cgroup/unified");
+  path = join (test_root, "/v2devices");
+  r.devices = devs;
+  r.n_devices = 3;
+  ck_assert_msg (mr_cgroup_create (path, &r, &cg, &err) == 0, "%s", err.msg);
+  /* null read-write, zero read-only.  */
+  ck_assert_int_eq (probe_devices (cg), 1 | 2);
+  /* An update replaces the program, it does not add to it.  */
+  r.devices = open_all;
+  r.n_devices = 1;
+  ck_assert_msg (mr_cgroup_update (cg, &r, &err) == 0, "%s", err.msg);
+  ck_assert_int_eq (probe_devices (cg), 1 | 2 | 4);
+  r.devices = devs;
+  r.n_devices = 2;
+  ck_assert_msg (mr_cgroup_update (cg, &r, &err) == 0, "%s", err.msg);
+  ck_assert_int_eq (probe_devices (cg), 1);
+  ck_assert_int_eq (mr_cgroup_destroy (cg, &err), 0);
+  mr_cgroup_free (cg);
+  free (path);
+}
+END_TEST
+
+static Suite *
+cgroup_suite (void)
+{
+  Suite *s = suite_create ("cgroup");
+  TCase *tc = tcase_create ("paths");
+  TCase *host;
+
+  tcase_add_test (tc, resolve_absolute_path_is_used_as_is);
+  tcase_add_test (tc, resolve_relative_path_is_below_own_cgroup);
+  tcase_add_test (tc, resolve_without_path_uses_minirun_and_id);
+  tcase_add_test (tc, resolve_rejects_dot_dot);
+  tcase_add_test (tc, resolve_cleans_slashes_and_dots);
+  tcase_add_test (tc, resolve_rejects_the_root_cgroup);
+  tcase_add_test (tc, own_path_v1_is_the_memory_line);
+  tcase_add_test (tc, own_path_v1_without_memory_is_the_first_line);
+  tcase_add_test (tc, own_path_v2_is_the_unified_line);
+  tcase_add_test (tc, own_path_without_entry_fails);
+  tcase_add_test (tc, own_path_of_this_process_is_absolute);
+  tcase_add_test (tc, shares_convert_to_weight_like_runc);
+  tcase_add_test (tc, blkio_weight_converts_to_io_weight);
+  tcase_add_test (tc, limits_format_as_number_or_max);
+  tcase_add_test (tc, v1_device_rules_format);
+  tcase_add_test (tc, ebpf_instruction_counts);
+  tcase_add_test (tc, ebpf_rejects_bad_rules);
+  tcase_add_test (tc, ebpf_default_deny_with_allowed_devices);
+  tcase_add_test (tc, ebpf_later_rules_override_earlier_ones_per_access);
+  tcase_add_test (tc, v1_mountinfo_finds_each_hierarchy_once);
+  tcase_add_test (tc, v1_mountinfo_controller_elsewhere);
+  tcase_add_test (tc, handles_reject_the_root_and_relative_paths);
+  suite_add_tcase (s, tc);
+
+  host = tcase_create ("host");
+  tcase_set_timeout (host, 60);
+  /* Checked: after each test in its own process; unchecked: in the
+   * runner, after all, also when a test failed half-way.  */
+  tcase_add_checked_fixture (host, fixture_setup, fixture_teardown);
+  tcase_add_unchecked_fixture (host, cleanup_all, cleanup_all);
+  tcase_add_test (host, v1_create_applies_limits);
+  tcase_add_test (host, v1_process_lifecycle);
+  tcase_add_test (host, clone_into_cgroup_then_enter_v1_only);
+  tcase_add_test (host, v1_without_cgroup2_uses_freezer_and_iterates);
+  tcase_add_test (host, v1_rejects_unified_and_leaves_nothing);
+  tcase_add_test (host, open_missing_cgroup_is_a_no_op);
+  tcase_add_test (host, v2_process_lifecycle);
+  tcase_add_test (host, v2_limits_without_controllers_fail_clearly);
+  tcase_add_test (host, v2_device_rules_are_enforced_by_ebpf);
+  suite_add_tcase (s, host);
+  return s;
+}
+
+int
+main (void)
+{
+  snprintf (test_root, sizeof test_root, "/minirun-unit-test-%d", (int)getpid ());
+  return unit_run (cgroup_suite ());
+}
