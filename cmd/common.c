@@ -62,7 +62,7 @@ utf8_len (const unsigned char *p)
 static void
 quote_string (FILE *f, const char *s)
 {
-  const unsigned char *p = (const unsigned char *) s;
+  const unsigned char *p = (const unsigned char *)s;
 
   fputc ('"', f);
   while (*p)
@@ -103,7 +103,7 @@ format_now (char *buf, size_t size)
   clock_gettime (CLOCK_REALTIME, &ts);
   gmtime_r (&ts.tv_sec, &tm);
   n = strftime (buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (buf + n, size - n, ".%09ldZ", (long) ts.tv_nsec);
+  snprintf (buf + n, size - n, ".%09ldZ", (long)ts.tv_nsec);
 }
 
 static int
@@ -118,7 +118,7 @@ write_all (int fd, const char *buf, size_t len)
       if (r < 0)
         return -1;
       buf += r;
-      len -= (size_t) r;
+      len -= (size_t)r;
     }
   return 0;
 }
@@ -320,7 +320,7 @@ print_table (char *const *cells, size_t nrows, size_t ncols, size_t min_width, s
           if (c + 1 == ncols)
             fputs (cell, stdout);
           else
-            printf ("%-*s", (int) w, cell);
+            printf ("%-*s", (int)w, cell);
         }
       putchar ('\n');
     }
@@ -336,7 +336,7 @@ read_arg_file (const char *path, size_t max, char **out, struct mr_error *err)
   size_t len = 0, cap = 0;
 
   if (is_stdin)
-    fd = dup (STDIN_FILENO);
+    fd = fcntl (STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
   else
     fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0)
@@ -383,7 +383,7 @@ read_arg_file (const char *path, size_t max, char **out, struct mr_error *err)
         }
       if (r == 0)
         break;
-      len += (size_t) r;
+      len += (size_t)r;
       if (len > max)
         {
           err->errnum = EFBIG;

@@ -17,8 +17,7 @@ enum
 };
 
 int
-create_parse (const char *verb, int argc, char **argv, struct mr_create_opts *o,
-              const char **id)
+create_parse (const char *verb, int argc, char **argv, struct mr_create_opts *o, const char **id)
 {
   static const struct option long_opts[] = {
     { "bundle", required_argument, NULL, 'b' },
@@ -52,7 +51,7 @@ create_parse (const char *verb, int argc, char **argv, struct mr_create_opts *o,
       case OPT_PRESERVE_FDS:
         if (parse_number (optarg, 0, INT_MAX - 3, &n) < 0)
           return usage_error (verb, "invalid --preserve-fds value '%s'", optarg);
-        o->preserve_fds = (int) n;
+        o->preserve_fds = (int)n;
         break;
       case OPT_NO_PIVOT:
         o->no_pivot = true;

@@ -30,12 +30,12 @@ parse_id_number (const char *s, size_t len, unsigned *out)
     return -1;
   for (size_t i = 0; i < len; i++)
     {
-      v = v * 10 + (unsigned) (s[i] - '0');
+      v = v * 10 + (unsigned)(s[i] - '0');
       /* (uid_t) -1 means "unchanged" to the kernel, so it is not an id.  */
       if (v >= UINT_MAX)
         return -1;
     }
-  *out = (unsigned) v;
+  *out = (unsigned)v;
   return 0;
 }
 
@@ -45,7 +45,7 @@ static int
 parse_user (const char *s, struct mr_exec_opts *o)
 {
   const char *colon = strchr (s, ':');
-  size_t ulen = colon ? (size_t) (colon - s) : strlen (s);
+  size_t ulen = colon ? (size_t)(colon - s) : strlen (s);
   unsigned uid, gid;
 
   if (parse_id_number (s, ulen, &uid) < 0)
@@ -87,8 +87,8 @@ cmd_exec (struct mr_global *g, int argc, char **argv)
   };
   struct mr_exec_opts o = { .size = sizeof o };
   /* Each -e or -c takes at least one argument, so argc bounds both.  */
-  cleanup_free const char **env = calloc ((size_t) argc + 1, sizeof *env);
-  cleanup_free const char **caps = calloc ((size_t) argc + 1, sizeof *caps);
+  cleanup_free const char **env = calloc ((size_t)argc + 1, sizeof *env);
+  cleanup_free const char **caps = calloc ((size_t)argc + 1, sizeof *caps);
   size_t n_env = 0, n_caps = 0;
   int status = 0;
   long long n;
@@ -125,8 +125,9 @@ cmd_exec (struct mr_global *g, int argc, char **argv)
         break;
       case 'u':
         if (parse_user (optarg, &o) < 0)
-          return usage_error ("exec", "invalid user '%s': user names are not supported, use "
-                                      "numeric UID[:GID]",
+          return usage_error ("exec",
+                              "invalid user '%s': user names are not supported, use "
+                              "numeric UID[:GID]",
                               optarg);
         break;
       case 'c':
@@ -138,7 +139,7 @@ cmd_exec (struct mr_global *g, int argc, char **argv)
       case OPT_PRESERVE_FDS:
         if (parse_number (optarg, 0, INT_MAX - 3, &n) < 0)
           return usage_error ("exec", "invalid --preserve-fds value '%s'", optarg);
-        o.preserve_fds = (int) n;
+        o.preserve_fds = (int)n;
         break;
       case OPT_PROCESS_LABEL:
         log_debug ("exec: ignoring --process-label '%s'", optarg);
@@ -169,7 +170,7 @@ cmd_exec (struct mr_global *g, int argc, char **argv)
   if (o.console_socket && !o.tty && o.process_path == NULL)
     return usage_error ("exec", "--console-socket needs --tty");
   if (o.process_path == NULL)
-    o.args = (const char *const *) argv + optind + 1; /* argv[argc] is NULL */
+    o.args = (const char *const *)argv + optind + 1; /* argv[argc] is NULL */
   if (n_env)
     o.env = env;
   if (n_caps)

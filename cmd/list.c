@@ -42,7 +42,7 @@ print_list (struct mr_container_info *list, size_t n, bool quiet)
       char **row = cells + (i + 1) * N_COLUMNS;
 
       row[0] = strdup (list[i].id ? list[i].id : "");
-      if (asprintf (&row[1], "%d", (int) list[i].pid) < 0)
+      if (asprintf (&row[1], "%d", (int)list[i].pid) < 0)
         row[1] = NULL;
       row[2] = strdup (mr_status_name (list[i].status));
       row[3] = strdup (list[i].bundle ? list[i].bundle : "");

@@ -202,7 +202,7 @@ main_help (FILE *f)
          "  --log FILE               Also write errors (and debug lines) to FILE\n"
          "  --log-format text|json   Format of the --log lines (default: text)\n"
          "  --debug                  Log debug lines\n"
-         "  --systemd-cgroup         Manage cgroups through systemd\n"
+         "  --systemd-cgroup         Read linux.cgroupsPath as slice:prefix:name\n"
          "  --rootless[=true|false|auto]\n"
          "                           Run without root privileges (default: auto)\n"
          "  -v, --version            Print the version\n"
@@ -314,8 +314,7 @@ parse_global (struct mr_global *g, int argc, char **argv)
         return global_error ("invalid option '%s'", argv[optind - 1]);
       }
   if (parse_rootless (rootless, &g->rootless) < 0)
-    return global_error ("invalid --rootless value '%s': expected true, false or auto",
-                         rootless);
+    return global_error ("invalid --rootless value '%s': expected true, false or auto", rootless);
   return -1;
 }
 
@@ -324,17 +323,14 @@ run_applet (struct mr_global *g, const struct applet *a, int argc, char **argv)
 {
   int ret;
 
-  if (log_init (g->log_path, g->log_format, g->debug) < 0)
-    return 1;
   if (g->debug)
     {
       char line[512] = "";
       size_t len = 0;
 
       for (int i = 0; i < argc && len < sizeof line; i++)
-        len += (size_t) snprintf (line + len, sizeof line - len, "%s%s", i ? " " : "", argv[i]);
-      log_debug ("%s: root '%s', arguments '%s'", a->name, g->root ? g->root : "(default)",
-                 line);
+        len += (size_t)snprintf (line + len, sizeof line - len, "%s%s", i ? " " : "", argv[i]);
+      log_debug ("%s: root '%s', arguments '%s'", a->name, g->root ? g->root : "(default)", line);
     }
   optind = 0; /* glibc: start over, rereading the optstring flags */
   ret = a->fn (g, argc, argv);
@@ -347,7 +343,8 @@ run_applet (struct mr_global *g, const struct applet *a, int argc, char **argv)
 static int
 unknown_command (const char *name)
 {
-  fprintf (stderr, "minirun: unknown command '%s'\n\n", name);
+  cmd_fail ("unknown command '%s'", name);
+  fputc ('\n', stderr);
   list_commands (stderr);
   return 127;
 }
@@ -368,6 +365,8 @@ main (int argc, char **argv)
   if (strncmp (base, "minirun-", 8) == 0 && (a = applet_find (base + 8)) != NULL)
     {
       parse_rootless ("auto", &g.rootless);
+      if (log_init (NULL, LOG_FORMAT_TEXT, false) < 0)
+        return 1;
       ret = run_applet (&g, a, argc, argv);
       if (g.ctx)
         mr_context_free (g.ctx);
@@ -377,6 +376,8 @@ main (int argc, char **argv)
   ret = parse_global (&g, argc, argv);
   if (ret >= 0)
     return ret;
+  if (log_init (g.log_path, g.log_format, g.debug) < 0)
+    return 1;
   if (optind >= argc)
     {
       main_help (stderr);

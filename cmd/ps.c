@@ -16,7 +16,7 @@
 static void
 format_stime (uint64_t start, char *buf, size_t size)
 {
-  time_t now = time (NULL), t = (time_t) start;
+  time_t now = time (NULL), t = (time_t)start;
   struct tm tm_now, tm;
 
   if (localtime_r (&t, &tm) == NULL || localtime_r (&now, &tm_now) == NULL)
@@ -48,11 +48,11 @@ print_top (const struct mr_process_info *procs, size_t n)
       char stime[32];
 
       format_stime (procs[i].start_time, stime, sizeof stime);
-      if (asprintf (&row[0], "%u", (unsigned) procs[i].uid) < 0)
+      if (asprintf (&row[0], "%u", (unsigned)procs[i].uid) < 0)
         row[0] = NULL;
-      if (asprintf (&row[1], "%d", (int) procs[i].pid) < 0)
+      if (asprintf (&row[1], "%d", (int)procs[i].pid) < 0)
         row[1] = NULL;
-      if (asprintf (&row[2], "%d", (int) procs[i].ppid) < 0)
+      if (asprintf (&row[2], "%d", (int)procs[i].ppid) < 0)
         row[2] = NULL;
       if (asprintf (&row[3], "%c", procs[i].state ? procs[i].state : '?') < 0)
         row[3] = NULL;
@@ -74,7 +74,7 @@ print_pids (const pid_t *pids, size_t n)
 {
   putchar ('[');
   for (size_t i = 0; i < n; i++)
-    printf ("%s%d", i ? "," : "", (int) pids[i]);
+    printf ("%s%d", i ? "," : "", (int)pids[i]);
   puts ("]");
 }
 

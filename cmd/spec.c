@@ -28,7 +28,7 @@ write_all (int fd, const char *buf, size_t len)
       if (r < 0)
         return -1;
       buf += r;
-      len -= (size_t) r;
+      len -= (size_t)r;
     }
   return 0;
 }

@@ -116,7 +116,7 @@ mr_cgroup_ebpf_compile (const struct mr_spec_device_rule *rules, size_t n, struc
   for (i = n; i-- > 0 && !terminal;)
     {
       const struct mr_spec_device_rule *r = &rules[i];
-      int type, acc, tail, left;
+      int type = 0, acc = 0, tail, left;
 
       if (rule_type (r, &type, err) < 0 || rule_access (r, &acc, err) < 0
           || check_number (r->major, "major", err) < 0 || check_number (r->minor, "minor", err) < 0)

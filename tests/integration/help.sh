@@ -59,7 +59,8 @@ man_synopsis() {
 VERBS=$("$MINIRUN" --help | sed -n '/^Commands:/,/^$/{/^  /{s/^  *//;s/ .*//;p}}')
 
 check_help() {
-  local verb=$1 flag=$2 out first want page=$top_srcdir/man/minirun-$verb.1
+  local verb=$1 flag=$2 out first want page
+  page=$top_srcdir/man/minirun-$verb.1
   out=$("$MINIRUN" "$verb" "$flag") || fail "minirun $verb $flag: exit status $?" || return 1
   first=$(printf '%s\n' "$out" | head -n 1)
   case $first in
@@ -73,7 +74,8 @@ check_help() {
 
 # Every long option of the synopsis has an entry in the man page.
 check_man_options() {
-  local verb=$1 page=$top_srcdir/man/minirun-$verb.1 opt missing=""
+  local verb=$1 page opt missing=""
+  page=$top_srcdir/man/minirun-$verb.1
   [ -f "$page" ] || fail "no man page $page" || return 1
   for opt in $(man_synopsis "$page" | grep -o -- '--[a-z-]*' | sort -u); do
     grep -q -F -- "${opt//-/\\-}" <(sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$page") ||
@@ -140,26 +142,23 @@ check_help_verb() {
 }
 
 # A libtool wrapper script execs the real binary under its own name, which
-# would hide the link's name: link the real one.
-real_binary() {
+# would hide the link's name: link the real one, with the library it needs.
+find_real_binary() {
   local dir
+  REAL_MINIRUN=$MINIRUN
   if grep -q 'temporary wrapper script' "$MINIRUN" 2>/dev/null; then
     dir=$(dirname "$MINIRUN")
     "$MINIRUN" --version >/dev/null 2>&1
     export LD_LIBRARY_PATH="$dir/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-    if [ -x "$dir/.libs/lt-minirun" ]; then
-      echo "$dir/.libs/lt-minirun"
-    else
-      echo "$dir/.libs/minirun"
-    fi
-  else
-    echo "$MINIRUN"
+    REAL_MINIRUN=$dir/.libs/minirun
+    [ -x "$dir/.libs/lt-minirun" ] && REAL_MINIRUN=$dir/.libs/lt-minirun
   fi
 }
 
 check_link_dispatch() {
   local a b
-  ln -s "$(real_binary)" "$T_DIR/minirun-state" || return 1
+  find_real_binary
+  ln -s "$REAL_MINIRUN" "$T_DIR/minirun-state" || return 1
   a=$("$T_DIR/minirun-state" --help) || fail "minirun-state --help: exit status $?" || return 1
   b=$("$MINIRUN" state --help)
   [ "$a" = "$b" ] || fail "minirun-state --help:" "$a"

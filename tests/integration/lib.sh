@@ -279,11 +279,24 @@ t_force_cleanup ()
   rm -rf --one-file-system "$T_ROOT" 2>/dev/null || true
 }
 
+# on_exit CMD...: runs CMD when the script exits (for what several tests
+# share, such as an engine's daemon or storage), before the final cleanup.
+on_exit ()
+{
+  printf '%q ' "$@" >>"$T_DIR/.on_exit"
+  echo >>"$T_DIR/.on_exit"
+}
+
 t_exit ()
 {
   local rc=$?
   trap - EXIT
   t_run_deferred
+  if [ -s "$T_DIR/.on_exit" ]; then
+    tac "$T_DIR/.on_exit" | while IFS= read -r line; do
+      eval "$line" </dev/null >/dev/null 2>&1 || true
+    done
+  fi
   t_delete_all
   t_force_cleanup
   if ! $T_DONE; then
@@ -338,6 +351,28 @@ t_ok ()
   fi
   t_run_deferred
   t_delete_all
+}
+
+# t_skip_all REASON: the whole script cannot run here.
+t_skip_all ()
+{
+  echo "1..0 # SKIP $*"
+  T_DONE=true
+  exit 0
+}
+
+# need_command COMMAND PACKAGE: installs PACKAGE (Debian) when COMMAND is
+# missing; false when it is still missing.
+need_command ()
+{
+  command -v "$1" >/dev/null 2>&1 && return 0
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "# installing $2" >&2
+    timeout 300 env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" </dev/null >&2 ||
+      { timeout 300 apt-get update -qq </dev/null >&2 &&
+        timeout 300 env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" </dev/null >&2; } || true
+  fi
+  command -v "$1" >/dev/null 2>&1
 }
 
 # t_skip NAME REASON: a test that cannot run here.
