@@ -122,8 +122,13 @@ run_hooks_warn (struct mr_context *ctx, const struct mr_spec_hook *hooks, size_t
   if (n == 0)
     return;
   json = state_json_text (st, status);
-  if (json && mr_hooks_run (hooks, n, kind, json, &e) < 0)
-    mr_context_warn (ctx, "container '%s': %s", st->id, e.msg);
+  if (json == NULL)
+    return;
+  /* the spec: a failing poststart or poststop hook is a warning, and the
+     remaining hooks still run */
+  for (size_t i = 0; i < n; i++)
+    if (mr_hooks_run (&hooks[i], 1, kind, json, &e) < 0)
+      mr_context_warn (ctx, "container '%s': %s", st->id, e.msg);
 }
 
 static int
@@ -333,6 +338,32 @@ effective_resources (const struct mr_spec *spec, struct mr_spec_resources *out,
   return 0;
 }
 
+/* The host id that container id 0 maps to, or 0 without a mapping.  */
+static unsigned
+host_root_id (const struct mr_spec_idmap *m, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (m[i].container_id == 0 && m[i].size > 0)
+      return m[i].host_id;
+  return 0;
+}
+
+/* The child opens the fifo as the container's root, which in a user
+ * namespace is some other host uid: it must own the fifo.  Only the writer
+ * side is open to it, as runc does.  */
+static int
+make_exec_fifo (int dirfd, const struct mr_spec *spec, struct mr_error *err)
+{
+  unsigned uid = host_root_id (spec->linux.uid_mappings, spec->linux.n_uid_mappings);
+  unsigned gid = host_root_id (spec->linux.gid_mappings, spec->linux.n_gid_mappings);
+
+  if (mkfifoat (dirfd, MR_EXEC_FIFO, 0622) < 0)
+    return mr_error_errno (err, errno, "exec fifo");
+  if ((uid || gid) && fchownat (dirfd, MR_EXEC_FIFO, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+    return mr_error_errno (err, errno, "exec fifo: chown to %u:%u", uid, gid);
+  return 0;
+}
+
 /* What a create in progress holds; undone on failure.  */
 struct creation
 {
@@ -487,8 +518,8 @@ do_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *
   if (mr_state_dir_create (rootfd, id, &c->lockfd, err) < 0)
     return -1;
   /* from here on, a failure must undo: the caller runs creation_abort */
-  if (!run && mkfifoat (c->lockfd, MR_EXEC_FIFO, 0600) < 0)
-    return mr_error_errno (err, errno, "create '%s': exec fifo", id);
+  if (!run && make_exec_fifo (c->lockfd, c->spec, err) < 0)
+    return mr_error_prefix (err, "create '%s'", id);
   /* a second open file description: the child keeps it, and must not keep
      the lock with it */
   c->state_dirfd = openat (c->lockfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);

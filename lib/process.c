@@ -22,6 +22,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "hooks.h"
 #include "linux/creds.h"
 #include "linux/mount.h"
@@ -325,11 +327,13 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
       return -1;
     if (mr_rootfs_pivot (sp->rootfs, sp->no_pivot, err) < 0)
       return -1;
+    /* before finalize: /proc/sys is usually among the readonly paths */
+    if (spec->linux.n_sysctl
+        && mr_sysctl_apply (spec->linux.sysctl, spec->linux.n_sysctl, err) < 0)
+      return -1;
     if (mr_rootfs_finalize (&ro, err) < 0)
       return -1;
   }
-  if (spec->linux.n_sysctl && mr_sysctl_apply (spec->linux.sysctl, spec->linux.n_sysctl, err) < 0)
-    return -1;
   if (p->cwd && chdir (p->cwd) < 0)
     return mr_error_errno (err, errno, "chdir to '%s'", p->cwd);
   if (find_executable (p, exe, sizeof exe, err) < 0)
@@ -358,11 +362,22 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
   else if (recv_msg (sp->sync_fd, &h, NULL, 0) != MSG_START)
     _exit (1);
   close (sp->state_dirfd);
-  if (spec->hooks.n_start_container
-      && mr_hooks_run (spec->hooks.start_container, spec->hooks.n_start_container,
-                       "startContainer", state_json ? state_json : "{}", err)
-             < 0)
-    return -1;
+  if (spec->hooks.n_start_container)
+    {
+      /* the state create sent says "creating": the container is started now */
+      json_t *o = json_loads (state_json ? state_json : "{}", 0, NULL);
+      cleanup_free char *started = NULL;
+      if (o)
+        {
+          json_object_set_new (o, "status", json_string ("running"));
+          started = json_dumps (o, JSON_COMPACT);
+          json_decref (o);
+        }
+      if (mr_hooks_run (spec->hooks.start_container, spec->hooks.n_start_container,
+                        "startContainer", started ? started : "{}", err)
+          < 0)
+        return -1;
+    }
   return finish_and_exec (sp, exe, err);
 }
 
