@@ -66,8 +66,8 @@ struct mr_spec_process
 struct mr_spec_mount
 {
   char *destination;
-  char *source; /* may be NULL (tmpfs, proc, ...) */
-  char *type;   /* may be NULL for bind mounts */
+  char *source;              /* may be NULL (tmpfs, proc, ...) */
+  char *type;                /* may be NULL for bind mounts */
   unsigned long flags;       /* MS_* to set (MS_BIND, MS_REC, MS_RDONLY, ...) */
   unsigned long clear_flags; /* MS_* explicitly cleared (rw, suid, dev, exec, ...) */
   unsigned long propagation; /* MS_PRIVATE, MS_SLAVE, ... with MS_REC; 0 if none */
@@ -107,9 +107,9 @@ struct mr_spec_device
 struct mr_spec_device_rule
 {
   bool allow;
-  char type;     /* 'a', 'c', 'b' */
-  int64_t major; /* -1: any */
-  int64_t minor; /* -1: any */
+  char type;      /* 'a', 'c', 'b' */
+  int64_t major;  /* -1: any */
+  int64_t minor;  /* -1: any */
   char access[4]; /* subset of "rwm", NUL-terminated */
 };
 
@@ -149,6 +149,57 @@ struct mr_spec_kv
   char *value;
 };
 
+/* linux.resources.hugepageLimits entry.  */
+struct mr_spec_hugepage_limit
+{
+  char *page_size; /* "2MB", "1GB", "64KB": as the kernel names its files */
+  uint64_t limit;  /* bytes */
+};
+
+/* linux.resources.blockIO.weightDevice entry; a weight of 0 is not set.  */
+struct mr_spec_blkio_weight_device
+{
+  uint32_t major;
+  uint32_t minor;
+  uint16_t weight;
+  uint16_t leaf_weight;
+};
+
+/* linux.resources.blockIO.throttle*Device entry.  */
+struct mr_spec_blkio_rate
+{
+  uint32_t major;
+  uint32_t minor;
+  uint64_t rate; /* bytes or operations per second; 0: no limit */
+};
+
+/* The throttle lists of linux.resources.blockIO, in this order.  */
+enum mr_spec_blkio_throttle
+{
+  MR_BLKIO_READ_BPS = 0, /* throttleReadBpsDevice */
+  MR_BLKIO_WRITE_BPS,    /* throttleWriteBpsDevice */
+  MR_BLKIO_READ_IOPS,    /* throttleReadIOPSDevice */
+  MR_BLKIO_WRITE_IOPS,   /* throttleWriteIOPSDevice */
+  MR_BLKIO_THROTTLE_N,
+};
+
+/* linux.resources.network.priorities entry.  */
+struct mr_spec_net_priority
+{
+  char *name; /* interface name */
+  uint32_t priority;
+};
+
+/* linux.resources.rdma entry.  */
+struct mr_spec_rdma
+{
+  char *device;
+  bool hca_handles_set;
+  uint32_t hca_handles;
+  bool hca_objects_set;
+  uint32_t hca_objects;
+};
+
 struct mr_spec_resources
 {
   struct mr_spec_device_rule *devices;
@@ -159,6 +210,20 @@ struct mr_spec_resources
   int64_t pids_limit; /* -1 or 0: unlimited */
   bool blkio_weight_set;
   uint16_t blkio_weight;
+  bool blkio_leaf_weight_set;
+  uint16_t blkio_leaf_weight;
+  struct mr_spec_blkio_weight_device *blkio_weight_devices;
+  size_t n_blkio_weight_devices;
+  struct mr_spec_blkio_rate *blkio_throttle[MR_BLKIO_THROTTLE_N];
+  size_t n_blkio_throttle[MR_BLKIO_THROTTLE_N];
+  struct mr_spec_hugepage_limit *hugepage_limits;
+  size_t n_hugepage_limits;
+  bool net_class_id_set;
+  uint32_t net_class_id; /* 0: none */
+  struct mr_spec_net_priority *net_priorities;
+  size_t n_net_priorities;
+  struct mr_spec_rdma *rdma;
+  size_t n_rdma;
   struct mr_spec_kv *unified; /* linux.resources.unified (cgroup v2 files) */
   size_t n_unified;
 };
@@ -258,7 +323,7 @@ struct mr_spec_linux
   char *cgroups_path;                  /* NULL if absent */
   struct mr_spec_device *devices;
   size_t n_devices;
-  struct mr_spec_seccomp *seccomp; /* NULL if absent */
+  struct mr_spec_seccomp *seccomp;  /* NULL if absent */
   unsigned long rootfs_propagation; /* MS_* | MS_REC; 0: default (rprivate) */
   char **masked_paths;              /* NULL-terminated, may be NULL */
   size_t n_masked_paths;

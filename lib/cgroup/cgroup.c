@@ -279,6 +279,32 @@ mr_cgroup_format_limit (int64_t v, char *buf, size_t size)
 }
 
 int
+mr_cgroup_rdma_line (const struct mr_spec_rdma *d, char *buf, size_t size)
+{
+  size_t n;
+  int r = snprintf (buf, size, "%s", d->device);
+
+  if (r < 0 || (size_t)r >= size)
+    return -1;
+  n = (size_t)r;
+  if (d->hca_handles_set)
+    {
+      r = snprintf (buf + n, size - n, " hca_handle=%" PRIu32, d->hca_handles);
+      if (r < 0 || (size_t)r >= size - n)
+        return -1;
+      n += (size_t)r;
+    }
+  if (d->hca_objects_set)
+    {
+      r = snprintf (buf + n, size - n, " hca_object=%" PRIu32, d->hca_objects);
+      if (r < 0 || (size_t)r >= size - n)
+        return -1;
+      n += (size_t)r;
+    }
+  return (int)n;
+}
+
+int
 mr_cgroup_parse_u64 (const char *s, uint64_t *out)
 {
   char *end;

@@ -71,6 +71,10 @@ int mr_cgroup_clean_path (const char *path, char **out, struct mr_error *err);
 uint64_t mr_cgroup_shares_to_weight (uint64_t shares);
 uint64_t mr_cgroup_blkio_to_io_weight (uint64_t weight);
 
+/* An rdma.max line ("mlx5_0 hca_handle=2 hca_object=100") with the
+ * limits that are set.  Returns the length, or -1 if it does not fit.  */
+int mr_cgroup_rdma_line (const struct mr_spec_rdma *d, char *buf, size_t size);
+
 /* "max" for UINT64_MAX-like values (v < 0), the number otherwise.  */
 void mr_cgroup_format_limit (int64_t v, char *buf, size_t size);
 

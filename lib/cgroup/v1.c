@@ -657,6 +657,242 @@ apply_devices (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct m
   return 0;
 }
 
+static bool
+any_throttle (const struct mr_spec_resources *r, bool limits_only)
+{
+  for (size_t k = 0; k < MR_BLKIO_THROTTLE_N; k++)
+    for (size_t i = 0; i < r->n_blkio_throttle[k]; i++)
+      if (!limits_only || r->blkio_throttle[k][i].rate != 0)
+        return true;
+  return false;
+}
+
+/* The first of two files that the kernel has: cfq's and bfq's names.  */
+static const char *
+either_file (const char *dir, const char *a, const char *b)
+{
+  if (has_file (dir, a))
+    return a;
+  if (b && has_file (dir, b))
+    return b;
+  return NULL;
+}
+
+static int
+no_weight (const char *file, bool leaf, struct mr_error *err)
+{
+  if (leaf)
+    return mr_error_set (err, "%s: the kernel has no blkio leaf weight (no cfq scheduler)", file);
+  return mr_error_set (err, "%s: the kernel has no blkio weight (no bfq or cfq scheduler)", file);
+}
+
+static int
+apply_blkio_weights (const char *dir, const struct mr_spec_resources *r, struct mr_error *err)
+{
+  bool weight_set = r->blkio_weight_set && r->blkio_weight != 0;
+  bool leaf_set = r->blkio_leaf_weight_set && r->blkio_leaf_weight != 0;
+  const char *weight = NULL, *weight_dev = NULL, *leaf = NULL, *leaf_dev = NULL;
+  bool dev_weights = false, dev_leaf_weights = false;
+  char buf[64];
+  size_t i;
+
+  for (i = 0; i < r->n_blkio_weight_devices; i++)
+    {
+      dev_weights |= r->blkio_weight_devices[i].weight != 0;
+      dev_leaf_weights |= r->blkio_weight_devices[i].leaf_weight != 0;
+    }
+  /* Every file is checked before the first write.  Leaf weights were
+   * cfq's alone.  */
+  if (weight_set && (weight = either_file (dir, "blkio.weight", "blkio.bfq.weight")) == NULL)
+    return no_weight ("blkio.weight", false, err);
+  if (dev_weights
+      && (weight_dev = either_file (dir, "blkio.weight_device", "blkio.bfq.weight_device")) == NULL)
+    return no_weight ("blkio.weight_device", false, err);
+  if (leaf_set && (leaf = either_file (dir, "blkio.leaf_weight", NULL)) == NULL)
+    return no_weight ("blkio.leaf_weight", true, err);
+  if (dev_leaf_weights && (leaf_dev = either_file (dir, "blkio.leaf_weight_device", NULL)) == NULL)
+    return no_weight ("blkio.leaf_weight_device", true, err);
+  if (weight_set)
+    {
+      snprintf (buf, sizeof buf, "%u", (unsigned)r->blkio_weight);
+      if (write_file (dir, weight, buf, err) < 0)
+        return -1;
+    }
+  if (leaf_set)
+    {
+      snprintf (buf, sizeof buf, "%u", (unsigned)r->blkio_leaf_weight);
+      if (write_file (dir, leaf, buf, err) < 0)
+        return -1;
+    }
+  for (i = 0; i < r->n_blkio_weight_devices; i++)
+    {
+      const struct mr_spec_blkio_weight_device *d = &r->blkio_weight_devices[i];
+
+      if (d->weight != 0)
+        {
+          snprintf (buf, sizeof buf, "%" PRIu32 ":%" PRIu32 " %u", d->major, d->minor,
+                    (unsigned)d->weight);
+          if (write_file (dir, weight_dev, buf, err) < 0)
+            return mr_error_prefix (err, "blkio weight for device %" PRIu32 ":%" PRIu32, d->major,
+                                    d->minor);
+        }
+      if (d->leaf_weight != 0)
+        {
+          snprintf (buf, sizeof buf, "%" PRIu32 ":%" PRIu32 " %u", d->major, d->minor,
+                    (unsigned)d->leaf_weight);
+          if (write_file (dir, leaf_dev, buf, err) < 0)
+            return mr_error_prefix (err, "blkio leaf weight for device %" PRIu32 ":%" PRIu32,
+                                    d->major, d->minor);
+        }
+    }
+  return 0;
+}
+
+static const char *const throttle_files[MR_BLKIO_THROTTLE_N]
+    = { "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+        "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device" };
+
+static int
+apply_blkio (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_error *err)
+{
+  bool weights = (r->blkio_weight_set && r->blkio_weight != 0)
+                 || (r->blkio_leaf_weight_set && r->blkio_leaf_weight != 0)
+                 || r->n_blkio_weight_devices > 0;
+  const char *dir;
+  char buf[64];
+  size_t k, i;
+
+  if (!weights && !any_throttle (r, false))
+    return 0;
+  dir = dir_of (cg, "blkio");
+  if (dir == NULL)
+    {
+      /* Rates of 0 only lift limits.  */
+      if (!weights && !any_throttle (r, true))
+        return 0;
+      return missing (weights ? "blkio.weight" : "blkio.throttle.read_bps_device", "blkio", err);
+    }
+  if (weights && apply_blkio_weights (dir, r, err) < 0)
+    return -1;
+  for (k = 0; k < MR_BLKIO_THROTTLE_N; k++)
+    {
+      if (r->n_blkio_throttle[k] == 0)
+        continue;
+      if (!has_file (dir, throttle_files[k]))
+        return mr_error_set (err, "%s: the kernel has no block io throttling", throttle_files[k]);
+      for (i = 0; i < r->n_blkio_throttle[k]; i++)
+        {
+          const struct mr_spec_blkio_rate *d = &r->blkio_throttle[k][i];
+
+          snprintf (buf, sizeof buf, "%" PRIu32 ":%" PRIu32 " %" PRIu64, d->major, d->minor,
+                    d->rate);
+          if (write_file (dir, throttle_files[k], buf, err) < 0)
+            return mr_error_prefix (err, "%s for device %" PRIu32 ":%" PRIu32, throttle_files[k],
+                                    d->major, d->minor);
+        }
+    }
+  return 0;
+}
+
+static int
+apply_hugetlb (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_error *err)
+{
+  const char *dir;
+  char file[64], buf[32];
+  size_t i;
+
+  if (r->n_hugepage_limits == 0)
+    return 0;
+  dir = dir_of (cg, "hugetlb");
+  if (dir == NULL)
+    return mr_error_set (err, "hugetlb limit for %s pages: the hugetlb controller is not mounted",
+                         r->hugepage_limits[0].page_size);
+  for (i = 0; i < r->n_hugepage_limits; i++)
+    {
+      const struct mr_spec_hugepage_limit *h = &r->hugepage_limits[i];
+
+      snprintf (buf, sizeof buf, "%" PRIu64, h->limit);
+      snprintf (file, sizeof file, "hugetlb.%s.limit_in_bytes", h->page_size);
+      if (!has_file (dir, file))
+        return mr_error_set (err, "hugetlb limit for %s pages: the kernel has no %s huge pages",
+                             h->page_size, h->page_size);
+      if (write_file (dir, file, buf, err) < 0)
+        return mr_error_prefix (err, "hugetlb limit for %s pages", h->page_size);
+      /* Reservations count too, where the kernel accounts them: a mapping
+       * then fails at mmap time rather than at the first fault.  */
+      snprintf (file, sizeof file, "hugetlb.%s.rsvd.limit_in_bytes", h->page_size);
+      if (has_file (dir, file) && write_file (dir, file, buf, err) < 0)
+        return mr_error_prefix (err, "hugetlb reservation limit for %s pages", h->page_size);
+    }
+  return 0;
+}
+
+static int
+apply_network (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_error *err)
+{
+  const char *dir;
+  char buf[64];
+  size_t i;
+
+  if (r->net_class_id_set)
+    {
+      dir = dir_of (cg, "net_cls");
+      if (dir == NULL)
+        {
+          /* A class id of 0 is none.  */
+          if (r->net_class_id != 0)
+            return missing ("net_cls.classid", "net_cls", err);
+        }
+      else
+        {
+          snprintf (buf, sizeof buf, "%" PRIu32, r->net_class_id);
+          if (write_file (dir, "net_cls.classid", buf, err) < 0)
+            return -1;
+        }
+    }
+  if (r->n_net_priorities == 0)
+    return 0;
+  dir = dir_of (cg, "net_prio");
+  if (dir == NULL)
+    return missing ("net_prio.ifpriomap", "net_prio", err);
+  for (i = 0; i < r->n_net_priorities; i++)
+    {
+      const struct mr_spec_net_priority *np = &r->net_priorities[i];
+
+      snprintf (buf, sizeof buf, "%s %" PRIu32, np->name, np->priority);
+      if (write_file (dir, "net_prio.ifpriomap", buf, err) < 0)
+        return mr_error_prefix (err, "network priority of '%s'", np->name);
+    }
+  return 0;
+}
+
+static int
+apply_rdma (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_error *err)
+{
+  const char *dir = NULL;
+  char buf[128];
+  size_t i;
+
+  for (i = 0; i < r->n_rdma; i++)
+    {
+      const struct mr_spec_rdma *d = &r->rdma[i];
+
+      if (!d->hca_handles_set && !d->hca_objects_set)
+        continue;
+      if (dir == NULL)
+        {
+          dir = dir_of (cg, "rdma");
+          if (dir == NULL)
+            return missing ("rdma.max", "rdma", err);
+        }
+      if (mr_cgroup_rdma_line (d, buf, sizeof buf) < 0)
+        return mr_error_set (err, "rdma device name '%s' is too long", d->device);
+      if (write_file (dir, "rdma.max", buf, err) < 0)
+        return mr_error_prefix (err, "rdma limit of '%s'", d->device);
+    }
+  return 0;
+}
+
 static int
 apply (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_error *err)
 {
@@ -679,22 +915,9 @@ apply (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_error 
       if (dir && write_file (dir, "pids.max", buf, err) < 0)
         return -1;
     }
-  if (r->blkio_weight_set && r->blkio_weight != 0)
-    {
-      const char *dir = dir_of (cg, "blkio");
-      const char *file = "blkio.weight";
-
-      if (dir == NULL)
-        return missing ("blkio.weight", "blkio", err);
-      if (!has_file (dir, file))
-        file = "blkio.bfq.weight";
-      if (!has_file (dir, file))
-        return mr_error_set (err, "blkio.weight: the kernel has no blkio weight "
-                                  "(no bfq or cfq scheduler)");
-      snprintf (buf, sizeof buf, "%u", (unsigned)r->blkio_weight);
-      if (write_file (dir, file, buf, err) < 0)
-        return -1;
-    }
+  if (apply_blkio (cg, r, err) < 0 || apply_hugetlb (cg, r, err) < 0
+      || apply_network (cg, r, err) < 0 || apply_rdma (cg, r, err) < 0)
+    return -1;
   return apply_devices (cg, r, err);
 }
 

@@ -105,7 +105,7 @@ mr_cgroup2_is_frozen (int dirfd, bool *frozen, struct mr_error *err)
 struct need
 {
   char ctrl[32];
-  const char *file;
+  char file[64];
 };
 
 #define MAX_NEEDS 32
@@ -125,7 +125,7 @@ add_need (struct need *needs, size_t *n, const char *ctrl, size_t len, const cha
     return mr_error_set (err, "%s: too many controllers", file);
   memcpy (needs[*n].ctrl, ctrl, len);
   needs[*n].ctrl[len] = '\0';
-  needs[*n].file = file;
+  snprintf (needs[*n].file, sizeof needs[*n].file, "%s", file);
   (*n)++;
   return 0;
 }
@@ -135,6 +135,51 @@ check_unified_key (const char *key, struct mr_error *err)
 {
   if (key[0] == '\0' || key[0] == '.' || strchr (key, '/') || strstr (key, ".."))
     return mr_error_set (err, "linux.resources.unified: invalid key '%s'", key);
+  return 0;
+}
+
+static bool
+any_throttle_limit (const struct mr_spec_resources *r)
+{
+  for (size_t k = 0; k < MR_BLKIO_THROTTLE_N; k++)
+    for (size_t i = 0; i < r->n_blkio_throttle[k]; i++)
+      if (r->blkio_throttle[k][i].rate != 0)
+        return true;
+  return false;
+}
+
+/* The rarer limits: block io per device, huge pages, network, rdma.  */
+static int
+collect_more_needs (const struct mr_spec_resources *r, struct need *needs, size_t *n,
+                    struct mr_error *err)
+{
+  char file[64];
+  size_t i;
+
+  if (r->blkio_leaf_weight_set && r->blkio_leaf_weight != 0)
+    return mr_error_set (err, "linux.resources.blockIO.leafWeight is not supported on cgroup v2");
+  for (i = 0; i < r->n_blkio_weight_devices; i++)
+    {
+      if (r->blkio_weight_devices[i].leaf_weight != 0)
+        return mr_error_set (err, "linux.resources.blockIO.weightDevice leafWeight is not "
+                                  "supported on cgroup v2");
+      if (add_need (needs, n, "io", 2, "io.weight", err) < 0)
+        return -1;
+    }
+  if (any_throttle_limit (r) && add_need (needs, n, "io", 2, "io.max", err) < 0)
+    return -1;
+  for (i = 0; i < r->n_hugepage_limits; i++)
+    {
+      snprintf (file, sizeof file, "hugetlb.%s.max", r->hugepage_limits[i].page_size);
+      if (add_need (needs, n, "hugetlb", 7, file, err) < 0)
+        return -1;
+    }
+  if ((r->net_class_id_set && r->net_class_id != 0) || r->n_net_priorities > 0)
+    return mr_error_set (err, "linux.resources.network is not supported on cgroup v2");
+  for (i = 0; i < r->n_rdma; i++)
+    if ((r->rdma[i].hca_handles_set || r->rdma[i].hca_objects_set)
+        && add_need (needs, n, "rdma", 4, "rdma.max", err) < 0)
+      return -1;
   return 0;
 }
 
@@ -173,6 +218,8 @@ collect_needs (const struct mr_spec_resources *r, struct need *needs, size_t *n,
     return -1;
   if (r->blkio_weight_set && r->blkio_weight != 0
       && add_need (needs, n, "io", 2, "io.weight", err) < 0)
+    return -1;
+  if (collect_more_needs (r, needs, n, err) < 0)
     return -1;
   for (i = 0; i < r->n_unified; i++)
     {
@@ -423,6 +470,112 @@ apply_devices (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct m
   return 0;
 }
 
+/* bfq keeps the blkio range of weights; io.weight (the io cost model)
+ * has its own.  Both take "MAJ:MIN WEIGHT" lines for one device.  */
+static int
+write_weight (struct mr_cgroup *cg, const char *dev, uint16_t weight, struct mr_error *err)
+{
+  char buf[64];
+
+  if (mr_cgroup2_has_file (cg->v2_fd, "io.bfq.weight"))
+    {
+      snprintf (buf, sizeof buf, "%s%s%u", dev, dev[0] ? " " : "", (unsigned)weight);
+      return write_at (cg, "io.bfq.weight", buf, err);
+    }
+  if (!mr_cgroup2_has_file (cg->v2_fd, "io.weight"))
+    return mr_error_set (err, "io.weight: the kernel has no io weight (no bfq scheduler, no io "
+                              "cost model)");
+  snprintf (buf, sizeof buf, "%s%s%" PRIu64, dev, dev[0] ? " " : "",
+            mr_cgroup_blkio_to_io_weight (weight));
+  return write_at (cg, "io.weight", buf, err);
+}
+
+static const char *const throttle_keys[MR_BLKIO_THROTTLE_N] = { "rbps", "wbps", "riops", "wiops" };
+
+static int
+apply_io (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_error *err)
+{
+  char dev[32], buf[96];
+  size_t k, i;
+
+  if (r->blkio_weight_set && r->blkio_weight != 0
+      && write_weight (cg, "", r->blkio_weight, err) < 0)
+    return -1;
+  for (i = 0; i < r->n_blkio_weight_devices; i++)
+    {
+      const struct mr_spec_blkio_weight_device *d = &r->blkio_weight_devices[i];
+
+      snprintf (dev, sizeof dev, "%" PRIu32 ":%" PRIu32, d->major, d->minor);
+      if (d->weight != 0 && write_weight (cg, dev, d->weight, err) < 0)
+        return mr_error_prefix (err, "io weight for device %s", dev);
+    }
+  for (k = 0; k < MR_BLKIO_THROTTLE_N; k++)
+    for (i = 0; i < r->n_blkio_throttle[k]; i++)
+      {
+        const struct mr_spec_blkio_rate *d = &r->blkio_throttle[k][i];
+
+        snprintf (dev, sizeof dev, "%" PRIu32 ":%" PRIu32, d->major, d->minor);
+        if (d->rate == 0)
+          snprintf (buf, sizeof buf, "%s %s=max", dev, throttle_keys[k]);
+        else
+          snprintf (buf, sizeof buf, "%s %s=%" PRIu64, dev, throttle_keys[k], d->rate);
+        /* No io.max (controller not enabled) is no limit to lift.  */
+        if (d->rate == 0 && !mr_cgroup2_has_file (cg->v2_fd, "io.max"))
+          continue;
+        if (!mr_cgroup2_has_file (cg->v2_fd, "io.max"))
+          return mr_error_set (err, "io.max: the kernel has no block io throttling");
+        if (write_at (cg, "io.max", buf, err) < 0)
+          return mr_error_prefix (err, "io limit %s for device %s", throttle_keys[k], dev);
+      }
+  return 0;
+}
+
+static int
+apply_hugetlb (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_error *err)
+{
+  char file[64], buf[32];
+  size_t i;
+
+  for (i = 0; i < r->n_hugepage_limits; i++)
+    {
+      const struct mr_spec_hugepage_limit *h = &r->hugepage_limits[i];
+
+      snprintf (buf, sizeof buf, "%" PRIu64, h->limit);
+      snprintf (file, sizeof file, "hugetlb.%s.max", h->page_size);
+      if (!mr_cgroup2_has_file (cg->v2_fd, file))
+        return mr_error_set (err, "hugetlb limit for %s pages: the kernel has no %s huge pages",
+                             h->page_size, h->page_size);
+      if (write_at (cg, file, buf, err) < 0)
+        return mr_error_prefix (err, "hugetlb limit for %s pages", h->page_size);
+      /* Reservations count too, where the kernel accounts them: a mapping
+       * then fails at mmap time rather than at the first fault.  */
+      snprintf (file, sizeof file, "hugetlb.%s.rsvd.max", h->page_size);
+      if (mr_cgroup2_has_file (cg->v2_fd, file) && write_at (cg, file, buf, err) < 0)
+        return mr_error_prefix (err, "hugetlb reservation limit for %s pages", h->page_size);
+    }
+  return 0;
+}
+
+static int
+apply_rdma (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_error *err)
+{
+  char buf[128];
+  size_t i;
+
+  for (i = 0; i < r->n_rdma; i++)
+    {
+      const struct mr_spec_rdma *d = &r->rdma[i];
+
+      if (!d->hca_handles_set && !d->hca_objects_set)
+        continue;
+      if (mr_cgroup_rdma_line (d, buf, sizeof buf) < 0)
+        return mr_error_set (err, "rdma device name '%s' is too long", d->device);
+      if (write_at (cg, "rdma.max", buf, err) < 0)
+        return mr_error_prefix (err, "rdma limit of '%s'", d->device);
+    }
+  return 0;
+}
+
 static int
 apply (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_error *err)
 {
@@ -440,23 +593,8 @@ apply (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_error 
                             : write_opt (cg, "pids.max", buf, err) < 0)
         return -1;
     }
-  if (r->blkio_weight_set && r->blkio_weight != 0)
-    {
-      /* bfq keeps the blkio range; io.weight has its own.  */
-      if (mr_cgroup2_has_file (cg->v2_fd, "io.bfq.weight"))
-        {
-          snprintf (buf, sizeof buf, "%u", (unsigned)r->blkio_weight);
-          if (write_at (cg, "io.bfq.weight", buf, err) < 0)
-            return -1;
-        }
-      else
-        {
-          snprintf (buf, sizeof buf, "%" PRIu64, mr_cgroup_blkio_to_io_weight (r->blkio_weight));
-          if (write_at (cg, "io.weight", buf, err) < 0)
-            return -1;
-        }
-    }
-  if (apply_devices (cg, r, err) < 0)
+  if (apply_io (cg, r, err) < 0 || apply_hugetlb (cg, r, err) < 0 || apply_rdma (cg, r, err) < 0
+      || apply_devices (cg, r, err) < 0)
     return -1;
   for (i = 0; i < r->n_unified; i++)
     {

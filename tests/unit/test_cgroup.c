@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -232,6 +233,24 @@ rule (bool allow, char type, int64_t major, int64_t minor, const char *access)
   snprintf (r.access, sizeof r.access, "%s", access);
   return r;
 }
+
+START_TEST (rdma_line_has_the_limits_that_are_set)
+{
+  struct mr_spec_rdma d = { (char *)"mlx5_0", true, 2, true, 100 };
+  char buf[128], small[16];
+
+  ck_assert_int_eq (mr_cgroup_rdma_line (&d, buf, sizeof buf), 34);
+  ck_assert_str_eq (buf, "mlx5_0 hca_handle=2 hca_object=100");
+  d.hca_handles_set = false;
+  ck_assert_int_gt (mr_cgroup_rdma_line (&d, buf, sizeof buf), 0);
+  ck_assert_str_eq (buf, "mlx5_0 hca_object=100");
+  d.hca_objects_set = false;
+  d.hca_handles_set = true;
+  ck_assert_int_gt (mr_cgroup_rdma_line (&d, buf, sizeof buf), 0);
+  ck_assert_str_eq (buf, "mlx5_0 hca_handle=2");
+  ck_assert_int_eq (mr_cgroup_rdma_line (&d, small, sizeof small), -1);
+}
+END_TEST
 
 START_TEST (v1_device_rules_format)
 {
@@ -1079,6 +1098,383 @@ START_TEST (v1_rejects_unified_and_leaves_nothing)
 }
 END_TEST
 
+/* No directory of rel is in any hierarchy under /sys/fs/cgroup.  */
+static void
+assert_left_nowhere (const char *rel)
+{
+  DIR *d = opendir ("/sys/fs/cgroup");
+  struct dirent *de;
+  char path[4096];
+
+  ck_assert_ptr_nonnull (d);
+  while ((de = readdir (d)))
+    if (de->d_type == DT_DIR && de->d_name[0] != '.')
+      {
+        snprintf (path, sizeof path, "/sys/fs/cgroup/%s%s", de->d_name, rel);
+        ck_assert_msg (!dir_exists (path), "%s is left", path);
+      }
+  closedir (d);
+}
+
+/* Creating path with r fails with the message want (or one containing
+ * it, when contains), and leaves neither the cgroup nor its parent.  */
+static void
+assert_create_fails (const char *leaf, const struct mr_spec_resources *r, const char *want,
+                     bool contains)
+{
+  struct mr_error err = { 0 };
+  struct mr_cgroup *cg = NULL;
+  char *parent = join (test_root, "/refused");
+  char *path = join (parent, leaf);
+
+  ck_assert_int_lt (mr_cgroup_create (path, r, &cg, &err), 0);
+  if (contains)
+    ck_assert_msg (strstr (err.msg, want) != NULL, "got '%s', want '%s' in it", err.msg, want);
+  else
+    ck_assert_str_eq (err.msg, want);
+  assert_left_nowhere (parent);
+  free (path);
+  free (parent);
+}
+
+static bool
+has_v1_hierarchy (const char *controller)
+{
+  FILE *f = fopen ("/proc/self/mountinfo", "re");
+  char line[4096];
+  bool found = false;
+
+  ck_assert_ptr_nonnull (f);
+  while (!found && fgets (line, sizeof line, f))
+    {
+      char *sep = strstr (line, " - cgroup ");
+      char *opts = sep ? strrchr (line, ' ') : NULL;
+      char *tok, *save = NULL;
+
+      if (opts == NULL)
+        continue;
+      for (tok = strtok_r (opts + 1, ",\n", &save); tok && !found;
+           tok = strtok_r (NULL, ",\n", &save))
+        found = strcmp (tok, controller) == 0;
+    }
+  fclose (f);
+  return found;
+}
+
+/* The whole disk that holds /, as major and minor; false when / is on no
+ * block device.  */
+static bool
+root_disk (unsigned *major_out, unsigned *minor_out)
+{
+  struct stat st;
+  char path[256];
+  FILE *f;
+  bool ok;
+
+  if (stat ("/", &st) < 0)
+    return false;
+  snprintf (path, sizeof path, "/sys/dev/block/%u:%u/partition", major (st.st_dev),
+            minor (st.st_dev));
+  if (access (path, F_OK) == 0)
+    snprintf (path, sizeof path, "/sys/dev/block/%u:%u/../dev", major (st.st_dev),
+              minor (st.st_dev));
+  else
+    snprintf (path, sizeof path, "/sys/dev/block/%u:%u/dev", major (st.st_dev), minor (st.st_dev));
+  f = fopen (path, "re");
+  if (f == NULL)
+    return false;
+  ok = fscanf (f, "%u:%u", major_out, minor_out) == 2;
+  fclose (f);
+  return ok;
+}
+
+START_TEST (v1_block_io_throttles_are_written_and_lifted)
+{
+  static const char *const files[]
+      = { "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+          "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device" };
+  struct mr_spec_blkio_rate rates[MR_BLKIO_THROTTLE_N];
+  struct mr_spec_resources r = { 0 };
+  struct mr_error err = { 0 };
+  struct mr_cgroup *cg = NULL;
+  unsigned maj, min;
+  char *path, *dir, want[64];
+  size_t k;
+
+  NEED_HOST ();
+  if (!has_v1_hierarchy ("blkio") || !root_disk (&maj, &min))
+    {
+      fprintf (stderr, "# skipped: needs the blkio controller and / on a disk\n");
+      return;
+    }
+  for (k = 0; k < MR_BLKIO_THROTTLE_N; k++)
+    {
+      rates[k].major = maj;
+      rates[k].minor = min;
+      rates[k].rate = 1048576 + k;
+      r.blkio_throttle[k] = &rates[k];
+      r.n_blkio_throttle[k] = 1;
+    }
+  path = join (test_root, "/throttle");
+  ck_assert_msg (mr_cgroup_create (path, &r, &cg, &err) == 0, "%s", err.msg);
+  dir = join ("/sys/fs/cgroup/blkio", path);
+  for (k = 0; k < MR_BLKIO_THROTTLE_N; k++)
+    {
+      snprintf (want, sizeof want, "%u:%u %zu", maj, min, (size_t)1048576 + k);
+      assert_file (dir, files[k], want);
+    }
+
+  /* A rate of 0 lifts the limit.  */
+  for (k = 0; k < MR_BLKIO_THROTTLE_N; k++)
+    rates[k].rate = k == MR_BLKIO_WRITE_IOPS ? 77 : 0;
+  ck_assert_msg (mr_cgroup_update (cg, &r, &err) == 0, "%s", err.msg);
+  for (k = 0; k < MR_BLKIO_WRITE_IOPS; k++)
+    assert_file (dir, files[k], "");
+  snprintf (want, sizeof want, "%u:%u 77", maj, min);
+  assert_file (dir, files[MR_BLKIO_WRITE_IOPS], want);
+
+  /* A device the kernel does not know: the error names it.  */
+  memset (&r, 0, sizeof r);
+  rates[0].major = 1;
+  rates[0].minor = 3;
+  rates[0].rate = 100;
+  r.blkio_throttle[MR_BLKIO_READ_BPS] = &rates[0];
+  r.n_blkio_throttle[MR_BLKIO_READ_BPS] = 1;
+  ck_assert_int_lt (mr_cgroup_update (cg, &r, &err), 0);
+  ck_assert_msg (strncmp (err.msg, "blkio.throttle.read_bps_device for device 1:3: ", 47) == 0,
+                 "%s", err.msg);
+  assert_create_fails ("/baddev", &r, "blkio.throttle.read_bps_device for device 1:3: ", true);
+
+  ck_assert_msg (mr_cgroup_destroy (cg, &err) == 0, "%s", err.msg);
+  ck_assert (!dir_exists (dir));
+  mr_cgroup_free (cg);
+  free (dir);
+  free (path);
+}
+END_TEST
+
+START_TEST (v1_block_io_weights_apply_or_fail_clearly)
+{
+  struct mr_spec_blkio_weight_device wd = { 0 };
+  struct mr_spec_resources r = { 0 };
+  struct mr_error err = { 0 };
+  struct mr_cgroup *cg = NULL;
+  unsigned maj, min;
+  char *path, *dir, want[64];
+  bool leaf;
+
+  NEED_HOST ();
+  if (!has_v1_hierarchy ("blkio") || !root_disk (&maj, &min))
+    {
+      fprintf (stderr, "# skipped: needs the blkio controller and / on a disk\n");
+      return;
+    }
+  /* Only cfq had leaf weights.  */
+  leaf = access ("/sys/fs/cgroup/blkio/blkio.leaf_weight", F_OK) == 0;
+  if (!leaf)
+    {
+      r.blkio_leaf_weight_set = true;
+      r.blkio_leaf_weight = 500;
+      assert_create_fails ("/leaf", &r,
+                           "blkio.leaf_weight: the kernel has no blkio leaf weight (no cfq "
+                           "scheduler)",
+                           false);
+      memset (&r, 0, sizeof r);
+      wd.major = maj;
+      wd.minor = min;
+      wd.leaf_weight = 500;
+      r.blkio_weight_devices = &wd;
+      r.n_blkio_weight_devices = 1;
+      assert_create_fails ("/leafdev", &r,
+                           "blkio.leaf_weight_device: the kernel has no blkio leaf weight (no cfq "
+                           "scheduler)",
+                           false);
+    }
+
+  /* A device weight needs the device to use a scheduler with weights.  */
+  memset (&r, 0, sizeof r);
+  memset (&wd, 0, sizeof wd);
+  wd.major = maj;
+  wd.minor = min;
+  wd.weight = 300;
+  r.blkio_weight_devices = &wd;
+  r.n_blkio_weight_devices = 1;
+  path = join (test_root, "/weightdev");
+  snprintf (want, sizeof want, "blkio weight for device %u:%u: ", maj, min);
+  if (mr_cgroup_create (path, &r, &cg, &err) < 0)
+    {
+      ck_assert_msg (strncmp (err.msg, want, strlen (want)) == 0, "%s", err.msg);
+      assert_left_nowhere (path);
+    }
+  else
+    {
+      char *list;
+
+      dir = join ("/sys/fs/cgroup/blkio", path);
+      list = read_trim (dir, access ("/sys/fs/cgroup/blkio/blkio.weight_device", F_OK) == 0
+                                 ? "blkio.weight_device"
+                                 : "blkio.bfq.weight_device");
+      snprintf (want, sizeof want, "%u:%u 300", maj, min);
+      ck_assert_msg (strstr (list, want) != NULL, "weight_device: %s", list);
+      free (list);
+      free (dir);
+      ck_assert_msg (mr_cgroup_destroy (cg, &err) == 0, "%s", err.msg);
+      mr_cgroup_free (cg);
+    }
+  free (path);
+}
+END_TEST
+
+START_TEST (v1_missing_controllers_are_named_and_leave_nothing)
+{
+  struct mr_spec_hugepage_limit huge[] = { { (char *)"2MB", 2097152 } };
+  struct mr_spec_net_priority prio = { (char *)"lo", 3 };
+  struct mr_spec_rdma rdma = { (char *)"mlx5_0", true, 2, false, 0 };
+  struct mr_spec_resources r = { 0 };
+  struct mr_error err = { 0 };
+  struct mr_cgroup *cg = NULL;
+  char *path;
+
+  NEED_HOST ();
+  r.hugepage_limits = huge;
+  r.n_hugepage_limits = 1;
+  if (!has_v1_hierarchy ("hugetlb"))
+    assert_create_fails (
+        "/huge", &r, "hugetlb limit for 2MB pages: the hugetlb controller is not mounted", false);
+  else
+    {
+      huge[0].page_size = (char *)"3MB";
+      assert_create_fails ("/huge", &r,
+                           "hugetlb limit for 3MB pages: the kernel has no 3MB huge pages", false);
+    }
+
+  memset (&r, 0, sizeof r);
+  r.net_class_id_set = true;
+  r.net_class_id = 0x100001;
+  if (!has_v1_hierarchy ("net_cls"))
+    assert_create_fails ("/classid", &r, "net_cls.classid: the net_cls controller is not mounted",
+                         false);
+  memset (&r, 0, sizeof r);
+  r.net_priorities = &prio;
+  r.n_net_priorities = 1;
+  if (!has_v1_hierarchy ("net_prio"))
+    assert_create_fails ("/prio", &r, "net_prio.ifpriomap: the net_prio controller is not mounted",
+                         false);
+  memset (&r, 0, sizeof r);
+  r.rdma = &rdma;
+  r.n_rdma = 1;
+  if (!has_v1_hierarchy ("rdma"))
+    assert_create_fails ("/rdma", &r, "rdma.max: the rdma controller is not mounted", false);
+
+  /* Nothing to enforce: a class id of 0, an rdma device without limits,
+   * throttle rates of 0.  */
+  memset (&r, 0, sizeof r);
+  r.net_class_id_set = true;
+  rdma.hca_handles_set = false;
+  r.rdma = &rdma;
+  r.n_rdma = 1;
+  path = join (test_root, "/nothing");
+  ck_assert_msg (mr_cgroup_create (path, &r, &cg, &err) == 0, "%s", err.msg);
+  ck_assert_msg (mr_cgroup_destroy (cg, &err) == 0, "%s", err.msg);
+  mr_cgroup_free (cg);
+  free (path);
+}
+END_TEST
+
+START_TEST (v2_unsupported_limits_fail_clearly)
+{
+  struct mr_spec_hugepage_limit huge[] = { { (char *)"2MB", 2097152 } };
+  struct mr_spec_net_priority prio = { (char *)"lo", 3 };
+  struct mr_spec_rdma rdma = { (char *)"mlx5_0", false, 0, true, 10 };
+  struct mr_spec_blkio_rate rate = { 8, 0, 1000 };
+  struct mr_spec_blkio_weight_device wd = { 8, 0, 300, 0 };
+  struct mr_spec_resources r = { 0 };
+  struct mr_error err = { 0 };
+  struct mr_cgroup *cg = NULL;
+  char *path, *root, *controllers, *want;
+
+  NEED_HOST ();
+  mr_cgroup_set_override (MR_CGROUP_V2, "/sys/fs/cgroup/unified");
+
+  r.net_class_id_set = true;
+  r.net_class_id = 7;
+  assert_create_fails ("/net", &r, "linux.resources.network is not supported on cgroup v2", false);
+  memset (&r, 0, sizeof r);
+  r.net_priorities = &prio;
+  r.n_net_priorities = 1;
+  assert_create_fails ("/net", &r, "linux.resources.network is not supported on cgroup v2", false);
+  memset (&r, 0, sizeof r);
+  r.blkio_leaf_weight_set = true;
+  r.blkio_leaf_weight = 100;
+  assert_create_fails ("/leaf", &r,
+                       "linux.resources.blockIO.leafWeight is not supported on cgroup v2", false);
+
+  /* Controllers this cgroup2 mount lacks: the file that needs them is
+   * named.  */
+  controllers = read_trim ("/sys/fs/cgroup/unified", "cgroup.controllers");
+  memset (&r, 0, sizeof r);
+  r.blkio_throttle[MR_BLKIO_WRITE_BPS] = &rate;
+  r.n_blkio_throttle[MR_BLKIO_WRITE_BPS] = 1;
+  if (strstr (controllers, "io") == NULL)
+    assert_create_fails (
+        "/io", &r, "io.max: the io controller is not available in /sys/fs/cgroup/unified", false);
+  memset (&r, 0, sizeof r);
+  r.blkio_weight_devices = &wd;
+  r.n_blkio_weight_devices = 1;
+  if (strstr (controllers, "io") == NULL)
+    assert_create_fails ("/io", &r,
+                         "io.weight: the io controller is not available in /sys/fs/cgroup/unified",
+                         false);
+  memset (&r, 0, sizeof r);
+  r.rdma = &rdma;
+  r.n_rdma = 1;
+  if (strstr (controllers, "rdma") == NULL)
+    assert_create_fails ("/rdma", &r,
+                         "rdma.max: the rdma controller is not available in /sys/fs/cgroup/unified",
+                         false);
+  free (controllers);
+
+  /* hugetlb, below a cgroup2 directory of the test's own that does not
+   * pass the controller down, so that the host's setup is left alone.  */
+  root = join ("/sys/fs/cgroup/unified", test_root);
+  ck_assert_int_eq (mkdir (root, 0755), 0);
+  mr_cgroup_set_override (MR_CGROUP_V2, root);
+  controllers = read_trim (root, "cgroup.controllers");
+  memset (&r, 0, sizeof r);
+  r.hugepage_limits = huge;
+  r.n_hugepage_limits = 1;
+  if (strstr (controllers, "hugetlb") == NULL)
+    {
+      ck_assert_int_lt (mr_cgroup_create ("/huge/leaf", &r, &cg, &err), 0);
+      ck_assert_int_ge (asprintf (&want,
+                                  "hugetlb.2MB.max: the hugetlb controller is not "
+                                  "available in %s",
+                                  root),
+                        0);
+      ck_assert_str_eq (err.msg, want);
+      free (want);
+      path = join (root, "/huge");
+      ck_assert (!dir_exists (path));
+      free (path);
+    }
+
+  /* Throttle rates of 0 only lift limits: no io controller needed.  */
+  memset (&r, 0, sizeof r);
+  rate.rate = 0;
+  r.blkio_throttle[MR_BLKIO_READ_IOPS] = &rate;
+  r.n_blkio_throttle[MR_BLKIO_READ_IOPS] = 1;
+  r.rdma = &rdma;
+  r.n_rdma = 1;
+  rdma.hca_objects_set = false;
+  r.net_class_id_set = true;
+  ck_assert_msg (mr_cgroup_create ("/lift", &r, &cg, &err) == 0, "%s", err.msg);
+  ck_assert_msg (mr_cgroup_destroy (cg, &err) == 0, "%s", err.msg);
+  mr_cgroup_free (cg);
+  free (controllers);
+  free (root);
+}
+END_TEST
+
 START_TEST (open_missing_cgroup_is_a_no_op)
 {
   struct mr_error err = { 0 };
@@ -1358,6 +1754,7 @@ cgroup_suite (void)
   tcase_add_test (tc, shares_convert_to_weight_like_runc);
   tcase_add_test (tc, blkio_weight_converts_to_io_weight);
   tcase_add_test (tc, limits_format_as_number_or_max);
+  tcase_add_test (tc, rdma_line_has_the_limits_that_are_set);
   tcase_add_test (tc, v1_device_rules_format);
   tcase_add_test (tc, ebpf_instruction_counts);
   tcase_add_test (tc, ebpf_rejects_bad_rules);
@@ -1379,6 +1776,10 @@ cgroup_suite (void)
   tcase_add_test (host, clone_into_cgroup_then_enter_v1_only);
   tcase_add_test (host, v1_without_cgroup2_uses_freezer_and_iterates);
   tcase_add_test (host, v1_rejects_unified_and_leaves_nothing);
+  tcase_add_test (host, v1_block_io_throttles_are_written_and_lifted);
+  tcase_add_test (host, v1_block_io_weights_apply_or_fail_clearly);
+  tcase_add_test (host, v1_missing_controllers_are_named_and_leave_nothing);
+  tcase_add_test (host, v2_unsupported_limits_fail_clearly);
   tcase_add_test (host, open_missing_cgroup_is_a_no_op);
   tcase_add_test (host, v2_process_lifecycle);
   tcase_add_test (host, v2_limits_without_controllers_fail_clearly);

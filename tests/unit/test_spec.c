@@ -109,7 +109,20 @@ static const char full_config[]
       "    'disableOOMKiller':true},"
       "   'cpu':{'shares':512,'quota':50000,'period':100000,'realtimeRuntime':950000,"
       "    'realtimePeriod':1000000,'cpus':'0-1','mems':'0'},"
-      "   'pids':{'limit':64},'blockIO':{'weight':500},'unified':{'memory.high':'400M'}},"
+      "   'pids':{'limit':64},"
+      "   'blockIO':{'weight':500,'leafWeight':300,"
+      "    'weightDevice':[{'major':8,'minor':0,'weight':600},"
+      "     {'major':8,'minor':16,'leafWeight':200}],"
+      "    'throttleReadBpsDevice':[{'major':8,'minor':0,'rate':1048576}],"
+      "    'throttleWriteBpsDevice':[{'major':8,'minor':0,'rate':524288},"
+      "     {'major':8,'minor':16,'rate':0}],"
+      "    'throttleReadIOPSDevice':[{'major':8,'minor':0,'rate':100}],"
+      "    'throttleWriteIOPSDevice':[{'major':8,'minor':0,'rate':50}]},"
+      "   'hugepageLimits':[{'pageSize':'2MB','limit':2097152},{'pageSize':'1GB','limit':0}],"
+      "   'network':{'classID':1048577,'priorities':[{'name':'eth0','priority':5},"
+      "    {'name':'lo','priority':1}]},"
+      "   'rdma':{'mlx5_0':{'hcaHandles':3,'hcaObjects':10000},'mlx4_1':{'hcaObjects':7}},"
+      "   'unified':{'memory.high':'400M'}},"
       "  'cgroupsPath':'/minirun/test',"
       "  'devices':[{'type':'c','path':'/dev/fuse','major':10,'minor':229,'fileMode':438,"
       "    'uid':0,'gid':5},{'type':'p','path':'/dev/fifo'}],"
@@ -296,6 +309,49 @@ START_TEST (full_config_parses_every_field)
   ck_assert_int_eq (r->pids_limit, 64);
   ck_assert (r->blkio_weight_set);
   ck_assert_uint_eq (r->blkio_weight, 500);
+  ck_assert (r->blkio_leaf_weight_set);
+  ck_assert_uint_eq (r->blkio_leaf_weight, 300);
+  ck_assert_uint_eq (r->n_blkio_weight_devices, 2);
+  ck_assert_uint_eq (r->blkio_weight_devices[0].major, 8);
+  ck_assert_uint_eq (r->blkio_weight_devices[0].minor, 0);
+  ck_assert_uint_eq (r->blkio_weight_devices[0].weight, 600);
+  ck_assert_uint_eq (r->blkio_weight_devices[0].leaf_weight, 0);
+  ck_assert_uint_eq (r->blkio_weight_devices[1].minor, 16);
+  ck_assert_uint_eq (r->blkio_weight_devices[1].weight, 0);
+  ck_assert_uint_eq (r->blkio_weight_devices[1].leaf_weight, 200);
+  ck_assert_uint_eq (r->n_blkio_throttle[MR_BLKIO_READ_BPS], 1);
+  ck_assert_uint_eq (r->blkio_throttle[MR_BLKIO_READ_BPS][0].rate, 1048576);
+  ck_assert_uint_eq (r->n_blkio_throttle[MR_BLKIO_WRITE_BPS], 2);
+  ck_assert_uint_eq (r->blkio_throttle[MR_BLKIO_WRITE_BPS][0].rate, 524288);
+  ck_assert_uint_eq (r->blkio_throttle[MR_BLKIO_WRITE_BPS][1].major, 8);
+  ck_assert_uint_eq (r->blkio_throttle[MR_BLKIO_WRITE_BPS][1].minor, 16);
+  ck_assert_uint_eq (r->blkio_throttle[MR_BLKIO_WRITE_BPS][1].rate, 0);
+  ck_assert_uint_eq (r->n_blkio_throttle[MR_BLKIO_READ_IOPS], 1);
+  ck_assert_uint_eq (r->blkio_throttle[MR_BLKIO_READ_IOPS][0].rate, 100);
+  ck_assert_uint_eq (r->n_blkio_throttle[MR_BLKIO_WRITE_IOPS], 1);
+  ck_assert_uint_eq (r->blkio_throttle[MR_BLKIO_WRITE_IOPS][0].rate, 50);
+  ck_assert_uint_eq (r->n_hugepage_limits, 2);
+  ck_assert_str_eq (r->hugepage_limits[0].page_size, "2MB");
+  ck_assert_uint_eq (r->hugepage_limits[0].limit, 2097152);
+  ck_assert_str_eq (r->hugepage_limits[1].page_size, "1GB");
+  ck_assert_uint_eq (r->hugepage_limits[1].limit, 0);
+  ck_assert (r->net_class_id_set);
+  ck_assert_uint_eq (r->net_class_id, 1048577);
+  ck_assert_uint_eq (r->n_net_priorities, 2);
+  ck_assert_str_eq (r->net_priorities[0].name, "eth0");
+  ck_assert_uint_eq (r->net_priorities[0].priority, 5);
+  ck_assert_str_eq (r->net_priorities[1].name, "lo");
+  ck_assert_uint_eq (r->net_priorities[1].priority, 1);
+  ck_assert_uint_eq (r->n_rdma, 2);
+  ck_assert_str_eq (r->rdma[0].device, "mlx5_0");
+  ck_assert (r->rdma[0].hca_handles_set);
+  ck_assert_uint_eq (r->rdma[0].hca_handles, 3);
+  ck_assert (r->rdma[0].hca_objects_set);
+  ck_assert_uint_eq (r->rdma[0].hca_objects, 10000);
+  ck_assert_str_eq (r->rdma[1].device, "mlx4_1");
+  ck_assert (!r->rdma[1].hca_handles_set);
+  ck_assert (r->rdma[1].hca_objects_set);
+  ck_assert_uint_eq (r->rdma[1].hca_objects, 7);
   ck_assert_uint_eq (r->n_unified, 1);
   ck_assert_str_eq (r->unified[0].key, "memory.high");
   ck_assert_str_eq (r->unified[0].value, "400M");
@@ -753,6 +809,92 @@ static const struct invalid_case
     "config.json: linux.resources.cpu.cpus: expected a string" },
   { "blkio_weight_below_10_is_rejected", LINUX ("'resources':{'blockIO':{'weight':5}}"),
     "config.json: linux.resources.blockIO.weight: 5 is out of range (10..1000)" },
+  { "blkio_leaf_weight_above_1000_is_rejected",
+    LINUX ("'resources':{'blockIO':{'leafWeight':1001}}"),
+    "config.json: linux.resources.blockIO.leafWeight: 1001 is out of range (10..1000)" },
+  { "blkio_weight_device_needs_major",
+    LINUX ("'resources':{'blockIO':{'weightDevice':[{'minor':0,'weight':100}]}}"),
+    "config.json: linux.resources.blockIO.weightDevice[0].major: required field is missing" },
+  { "blkio_weight_device_needs_a_weight",
+    LINUX ("'resources':{'blockIO':{'weightDevice':[{'major':8,'minor':0}]}}"),
+    "config.json: linux.resources.blockIO.weightDevice[0]: neither weight nor leafWeight is set" },
+  { "blkio_weight_device_weight_below_10_is_rejected",
+    LINUX ("'resources':{'blockIO':{'weightDevice':[{'major':8,'minor':0,'weight':9}]}}"),
+    "config.json: linux.resources.blockIO.weightDevice[0].weight: 9 is out of range (10..1000)" },
+  { "blkio_weight_device_must_be_an_object",
+    LINUX ("'resources':{'blockIO':{'weightDevice':['8:0 100']}}"),
+    "config.json: linux.resources.blockIO.weightDevice[0]: expected an object" },
+  { "blkio_throttle_needs_a_rate",
+    LINUX ("'resources':{'blockIO':{'throttleWriteIOPSDevice':[{'major':8,'minor':0}]}}"),
+    "config.json: linux.resources.blockIO.throttleWriteIOPSDevice[0].rate: required field is "
+    "missing" },
+  { "blkio_throttle_minor_must_not_be_negative",
+    LINUX ("'resources':{'blockIO':{'throttleReadBpsDevice':[{'major':8,'minor':-1,'rate':1}]}}"),
+    "config.json: linux.resources.blockIO.throttleReadBpsDevice[0].minor: expected a non-negative "
+    "integer" },
+  { "blkio_throttle_major_above_uint32_is_rejected",
+    LINUX ("'resources':{'blockIO':{'throttleWriteBpsDevice':"
+           "[{'major':4294967296,'minor':0,'rate':1}]}}"),
+    "config.json: linux.resources.blockIO.throttleWriteBpsDevice[0].major: 4294967296 is out of "
+    "range (0..4294967295)" },
+  { "blkio_throttle_must_be_an_array",
+    LINUX ("'resources':{'blockIO':{'throttleReadIOPSDevice':{'major':8}}}"),
+    "config.json: linux.resources.blockIO.throttleReadIOPSDevice: expected an array" },
+  { "hugepage_size_needs_a_unit",
+    LINUX ("'resources':{'hugepageLimits':[{'pageSize':'2048','limit':1}]}"),
+    "config.json: linux.resources.hugepageLimits[0].pageSize: '2048' is not a huge page size (want "
+    "a number and KB, MB or GB, as in '2MB')" },
+  { "hugepage_size_unit_is_upper_case",
+    LINUX ("'resources':{'hugepageLimits':[{'pageSize':'2MB','limit':1},"
+           "{'pageSize':'1gb','limit':1}]}"),
+    "config.json: linux.resources.hugepageLimits[1].pageSize: '1gb' is not a huge page size (want "
+    "a number and KB, MB or GB, as in '2MB')" },
+  { "hugepage_size_needs_a_number",
+    LINUX ("'resources':{'hugepageLimits':[{'pageSize':'MB','limit':1}]}"),
+    "config.json: linux.resources.hugepageLimits[0].pageSize: 'MB' is not a huge page size (want a "
+    "number and KB, MB or GB, as in '2MB')" },
+  { "hugepage_size_must_not_name_a_path",
+    LINUX ("'resources':{'hugepageLimits':[{'pageSize':'2MB/../x','limit':1}]}"),
+    "config.json: linux.resources.hugepageLimits[0].pageSize: '2MB/../x' is not a huge page size "
+    "(want a number and KB, MB or GB, as in '2MB')" },
+  { "hugepage_size_is_required", LINUX ("'resources':{'hugepageLimits':[{'limit':1}]}"),
+    "config.json: linux.resources.hugepageLimits[0].pageSize: required field is missing" },
+  { "hugepage_limit_is_required", LINUX ("'resources':{'hugepageLimits':[{'pageSize':'2MB'}]}"),
+    "config.json: linux.resources.hugepageLimits[0].limit: required field is missing" },
+  { "hugepage_limit_must_not_be_negative",
+    LINUX ("'resources':{'hugepageLimits':[{'pageSize':'2MB','limit':-1}]}"),
+    "config.json: linux.resources.hugepageLimits[0].limit: expected a non-negative integer" },
+  { "hugepage_size_twice_is_rejected",
+    LINUX ("'resources':{'hugepageLimits':[{'pageSize':'2MB','limit':1},"
+           "{'pageSize':'2MB','limit':2}]}"),
+    "config.json: linux.resources.hugepageLimits[1].pageSize: duplicate page size '2MB'" },
+  { "network_class_id_above_uint32_is_rejected",
+    LINUX ("'resources':{'network':{'classID':4294967296}}"),
+    "config.json: linux.resources.network.classID: 4294967296 is out of range (0..4294967295)" },
+  { "network_priority_needs_a_name",
+    LINUX ("'resources':{'network':{'priorities':[{'priority':1}]}}"),
+    "config.json: linux.resources.network.priorities[0].name: required field is missing" },
+  { "network_priority_is_required",
+    LINUX ("'resources':{'network':{'priorities':[{'name':'eth0'}]}}"),
+    "config.json: linux.resources.network.priorities[0].priority: required field is missing" },
+  { "network_priority_name_with_space_is_rejected",
+    LINUX ("'resources':{'network':{'priorities':[{'name':'eth0 1','priority':1}]}}"),
+    "config.json: linux.resources.network.priorities[0].name: 'eth0 1' is not a valid interface "
+    "name" },
+  { "network_priority_name_too_long_is_rejected",
+    LINUX ("'resources':{'network':{'priorities':[{'name':'abcdefghijklmnop','priority':1}]}}"),
+    "config.json: linux.resources.network.priorities[0].name: 'abcdefghijklmnop' is not a valid "
+    "interface name" },
+  { "rdma_must_be_an_object", LINUX ("'resources':{'rdma':[]}"),
+    "config.json: linux.resources.rdma: expected an object" },
+  { "rdma_device_limits_must_be_an_object", LINUX ("'resources':{'rdma':{'mlx5_0':3}}"),
+    "config.json: linux.resources.rdma.mlx5_0: expected an object" },
+  { "rdma_device_name_with_space_is_rejected",
+    LINUX ("'resources':{'rdma':{'mlx5 0':{'hcaHandles':1}}}"),
+    "config.json: linux.resources.rdma.mlx5 0: 'mlx5 0' is not a valid rdma device name" },
+  { "rdma_hca_handles_must_not_be_negative",
+    LINUX ("'resources':{'rdma':{'mlx5_0':{'hcaHandles':-1}}}"),
+    "config.json: linux.resources.rdma.mlx5_0.hcaHandles: expected a non-negative integer" },
   { "pids_limit_must_be_an_integer", LINUX ("'resources':{'pids':{'limit':true}}"),
     "config.json: linux.resources.pids.limit: expected an integer" },
   { "unified_value_must_be_a_string", LINUX ("'resources':{'unified':{'memory.max':1024}}"),
@@ -1321,6 +1463,51 @@ START_TEST (resources_document_parses_alone)
 }
 END_TEST
 
+START_TEST (resources_document_reads_device_and_huge_page_limits)
+{
+  struct mr_error err = { 0 };
+  struct mr_spec_resources *r = NULL;
+  char *json = q ("{'blockIO':{'throttleReadBpsDevice':[{'major':254,'minor':0,'rate':0}]},"
+                  "'hugepageLimits':[{'pageSize':'64KB','limit':65536}],"
+                  "'network':{'classID':0},'rdma':{'mlx5_0':{}}}");
+
+  ck_assert_msg (mr_spec_resources_parse ("resources.json", json, strlen (json), &r, &err) == 0,
+                 "%s", err.msg);
+  free (json);
+  ck_assert (!r->blkio_weight_set);
+  ck_assert_uint_eq (r->n_blkio_throttle[MR_BLKIO_READ_BPS], 1);
+  ck_assert_uint_eq (r->blkio_throttle[MR_BLKIO_READ_BPS][0].major, 254);
+  ck_assert_uint_eq (r->blkio_throttle[MR_BLKIO_READ_BPS][0].rate, 0);
+  ck_assert_uint_eq (r->n_blkio_throttle[MR_BLKIO_WRITE_BPS], 0);
+  ck_assert_uint_eq (r->n_hugepage_limits, 1);
+  ck_assert_str_eq (r->hugepage_limits[0].page_size, "64KB");
+  ck_assert (r->net_class_id_set);
+  ck_assert_uint_eq (r->net_class_id, 0);
+  ck_assert_uint_eq (r->n_net_priorities, 0);
+  ck_assert_uint_eq (r->n_rdma, 1);
+  ck_assert (!r->rdma[0].hca_handles_set && !r->rdma[0].hca_objects_set);
+  mr_spec_resources_free (r);
+}
+END_TEST
+
+START_TEST (empty_limit_lists_set_nothing)
+{
+  struct mr_spec *s = parse_ok (LINUX ("'resources':{'blockIO':{'weightDevice':[]},"
+                                       "'hugepageLimits':[],'network':{'priorities':[]},"
+                                       "'rdma':{}}"));
+  const struct mr_spec_resources *r = s->linux.resources;
+
+  ck_assert_ptr_nonnull (r);
+  ck_assert (!r->blkio_weight_set && !r->blkio_leaf_weight_set);
+  ck_assert_uint_eq (r->n_blkio_weight_devices, 0);
+  ck_assert_uint_eq (r->n_hugepage_limits, 0);
+  ck_assert (!r->net_class_id_set);
+  ck_assert_uint_eq (r->n_net_priorities, 0);
+  ck_assert_uint_eq (r->n_rdma, 0);
+  mr_spec_free (s);
+}
+END_TEST
+
 START_TEST (resources_document_reports_field_path)
 {
   struct mr_error err = { 0 };
@@ -1478,6 +1665,8 @@ suite (void)
   tcase_add_test (tc, process_document_error_leaves_it_empty);
   tcase_add_test (tc, process_document_must_be_an_object);
   tcase_add_test (tc, resources_document_parses_alone);
+  tcase_add_test (tc, resources_document_reads_device_and_huge_page_limits);
+  tcase_add_test (tc, empty_limit_lists_set_nothing);
   tcase_add_test (tc, resources_document_reports_field_path);
   tcase_add_test (tc, resources_document_must_be_an_object);
   suite_add_tcase (s, tc);
