@@ -366,7 +366,7 @@ unavailable (int cap, struct mr_error *err)
 static int
 check_caps (uint64_t eff, uint64_t prm, uint64_t inh, struct mr_error *err)
 {
-  uint64_t cur_prm, cur_inh;
+  uint64_t cur_prm = 0, cur_inh = 0;
   char buf[32];
   int last = mr_cap_last ();
 

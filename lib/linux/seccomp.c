@@ -308,7 +308,7 @@ mr_seccomp_compile (const struct mr_spec_seccomp *sc, struct mr_seccomp_prog *ou
 {
   cleanup_seccomp scmp_filter_ctx ctx = NULL;
   uint32_t default_action;
-  unsigned flags;
+  unsigned flags = 0;
   int r;
 
   out->filter = NULL;

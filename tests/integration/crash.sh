@@ -6,7 +6,10 @@
 
 # crash_during HOOK-KIND: creates a container whose HOOK-KIND hook records
 # its pid and blocks, SIGKILLs the runtime while the hook runs, then runs
-# delete --force and checks that nothing is left.
+# delete --force and checks that nothing is left.  A createContainer hook
+# may run in the container's pid namespace, where $$ means nothing to the
+# host: the hook takes its host pid from the host's /proc (still mounted
+# there before pivot_root), as the parent of `cut`.
 crash_during ()
 {
   local kind=$1
@@ -15,15 +18,15 @@ crash_during ()
   # an absolute cgroupsPath, so that the test knows where to look
   cfg '.linux.cgroupsPath = $cg
        | .linux.resources.pids = {"limit": 100}
-       | .hooks[$k] = [{"path": "/bin/sh", "args": ["sh", "-c", "echo $$ > \($f); exec sleep 300"]}]' \
+       | .hooks[$k] = [{"path": "/bin/sh", "args": ["sh", "-c", "cut -d\\  -f4 /proc/self/stat > \($f); exec sleep 300"]}]' \
     --arg cg "/$ID" --arg k "$kind" --arg f "$T_DIR/$ID.hookpid"
   "$MINIRUN" --root "$T_ROOT" create --bundle "$B" "$ID" </dev/null >"$T_DIR/$ID.out" 2>&1 &
   local rtpid=$!
-  defer kill -KILL "$rtpid"
+  defer kill_if "$rtpid" create
   wait_for 10 test -s "$T_DIR/$ID.hookpid"
   local hookpid
   hookpid=$(cat "$T_DIR/$ID.hookpid")
-  defer kill -KILL "$hookpid"
+  defer kill_if "$hookpid" "sleep 300"
   # what exists while the runtime is stopped mid-create
   local cgdirs
   cgdirs=$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$ID" 2>/dev/null)
@@ -37,7 +40,7 @@ crash_during ()
   kill -KILL "$rtpid"
   wait "$rtpid" 2>/dev/null || true
   # The hook is a child of the runtime; with the runtime gone it is ours.
-  kill -KILL "$hookpid" 2>/dev/null || true
+  kill_if "$hookpid" "sleep 300"
 
   # The state directory exists from the start of create, so delete finds
   # the container.

@@ -3,11 +3,12 @@
 # user and terminal, in the container's namespaces and cgroup.
 . "$(dirname "$0")/lib.sh"
 
-# A running container to exec into ($ID, $B, $PID).
+# running [JQ-FILTER]: a running container to exec into ($ID, $B, $PID).
 running ()
 {
   new_bundle /bin/sleep 600
-  cfg '.process.env += ["FROM_CONFIG=yes"]'
+  cfg '.process.env += ["FROM_CONFIG=yes"] | .hostname = "exectest"'
+  [ $# = 0 ] || cfg "$1"
   start_ctr
   PID=$(ctr_pid "$ID")
 }
@@ -101,13 +102,13 @@ test_exec_sees_the_container ()
   local lines
   mapfile -t lines <<<"$out"
   [ "${lines[0]}" -gt 1 ] || fail "pid inside: ${lines[0]}"
-  assert_eq "${lines[1]}" "$(jq -r .hostname "$B/config.json")" hostname
+  assert_eq "${lines[1]}" exectest hostname
   [ "${lines[2]}" -le 5 ] || fail "${lines[2]} processes visible"
 }
 
 test_exec_capabilities ()
 {
-  running
+  running '.process.capabilities = {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"]}'
   t_run rt exec --cap CAP_CHOWN "$ID" sh -c 'grep CapEff /proc/self/status'
   assert_success
   local eff

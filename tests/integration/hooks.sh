@@ -179,7 +179,7 @@ test_hook_timeout_kills_the_hook ()
   local hpid
   hpid=$(cat "$T_DIR/$ID.hookpid")
   # the hook is ours to clean if the runtime left it
-  defer kill -KILL "$hpid"
+  defer kill_if "$hpid" "sleep 300"
   wait_for 5 pid_gone "$hpid"
   assert_container_gone
 }

@@ -191,6 +191,17 @@ pid_gone ()
   ! pid_alive "$1"
 }
 
+# kill_if PID TEXT: SIGKILL for PID only while its command line still holds
+# TEXT, so that a pid reused by another process is never hit.
+kill_if ()
+{
+  local cmd
+  cmd=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 0
+  case $cmd in
+    *"$2"*) kill -KILL "$1" 2>/dev/null || true ;;
+  esac
+}
+
 # --- per-test cleanup -----------------------------------------------------
 
 # defer CMD...: runs CMD after the current test, whatever its outcome.
@@ -290,6 +301,9 @@ on_exit ()
 t_exit ()
 {
   local rc=$?
+  # A subshell that got a signal before it reset the inherited traps must
+  # not clean up after the whole script.
+  [ "$BASHPID" = "$T_MAIN_PID" ] || exit "$rc"
   trap - EXIT
   t_run_deferred
   if [ -s "$T_DIR/.on_exit" ]; then
@@ -311,6 +325,7 @@ t_exit ()
   fi
   exit "$rc"
 }
+T_MAIN_PID=$BASHPID
 trap t_exit EXIT
 trap 'exit 130' INT TERM
 
@@ -329,17 +344,23 @@ t_ok ()
     "$@"
   ) >"$T_DIR/.log" 2>&1 </dev/null &
   tpid=$!
-  # A watchdog for a hung test; `read -t` on a pipe no one writes to sleeps
-  # without a child process that could outlive us.
+  # A watchdog for a hung test: it waits on a fifo for the word that the
+  # test is over (no signal, no sleeping child left behind).
+  local wd=$T_DIR/.watchdog.$T_N wdfd
+  mkfifo "$wd"
+  exec {wdfd}<>"$wd"
   (
-    read -r -t "$T_TIMEOUT" <> <(:) || true
-    echo "test timed out after ${T_TIMEOUT}s" >>"$T_DIR/.log"
-    kill -KILL "$tpid" 2>/dev/null
+    if ! read -r -t "$T_TIMEOUT" -u "$wdfd"; then
+      echo "test timed out after ${T_TIMEOUT}s" >>"$T_DIR/.log"
+      kill -KILL "$tpid" 2>/dev/null
+    fi
   ) &
   wpid=$!
   wait "$tpid" || rc=$?
-  kill "$wpid" 2>/dev/null || true
+  echo over >&"$wdfd"
   wait "$wpid" 2>/dev/null || true
+  exec {wdfd}>&-
+  rm -f "$wd"
   if [ $rc = 0 ]; then
     echo "ok $T_N - $name"
   elif [ $rc = 77 ] && [ -f "$T_DIR/.skip" ]; then

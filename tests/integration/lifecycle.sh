@@ -147,9 +147,9 @@ test_list_shows_containers ()
   t_run rt list
   assert_success
   local line
-  line=$(grep -E "^$id1[[:space:]]" <<<"$out") || fail "$id1 not in the table"
+  line=$(grep -E "^${id1}[[:space:]]" <<<"$out") || fail "$id1 not in the table"
   assert_match "$line" "^$id1 +$pid1 +running +$T_DIR/$id1 " "table row"
-  grep -qE "^$id2[[:space:]].*created" <<<"$out" || fail "$id2 not listed as created"
+  grep -qE "^${id2}[[:space:]].*created" <<<"$out" || fail "$id2 not listed as created"
   assert_match "$(head -n 1 <<<"$out")" '^ID +PID +STATUS +BUNDLE +CREATED +OWNER' header
 
   t_run rt list -q

@@ -20,7 +20,9 @@ is_static ()
   [ -x "$1" ] || return 1
   # A static binary has no program interpreter.
   if command -v readelf >/dev/null 2>&1; then
-    ! readelf -l "$1" 2>/dev/null | grep -q 'program interpreter'
+    if readelf -l "$1" 2>/dev/null | grep -q 'program interpreter'; then
+      return 1
+    fi
   else
     ldd "$1" 2>&1 | grep -q 'not a dynamic executable'
   fi

@@ -10,21 +10,13 @@ need_command conmon conmon || t_skip_all "conmon is not installed and cannot be 
 
 PM=$T_DIR/podman
 mkdir -p "$PM/root" "$PM/runroot" "$PM/tmp"
-# The host's hard limits may be below podman's defaults (1048576 files,
-# 4194304 processes), which the runtime could then not set.
-hard_limit ()
-{
-  local v
-  v=$(ulimit "-H$1")
-  if [ "$v" = unlimited ] || [ "$v" -gt "$2" ]; then v=$2; fi
-  echo "$v"
-}
-nofile=$(hard_limit n 1048576)
-nproc=$(hard_limit u 4194304)
+# podman's default limits (1048576 files, 4194304 processes) can be above
+# the hard limits of the host or of conmon, and then the runtime cannot set
+# them: modest fixed values work everywhere.
 rt_name=$(basename "$MINIRUN")
 cat >"$PM/containers.conf" <<EOF
 [containers]
-default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
+default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]
 netns = "none"
 log_driver = "k8s-file"
 
@@ -58,6 +50,13 @@ pm ()
   timeout -k 5 120 podman --root "$PM/root" --runroot "$PM/runroot" --tmpdir "$PM/tmp" \
     --storage-driver vfs --cgroup-manager cgroupfs --events-backend file "$@"
 }
+
+# podman puts conmon and the containers below a "libpod_parent" cgroup that
+# it makes when missing and never removes: if this script makes it, the
+# script removes it.
+if [ -z "$(find /sys/fs/cgroup -maxdepth 2 -type d -name libpod_parent 2>/dev/null)" ]; then
+  on_exit sh -c "find /sys/fs/cgroup -maxdepth 4 -depth -type d -path '*/libpod_parent*' -exec rmdir {} +"
+fi
 
 # Everything podman made: containers (through the runtime), images, the
 # storage's mounts (removed by the final cleanup of $T_DIR).
@@ -96,9 +95,17 @@ test_detached_exec_stop_rm ()
   t_run pm run -d --runtime "$MINIRUN" --network none --name "$T_TAG-web" "$IMAGE" sleep 600
   assert_success
   local cid=$out
-  t_run pm ps --format '{{.Names}} {{.State}}'
+  defer pm rm --force --time 0 "$cid"
+  t_run pm inspect --format '{{.State.Status}}' "$cid"
   assert_success
-  assert_match "$out" "^$T_TAG-web running" "podman ps"
+  assert_eq "$out" running "state"
+  t_run pm ps --format '{{.Names}}'
+  assert_match "$out" "^$T_TAG-web$" "podman ps"
+  local pid cgdirs d
+  pid=$(pm inspect --format '{{.State.Pid}}' "$cid")
+  [ "$pid" -gt 0 ] || fail "pid $pid"
+  cgdirs=$(cg_path "$pid" pids)
+  [ -d "$cgdirs" ] || fail "no cgroup $cgdirs"
   t_run pm exec "$cid" sh -c 'echo in-exec; cat /proc/1/cmdline | tr "\0" " "'
   assert_success
   assert_eq "$(head -n 1 <<<"$out")" in-exec "exec output"
@@ -113,6 +120,8 @@ test_detached_exec_stop_rm ()
   assert_success
   t_run pm ps -a --format '{{.ID}}'
   assert_eq "$out" "" "containers left after rm"
+  for d in $cgdirs; do [ ! -e "$d" ] || fail "cgroup $d left after rm"; done
+  pid_gone "$pid" || fail "process $pid left after rm"
 }
 
 test_run_with_limits ()
@@ -128,6 +137,7 @@ test_kill_and_wait ()
   t_run pm run -d --runtime "$MINIRUN" --network none "$IMAGE" sleep 600
   assert_success
   local cid=$out
+  defer pm rm --force --time 0 "$cid"
   t_run pm kill --signal KILL "$cid"
   assert_success
   t_run pm wait "$cid"
@@ -137,6 +147,14 @@ test_kill_and_wait ()
   assert_success
 }
 
+test_rm_all_leaves_no_container ()
+{
+  t_run pm rm --all --force --time 0
+  assert_success
+  t_run pm ps -a --format '{{.ID}}'
+  assert_eq "$out" "" "containers"
+}
+
 echo "# podman $(podman --version | awk '{ print $3 }'), runtime $MINIRUN"
 t_ok "podman import of the busybox rootfs" test_import_image
 t_ok "podman run --rm IMAGE echo hi" test_run_rm_echo
@@ -144,4 +162,5 @@ t_ok "podman run returns the exit status" test_run_exit_status
 t_ok "podman run -d, exec, stop, rm" test_detached_exec_stop_rm
 t_ok "podman run with --memory and --pids-limit" test_run_with_limits
 t_ok "podman kill and wait give 137" test_kill_and_wait
+t_ok "podman rm --all --force leaves no container" test_rm_all_leaves_no_container
 t_done
