@@ -100,7 +100,7 @@ test_hook_gets_args_and_env ()
   assert_eq "$(cat "$T_DIR/$ID.args")" $'a0 a1\nHOOKVAR=from-env' "arguments and environment of the hook"
 }
 
-# assert_gone: the container of $ID and its init process left nothing.
+# assert_container_gone: container $ID left nothing behind.
 assert_container_gone ()
 {
   t_run rt state "$ID"

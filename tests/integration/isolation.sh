@@ -339,6 +339,14 @@ test_join_net_namespace_by_path ()
   command -v ip >/dev/null || skip "ip (iproute2) is not installed"
   new_bundle
   local ns=$T_TAG-$RANDOM
+  # `ip netns add` makes /run/netns a mount point the first time and leaves
+  # it so: if this test is that first time, it also undoes that (once no
+  # namespace is left in it)
+  if [ ! -e /run/netns ]; then
+    defer sh -c '[ -z "$(ls -A /run/netns)" ] && umount /run/netns && rmdir /run/netns'
+  elif ! mountpoint -q /run/netns; then
+    defer sh -c '[ -z "$(ls -A /run/netns)" ] && umount /run/netns'
+  fi
   ip netns add "$ns"
   defer ip netns delete "$ns"
   # a mark that only this namespace has

@@ -67,11 +67,6 @@ echo 0 >"$T_DIR/.counter"
 
 # --- output and assertions ------------------------------------------------
 
-diag ()
-{
-  printf '%s\n' "$@" | sed 's/^/# /'
-}
-
 fail ()
 {
   echo "FAIL: $*" >&2
@@ -296,6 +291,14 @@ on_exit ()
 {
   printf '%q ' "$@" >>"$T_DIR/.on_exit"
   echo >>"$T_DIR/.on_exit"
+}
+
+# clean_if_new PATH: an engine the script runs makes PATH (a cache, a socket
+# directory) outside its temporary directory and keeps it; when PATH does not
+# exist yet, it is removed when the script exits.
+clean_if_new ()
+{
+  [ -e "$1" ] || on_exit rm -rf --one-file-system "$1"
 }
 
 t_exit ()

@@ -27,12 +27,16 @@ events_logfile_path = "$PM/events.log"
 runtime = "$rt_name"
 runtime_supports_json = ["$rt_name", "minirun", "runc", "crun"]
 tmp_dir = "$PM/tmp"
+image_copy_tmp_dir = "$PM/tmp"
 static_dir = "$PM/root/libpod"
 volume_path = "$PM/root/volumes"
 num_locks = 64
 
 [engine.runtimes]
 $rt_name = ["$MINIRUN"]
+
+[network]
+network_config_dir = "$PM/networks"
 EOF
 cat >"$PM/storage.conf" <<EOF
 [storage]
@@ -57,6 +61,12 @@ pm ()
 if [ -z "$(find /sys/fs/cgroup -maxdepth 2 -type d -name libpod_parent 2>/dev/null)" ]; then
   on_exit sh -c "find /sys/fs/cgroup -maxdepth 4 -depth -type d -path '*/libpod_parent*' -exec rmdir {} +"
 fi
+
+# podman keeps a blob cache in /var/lib/containers/cache whatever its --root,
+# and the runtime, called without --root, its state in /run/NAME.
+clean_if_new /var/lib/containers
+clean_if_new /run/containers
+[ -e "/run/$rt_name" ] || on_exit rmdir "/run/$rt_name"
 
 # Everything podman made: containers (through the runtime), images, the
 # storage's mounts (removed by the final cleanup of $T_DIR).
