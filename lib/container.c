@@ -255,7 +255,7 @@ write_pid_file (const char *path, pid_t pid, struct mr_error *err)
   if (dfd < 0)
     return mr_error_errno (err, errno, "pid file '%s'", path);
   snprintf (buf, sizeof buf, "%d", (int) pid);
-  if (mr_write_file_atomic_at (dfd, base, buf, strlen (buf), 0644, err) < 0)
+  if (mr_write_file_atomic_at (dfd, base, buf, strlen (buf), 0644, 0, err) < 0)
     return mr_error_prefix (err, "pid file '%s'", path);
   return 0;
 }
@@ -525,7 +525,7 @@ do_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *
   c->state_dirfd = openat (c->lockfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (c->state_dirfd < 0)
     return mr_error_errno (err, errno, "create '%s': state directory", id);
-  if (mr_state_write (c->lockfd, c->st, err) < 0)
+  if (mr_state_write (c->lockfd, c->st, false, err) < 0)
     return -1;
   if (c->spec->linux.resources)
     {
@@ -557,7 +557,7 @@ do_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *
 
   c->st->pid = c->sp.pid;
   mr_pid_start_time (c->sp.pid, &c->st->pid_start);
-  if (mr_state_write (c->lockfd, c->st, err) < 0)
+  if (mr_state_write (c->lockfd, c->st, false, err) < 0)
     return -1;
   if (c->sp.need_go)
     {
@@ -577,12 +577,18 @@ do_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *
   if (mr_spawn_wait_ready (&c->sp, &c->pty_master, err) < 0)
     return mr_error_prefix (err, "create '%s'", id);
 
-  c->st->creating = false;
-  if (mr_state_write (c->lockfd, c->st, err) < 0)
-    return -1;
   if (opts->pid_file && write_pid_file (opts->pid_file, c->sp.pid, err) < 0)
     return -1;
   return 0;
+}
+
+/* The state a finished create leaves.  run writes it after releasing the
+ * process, so that the container starts without waiting for the disk.  */
+static int
+creation_done (struct creation *c, struct mr_error *err)
+{
+  c->st->creating = false;
+  return mr_state_write (c->lockfd, c->st, true, err);
 }
 
 int
@@ -592,6 +598,8 @@ mr_container_create (struct mr_context *ctx, const char *id, const struct mr_cre
   struct creation c;
   int r = do_create (ctx, id, opts, false, &c, err);
 
+  if (r == 0)
+    r = creation_done (&c, err);
   if (r < 0)
     creation_abort (&c);
   creation_free (&c);
@@ -672,6 +680,8 @@ mr_container_run (struct mr_context *ctx, const char *id, const struct mr_create
       return -1;
     }
   r = mr_spawn_send_start (&c.sp, err);
+  if (r == 0)
+    r = creation_done (&c, err);
   if (r < 0)
     {
       creation_abort (&c);

@@ -122,7 +122,7 @@ set_str (json_t *o, const char *k, const char *v)
 }
 
 int
-mr_state_write (int dirfd, const struct mr_state *st, struct mr_error *err)
+mr_state_write (int dirfd, const struct mr_state *st, bool durable, struct mr_error *err)
 {
   json_t *o = json_object ();
   cleanup_free char *text = NULL;
@@ -147,7 +147,9 @@ mr_state_write (int dirfd, const struct mr_state *st, struct mr_error *err)
   json_decref (o);
   if (text == NULL)
     return mr_error_errno (err, ENOMEM, "state of '%s'", st->id);
-  if (mr_write_file_atomic_at (dirfd, STATE_FILE, text, strlen (text), 0600, err) < 0)
+  if (mr_write_file_atomic_at (dirfd, STATE_FILE, text, strlen (text), 0600,
+                               durable ? MR_WRITE_DURABLE : 0, err)
+      < 0)
     return mr_error_prefix (err, "save state of '%s'", st->id);
   return 0;
 }

@@ -43,7 +43,9 @@ int mr_state_dir_open (int rootfd, const char *id, bool lock, int *dirfd, struct
 /* Removes everything in <root>/<id> and the directory.  */
 int mr_state_dir_remove (int rootfd, const char *id, int dirfd, struct mr_error *err);
 
-int mr_state_write (int dirfd, const struct mr_state *st, struct mr_error *err);
+/* durable: fsync too.  Only the state a verb leaves behind needs it; the
+ * steps in between only need to be atomic.  */
+int mr_state_write (int dirfd, const struct mr_state *st, bool durable, struct mr_error *err);
 int mr_state_read (int dirfd, const char *id, struct mr_state **out, struct mr_error *err);
 
 /* starttime of pid from /proc/<pid>/stat; -1 when the process is gone or a

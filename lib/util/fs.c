@@ -100,7 +100,7 @@ mr_write_file (const char *path, const char *data, size_t len, struct mr_error *
 
 int
 mr_write_file_atomic_at (int dirfd, const char *name, const char *data, size_t len, mode_t mode,
-                         struct mr_error *err)
+                         unsigned flags, struct mr_error *err)
 {
   char tmp[256];
   cleanup_close int fd = -1;
@@ -110,7 +110,7 @@ mr_write_file_atomic_at (int dirfd, const char *name, const char *data, size_t l
   fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0)
     return mr_error_errno (err, errno, "create '%s'", tmp);
-  if (mr_write_all (fd, data, len) < 0 || fsync (fd) < 0)
+  if (mr_write_all (fd, data, len) < 0 || ((flags & MR_WRITE_DURABLE) && fsync (fd) < 0))
     {
       int e = errno;
       unlinkat (dirfd, tmp, 0);

@@ -16,9 +16,17 @@ int mr_write_file_at (int dirfd, const char *path, const char *data, size_t len,
                       struct mr_error *err);
 int mr_write_file (const char *path, const char *data, size_t len, struct mr_error *err);
 
-/* Creates or replaces a file: write to a temporary, fsync, rename.  */
+enum
+{
+  /* fsync before the rename: the new content survives a power loss, not only
+     a crash of the writer */
+  MR_WRITE_DURABLE = 1 << 0,
+};
+
+/* Creates or replaces a file: write to a temporary, rename (readers see the
+ * old or the new content, never a part).  flags: MR_WRITE_*.  */
 int mr_write_file_atomic_at (int dirfd, const char *name, const char *data, size_t len,
-                             mode_t mode, struct mr_error *err);
+                             mode_t mode, unsigned flags, struct mr_error *err);
 
 /* mkdir -p; existing directories are fine.  */
 int mr_mkdir_p (const char *path, mode_t mode, struct mr_error *err);

@@ -167,7 +167,7 @@ START_TEST (state_round_trips_through_the_file)
   st.userns = true;
   st.poststop_hooks = true;
   st.annotations = json_pack ("{s:s}", "k", "v");
-  ck_assert_int_eq (mr_state_write (dirfd, &st, &err), 0);
+  ck_assert_int_eq (mr_state_write (dirfd, &st, true, &err), 0);
   json_decref (st.annotations);
   ck_assert_int_eq (mr_state_read (dirfd, "c1", &back, &err), 0);
   ck_assert_int_eq (back->pid, 4242);
@@ -218,7 +218,7 @@ START_TEST (state_corrupt_file_is_reported)
   int fd = -1;
 
   ck_assert_int_eq (mr_state_dir_create (rootfd, "bad", &fd, &err), 0);
-  ck_assert_int_eq (mr_write_file_atomic_at (fd, "state.json", "{nope", 5, 0600, &err), 0);
+  ck_assert_int_eq (mr_write_file_atomic_at (fd, "state.json", "{nope", 5, 0600, 0, &err), 0);
   ck_assert_int_eq (mr_state_read (fd, "bad", &st, &err), -1);
   ck_assert_ptr_nonnull (strstr (err.msg, "state of 'bad' is corrupt"));
   ck_assert_int_eq (mr_state_dir_remove (rootfd, "bad", fd, &err), 0);
