@@ -53,6 +53,10 @@ int context_open (struct mr_global *g);
 int usage_error (const char *verb, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 /* Turns a getopt_long '?' or ':' into a usage error; returns 1.  */
 int bad_option (const char *verb, int c, char **argv);
+/* --format table|json; a usage error (returns -1) for anything else.  */
+int parse_format (const char *verb, const char *arg, bool *as_json);
+/* Writes all of buf, retrying on EINTR and short writes; 0 or -1.  */
+int write_all (int fd, const char *buf, size_t len);
 /* Prints "minirun: MESSAGE" to stderr and the log; returns 1.  */
 int cmd_fail (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 /* 0 when ret >= 0, else prints err like cmd_fail and returns 1.  */

@@ -106,7 +106,7 @@ format_now (char *buf, size_t size)
   snprintf (buf + n, size - n, ".%09ldZ", (long)ts.tv_nsec);
 }
 
-static int
+int
 write_all (int fd, const char *buf, size_t len)
 {
   while (len > 0)
@@ -447,6 +447,21 @@ close_stdout (void)
       int saved = errno ? errno : EIO;
 
       return cmd_fail ("write standard output: %s", strerror (saved));
+    }
+  return 0;
+}
+
+int
+parse_format (const char *verb, const char *arg, bool *as_json)
+{
+  if (strcmp (arg, "json") == 0)
+    *as_json = true;
+  else if (strcmp (arg, "table") == 0)
+    *as_json = false;
+  else
+    {
+      usage_error (verb, "invalid format '%s': expected table or json", arg);
+      return -1;
     }
   return 0;
 }

@@ -82,12 +82,8 @@ cmd_list (struct mr_global *g, int argc, char **argv)
         quiet = true;
         break;
       case 'f':
-        if (strcmp (optarg, "json") == 0)
-          as_json = true;
-        else if (strcmp (optarg, "table") == 0)
-          as_json = false;
-        else
-          return usage_error ("list", "invalid format '%s': expected table or json", optarg);
+        if (parse_format ("list", optarg, &as_json) < 0)
+          return 1;
         break;
       case 'h':
         return verb_help ("list");

@@ -93,12 +93,8 @@ cmd_ps (struct mr_global *g, int argc, char **argv)
     switch (c)
       {
       case 'f':
-        if (strcmp (optarg, "json") == 0)
-          as_json = true;
-        else if (strcmp (optarg, "table") == 0)
-          as_json = false;
-        else
-          return usage_error ("ps", "invalid format '%s': expected table or json", optarg);
+        if (parse_format ("ps", optarg, &as_json) < 0)
+          return 1;
         break;
       case 'h':
         return verb_help ("ps");

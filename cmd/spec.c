@@ -16,23 +16,6 @@ enum
   OPT_ROOTLESS = 256,
 };
 
-static int
-write_all (int fd, const char *buf, size_t len)
-{
-  while (len > 0)
-    {
-      ssize_t r = write (fd, buf, len);
-
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        return -1;
-      buf += r;
-      len -= (size_t)r;
-    }
-  return 0;
-}
-
 /* O_EXCL: never overwrite a bundle's configuration, nor follow a link.  */
 static int
 write_config (const char *bundle, const char *json)

@@ -324,7 +324,7 @@ struct mr_spec_linux
   struct mr_spec_device *devices;
   size_t n_devices;
   struct mr_spec_seccomp *seccomp;  /* NULL if absent */
-  unsigned long rootfs_propagation; /* MS_* | MS_REC; 0: default (rprivate) */
+  unsigned long rootfs_propagation; /* MS_* | MS_REC; 0: default (rslave, as runc) */
   char **masked_paths;              /* NULL-terminated, may be NULL */
   size_t n_masked_paths;
   char **readonly_paths;

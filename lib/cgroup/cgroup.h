@@ -43,7 +43,8 @@ int mr_cgroup_create (const char *path, const struct mr_spec_resources *resource
 
 /* Opens an existing cgroup (for state, kill, pause, delete, update); a
  * cgroup that no longer exists is not an error: the handle still works and
- * operations on it are no-ops.  */
+ * operations on it are no-ops, except mr_cgroup_enter, which fails so that
+ * no process runs unconfined.  */
 int mr_cgroup_open (const char *path, struct mr_cgroup **out, struct mr_error *err);
 
 void mr_cgroup_free (struct mr_cgroup *cg);
