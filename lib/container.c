@@ -548,6 +548,7 @@ do_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *
   c->sp.state_dirfd = c->state_dirfd;
   c->sp.start_mode = run ? MR_START_MESSAGE : MR_START_FIFO;
   c->sp.no_pivot = opts->no_pivot;
+  c->sp.keyring = opts->no_new_keyring ? NULL : c->id;
   c->sp.console_socket = opts->console_socket;
   c->sp.preserve_fds = opts->preserve_fds;
   if (mr_spawn_clone (&c->sp, &c->lockfd, 1, err) < 0)

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
+#include <linux/keyctl.h>
 #include <linux/nsfs.h>
 #include <linux/sched.h>
 #include <poll.h>
@@ -302,6 +303,11 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
       if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
         return mr_error_errno (err, errno, "become root in the user namespace");
     }
+  /* a keyring of its own, as runc gives each container, so that keys of the
+     host session are not reachable from inside */
+  if (sp->keyring && syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, sp->keyring) < 0
+      && errno != ENOSYS && errno != EPERM)
+    return mr_error_errno (err, errno, "join a new session keyring");
   if (new_uts)
     {
       if (spec->hostname && sethostname (spec->hostname, strlen (spec->hostname)) < 0)

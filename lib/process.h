@@ -33,6 +33,7 @@ struct mr_spawn
   int state_dirfd; /* the container's state directory (exec.fifo) */
   enum mr_start_mode start_mode;
   bool no_pivot;
+  const char *keyring; /* join a new session keyring of this name; NULL: keep ours */
 
   /* an exec into a container */
   bool exec;
