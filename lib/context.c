@@ -25,6 +25,7 @@ mr_context_new (const struct mr_context_opts *opts, struct mr_context **out, str
 {
   cleanup_free struct mr_context *ctx = calloc (1, sizeof *ctx);
   const char *root = opts ? opts->root : NULL;
+  int r = 0;
 
   if (ctx == NULL)
     return mr_error_errno (err, ENOMEM, "context");
@@ -62,6 +63,15 @@ mr_context_new (const struct mr_context_opts *opts, struct mr_context **out, str
     ctx->root = strdup (root);
   if (ctx->root == NULL)
     return mr_error_errno (err, ENOMEM, "context");
+  if ((root == NULL || *root == '\0') && geteuid () == 0)
+    ctx->data_dir = strdup ("/var/lib/minirun");
+  else
+    r = mr_asprintf (err, &ctx->data_dir, "%s/data", ctx->root);
+  if (r < 0 || ctx->data_dir == NULL)
+    {
+      free (ctx->root);
+      return mr_error_errno (err, ENOMEM, "context");
+    }
   *out = steal_pointer (&ctx);
   return 0;
 }
@@ -74,6 +84,7 @@ mr_context_free (struct mr_context *ctx)
   if (ctx->rootfd >= 0)
     close (ctx->rootfd);
   free (ctx->root);
+  free (ctx->data_dir);
   free (ctx);
 }
 
@@ -81,6 +92,12 @@ const char *
 mr_context_root (const struct mr_context *ctx)
 {
   return ctx->root;
+}
+
+const char *
+mr_context_data_dir (const struct mr_context *ctx)
+{
+  return ctx->data_dir;
 }
 
 int

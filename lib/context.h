@@ -6,6 +6,7 @@
 struct mr_context
 {
   char *root;  /* state directory */
+  char *data_dir; /* persistent records */
   int rootfd;  /* O_DIRECTORY fd of root, opened on first use */
   bool systemd_cgroup;
   bool rootless;

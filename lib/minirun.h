@@ -48,6 +48,10 @@ int mr_context_new (const struct mr_context_opts *opts, struct mr_context **out,
                     struct mr_error *err);
 void mr_context_free (struct mr_context *ctx);
 const char *mr_context_root (const struct mr_context *ctx);
+/* Where persistent records live (images, managed containers):
+ * /var/lib/minirun, or <root>/data when the context has an explicit root,
+ * so that instances with different roots never share records.  */
+const char *mr_context_data_dir (const struct mr_context *ctx);
 
 /* Container ids and names: [A-Za-z0-9][A-Za-z0-9_.-]{0,127}.  */
 int mr_id_validate (const char *id, struct mr_error *err);
