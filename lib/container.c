@@ -300,24 +300,25 @@ static const struct mr_spec_device_rule default_device_rules[] = {
 };
 
 static int
-effective_resources (const struct mr_spec *spec, struct mr_spec_resources *out,
-                     struct mr_spec_device_rule **rules, struct mr_error *err)
+effective_resources (const struct mr_spec_resources *in, const struct mr_spec *spec,
+                     struct mr_spec_resources *out, struct mr_spec_device_rule **rules,
+                     struct mr_error *err)
 {
-  const struct mr_spec_resources *in = spec->linux.resources;
   size_t n_def = sizeof default_device_rules / sizeof default_device_rules[0];
+  size_t n_dev = spec ? spec->linux.n_devices : 0;
   size_t n;
 
   *rules = NULL;
   *out = *in;
   if (in->n_devices == 0)
     return 0;
-  n = in->n_devices + n_def + spec->linux.n_devices;
+  n = in->n_devices + n_def + n_dev;
   *rules = calloc (n, sizeof **rules);
   if (*rules == NULL)
     return mr_error_errno (err, ENOMEM, "device rules");
   memcpy (*rules, in->devices, in->n_devices * sizeof **rules);
   memcpy (*rules + in->n_devices, default_device_rules, sizeof default_device_rules);
-  for (size_t i = 0; i < spec->linux.n_devices; i++)
+  for (size_t i = 0; i < n_dev; i++)
     {
       const struct mr_spec_device *d = &spec->linux.devices[i];
       struct mr_spec_device_rule *r = &(*rules)[in->n_devices + n_def + i];
@@ -531,7 +532,7 @@ do_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *
     {
       struct mr_spec_resources res;
       cleanup_free struct mr_spec_device_rule *rules = NULL;
-      if (effective_resources (c->spec, &res, &rules, err) < 0)
+      if (effective_resources (c->spec->linux.resources, c->spec, &res, &rules, err) < 0)
         return -1;
       if (mr_cgroup_create (c->st->cgroup_path, &res, &c->cg, err) < 0)
         return mr_error_prefix (err, "create '%s'", id);
@@ -1333,7 +1334,19 @@ mr_container_update (struct mr_context *ctx, const char *id, const struct mr_upd
       free (res->cpu.mems);
       res->cpu.mems = strdup (o->cpuset_mems);
     }
-  r = mr_cgroup_update (cg, res, err);
+  {
+    /* new device rules replace the old ones: the defaults go with them */
+    cleanup_spec struct mr_spec *spec = NULL;
+    cleanup_free struct mr_spec_device_rule *rules = NULL;
+    struct mr_spec_resources eff;
+    struct mr_error e = { 0 };
+
+    if (res->n_devices > 0)
+      load_spec_for (st, &spec, &e);
+    r = effective_resources (res, spec, &eff, &rules, err);
+    if (r == 0)
+      r = mr_cgroup_update (cg, &eff, err);
+  }
   mr_spec_resources_free (res);
   if (r < 0)
     return mr_error_prefix (err, "update '%s'", id);
