@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "cgroup/cgroup.h"
+#include "container.h"
 #include "context.h"
 #include "hooks.h"
 #include "linux/seccomp.h"
@@ -608,6 +609,31 @@ mr_container_create (struct mr_context *ctx, const char *id, const struct mr_cre
   return r;
 }
 
+/* The child keeps its end of exec.fifo open until exec closes it; on a
+ * failure it writes '1' and the reason first.  */
+static int
+wait_started (int fifo, const char *id, struct mr_error *err)
+{
+  char buf[MR_ERROR_MSG_MAX];
+  size_t len = 0;
+  int fl = fcntl (fifo, F_GETFL);
+
+  fcntl (fifo, F_SETFL, fl & ~O_NONBLOCK);
+  for (;;)
+    {
+      ssize_t n = read (fifo, buf + len, sizeof buf - 1 - len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0 || len + (size_t) n >= sizeof buf - 1)
+        break;
+      len += (size_t) n;
+    }
+  buf[len] = '\0';
+  if (len > 0 && buf[0] == '1')
+    return mr_error_set (err, "start '%s': %s", id, buf + 1);
+  return 0;
+}
+
 int
 mr_container_start (struct mr_context *ctx, const char *id, struct mr_error *err)
 {
@@ -654,6 +680,8 @@ mr_container_start (struct mr_context *ctx, const char *id, struct mr_error *err
         return mr_error_set (err, "start '%s': the container process exited", id);
     }
   unlinkat (dirfd, MR_EXEC_FIFO, 0);
+  if (wait_started (fifo, id, err) < 0)
+    return -1;
   if (st->poststart_hooks)
     {
       cleanup_spec struct mr_spec *spec = NULL;
@@ -682,6 +710,12 @@ mr_container_run (struct mr_context *ctx, const char *id, const struct mr_create
       return -1;
     }
   r = mr_spawn_send_start (&c.sp, err);
+  /* poststart hooks come after the program runs, and a program that cannot
+     run is an error of run itself */
+  if (r == 0)
+    r = mr_spawn_wait_exec (&c.sp, err);
+  if (r < 0)
+    mr_error_prefix (err, "run '%s'", id);
   if (r == 0)
     r = creation_done (&c, err);
   if (r < 0)
@@ -1351,4 +1385,69 @@ mr_container_update (struct mr_context *ctx, const char *id, const struct mr_upd
   if (r < 0)
     return mr_error_prefix (err, "update '%s'", id);
   return 0;
+}
+
+int
+mr_container_root_open (struct mr_context *ctx, const char *id, bool lock,
+                        struct mr_container_root *r, struct mr_error *err)
+{
+  cleanup_state struct mr_state *st = NULL;
+  cleanup_close int dirfd = -1;
+  enum mr_status status;
+
+  r->fd = r->procfd = r->lockfd = -1;
+  r->spec = NULL;
+  if (load (ctx, id, lock, &dirfd, &st, err) < 0)
+    return -1;
+  status = container_status (st, dirfd);
+  if (status == MR_STATUS_CREATING)
+    return mr_error_set (err, "container '%s' is still being created", id);
+  if (status != MR_STATUS_STOPPED)
+    {
+      char path[32];
+      /* A /proc/<pid> fd stays with the process it was opened for: once the
+         start time shows that process is init, whatever is opened through
+         the fd is init's, even if init exits and its pid is reused.  */
+      snprintf (path, sizeof path, "/proc/%d", (int) st->pid);
+      r->procfd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (r->procfd >= 0 && mr_state_pid_alive (st))
+        r->fd = openat (r->procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (r->fd < 0 && r->procfd >= 0)
+        {
+          /* init exited meanwhile: the container is stopped now */
+          close (r->procfd);
+          r->procfd = -1;
+        }
+    }
+  if (r->fd < 0)
+    {
+      if (st->rootfs == NULL)
+        return mr_error_set (err, "container '%s' has no root file system", id);
+      r->fd = open (st->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (r->fd < 0)
+        return mr_error_errno (err, errno, "container '%s': open root file system '%s'", id,
+                               st->rootfs);
+      if (st->userns && load_spec_for (st, &r->spec, err) < 0)
+        {
+          mr_container_root_close (r);
+          return -1;
+        }
+    }
+  if (lock)
+    r->lockfd = steal_fd (&dirfd);
+  return 0;
+}
+
+void
+mr_container_root_close (struct mr_container_root *r)
+{
+  if (r->fd >= 0)
+    close (r->fd);
+  if (r->procfd >= 0)
+    close (r->procfd);
+  if (r->lockfd >= 0)
+    close (r->lockfd);
+  mr_spec_free (r->spec);
+  r->fd = r->procfd = r->lockfd = -1;
+  r->spec = NULL;
 }

@@ -197,6 +197,45 @@ void mr_update_opts_init (struct mr_update_opts *opts);
 int mr_container_update (struct mr_context *ctx, const char *id,
                          const struct mr_update_opts *opts, struct mr_error *err);
 
+/* Copying files between the host and a container, as `docker cp` does.
+ * The container side is resolved inside the container's root (that of its
+ * init while it runs, mounts included; else its rootfs directory): no
+ * symlink or ".." in the container can lead outside it.  Symlinks are copied
+ * as symlinks; modes and times are kept.  Without archive, what lands in the
+ * container belongs to its root and what lands on the host to the caller,
+ * and set-user-id and set-group-id bits are dropped.  opts may be NULL.  */
+struct mr_cp_opts
+{
+  size_t size;
+  bool archive;     /* keep uids and gids (as the container sees them) */
+  bool follow_link; /* a symlink given as the source is followed */
+};
+int mr_container_copy_to (struct mr_context *ctx, const char *id, const char *host_src,
+                          const char *ctr_dst, const struct mr_cp_opts *opts,
+                          struct mr_error *err);
+int mr_container_copy_from (struct mr_context *ctx, const char *id, const char *ctr_src,
+                            const char *host_dst, const struct mr_cp_opts *opts,
+                            struct mr_error *err);
+
+/* Adds a user to the container's /etc/passwd, a group of the same name to
+ * /etc/group (unless gid names an existing group), and locked entries to
+ * /etc/shadow and /etc/gshadow where they exist; creates the home
+ * directory.  */
+struct mr_useradd_opts
+{
+  size_t size;
+  const char *name; /* [a-z_][a-z0-9_-]{0,31}, optionally ending in '$' */
+  bool uid_set;
+  uid_t uid; /* unset: the lowest free uid >= 1000 */
+  bool gid_set;
+  gid_t gid;         /* unset: the uid */
+  const char *shell; /* NULL: /bin/sh */
+  const char *home;  /* NULL: /home/NAME */
+  bool no_create_home;
+};
+int mr_container_useradd (struct mr_context *ctx, const char *id,
+                          const struct mr_useradd_opts *opts, struct mr_error *err);
+
 /* A default config.json, as `runc spec` writes it (caller frees).  */
 int mr_spec_generate (bool rootless, char **json, struct mr_error *err);
 /* The OCI features document (caller frees).  */

@@ -114,11 +114,20 @@ recv_msg (int fd, struct msg_head *h, char *buf, size_t buflen)
   return h->type;
 }
 
+/* In a started child: the write end of exec.fifo, held open until exec
+ * closes it, so that `start` learns when the program runs, or why not.  */
+static int start_fifo_fd = -1;
+
 static void
 child_fail (int fd, const struct mr_error *err) __attribute__ ((noreturn));
 static void
 child_fail (int fd, const struct mr_error *err)
 {
+  if (start_fifo_fd >= 0)
+    {
+      mr_write_all (start_fifo_fd, "1", 1);
+      mr_write_all (start_fifo_fd, err->msg, strnlen (err->msg, sizeof err->msg));
+    }
   send_msg (fd, MSG_ERROR, err->errnum, err->msg);
   _exit (1);
 }
@@ -363,7 +372,7 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
       while (fd < 0 && errno == EINTR);
       if (fd < 0 || mr_write_all (fd, "0", 1) < 0)
         _exit (1);
-      close (fd);
+      start_fifo_fd = fd;
     }
   else if (recv_msg (sp->sync_fd, &h, NULL, 0) != MSG_START)
     _exit (1);
@@ -665,6 +674,28 @@ mr_spawn_wait_ready (struct mr_spawn *sp, int *pty_master, struct mr_error *err)
   if (sp->exec)
     return 0;
   return mr_error_set (err, "the container process exited during setup");
+}
+
+int
+mr_spawn_wait_exec (struct mr_spawn *sp, struct mr_error *err)
+{
+  char buf[MR_ERROR_MSG_MAX];
+  struct msg_head h;
+
+  for (;;)
+    {
+      int r = recv_msg (sp->sync_fd, &h, buf, sizeof buf);
+      if (r == 0)
+        return 0;
+      if (r < 0)
+        return mr_error_errno (err, errno, "wait for the container process");
+      if (r == MSG_ERROR)
+        {
+          snprintf (err->msg, sizeof err->msg, "%s", buf);
+          err->errnum = h.errnum;
+          return -1;
+        }
+    }
 }
 
 int

@@ -72,6 +72,10 @@ int mr_spawn_wait_ready (struct mr_spawn *sp, int *pty_master, struct mr_error *
 /* MR_START_MESSAGE: releases the child.  */
 int mr_spawn_send_start (struct mr_spawn *sp, struct mr_error *err);
 
+/* After the start: waits until the child has exec'ed its program (its end
+ * of the socket closes), or returns the error that stopped it.  */
+int mr_spawn_wait_exec (struct mr_spawn *sp, struct mr_error *err);
+
 void mr_spawn_close (struct mr_spawn *sp);
 
 /* Waits for pid (our child) while forwarding the usual terminating signals

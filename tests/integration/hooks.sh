@@ -132,6 +132,28 @@ test_failing_create_runtime_fails_run ()
   assert_container_gone
 }
 
+test_failing_start_container_fails_start ()
+{
+  minirun_only "runc starts the program anyway"
+  new_bundle /bin/echo should-not-run
+  cfg '.hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "exit 4"]}]'
+  create_ctr
+  t_run rt start "$ID"
+  assert_failure
+  assert_contains "$err" "startContainer hook" "error message"
+  assert_no_match "$out" should-not-run stdout
+  wait_status "$ID" stopped
+  t_run rt delete "$ID"
+  assert_success
+  new_bundle /bin/echo should-not-run
+  cfg '.hooks.startContainer = [{"path": "/bin/false"}]'
+  t_run rt run --bundle "$B" "$ID"
+  assert_failure
+  assert_contains "$err" "startContainer hook" "error message of run"
+  assert_no_match "$out" should-not-run "stdout of run"
+  assert_container_gone
+}
+
 test_missing_hook_binary_fails_create ()
 {
   new_bundle /bin/true
@@ -188,6 +210,7 @@ t_ok "every kind of hook runs, in order, with the state on stdin" test_every_hoo
 t_ok "a hook gets its args and env" test_hook_gets_args_and_env
 t_ok "a failing prestart hook fails create and leaves no container" test_failing_prestart_fails_create
 t_ok "a failing createRuntime hook fails run and leaves no container" test_failing_create_runtime_fails_run
+t_ok "a failing startContainer hook fails start and run with its message" test_failing_start_container_fails_start
 t_ok "a missing hook binary fails create and leaves no container" test_missing_hook_binary_fails_create
 t_ok "a failing poststart hook only warns" test_failing_poststart_only_warns
 t_ok "a failing poststop hook does not block delete" test_failing_poststop_does_not_block_delete
