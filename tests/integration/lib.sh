@@ -308,6 +308,12 @@ t_exit ()
   # not clean up after the whole script.
   [ "$BASHPID" = "$T_MAIN_PID" ] || exit "$rc"
   trap - EXIT
+  # interrupted in the middle of a test: stop it before cleaning up, or it
+  # may make a container after the cleanup
+  if [ -n "${T_TEST_PID:-}" ]; then
+    kill -KILL "$T_TEST_PID" 2>/dev/null || true
+    wait "$T_TEST_PID" 2>/dev/null || true
+  fi
   t_run_deferred
   if [ -s "$T_DIR/.on_exit" ]; then
     tac "$T_DIR/.on_exit" | while IFS= read -r line; do
@@ -347,6 +353,7 @@ t_ok ()
     "$@"
   ) >"$T_DIR/.log" 2>&1 </dev/null &
   tpid=$!
+  T_TEST_PID=$tpid
   # A watchdog for a hung test: it waits on a fifo for the word that the
   # test is over (no signal, no sleeping child left behind).
   local wd=$T_DIR/.watchdog.$T_N wdfd
@@ -360,6 +367,7 @@ t_ok ()
   ) &
   wpid=$!
   wait "$tpid" || rc=$?
+  T_TEST_PID=
   echo over >&"$wdfd"
   wait "$wpid" 2>/dev/null || true
   exec {wdfd}>&-
