@@ -107,5 +107,8 @@ int cmd_exec (struct mr_global *g, int argc, char **argv);
 int cmd_update (struct mr_global *g, int argc, char **argv);
 int cmd_spec (struct mr_global *g, int argc, char **argv);
 int cmd_features (struct mr_global *g, int argc, char **argv);
+int cmd_image (struct mr_global *g, int argc, char **argv);
+int cmd_cp (struct mr_global *g, int argc, char **argv);
+int cmd_useradd (struct mr_global *g, int argc, char **argv);
 
 #endif

@@ -122,6 +122,29 @@ static const struct applet applets[] = {
       "--additional-gids (-g), --ignore-paused.\n",
   },
   {
+      "cp",
+      cmd_cp,
+      "Copy files and directories between a container and the host",
+      "[-a|--archive] [-L|--follow-link] [ID:]SRC_PATH [ID:]DEST_PATH",
+      "  -a, --archive               Keep uids and gids (as the container sees them)\n"
+      "  -L, --follow-link           Follow SRC_PATH when it is a symbolic link\n" HELP_LINE
+      "\nOne of the two paths is in container ID, written ID:PATH. A source ending in\n"
+      "/. copies what the directory holds; a destination ending in / must be an\n"
+      "existing directory.\n",
+  },
+  {
+      "useradd",
+      cmd_useradd,
+      "Add a user inside a container",
+      "[--uid N] [--gid N] [--shell S] [--home D] [--no-create-home] ID USER",
+      "  -u, --uid N                 User id (default: the lowest free one from 1000)\n"
+      "  -g, --gid N                 Primary group id (default: the uid); an existing\n"
+      "                              group, or a new group named USER\n"
+      "  -s, --shell S               Login shell (default: /bin/sh)\n"
+      "  -d, --home D                Home directory (default: /home/USER)\n"
+      "  -M, --no-create-home        Do not create the home directory\n" HELP_LINE,
+  },
+  {
       "update",
       cmd_update,
       "Change the resource limits of a container",
@@ -155,6 +178,22 @@ static const struct applet applets[] = {
       "Print the OCI features this runtime supports as JSON",
       "",
       HELP_LINE,
+  },
+  {
+      "image",
+      cmd_image,
+      "Manage the local store of images (root file systems)",
+      "add NAME[:TAG] DIR|TARBALL | ls [-q|--quiet] [-f|--format table|json] | "
+      "rm NAME[:TAG]... | inspect NAME[:TAG]",
+      "  -q, --quiet                 ls: print image ids only\n"
+      "  -f, --format table|json     ls: output format (default: table)\n" HELP_LINE
+      "\nCommands:\n"
+      "  add NAME[:TAG] DIR|TARBALL  Add an image from a directory or a tar archive\n"
+      "                              (plain, gzip, xz, zstd or bzip2); prints its id\n"
+      "  ls                          List images\n"
+      "  rm NAME[:TAG]...            Remove images and their files\n"
+      "  inspect NAME[:TAG]          Print the metadata of an image as JSON\n"
+      "\nRun 'minirun image COMMAND --help' for one command.\n",
   },
 };
 

@@ -1408,7 +1408,7 @@ mr_container_root_open (struct mr_context *ctx, const char *id, bool lock,
       /* A /proc/<pid> fd stays with the process it was opened for: once the
          start time shows that process is init, whatever is opened through
          the fd is init's, even if init exits and its pid is reused.  */
-      snprintf (path, sizeof path, "/proc/%d", (int) st->pid);
+      snprintf (path, sizeof path, "/proc/%d", (int)st->pid);
       r->procfd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
       if (r->procfd >= 0 && mr_state_pid_alive (st))
         r->fd = openat (r->procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -211,8 +211,7 @@ struct mr_cp_opts
   bool follow_link; /* a symlink given as the source is followed */
 };
 int mr_container_copy_to (struct mr_context *ctx, const char *id, const char *host_src,
-                          const char *ctr_dst, const struct mr_cp_opts *opts,
-                          struct mr_error *err);
+                          const char *ctr_dst, const struct mr_cp_opts *opts, struct mr_error *err);
 int mr_container_copy_from (struct mr_context *ctx, const char *id, const char *ctr_src,
                             const char *host_dst, const struct mr_cp_opts *opts,
                             struct mr_error *err);
@@ -240,6 +239,53 @@ int mr_container_useradd (struct mr_context *ctx, const char *id,
 int mr_spec_generate (bool rootless, char **json, struct mr_error *err);
 /* The OCI features document (caller frees).  */
 int mr_features (char **json, struct mr_error *err);
+
+/* Images: root file systems kept under <data dir>/images, named by Docker
+ * style references NAME[:TAG] ("bb", "bb:latest", "localhost/app:1",
+ * "registry.example.com:5000/a/b:tag"; the tag defaults to "latest").  */
+struct mr_image_info
+{
+  char *reference;      /* "bb:latest": NAME:TAG */
+  char *name;           /* "bb" */
+  char *tag;            /* "latest" */
+  char *id;             /* 64 hex digits */
+  char *created;        /* RFC 3339, UTC */
+  int64_t created_unix; /* the same, in seconds since the epoch */
+  uint64_t size;        /* bytes of file content */
+  char *rootfs;         /* the root file system directory in the store */
+  char *source;         /* the directory or archive it was added from */
+};
+
+/* Splits and checks a reference: NAME is [DOMAIN[:PORT]/]COMPONENT[/...],
+ * components [a-z0-9]+ joined by '.', '_', '__' or '-'s, TAG
+ * [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}, "latest" when absent; digests are
+ * refused.  The error names the rule broken.  name or tag may be NULL;
+ * caller frees.  */
+int mr_image_ref_parse (const char *ref, char **name, char **tag, struct mr_error *err);
+/* Adds (or atomically replaces) the image ref from source: a directory,
+ * copied (files hard-linked when on the store's file system, so they must
+ * not be changed in place afterwards), or a tar archive, plain or
+ * compressed with gzip, xz, zstd or bzip2, unpacked so that nothing can
+ * land outside the image.  *out (when out is not NULL): the new image,
+ * free with mr_image_info_free (*out, 1).  */
+int mr_image_add (struct mr_context *ctx, const char *ref, const char *source,
+                  struct mr_image_info **out, struct mr_error *err);
+/* Every image, sorted by reference.  */
+int mr_image_list (struct mr_context *ctx, struct mr_image_info **list, size_t *n,
+                   struct mr_error *err);
+void mr_image_info_free (struct mr_image_info *list, size_t n);
+/* The same as a JSON array of what mr_image_inspect prints (caller frees).  */
+int mr_image_list_json (struct mr_context *ctx, char **json, struct mr_error *err);
+/* Removes the image and its files; an unknown reference is an error with
+ * errnum ENOENT: "image 'x:latest' not found".  */
+int mr_image_remove (struct mr_context *ctx, const char *ref, struct mr_error *err);
+/* The image's metadata as a JSON object: Id, Reference, Name, Tag,
+ * Created, Size, Source, Config (Env, Cmd, WorkingDir, User when known),
+ * RootFS (caller frees).  */
+int mr_image_inspect (struct mr_context *ctx, const char *ref, char **json, struct mr_error *err);
+/* The image's root file system directory (caller frees); to be used
+ * read-only, as the lower layer of a container's own.  */
+int mr_image_rootfs (struct mr_context *ctx, const char *ref, char **path, struct mr_error *err);
 
 #ifdef __cplusplus
 }

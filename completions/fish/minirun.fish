@@ -1,6 +1,6 @@
 # fish completion for minirun(1)
 
-set -l __minirun_verbs create start run state kill delete list ps pause resume exec update spec features
+set -l __minirun_verbs create start run state kill delete list ps pause resume exec cp useradd update spec features image
 
 # The verb on the command line: the first word after the global options.
 function __minirun_verb
@@ -52,9 +52,12 @@ function __minirun_npos
             continue
         end
         switch $w
-            case --bundle --pid-file --console-socket --preserve-fds --format --process --cwd --env --user --cap --resources --memory --memory-swap --memory-reservation --cpu-quota --cpu-period --cpu-shares --cpuset-cpus --cpuset-mems --pids-limit -b -f -p -e -u -c -r
-                # -f takes a value only for list and ps
-                if test $w != -f; or contains -- $verb list ps
+            case -g -s -d
+                # values only for useradd (-d is run's and exec's --detach)
+                contains -- $verb useradd; and set skip 1
+            case --bundle --pid-file --console-socket --preserve-fds --format --process --cwd --env --user --cap --resources --memory --memory-swap --memory-reservation --cpu-quota --cpu-period --cpu-shares --cpuset-cpus --cpuset-mems --pids-limit --uid --gid --shell --home -b -f -p -e -u -c -r
+                # -f takes a value only for list, ps and image (ls)
+                if test $w != -f; or contains -- $verb list ps image
                     set skip 1
                 end
             case '-*'
@@ -67,7 +70,7 @@ end
 
 function __minirun_wants_id
     set -l verb (__minirun_verb)
-    contains -- "$verb" start state kill delete ps pause resume exec update
+    contains -- "$verb" start state kill delete ps pause resume exec useradd update
     and test (__minirun_npos) = 0
 end
 
@@ -122,9 +125,12 @@ complete -c minirun -n __minirun_no_verb -a ps -d 'List the processes running in
 complete -c minirun -n __minirun_no_verb -a pause -d 'Suspend every process in a container'
 complete -c minirun -n __minirun_no_verb -a resume -d 'Resume every process in a paused container'
 complete -c minirun -n __minirun_no_verb -a exec -d 'Run a new process inside a running container'
+complete -c minirun -n __minirun_no_verb -a cp -d 'Copy files between a container and the host'
+complete -c minirun -n __minirun_no_verb -a useradd -d 'Add a user inside a container'
 complete -c minirun -n __minirun_no_verb -a update -d 'Change the resource limits of a container'
 complete -c minirun -n __minirun_no_verb -a spec -d 'Write a default config.json for a new bundle'
 complete -c minirun -n __minirun_no_verb -a features -d 'Print the OCI features as JSON'
+complete -c minirun -n __minirun_no_verb -a image -d 'Manage the local store of images'
 
 # every verb answers --help
 complete -c minirun -n "__fish_seen_subcommand_from $__minirun_verbs" -s h -l help -d 'Show the help of the command'
@@ -172,6 +178,18 @@ complete -c minirun -n $__minirun_exec_opts -l preserve-fds -x -d 'Number of ext
 complete -c minirun -n '__minirun_verb_is exec; and test (__minirun_npos) = 1' -a '(__fish_complete_command)' -d Command
 complete -c minirun -n '__minirun_verb_is exec; and test (__minirun_npos) -ge 2' -F
 
+# cp: ID: prefixes and host paths
+complete -c minirun -n '__minirun_verb_is cp' -s a -l archive -d 'Keep uids and gids'
+complete -c minirun -n '__minirun_verb_is cp' -s L -l follow-link -d 'Follow a source that is a symbolic link'
+complete -c minirun -n '__minirun_verb_is cp; and test (__minirun_npos) -lt 2' -F -a '(__minirun_ids | string replace -r -- \'$\' :)' -d Container
+
+# useradd
+complete -c minirun -n '__minirun_verb_is useradd' -s u -l uid -x -d 'User id'
+complete -c minirun -n '__minirun_verb_is useradd' -s g -l gid -x -d 'Primary group id'
+complete -c minirun -n '__minirun_verb_is useradd' -s s -l shell -x -d 'Login shell inside the container'
+complete -c minirun -n '__minirun_verb_is useradd' -s d -l home -x -d 'Home directory inside the container'
+complete -c minirun -n '__minirun_verb_is useradd' -s M -l no-create-home -d 'Do not create the home directory'
+
 # update
 complete -c minirun -n '__minirun_verb_is update' -s r -l resources -r -F -a - -d 'OCI linux.resources JSON, - for stdin'
 complete -c minirun -n '__minirun_verb_is update' -l memory -x -d 'Memory limit (512m, 2g)'
@@ -187,3 +205,52 @@ complete -c minirun -n '__minirun_verb_is update' -l pids-limit -x -d 'Maximum n
 # spec
 complete -c minirun -n '__minirun_verb_is spec' -l rootless -d 'Configuration for an unprivileged user'
 complete -c minirun -n '__minirun_verb_is spec' -s b -l bundle -r -a '(__fish_complete_directories)' -d 'Write DIR/config.json'
+
+# image: add NAME DIR|TARBALL, ls, rm NAME..., inspect NAME
+
+# The image subcommand on the command line is one of the arguments.
+function __minirun_image_sub
+    __minirun_verb_is image; or return 1
+    set -l words (commandline -opc)
+    set -l seen 0
+    for w in $words[2..-1]
+        if test $seen = 0
+            test $w = image; and set seen 1
+            continue
+        end
+        switch $w
+            case '-*'
+            case '*'
+                contains -- $w $argv
+                return
+        end
+    end
+    return 1
+end
+
+# NAME:TAG from the first two columns of `minirun image ls`.
+function __minirun_images
+    set -l words (commandline -opc)
+    set -l prog $words[1]
+    set -l cmd $prog
+    for i in (seq (count $words))
+        switch $words[$i]
+            case --root
+                set cmd $prog --root $words[(math $i + 1)]
+            case '--root=*'
+                set cmd $prog $words[$i]
+        end
+    end
+    $cmd image ls 2>/dev/null | string match -rv '^REPOSITORY\s' | string replace -r '^(\S+)\s+(\S+).*' '$1:$2'
+end
+
+set -l __minirun_image_cmd '__minirun_verb_is image; and test (__minirun_npos) = 0'
+complete -c minirun -n $__minirun_image_cmd -a add -d 'Add an image from a directory or a tar archive'
+complete -c minirun -n $__minirun_image_cmd -a ls -d 'List images'
+complete -c minirun -n $__minirun_image_cmd -a rm -d 'Remove images and their files'
+complete -c minirun -n $__minirun_image_cmd -a inspect -d 'Print the metadata of an image as JSON'
+complete -c minirun -n '__minirun_image_sub add; and test (__minirun_npos) = 2' -F -d 'Directory or tar archive'
+complete -c minirun -n '__minirun_image_sub ls list' -s q -l quiet -d 'Print image ids only'
+complete -c minirun -n '__minirun_image_sub ls list' -s f -l format -x -a 'table json' -d 'Output format'
+complete -c minirun -n '__minirun_image_sub rm remove' -a '(__minirun_images)' -d Image
+complete -c minirun -n '__minirun_image_sub inspect; and test (__minirun_npos) = 1' -a '(__minirun_images)' -d Image

@@ -38,6 +38,11 @@ enum mr_compression
    magic bytes; MR_COMPRESSION_NONE when none is recognised.  */
 enum mr_compression mr_compression_detect (const void *buf, size_t len);
 
+/* Whether an extended attribute may be set from an archive or a copied
+   tree: user.* and security.* (file capabilities), never trusted.*, which
+   an overlay mount of the tree would act on.  */
+bool mr_tar_xattr_allowed (const char *name);
+
 /* Whether a 512-byte block is a tar header: its checksum adds up.  */
 bool mr_tar_header_valid (const void *block);
 
