@@ -49,7 +49,7 @@ mr_log_format_time (const struct timespec *ts, char *buf, size_t size)
       || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999)
     return -1;
   n = snprintf (tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long) ts->tv_nsec);
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)ts->tv_nsec);
   if (n != MR_LOG_TIME_LEN || size < MR_LOG_TIME_LEN + 1)
     return -1;
   memcpy (buf, tmp, MR_LOG_TIME_LEN + 1);
@@ -103,9 +103,9 @@ writer_open_file (struct mr_log_writer *w, struct mr_error *err)
   struct stat st;
   /* O_NONBLOCK: a fifo put in the log's place fails instead of blocking the
      monitor; on a regular file it changes nothing.  */
-  int fd = open (w->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY
-                              | O_NONBLOCK,
-                 0640);
+  int fd
+      = open (w->path,
+              O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0640);
 
   if (fd < 0)
     return mr_error_errno (err, errno, "open log '%s'", w->path);
@@ -121,7 +121,7 @@ writer_open_file (struct mr_log_writer *w, struct mr_error *err)
       return mr_error_set (err, "log '%s' is not a regular file", w->path);
     }
   w->fd = fd;
-  w->size = (uint64_t) st.st_size;
+  w->size = (uint64_t)st.st_size;
   return 0;
 }
 
@@ -224,10 +224,9 @@ writer_record (struct mr_log_writer *w, int stream, char tag, const struct times
     memcpy (p, b, blen);
   p += blen;
   *p++ = '\n';
-  len = (size_t) (p - w->rec);
+  len = (size_t)(p - w->rec);
 
-  if (w->max_size > 0 && w->size > 0 && w->size + len > w->max_size
-      && writer_rotate (w, err) < 0)
+  if (w->max_size > 0 && w->size > 0 && w->size + len > w->max_size && writer_rotate (w, err) < 0)
     return -1;
 
   do
@@ -235,12 +234,12 @@ writer_record (struct mr_log_writer *w, int stream, char tag, const struct times
   while (n < 0 && errno == EINTR);
   if (n < 0)
     return mr_error_errno (err, errno, "write log '%s'", w->path);
-  if ((size_t) n < len && mr_write_all (w->fd, w->rec + n, len - (size_t) n) < 0)
+  if ((size_t)n < len && mr_write_all (w->fd, w->rec + n, len - (size_t)n) < 0)
     {
       int e = errno;
       /* Take back the start of the record, so that readers never meet it.  */
-      if (ftruncate (w->fd, (off_t) w->size) < 0)
-        w->size += (uint64_t) n;
+      if (ftruncate (w->fd, (off_t)w->size) < 0)
+        w->size += (uint64_t)n;
       return mr_error_errno (err, e, "write log '%s'", w->path);
     }
   w->size += len;
@@ -264,7 +263,7 @@ mr_log_writer_feed (struct mr_log_writer *w, int stream, const char *buf, size_t
   while (len > 0)
     {
       const char *nl = memchr (buf, '\n', len);
-      size_t seg = nl ? (size_t) (nl - buf) : len;
+      size_t seg = nl ? (size_t)(nl - buf) : len;
 
       if (nl == NULL)
         {
@@ -385,7 +384,8 @@ static long long
 days_since_epoch (int y, int m, int d)
 {
   long long n = y - 1;
-  long long days = 365LL * (y - 1970) + (n / 4 - n / 100 + n / 400) - (1969 / 4 - 1969 / 100 + 1969 / 400);
+  long long days
+      = 365LL * (y - 1970) + (n / 4 - n / 100 + n / 400) - (1969 / 4 - 1969 / 100 + 1969 / 400);
 
   for (int i = 1; i < m; i++)
     days += days_in_month (y, i);
@@ -456,7 +456,7 @@ done:
   t = days_since_epoch (y, mo, d) * 86400 + h * 3600LL + mi * 60LL + sec - offset;
   if (t < 0 || t > TIME_LAST)
     return -1;
-  out->tv_sec = (time_t) t;
+  out->tv_sec = (time_t)t;
   out->tv_nsec = nsec;
   *used = i;
   return 0;
@@ -519,7 +519,7 @@ parse_duration (const char *s, uint64_t *out)
     const char *name;
     uint64_t ns;
   } units[] = {
-    { "ms", 1000000ULL },      { "s", 1000000000ULL },          { "m", 60 * 1000000000ULL },
+    { "ms", 1000000ULL },          { "s", 1000000000ULL },         { "m", 60 * 1000000000ULL },
     { "h", 3600 * 1000000000ULL }, { "d", 86400 * 1000000000ULL },
   };
   uint64_t total = 0;
@@ -535,7 +535,7 @@ parse_duration (const char *s, uint64_t *out)
         return -1;
       for (; *s >= '0' && *s <= '9'; s++)
         if (__builtin_mul_overflow (whole, 10, &whole)
-            || __builtin_add_overflow (whole, (uint64_t) (*s - '0'), &whole))
+            || __builtin_add_overflow (whole, (uint64_t)(*s - '0'), &whole))
           return -1;
       if (*s == '.')
         {
@@ -543,7 +543,7 @@ parse_duration (const char *s, uint64_t *out)
           for (s++; *s >= '0' && *s <= '9'; s++, nd++)
             if (nd < 3)
               {
-                frac = frac * 10 + (uint64_t) (*s - '0');
+                frac = frac * 10 + (uint64_t)(*s - '0');
                 scale *= 10;
               }
           if (nd == 0)
@@ -595,7 +595,7 @@ parse_unix (const char *s, struct timespec *out)
     }
   if (*s != '\0')
     return -1;
-  out->tv_sec = (time_t) sec;
+  out->tv_sec = (time_t)sec;
   out->tv_nsec = nsec;
   return 0;
 }
@@ -616,10 +616,10 @@ mr_log_parse_since (const char *s, struct timespec *out, struct mr_error *err)
       uint64_t now_ns;
 
       clock_gettime (CLOCK_REALTIME, &now);
-      now_ns = (uint64_t) now.tv_sec * 1000000000ULL + (uint64_t) now.tv_nsec;
+      now_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
       ns = ns > now_ns ? 0 : now_ns - ns;
-      out->tv_sec = (time_t) (ns / 1000000000ULL);
-      out->tv_nsec = (long) (ns % 1000000000ULL);
+      out->tv_sec = (time_t)(ns / 1000000000ULL);
+      out->tv_nsec = (long)(ns % 1000000000ULL);
       return 0;
     }
   return mr_error_set (err,
@@ -812,8 +812,8 @@ scan (struct scanner *sc, int fd, uint64_t *off, uint64_t end, line_fn fn, void 
 {
   while (*off < end)
     {
-      size_t want = end - *off < BLOCK ? (size_t) (end - *off) : BLOCK;
-      ssize_t n = pread (fd, sc->block, want, (off_t) *off);
+      size_t want = end - *off < BLOCK ? (size_t)(end - *off) : BLOCK;
+      ssize_t n = pread (fd, sc->block, want, (off_t)*off);
       const char *p = sc->block;
       size_t rest;
 
@@ -823,12 +823,12 @@ scan (struct scanner *sc, int fd, uint64_t *off, uint64_t end, line_fn fn, void 
         return mr_error_errno (err, errno, "read log");
       if (n == 0)
         break;
-      *off += (uint64_t) n;
-      rest = (size_t) n;
+      *off += (uint64_t)n;
+      rest = (size_t)n;
       while (rest > 0)
         {
           const char *nl = memchr (p, '\n', rest);
-          size_t seg = nl ? (size_t) (nl - p) : rest;
+          size_t seg = nl ? (size_t)(nl - p) : rest;
           int r = 0;
 
           if (nl && sc->line_len == 0 && !sc->overlong)
@@ -906,7 +906,7 @@ open_log (const char *path, struct log_file *lf, struct mr_error *err)
     return mr_error_errno (err, errno, "stat log '%s'", path);
   if (!S_ISREG (st.st_mode))
     return mr_error_set (err, "log '%s' is not a regular file", path);
-  lf->end = (uint64_t) st.st_size;
+  lf->end = (uint64_t)st.st_size;
   lf->dev = st.st_dev;
   lf->ino = st.st_ino;
   lf->fd = steal_fd (&fd);
@@ -931,7 +931,7 @@ split_path (const char *path, char **dir, const char **base, struct mr_error *er
     }
   else
     {
-      *dir = slash == path ? strdup ("/") : strndup (path, (size_t) (slash - path));
+      *dir = slash == path ? strdup ("/") : strndup (path, (size_t)(slash - path));
       *base = slash + 1;
     }
   if (*dir == NULL)
@@ -944,7 +944,7 @@ split_path (const char *path, char **dir, const char **base, struct mr_error *er
 static int
 cmp_unsigned (const void *a, const void *b)
 {
-  unsigned x = *(const unsigned *) a, y = *(const unsigned *) b;
+  unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
 
   return x < y ? -1 : x > y;
 }
@@ -975,7 +975,7 @@ rotated_numbers (const char *path, unsigned **out, size_t *count, struct mr_erro
           || s[baselen + 1] > '9')
         continue;
       for (s += baselen + 1; *s >= '0' && *s <= '9' && v <= MR_LOG_MAX_FILES; s++)
-        v = v * 10 + (unsigned) (*s - '0');
+        v = v * 10 + (unsigned)(*s - '0');
       if (*s != '\0' || v > MR_LOG_MAX_FILES)
         continue;
       if (n == cap)
@@ -1131,7 +1131,7 @@ back_line (struct back *bk, int fd, const char *block, uint64_t start, size_t n,
 {
   char peek[PEEK_LEN];
   const char *p;
-  size_t len = (size_t) (b - a);
+  size_t len = (size_t)(b - a);
   struct rec rec;
 
   if (b - a > RECORD_MAX)
@@ -1145,9 +1145,9 @@ back_line (struct back *bk, int fd, const char *block, uint64_t start, size_t n,
       ssize_t r;
 
       do
-        r = pread (fd, peek, len, (off_t) a);
+        r = pread (fd, peek, len, (off_t)a);
       while (r < 0 && errno == EINTR);
-      if (r < 0 || (size_t) r != len)
+      if (r < 0 || (size_t)r != len)
         return false;
       p = peek;
     }
@@ -1157,7 +1157,7 @@ back_line (struct back *bk, int fd, const char *block, uint64_t start, size_t n,
 }
 
 /* Searches file i backwards (base: the bytes of the newer files); 1 with
-   *fi and *pos set when the tail starts at or after it.  */
+ *fi and *pos set when the tail starts at or after it.  */
 static int
 scan_back (struct back *bk, const struct log_set *set, size_t i, uint64_t base, char *block,
            size_t *fi, uint64_t *pos, struct mr_error *err)
@@ -1167,13 +1167,13 @@ scan_back (struct back *bk, const struct log_set *set, size_t i, uint64_t base, 
 
   while (at > 0)
     {
-      size_t n = at < BLOCK ? (size_t) at : BLOCK;
+      size_t n = at < BLOCK ? (size_t)at : BLOCK;
       uint64_t start = at - n;
       size_t got = 0;
 
       while (got < n)
         {
-          ssize_t r = pread (lf->fd, block + got, n - got, (off_t) (start + got));
+          ssize_t r = pread (lf->fd, block + got, n - got, (off_t)(start + got));
 
           if (r < 0 && errno == EINTR)
             continue;
@@ -1181,7 +1181,7 @@ scan_back (struct back *bk, const struct log_set *set, size_t i, uint64_t base, 
             return mr_error_errno (err, errno, "read log");
           if (r == 0)
             return mr_error_set (err, "read log: the file shrank while being read");
-          got += (size_t) r;
+          got += (size_t)r;
         }
       for (size_t k = n; k-- > 0;)
         {
@@ -1231,8 +1231,8 @@ scan_back (struct back *bk, const struct log_set *set, size_t i, uint64_t base, 
 /* Where reading forward must start so that the last `want` lines come out
    whole: file *fi at *pos.  */
 static int
-find_tail_start (struct log_set *set, uint64_t want, bool count_unfinished, char *block,
-                 size_t *fi, uint64_t *pos, struct mr_error *err)
+find_tail_start (struct log_set *set, uint64_t want, bool count_unfinished, char *block, size_t *fi,
+                 uint64_t *pos, struct mr_error *err)
 {
   struct back bk = { .want = want, .count_unfinished = count_unfinished };
   uint64_t base = 0;
@@ -1254,7 +1254,7 @@ find_tail_start (struct log_set *set, uint64_t want, bool count_unfinished, char
 }
 
 /* Reads the set from file fi at pos to the ends taken when it was opened.
-   *last_off: how far the last file (path itself) was read.  */
+ *last_off: how far the last file (path itself) was read.  */
 static int
 read_set (struct log_set *set, size_t fi, uint64_t pos, struct scanner *sc, struct reader *rd,
           uint64_t *last_off, struct mr_error *err)
@@ -1301,7 +1301,7 @@ follow_drain (struct follow *fw, struct mr_error *err)
   if (fw->cur.fd < 0)
     return 0;
   /* Truncated in place: start over rather than wait past its end.  */
-  if (fstat (fw->cur.fd, &st) == 0 && (uint64_t) st.st_size < fw->off)
+  if (fstat (fw->cur.fd, &st) == 0 && (uint64_t)st.st_size < fw->off)
     {
       fw->off = 0;
       scanner_reset (fw->sc);
@@ -1433,7 +1433,7 @@ follow_rotation (struct follow *fw, struct mr_error *err)
 static int
 drain_inotify (int ifd)
 {
-  char buf[4096] __attribute__ ((aligned (__alignof__ (struct inotify_event))));
+  char buf[4096] __attribute__ ((aligned (__alignof__(struct inotify_event))));
   int gone = 0;
 
   for (;;)
@@ -1444,7 +1444,7 @@ drain_inotify (int ifd)
         return gone;
       for (char *p = buf; p < buf + n;)
         {
-          const struct inotify_event *ev = (const struct inotify_event *) p;
+          const struct inotify_event *ev = (const struct inotify_event *)p;
 
           if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))
             gone = 1;
@@ -1460,7 +1460,8 @@ follow_loop (struct follow *fw, int ifd, int stop_fd, struct mr_error *err)
 
   for (;;)
     {
-      struct pollfd pfd[2] = { { .fd = ifd, .events = POLLIN }, { .fd = stop_fd, .events = POLLIN } };
+      struct pollfd pfd[2]
+          = { { .fd = ifd, .events = POLLIN }, { .fd = stop_fd, .events = POLLIN } };
       int r;
 
       r = follow_drain (fw, err);
@@ -1536,7 +1537,7 @@ log_read (const char *path, const struct mr_log_read_opts *opts, bool follow, in
         }
       /* Following, a stream's unfinished last line may still be ended: it is
          not one of the tail's lines, but starts with them.  */
-      r = find_tail_start (&set, (uint64_t) rd.o.tail, !follow, sc.block, &fi, &pos, err);
+      r = find_tail_start (&set, (uint64_t)rd.o.tail, !follow, sc.block, &fi, &pos, err);
       if (r == 0)
         r = read_set (&set, fi, pos, &sc, &count, &last_off, err);
       if (r == 0 && !follow)
@@ -1544,7 +1545,7 @@ log_read (const char *path, const struct mr_log_read_opts *opts, bool follow, in
       reader_free (&count);
       if (r != 0)
         goto out;
-      rd.skip = count.lines > (uint64_t) rd.o.tail ? count.lines - (uint64_t) rd.o.tail : 0;
+      rd.skip = count.lines > (uint64_t)rd.o.tail ? count.lines - (uint64_t)rd.o.tail : 0;
     }
 
   r = read_set (&set, fi, pos, &sc, &rd, &last_off, err);
@@ -1557,8 +1558,8 @@ log_read (const char *path, const struct mr_log_read_opts *opts, bool follow, in
     }
 
   {
-    struct follow fw = { .path = path, .cur = set.f[set.n - 1], .off = last_off, .sc = &sc,
-                         .rd = &rd };
+    struct follow fw
+        = { .path = path, .cur = set.f[set.n - 1], .off = last_off, .sc = &sc, .rd = &rd };
 
     /* the newest file read, path itself or else a rotated one */
     for (size_t i = set.n; i-- > 0;)

@@ -19,7 +19,7 @@
 #include "util/cleanup.h"
 #include "util/error.h"
 
-#define N(a) ((int) (sizeof (a) / sizeof (a)[0]))
+#define N(a) ((int)(sizeof (a) / sizeof (a)[0]))
 
 /* A scratch directory per test case, removed even when the test fails.  */
 static char *scratch;
@@ -27,9 +27,9 @@ static char *scratch;
 static int
 rm_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-  (void) st;
-  (void) flag;
-  (void) ftw;
+  (void)st;
+  (void)flag;
+  (void)ftw;
   remove (path);
   return 0;
 }
@@ -67,7 +67,7 @@ put_bytes (const char *path, const char *data, size_t len)
   int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
   ck_assert_msg (fd >= 0, "create %s: %s", path, strerror (errno));
-  ck_assert_int_eq (write (fd, data, len), (ssize_t) len);
+  ck_assert_int_eq (write (fd, data, len), (ssize_t)len);
   close (fd);
 }
 
@@ -88,7 +88,7 @@ get_file (const char *path, size_t *len)
           buf = realloc (buf, cap);
           ck_assert_ptr_nonnull (buf);
         }
-      buf[n++] = (char) c;
+      buf[n++] = (char)c;
     }
   fclose (f);
   if (buf == NULL)
@@ -215,7 +215,7 @@ records (const char *path, size_t *count)
     {
       v = realloc (v, (n + 2) * sizeof *v);
       ck_assert_ptr_nonnull (v);
-      v[n++] = strndup (p, (size_t) (nl - p));
+      v[n++] = strndup (p, (size_t)(nl - p));
       v[n] = NULL;
     }
   if (v == NULL)
@@ -479,7 +479,7 @@ START_TEST (lines_over_a_mebibyte_come_in_partial_pieces)
   struct lines l;
 
   for (size_t k = 0; k < total; k++)
-    line[k] = (char) ('a' + k % 26);
+    line[k] = (char)('a' + k % 26);
   line[total] = '\n';
   ck_assert_int_eq (mr_log_writer_feed (w, MR_LOG_STDOUT, line, total + 1, &err), 0);
   feed (w, MR_LOG_STDERR, "after\n");
@@ -499,7 +499,7 @@ START_TEST (lines_over_a_mebibyte_come_in_partial_pieces)
     {
       struct lines t = read_lines (path, n, false);
 
-      assert_same_tail (&l, &t, (size_t) n);
+      assert_same_tail (&l, &t, (size_t)n);
       lines_free (&t);
     }
   lines_free (&l);
@@ -603,7 +603,7 @@ START_TEST (rotation_keeps_max_files_and_never_splits_a_record)
     }
   ck_assert_int_eq (next, 200);
   for (int f = 0; f < 3; f++)
-    free ((char *) files[f]);
+    free ((char *)files[f]);
 }
 END_TEST
 
@@ -656,14 +656,14 @@ write_mixed (const char *path, int count, uint64_t max_size, struct lines *want)
   memset (want, 0, sizeof *want);
   for (int i = 0; i < count; i++)
     {
-      size_t len = i % 37 == 5 ? 40000 + (size_t) i : (size_t) (i % 23);
+      size_t len = i % 37 == 5 ? 40000 + (size_t)i : (size_t)(i % 23);
       char *text = malloc (len + 2);
       struct mr_log_record r = { .stream = i % 3 == 0 ? MR_LOG_STDERR : MR_LOG_STDOUT };
       struct mr_error err = { 0 };
 
       ck_assert_ptr_nonnull (text);
       for (size_t k = 0; k < len; k++)
-        text[k] = (char) ('a' + (i + k) % 26);
+        text[k] = (char)('a' + (i + k) % 26);
       if (len >= 4)
         memcpy (text, &i, sizeof i < len ? sizeof i : len);
       for (size_t k = 0; k < len; k++)
@@ -762,7 +762,7 @@ START_TEST (tail_across_rotation_gives_the_last_lines)
 
   write_mixed (path, 300, 8192, &want);
   got = read_lines (path, tails[_i], false);
-  assert_same_tail (&want, &got, (size_t) tails[_i]);
+  assert_same_tail (&want, &got, (size_t)tails[_i]);
   lines_free (&got);
   lines_free (&want);
 }
@@ -781,7 +781,7 @@ next_rand (uint64_t *s)
 START_TEST (tail_matches_the_end_of_a_full_read_for_random_logs)
 {
   cleanup_free char *path = in_scratch ("log");
-  uint64_t seed = 0x9e3779b97f4a7c15ULL * (uint64_t) (_i + 1);
+  uint64_t seed = 0x9e3779b97f4a7c15ULL * (uint64_t)(_i + 1);
   struct mr_log_writer *w = writer (path, 20000 + next_rand (&seed) % 60000, MR_LOG_MAX_FILES);
   cleanup_free char *buf = malloc (70000);
   struct lines all, complete = { 0 };
@@ -794,8 +794,8 @@ START_TEST (tail_matches_the_end_of_a_full_read_for_random_logs)
       unsigned nl = big ? (next_rand (&seed) % 2 ? 2000 : 60000) : 9;
 
       for (size_t k = 0; k < len; k++)
-        buf[k] = next_rand (&seed) % nl == 0 ? '\n' : (char) ('A' + next_rand (&seed) % 26);
-      ck_assert_int_eq (mr_log_writer_feed (w, 1 + (int) (next_rand (&seed) % 2), buf, len, &err),
+        buf[k] = next_rand (&seed) % nl == 0 ? '\n' : (char)('A' + next_rand (&seed) % 26);
+      ck_assert_int_eq (mr_log_writer_feed (w, 1 + (int)(next_rand (&seed) % 2), buf, len, &err),
                         0);
       if (next_rand (&seed) % 10 == 0)
         ck_assert_int_eq (mr_log_writer_flush (w, &err), 0);
@@ -805,7 +805,7 @@ START_TEST (tail_matches_the_end_of_a_full_read_for_random_logs)
   all = read_lines (path, -1, false);
   for (size_t n = 0; n <= all.n + 1; n += 1 + n / 8)
     {
-      struct lines got = read_lines (path, (long) n, false);
+      struct lines got = read_lines (path, (long)n, false);
 
       assert_same_tail (&all, &got, n);
       lines_free (&got);
@@ -815,13 +815,15 @@ START_TEST (tail_matches_the_end_of_a_full_read_for_random_logs)
      the end are handed out when the follow ends by stop_fd */
   for (size_t i = 0; i < all.n; i++)
     if (!(all.v[i].partial && i + 2 >= all.n))
-      collect (&(struct mr_log_record){ .text = all.v[i].text, .len = all.v[i].len,
-                                        .stream = all.v[i].stream, .partial = all.v[i].partial },
+      collect (&(struct mr_log_record){ .text = all.v[i].text,
+                                        .len = all.v[i].len,
+                                        .stream = all.v[i].stream,
+                                        .partial = all.v[i].partial },
                &complete);
   for (size_t n = 0; n <= complete.n + 1; n += 1 + n / 3)
     {
       static const volatile sig_atomic_t stop = 1;
-      struct mr_log_read_opts o = { .size = sizeof o, .tail = (long) n, .stop = &stop };
+      struct mr_log_read_opts o = { .size = sizeof o, .tail = (long)n, .stop = &stop };
       struct lines got = { 0 };
 
       ck_assert_int_eq (mr_log_follow (path, &o, -1, collect, &got, &err), 0);
@@ -846,7 +848,7 @@ START_TEST (tail_reads_only_the_end_of_a_big_file)
   struct lines l;
 
   ck_assert_int_ge (fd, 0);
-  ck_assert_int_eq (pwrite (fd, recs, sizeof recs - 1, 4LL << 30), (ssize_t) sizeof recs - 1);
+  ck_assert_int_eq (pwrite (fd, recs, sizeof recs - 1, 4LL << 30), (ssize_t)sizeof recs - 1);
   close (fd);
   l = read_lines (path, 2, false);
   ck_assert_uint_eq (l.n, 2);
@@ -997,7 +999,7 @@ START_TEST (malformed_and_truncated_records_are_skipped)
     {
       struct lines t = read_lines (path, n, false);
 
-      assert_same_tail (&l, &t, (size_t) n);
+      assert_same_tail (&l, &t, (size_t)n);
       lines_free (&t);
     }
   lines_free (&l);
@@ -1009,7 +1011,7 @@ END_TEST
 START_TEST (random_corruption_never_crashes_the_reader)
 {
   cleanup_free char *path = in_scratch ("log");
-  uint64_t seed = 12345 + (uint64_t) _i;
+  uint64_t seed = 12345 + (uint64_t)_i;
   struct lines all;
   size_t len;
   cleanup_free char *data = NULL;
@@ -1024,7 +1026,7 @@ START_TEST (random_corruption_never_crashes_the_reader)
       memcpy (copy, data, len);
       if (round % 5 == 4)
         for (size_t k = 0; k < len; k++)
-          copy[k] = (char) next_rand (&seed);
+          copy[k] = (char)next_rand (&seed);
       else
         for (int k = 0; k < 200; k++)
           copy[next_rand (&seed) % len] = "\n :.PFZT0123456789-+\0x"[next_rand (&seed) % 22];
@@ -1034,7 +1036,7 @@ START_TEST (random_corruption_never_crashes_the_reader)
         {
           struct lines t = read_lines (path, n, round % 2 == 0);
 
-          assert_same_tail (&all, &t, (size_t) n);
+          assert_same_tail (&all, &t, (size_t)n);
           lines_free (&t);
         }
       lines_free (&all);
@@ -1073,7 +1075,7 @@ spawn_writer (const char *path, int first, int last, const char *tail, int go_fd
         {
           int n = snprintf (buf, sizeof buf, "line %d\n", i);
 
-          if (mr_log_writer_feed (w, i % 4 == 0 ? MR_LOG_STDERR : MR_LOG_STDOUT, buf, (size_t) n,
+          if (mr_log_writer_feed (w, i % 4 == 0 ? MR_LOG_STDERR : MR_LOG_STDOUT, buf, (size_t)n,
                                   &err)
               < 0)
             _exit (4);
@@ -1134,7 +1136,7 @@ START_TEST (follow_picks_up_new_lines_across_rotations_until_stop_fd)
   for (int i = 7; i <= 400; i++)
     {
       snprintf (buf, sizeof buf, "line %d", i);
-      assert_line (&l, (size_t) (i - 7), i % 4 == 0 ? MR_LOG_STDERR : MR_LOG_STDOUT, false, buf);
+      assert_line (&l, (size_t)(i - 7), i % 4 == 0 ? MR_LOG_STDERR : MR_LOG_STDOUT, false, buf);
     }
   assert_line (&l, l.n - 1, MR_LOG_STDOUT, true, "unfinished");
   lines_free (&l);
@@ -1164,7 +1166,7 @@ static volatile sig_atomic_t stop_flag;
 static void
 on_alarm (int sig)
 {
-  (void) sig;
+  (void)sig;
   stop_flag = 1;
 }
 
@@ -1241,10 +1243,10 @@ START_TEST (parse_since_takes_times_dates_and_unix_times)
   struct timespec ts;
   struct mr_error err = { 0 };
 
-  ck_assert_msg (mr_log_parse_since (good_since[_i].s, &ts, &err) == 0, "%s: %s",
-                 good_since[_i].s, err.msg);
+  ck_assert_msg (mr_log_parse_since (good_since[_i].s, &ts, &err) == 0, "%s: %s", good_since[_i].s,
+                 err.msg);
   ck_assert_msg (ts.tv_sec == good_since[_i].sec && ts.tv_nsec == good_since[_i].nsec,
-                 "%s: got %lld.%09ld", good_since[_i].s, (long long) ts.tv_sec, ts.tv_nsec);
+                 "%s: got %lld.%09ld", good_since[_i].s, (long long)ts.tv_sec, ts.tv_nsec);
 }
 END_TEST
 
@@ -1253,8 +1255,8 @@ static const struct
   const char *s;
   long long ago_ms;
 } durations[] = {
-  { "30s", 30000 }, { "10m", 600000 }, { "2h", 7200000 },    { "1h30m", 5400000 },
-  { "1.5h", 5400000 }, { "500ms", 500 }, { "2d", 172800000 }, { "0s", 0 },
+  { "30s", 30000 },    { "10m", 600000 }, { "2h", 7200000 },   { "1h30m", 5400000 },
+  { "1.5h", 5400000 }, { "500ms", 500 },  { "2d", 172800000 }, { "0s", 0 },
 };
 
 START_TEST (parse_since_takes_durations_before_now)
@@ -1322,8 +1324,7 @@ START_TEST (parse_since_rejects_garbage)
   struct timespec ts;
   struct mr_error err = { 0 };
 
-  ck_assert_msg (mr_log_parse_since (bad_since[_i], &ts, &err) < 0, "'%s' accepted",
-                 bad_since[_i]);
+  ck_assert_msg (mr_log_parse_since (bad_since[_i], &ts, &err) < 0, "'%s' accepted", bad_since[_i]);
   ck_assert_ptr_nonnull (strstr (err.msg, "invalid time"));
 }
 END_TEST
