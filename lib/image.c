@@ -19,6 +19,7 @@
 
 #include "context.h"
 #include "image-internal.h"
+#include "state.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -757,20 +758,9 @@ copy_entry (struct copier *c, int srcdir, int dstdir, const char *name, const ch
       return copy_file (c, srcdir, dstdir, name, path, &st, err);
 
     case S_IFLNK:
-      {
-        cleanup_free char *target = malloc ((size_t)st.st_size + 2);
-        ssize_t len;
-
-        if (target == NULL)
-          return mr_error_errno (err, ENOMEM, "read link '%s'", path);
-        len = readlinkat (srcdir, name, target, (size_t)st.st_size + 1);
-        if (len < 0)
-          return mr_error_errno (err, errno, "read link '%s'", path);
-        target[len] = '\0';
-        if (symlinkat (target, dstdir, name) < 0)
-          return mr_error_errno (err, errno, "symlink '%s'", path);
-        break;
-      }
+      if (mr_copy_symlink_at (srcdir, name, dstdir, (size_t)st.st_size, path, err) < 0)
+        return -1;
+      break;
 
     case S_IFCHR:
     case S_IFBLK:
@@ -1216,19 +1206,6 @@ random_id (char *id, struct mr_error *err)
   return 0;
 }
 
-static void
-now_rfc3339 (char *buf, size_t len)
-{
-  struct timespec ts;
-  struct tm tm;
-  char base[32];
-
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  strftime (base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (buf, len, "%s.%09ldZ", base, ts.tv_nsec);
-}
-
 /* Fills the new image's directory: rootfs/ from the source, image.json.  */
 static int
 build (struct store *s, int tmpfd, const char *id, int srcfd, const struct stat *srcst,
@@ -1269,7 +1246,7 @@ build (struct store *s, int tmpfd, const char *id, int srcfd, const struct stat 
   if (r < 0)
     return -1;
 
-  now_rfc3339 (created, sizeof created);
+  mr_time_rfc3339 (created, sizeof created);
   meta = json_pack ("{s:s, s:s, s:I, s:s, s:{}}", "Id", id, "Created", created, "Size",
                     (json_int_t)size, "Source", abs_source, "Config");
   if (meta)

@@ -353,20 +353,9 @@ copy_entry (int srcfd, int dstfd, const char *name, const char *rel, struct mr_e
       return 0;
 
     case S_IFLNK:
-      {
-        cleanup_free char *target = malloc ((size_t)st.st_size + 2);
-        ssize_t len;
-
-        if (target == NULL)
-          return mr_error_errno (err, ENOMEM, "read link '%s'", path);
-        len = readlinkat (srcfd, name, target, (size_t)st.st_size + 1);
-        if (len < 0)
-          return mr_error_errno (err, errno, "read link '%s'", path);
-        target[len] = '\0';
-        if (symlinkat (target, dstfd, name) < 0)
-          return mr_error_errno (err, errno, "symlink '%s'", path);
-        break;
-      }
+      if (mr_copy_symlink_at (srcfd, name, dstfd, (size_t)st.st_size, path, err) < 0)
+        return -1;
+      break;
 
     case S_IFIFO:
     case S_IFCHR:

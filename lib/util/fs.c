@@ -126,6 +126,27 @@ mr_write_file_atomic_at (int dirfd, const char *name, const char *data, size_t l
 }
 
 int
+mr_copy_symlink_at (int srcdir, const char *name, int dstdir, size_t size, const char *path,
+                    struct mr_error *err)
+{
+  cleanup_free char *target = malloc (size + 2);
+  ssize_t len;
+
+  if (target == NULL)
+    return mr_error_errno (err, ENOMEM, "read link '%s'", path);
+  /* one byte more than lstat said: a link that grew meanwhile is seen */
+  len = readlinkat (srcdir, name, target, size + 1);
+  if (len < 0)
+    return mr_error_errno (err, errno, "read link '%s'", path);
+  if ((size_t) len > size)
+    return mr_error_set (err, "read link '%s': it changed while being copied", path);
+  target[len] = '\0';
+  if (symlinkat (target, dstdir, name) < 0)
+    return mr_error_errno (err, errno, "symlink '%s'", path);
+  return 0;
+}
+
+int
 mr_mkdir_p (const char *path, mode_t mode, struct mr_error *err)
 {
   cleanup_free char *copy = strdup (path);

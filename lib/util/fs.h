@@ -28,6 +28,11 @@ enum
 int mr_write_file_atomic_at (int dirfd, const char *name, const char *data, size_t len,
                              mode_t mode, unsigned flags, struct mr_error *err);
 
+/* Recreates the symlink name of srcdir in dstdir (size: its st_size);
+ * path names it in errors.  */
+int mr_copy_symlink_at (int srcdir, const char *name, int dstdir, size_t size, const char *path,
+                        struct mr_error *err);
+
 /* mkdir -p; existing directories are fine.  */
 int mr_mkdir_p (const char *path, mode_t mode, struct mr_error *err);
 
