@@ -255,6 +255,20 @@ t_tagged_mounts ()
 # What the runtime could not (or did not) clean: kills the processes left in
 # our cgroups (by the pids the cgroups list), removes the cgroups, unmounts
 # what is mounted under our temporary directory, removes state directories.
+# The runtime makes "minirun" under its own cgroup as the parent of the
+# containers' cgroups.  Those this script caused are removed at exit when
+# empty (rmdir never removes a cgroup that has children or processes).
+t_parent_cgroups ()
+{
+  local h p
+  for p in $(cut -d: -f3 /proc/self/cgroup | sort -u); do
+    for h in /sys/fs/cgroup /sys/fs/cgroup/*; do
+      [ -d "$h$p" ] && echo "${h}${p%/}/minirun"
+    done
+  done
+}
+T_NEW_PARENT_CGROUPS=$(for d in $(t_parent_cgroups); do [ -e "$d" ] || echo "$d"; done)
+
 t_force_cleanup ()
 {
   local id pid cg m
@@ -281,6 +295,9 @@ t_force_cleanup ()
   done
   for m in $(t_tagged_mounts); do
     umount -l "$m" 2>/dev/null || true
+  done
+  for cg in $T_NEW_PARENT_CGROUPS; do
+    rmdir "$cg" 2>/dev/null || true
   done
   rm -rf --one-file-system "$T_ROOT" 2>/dev/null || true
 }
