@@ -99,7 +99,15 @@ int cmd_run (struct mr_global *g, int argc, char **argv);
 int cmd_state (struct mr_global *g, int argc, char **argv);
 int cmd_kill (struct mr_global *g, int argc, char **argv);
 int cmd_delete (struct mr_global *g, int argc, char **argv);
+int cmd_rm (struct mr_global *g, int argc, char **argv);
+int cmd_stop (struct mr_global *g, int argc, char **argv);
+int cmd_restart (struct mr_global *g, int argc, char **argv);
+int cmd_wait (struct mr_global *g, int argc, char **argv);
+int cmd_inspect (struct mr_global *g, int argc, char **argv);
+int cmd_logs (struct mr_global *g, int argc, char **argv);
+int cmd_monitor (struct mr_global *g, int argc, char **argv);
 int cmd_list (struct mr_global *g, int argc, char **argv);
+int cmd_ls (struct mr_global *g, int argc, char **argv);
 int cmd_ps (struct mr_global *g, int argc, char **argv);
 int cmd_pause (struct mr_global *g, int argc, char **argv);
 int cmd_resume (struct mr_global *g, int argc, char **argv);
@@ -110,5 +118,8 @@ int cmd_features (struct mr_global *g, int argc, char **argv);
 int cmd_image (struct mr_global *g, int argc, char **argv);
 int cmd_cp (struct mr_global *g, int argc, char **argv);
 int cmd_useradd (struct mr_global *g, int argc, char **argv);
+int cmd_stats (struct mr_global *g, int argc, char **argv);
+int cmd_system (struct mr_global *g, int argc, char **argv);
+int cmd_events (struct mr_global *g, int argc, char **argv);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -180,8 +181,18 @@ context_open (struct mr_global *g)
     .warn = warn_cb,
   };
 
+  static char self[PATH_MAX];
+  ssize_t n;
+
   if (g->ctx)
     return 0;
+  /* managed containers are monitored by this very binary */
+  n = readlink ("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0)
+    {
+      self[n] = '\0';
+      o.monitor_path = self;
+    }
   return mr_context_new (&o, &g->ctx, &g->err);
 }
 

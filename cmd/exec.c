@@ -72,6 +72,8 @@ cmd_exec (struct mr_global *g, int argc, char **argv)
     { "tty", no_argument, NULL, 't' },
     { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
     { "cwd", required_argument, NULL, OPT_CWD },
+    { "workdir", required_argument, NULL, 'w' },
+    { "interactive", no_argument, NULL, 'i' },
     { "env", required_argument, NULL, 'e' },
     { "user", required_argument, NULL, 'u' },
     { "cap", required_argument, NULL, 'c' },
@@ -90,6 +92,7 @@ cmd_exec (struct mr_global *g, int argc, char **argv)
   cleanup_free const char **env = calloc ((size_t)argc + 1, sizeof *env);
   cleanup_free const char **caps = calloc ((size_t)argc + 1, sizeof *caps);
   size_t n_env = 0, n_caps = 0;
+  bool interactive = false;
   int status = 0;
   long long n;
   int c;
@@ -97,7 +100,7 @@ cmd_exec (struct mr_global *g, int argc, char **argv)
   if (env == NULL || caps == NULL)
     return cmd_fail ("exec: out of memory");
   /* "+": the command's own options after the id are not ours.  */
-  while ((c = getopt_long (argc, argv, "+:p:dte:u:c:g:h", long_opts, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "+:p:dtiw:e:u:c:g:h", long_opts, NULL)) != -1)
     switch (c)
       {
       case 'p':
@@ -116,7 +119,11 @@ cmd_exec (struct mr_global *g, int argc, char **argv)
         o.console_socket = optarg;
         break;
       case OPT_CWD:
+      case 'w':
         o.cwd = optarg;
+        break;
+      case 'i':
+        interactive = true;
         break;
       case 'e':
         if (strchr (optarg, '=') == NULL || optarg[0] == '=')
@@ -177,7 +184,21 @@ cmd_exec (struct mr_global *g, int argc, char **argv)
     o.caps = caps;
   if (context_open (g) < 0)
     return report (-1, &g->err);
+  /* Engines hand an OCI container's exec its stdio, as runc takes it; a
+     managed container's exec reads stdin only when asked to, as docker's,
+     and a detached one keeps none of the caller's streams open.  */
+  if (mr_container_is_managed (g->ctx, argv[optind]) && (o.detach || !interactive))
+    {
+      o.stdio_set = true;
+      o.stdio[0] = -1;
+      o.stdio[1] = o.detach ? -1 : 1;
+      o.stdio[2] = o.detach ? -1 : 2;
+    }
   if (mr_container_exec (g->ctx, argv[optind], &o, &status, &g->err) < 0)
-    return report (-1, &g->err);
+    {
+      report (-1, &g->err);
+      /* as a shell: 127 not found, 126 found but not run */
+      return status == 126 || status == 127 ? status : 1;
+    }
   return o.detach ? 0 : status;
 }

@@ -13,41 +13,75 @@
 
 /* The only list of verbs: dispatch, `minirun --help`, each verb's --help, the
  * man page test and the completion test all read it.  */
+#define MANAGED_SYNOPSIS                                                                           \
+  "[OPTIONS] --bundle DIR ID | [OPTIONS] {--rootfs DIR|--image NAME|IMAGE} [--] [CMD [ARG...]]"
+#define OCI_OPTIONS                                                                                \
+  "OCI bundle (runc's form, for engines):\n"                                                       \
+  "  -b, --bundle DIR            Bundle directory holding config.json (default: .)\n"              \
+  "      --pid-file FILE         Write the container's init pid to FILE\n"                         \
+  "      --console-socket SOCK   Send the terminal master to the unix socket SOCK\n"               \
+  "      --preserve-fds N        Pass file descriptors 3 to 3+N-1 to the container\n"              \
+  "      --no-pivot              Enter the rootfs with a move and chroot, not pivot_root\n"        \
+  "      --no-new-keyring        Keep the caller's session keyring\n"
+#define MANAGED_OPTIONS                                                                            \
+  "Managed container (docker's options; minirun writes the bundle and monitors it):\n"             \
+  "      --rootfs DIR            Root file system directory\n"                                     \
+  "      --image NAME            Image of the store (also: the first argument)\n"                  \
+  "      --name NAME             Container name (default: a generated one)\n"                      \
+  "  -e, --env K=V               Set an environment variable (K alone: take ours)\n"               \
+  "      --env-file FILE         Read K=V lines from FILE\n"                                       \
+  "  -w, --workdir DIR           Working directory in the container\n"                             \
+  "  -u, --user UID[:GID]        User to run as\n"                                                 \
+  "  -h, --hostname NAME         Host name (default: the name's first 12 characters)\n"            \
+  "  -m, --memory SIZE           Memory limit (64m, 1g)\n"                                         \
+  "      --memory-swap SIZE      Memory plus swap limit (-1: unlimited swap)\n"                    \
+  "      --cpus N                CPUs (0.5: half of one)\n"                                        \
+  "      --cpu-shares N          Relative CPU weight\n"                                            \
+  "      --cpuset-cpus LIST      CPUs allowed (0-2,4)\n"                                           \
+  "      --pids-limit N          Maximum number of processes\n"                                    \
+  "      --read-only             Mount the root file system read-only\n"                           \
+  "  -v, --volume HOST:CTR[:ro]  Bind mount a host directory or file\n"                            \
+  "      --tmpfs PATH[:OPTS]     Mount a tmpfs\n"                                                  \
+  "      --cap-add CAP           Add a capability (or ALL)\n"                                      \
+  "      --cap-drop CAP          Drop a capability (or ALL)\n"                                     \
+  "      --ulimit NAME=SOFT[:HARD]  Set a resource limit (nofile=1024:2048)\n"                     \
+  "      --restart POLICY        no, on-failure[:N], always or unless-stopped\n"                   \
+  "      --stop-signal SIG       Signal that stop sends first (default: TERM)\n"                   \
+  "      --stop-timeout SECS     Seconds stop waits before KILL (default: 10)\n"                   \
+  "  -l, --label K=V             Set a label\n"                                                    \
+  "      --log-opt max-size=SIZE|max-file=N  Log rotation (default: 10m, 4 files)\n"               \
+  "  -t, --tty                   Give the container a terminal\n"                                  \
+  "  -i, --interactive           Keep stdin open (attached: pass ours)\n"
+#define MODES_HELP                                                                                 \
+  "\nWith --bundle, or one argument and a config.json in the current directory, the\n"             \
+  "container comes from an OCI bundle; otherwise it is a managed container made from\n"            \
+  "--rootfs DIR, --image NAME or IMAGE, running CMD (default: the image's command).\n"             \
+  "      --help                  Show this help\n"
+
 static const struct applet applets[] = {
   {
       "create",
       cmd_create,
-      "Create a container from a bundle, ready to start",
-      "[--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--preserve-fds N] "
-      "[--no-pivot] [--no-new-keyring] ID",
-      "  -b, --bundle DIR            Bundle directory holding config.json (default: .)\n"
-      "      --pid-file FILE         Write the container's init pid to FILE\n"
-      "      --console-socket SOCK   Send the terminal master to the unix socket SOCK\n"
-      "      --preserve-fds N        Pass file descriptors 3 to 3+N-1 to the container\n"
-      "      --no-pivot              Enter the rootfs with a move and chroot, not pivot_root\n"
-      "      --no-new-keyring        Keep the caller's session keyring\n" HELP_LINE,
+      "Create a container (from a bundle, or managed from a rootfs or image)",
+      MANAGED_SYNOPSIS,
+      OCI_OPTIONS MANAGED_OPTIONS MODES_HELP,
   },
   {
       "start",
       cmd_start,
-      "Start the user process of a created container",
-      "ID",
+      "Start a created container, or a stopped managed one again",
+      "ID...",
       HELP_LINE,
   },
   {
       "run",
       cmd_run,
       "Create and start a container, and wait for it unless detached",
-      "[--bundle DIR] [-d|--detach] [--pid-file FILE] [--console-socket SOCK] "
-      "[--preserve-fds N] [--no-pivot] [--no-new-keyring] [--keep] ID",
-      "  -b, --bundle DIR            Bundle directory holding config.json (default: .)\n"
+      MANAGED_SYNOPSIS,
       "  -d, --detach                Return once the container runs, do not wait\n"
-      "      --pid-file FILE         Write the container's init pid to FILE\n"
-      "      --console-socket SOCK   Send the terminal master to the unix socket SOCK\n"
-      "      --preserve-fds N        Pass file descriptors 3 to 3+N-1 to the container\n"
-      "      --no-pivot              Enter the rootfs with a move and chroot, not pivot_root\n"
-      "      --no-new-keyring        Keep the caller's session keyring\n"
-      "      --keep                  Do not delete the container when it exits\n" HELP_LINE,
+      "      --keep                  OCI: do not delete the container when it exits\n"
+      "      --rm                    Managed: remove the container when it exits\n" OCI_OPTIONS
+          MANAGED_OPTIONS MODES_HELP,
   },
   {
       "state",
@@ -67,17 +101,85 @@ static const struct applet applets[] = {
   {
       "delete",
       cmd_delete,
-      "Delete a container and release its resources",
-      "[-f|--force] ID",
-      "  -f, --force                 Kill the container first when it is running\n" HELP_LINE,
+      "Delete containers and release their resources (managed: records and logs too)",
+      "[-f|--force] ID...",
+      "  -f, --force                 Kill a running container first\n" HELP_LINE,
+  },
+  {
+      "rm",
+      cmd_rm,
+      "Remove containers (delete, printing each name)",
+      "[-f|--force] NAME...",
+      "  -f, --force                 Kill a running container first\n" HELP_LINE,
+  },
+  {
+      "stop",
+      cmd_stop,
+      "Stop containers: the stop signal, then KILL after a timeout",
+      "[-t|--time SECS] NAME...",
+      "  -t, --time SECS             Seconds to wait before KILL (default: the container's,\n"
+      "                              10 unless --stop-timeout said otherwise)\n" HELP_LINE,
+  },
+  {
+      "restart",
+      cmd_restart,
+      "Stop, then start managed containers",
+      "[-t|--time SECS] NAME...",
+      "  -t, --time SECS             Seconds to wait before KILL (default: the "
+      "container's)\n" HELP_LINE,
+  },
+  {
+      "wait",
+      cmd_wait,
+      "Wait for managed containers to stop and print their exit codes",
+      "NAME...",
+      HELP_LINE,
+  },
+  {
+      "inspect",
+      cmd_inspect,
+      "Print the full record of containers as JSON",
+      "NAME...",
+      HELP_LINE,
+  },
+  {
+      "logs",
+      cmd_logs,
+      "Print the log of a managed container",
+      "[-f|--follow] [-n|--tail N] [--since TIME] [-t|--timestamps] NAME",
+      "  -f, --follow                Keep printing new lines until the container stops\n"
+      "  -n, --tail N                Only the last N lines (or all)\n"
+      "      --since TIME            Only lines since TIME (RFC 3339, unix time, or 10m)\n"
+      "  -t, --timestamps            Prefix each line with its time\n" HELP_LINE,
+  },
+  {
+      "monitor",
+      cmd_monitor,
+      NULL,
+      "NAME",
+      "",
   },
   {
       "list",
       cmd_list,
       "List containers",
-      "[-q|--quiet] [-f|--format table|json]",
+      "[-a|--all] [-q|--quiet] [-f|--format table|json] [--filter KEY=VALUE]...",
+      "  -a, --all                   Also managed containers that do not run\n"
       "  -q, --quiet                 Print container ids only\n"
-      "  -f, --format table|json     Output format (default: table)\n" HELP_LINE,
+      "  -f, --format table|json     Output format (default: table)\n"
+      "      --filter KEY=VALUE      status=created|running|paused|restarting|stopped|exited\n"
+      "                              or name=TEXT (repeat: same key ORs, keys AND)\n" HELP_LINE,
+  },
+  {
+      "ls",
+      cmd_ls,
+      "List containers (list)",
+      "[-a|--all] [-q|--quiet] [-f|--format table|json] [--filter KEY=VALUE]...",
+      "  -a, --all                   Also managed containers that do not run\n"
+      "  -q, --quiet                 Print container ids only\n"
+      "  -f, --format table|json     Output format (default: table)\n"
+      "      --filter KEY=VALUE      status=created|running|paused|restarting|stopped|exited\n"
+      "                              or name=TEXT (repeat: same key ORs, keys AND)\n" HELP_LINE,
   },
   {
       "ps",
@@ -85,6 +187,19 @@ static const struct applet applets[] = {
       "List the processes running in a container",
       "[-f|--format table|json] ID",
       "  -f, --format table|json     Output format: a table, or a JSON array of pids\n" HELP_LINE,
+  },
+  {
+      "stats",
+      cmd_stats,
+      "Show a live stream of the resource usage of containers",
+      "[--no-stream] [--format table|json] [--interval SECS] [NAME...]",
+      "      --no-stream             Print one frame and exit\n"
+      "      --format table|json     Output format: a table, or one JSON object per\n"
+      "                              container and frame, one per line (default: table)\n"
+      "      --interval SECS         Seconds between frames, e.g. 2 or 0.5 (default: 1)\n" HELP_LINE
+      "\nWithout NAME, every running or paused container. CPU % compares two samples:\n"
+      "the first frame comes one interval after the start; with --no-stream the\n"
+      "samples are 0.5 s apart unless --interval is given.\n",
   },
   {
       "pause",
@@ -104,20 +219,24 @@ static const struct applet applets[] = {
       "exec",
       cmd_exec,
       "Run a new process inside a running container",
-      "[-p|--process FILE] [-d|--detach] [--pid-file FILE] [-t|--tty] [--console-socket SOCK] "
-      "[--cwd DIR] [-e|--env K=V]... [-u|--user UID[:GID]] [-c|--cap CAP]... [--no-new-privs] "
-      "[--preserve-fds N] ID [COMMAND [ARG...]]",
+      "[-p|--process FILE] [-d|--detach] [--pid-file FILE] [-t|--tty] [-i|--interactive] "
+      "[--console-socket SOCK] [-w|--workdir|--cwd DIR] [-e|--env K=V]... [-u|--user UID[:GID]] "
+      "[-c|--cap CAP]... [--no-new-privs] [--preserve-fds N] ID [COMMAND [ARG...]]",
       "  -p, --process FILE          Take the process from an OCI process.json\n"
       "  -d, --detach                Return once the process runs, do not wait\n"
       "      --pid-file FILE         Write the process's pid to FILE\n"
       "  -t, --tty                   Give the process a terminal\n"
+      "  -i, --interactive           Pass stdin to a managed container's process\n"
+      "                              (an OCI container's always gets it)\n"
       "      --console-socket SOCK   Send the terminal master to the unix socket SOCK\n"
-      "      --cwd DIR               Working directory inside the container\n"
+      "  -w, --workdir, --cwd DIR    Working directory inside the container\n"
       "  -e, --env K=V               Add an environment variable (repeatable)\n"
       "  -u, --user UID[:GID]        Run as this numeric user and group\n"
       "  -c, --cap CAP               Add a capability, e.g. CAP_NET_ADMIN (repeatable)\n"
       "      --no-new-privs          Set no_new_privs for the process\n"
       "      --preserve-fds N        Pass file descriptors 3 to 3+N-1 to the process\n" HELP_LINE
+      "\nExit status: the process's; 127 when COMMAND is not found, 126 when it cannot\n"
+      "be run; 1 when exec itself fails.\n"
       "\nAccepted for engines and ignored: --process-label, --apparmor, --cgroup,\n"
       "--additional-gids (-g), --ignore-paused.\n",
   },
@@ -180,20 +299,46 @@ static const struct applet applets[] = {
       HELP_LINE,
   },
   {
+      "system",
+      cmd_system,
+      "Show the resource usage of the host, or what minirun runs on",
+      "stats [--format table|json] | info [--format text|json]",
+      "      --format FORMAT         stats: table or json (default: table);\n"
+      "                              info: text or json (default: text)\n" HELP_LINE "\nCommands:\n"
+      "  stats                       CPU, memory and load of the host, and how many\n"
+      "                              containers there are in each status\n"
+      "  info                        Kernel, OS, cgroups, directories, library versions\n"
+      "                              and the security features of the kernel\n"
+      "\nRun 'minirun system COMMAND --help' for one command.\n",
+  },
+  {
       "image",
       cmd_image,
       "Manage the local store of images (root file systems)",
       "add NAME[:TAG] DIR|TARBALL | ls [-q|--quiet] [-f|--format table|json] | "
       "rm NAME[:TAG]... | inspect NAME[:TAG]",
       "  -q, --quiet                 ls: print image ids only\n"
-      "  -f, --format table|json     ls: output format (default: table)\n" HELP_LINE
-      "\nCommands:\n"
+      "  -f, --format table|json     ls: output format (default: table)\n" HELP_LINE "\nCommands:\n"
       "  add NAME[:TAG] DIR|TARBALL  Add an image from a directory or a tar archive\n"
       "                              (plain, gzip, xz, zstd or bzip2); prints its id\n"
       "  ls                          List images\n"
       "  rm NAME[:TAG]...            Remove images and their files\n"
       "  inspect NAME[:TAG]          Print the metadata of an image as JSON\n"
       "\nRun 'minirun image COMMAND --help' for one command.\n",
+  },
+  {
+      "events",
+      cmd_events,
+      "Show container events as they happen, or those stored",
+      "[--format text|json] [--since TIME] [--until TIME] [--filter KEY=VALUE]... [--no-follow]",
+      "      --format text|json      Output format (default: text)\n"
+      "      --since TIME            Show events from TIME on (default: only new ones)\n"
+      "      --until TIME            Stop at TIME (default: never)\n"
+      "  -f, --filter KEY=VALUE      Show only matching events (repeatable): container=ID,\n"
+      "                              event=ACTION, type=container, image=REF\n"
+      "      --no-follow             Print the stored events and exit\n" HELP_LINE
+      "\nTIME is RFC 3339, YYYY-MM-DD, a unix time, or a duration before now (10m).\n"
+      "Without --until, events are shown as they happen until interrupted.\n",
   },
 };
 
@@ -225,7 +370,8 @@ list_commands (FILE *f)
 {
   fputs ("Commands:\n", f);
   for (size_t i = 0; i < N_APPLETS; i++)
-    fprintf (f, "  %-10s %s\n", applets[i].name, applets[i].summary);
+    if (applets[i].summary) /* internal verbs have none */
+      fprintf (f, "  %-10s %s\n", applets[i].name, applets[i].summary);
 }
 
 static void

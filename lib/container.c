@@ -24,8 +24,10 @@
 #include "cgroup/cgroup.h"
 #include "container.h"
 #include "context.h"
+#include "events.h"
 #include "hooks.h"
 #include "linux/seccomp.h"
+#include "managed.h"
 #include "process.h"
 #include "spec.h"
 #include "state.h"
@@ -52,10 +54,27 @@ cleanup_cgroupp (struct mr_cgroup **cg)
 #define cleanup_spec __attribute__ ((cleanup (cleanup_specp)))
 #define cleanup_cgroup __attribute__ ((cleanup (cleanup_cgroupp)))
 
+/* With an explicit root, the persistent records live in <root>/data.  */
+static bool
+is_data_dir (const struct mr_context *ctx, const char *id)
+{
+  size_t len = strlen (ctx->root);
+  return strncmp (ctx->data_dir, ctx->root, len) == 0 && ctx->data_dir[len] == '/'
+         && strcmp (ctx->data_dir + len + 1, id) == 0;
+}
+
+static int
+no_such_container (const char *id, struct mr_error *err)
+{
+  mr_error_set (err, "container '%s' does not exist", id);
+  err->errnum = ENOENT;
+  return -1;
+}
+
 static int
 pidfd_open_ (pid_t pid)
 {
-  return (int) syscall (SYS_pidfd_open, pid, 0);
+  return (int)syscall (SYS_pidfd_open, pid, 0);
 }
 
 /* The status as the kernel sees it now: state.json only records what create
@@ -74,8 +93,8 @@ container_status (const struct mr_state *st, int dirfd)
       cleanup_cgroup struct mr_cgroup *cg = NULL;
       struct mr_error e = { 0 };
       bool frozen = false;
-      if (mr_cgroup_open (st->cgroup_path, &cg, &e) == 0 && mr_cgroup_is_frozen (cg, &frozen, &e) == 0
-          && frozen)
+      if (mr_cgroup_open (st->cgroup_path, &cg, &e) == 0
+          && mr_cgroup_is_frozen (cg, &frozen, &e) == 0 && frozen)
         return MR_STATUS_PAUSED;
     }
   return MR_STATUS_RUNNING;
@@ -90,17 +109,36 @@ load (struct mr_context *ctx, const char *id, bool lock, int *dirfd, struct mr_s
 
   if (mr_id_validate (id, err) < 0)
     return -1;
+  if (is_data_dir (ctx, id))
+    return no_such_container (id, err);
   rootfd = mr_context_rootfd (ctx, err);
   if (rootfd < 0)
     return -1;
   if (mr_state_dir_open (rootfd, id, lock, dirfd, err) < 0)
-    return -1;
+    {
+      if (err->errnum == ENOENT && mr_container_is_managed (ctx, id))
+        {
+          mr_error_set (err, "container '%s' is not running", id);
+          err->errnum = ENOENT;
+        }
+      return -1;
+    }
   if (mr_state_read (*dirfd, id, st, err) < 0)
     {
       close (*dirfd);
       *dirfd = -1;
       return -1;
     }
+  return 0;
+}
+
+int
+mr_container_load (struct mr_context *ctx, const char *id, bool lock, int *dirfd,
+                   struct mr_state **st, enum mr_status *status, struct mr_error *err)
+{
+  if (load (ctx, id, lock, dirfd, st, err) < 0)
+    return -1;
+  *status = container_status (*st, *dirfd);
   return 0;
 }
 
@@ -207,7 +245,7 @@ owner_name (void)
   uid_t uid = geteuid ();
   if (uid == 0)
     return "root";
-  snprintf (buf, sizeof buf, "%u", (unsigned) uid);
+  snprintf (buf, sizeof buf, "%u", (unsigned)uid);
   return buf;
 }
 
@@ -224,13 +262,14 @@ systemd_cgroup_path (const char *in, char **out, struct mr_error *err)
   slice = copy;
   prefix = strchr (slice, ':');
   if (prefix == NULL || (name = strchr (prefix + 1, ':')) == NULL)
-    return mr_error_set (err, "linux.cgroupsPath '%s': expected slice:prefix:name with "
-                              "--systemd-cgroup",
+    return mr_error_set (err,
+                         "linux.cgroupsPath '%s': expected slice:prefix:name with "
+                         "--systemd-cgroup",
                          in);
   *prefix++ = '\0';
   *name++ = '\0';
   if (*slice == '\0')
-    slice = (char *) "system.slice";
+    slice = (char *)"system.slice";
   return mr_asprintf (err, out, "/%s/%s%s%s.scope", slice, prefix, *prefix ? "-" : "", name);
 }
 
@@ -255,7 +294,7 @@ write_pid_file (const char *path, pid_t pid, struct mr_error *err)
   dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0)
     return mr_error_errno (err, errno, "pid file '%s'", path);
-  snprintf (buf, sizeof buf, "%d", (int) pid);
+  snprintf (buf, sizeof buf, "%d", (int)pid);
   if (mr_write_file_atomic_at (dfd, base, buf, strlen (buf), 0644, 0, err) < 0)
     return mr_error_prefix (err, "pid file '%s'", path);
   return 0;
@@ -292,11 +331,11 @@ check_spec (const struct mr_spec *spec, const struct mr_create_opts *opts, bool 
  * as runc and crun do, plus the config's linux.devices: a config that denies
  * all devices still gets a working /dev.  */
 static const struct mr_spec_device_rule default_device_rules[] = {
-  { true, 'c', -1, -1, "m" }, { true, 'b', -1, -1, "m" },   /* mknod, not access */
-  { true, 'c', 1, 3, "rwm" }, { true, 'c', 1, 5, "rwm" },   /* null, zero */
-  { true, 'c', 1, 7, "rwm" }, { true, 'c', 1, 8, "rwm" },   /* full, random */
-  { true, 'c', 1, 9, "rwm" }, { true, 'c', 5, 0, "rwm" },   /* urandom, tty */
-  { true, 'c', 5, 1, "rwm" }, { true, 'c', 5, 2, "rwm" },   /* console, ptmx */
+  { true, 'c', -1, -1, "m" },    { true, 'b', -1, -1, "m" },    /* mknod, not access */
+  { true, 'c', 1, 3, "rwm" },    { true, 'c', 1, 5, "rwm" },    /* null, zero */
+  { true, 'c', 1, 7, "rwm" },    { true, 'c', 1, 8, "rwm" },    /* full, random */
+  { true, 'c', 1, 9, "rwm" },    { true, 'c', 5, 0, "rwm" },    /* urandom, tty */
+  { true, 'c', 5, 1, "rwm" },    { true, 'c', 5, 2, "rwm" },    /* console, ptmx */
   { true, 'c', 136, -1, "rwm" }, { true, 'c', 10, 200, "rwm" }, /* pts, tun */
 };
 
@@ -465,6 +504,11 @@ do_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *
 
   if (mr_id_validate (id, err) < 0)
     return -1;
+  if (is_data_dir (ctx, id))
+    return mr_error_set (err,
+                         "container id '%s' is reserved: the state directory keeps its "
+                         "records there",
+                         id);
   c->id = strdup (id);
   bundle = realpath (opts->bundle ? opts->bundle : ".", NULL);
   if (c->id == NULL || bundle == NULL)
@@ -567,8 +611,8 @@ do_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *
       state_json = state_json_text (c->st, MR_STATUS_CREATING);
       if (state_json == NULL)
         return mr_error_errno (err, ENOMEM, "create '%s'", id);
-      if (mr_hooks_run (c->spec->hooks.prestart, c->spec->hooks.n_prestart, "prestart",
-                        state_json, err)
+      if (mr_hooks_run (c->spec->hooks.prestart, c->spec->hooks.n_prestart, "prestart", state_json,
+                        err)
               < 0
           || mr_hooks_run (c->spec->hooks.create_runtime, c->spec->hooks.n_create_runtime,
                            "createRuntime", state_json, err)
@@ -594,18 +638,32 @@ creation_done (struct creation *c, struct mr_error *err)
   return mr_state_write (c->lockfd, c->st, true, err);
 }
 
+static int
+name_in_use (const char *id, struct mr_error *err)
+{
+  mr_error_set (err, "container '%s' already exists (a managed container)", id);
+  err->errnum = EEXIST;
+  return -1;
+}
+
 int
 mr_container_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *opts,
                      struct mr_error *err)
 {
   struct creation c;
-  int r = do_create (ctx, id, opts, false, &c, err);
+  int r;
+
+  if (mr_container_is_managed (ctx, id))
+    return name_in_use (id, err);
+  r = do_create (ctx, id, opts, false, &c, err);
 
   if (r == 0)
     r = creation_done (&c, err);
   if (r < 0)
     creation_abort (&c);
   creation_free (&c);
+  if (r == 0)
+    mr_event_emit (ctx, "create", id, NULL, NULL);
   return r;
 }
 
@@ -624,9 +682,9 @@ wait_started (int fifo, const char *id, struct mr_error *err)
       ssize_t n = read (fifo, buf + len, sizeof buf - 1 - len);
       if (n < 0 && errno == EINTR)
         continue;
-      if (n <= 0 || len + (size_t) n >= sizeof buf - 1)
+      if (n <= 0 || len + (size_t)n >= sizeof buf - 1)
         break;
-      len += (size_t) n;
+      len += (size_t)n;
     }
   buf[len] = '\0';
   if (len > 0 && buf[0] == '1')
@@ -644,6 +702,8 @@ mr_container_start (struct mr_context *ctx, const char *id, struct mr_error *err
   enum mr_status status;
   char c;
 
+  if (mr_container_is_managed (ctx, id))
+    return mr_managed_start (ctx, id, NULL, NULL, err);
   if (load (ctx, id, true, &dirfd, &st, err) < 0)
     return -1;
   status = container_status (st, dirfd);
@@ -692,6 +752,7 @@ mr_container_start (struct mr_context *ctx, const char *id, struct mr_error *err
         run_hooks_warn (ctx, spec->hooks.poststart, spec->hooks.n_poststart, "poststart", st,
                         MR_STATUS_RUNNING);
     }
+  mr_event_emit (ctx, "start", id, NULL, NULL);
   return 0;
 }
 
@@ -703,6 +764,8 @@ mr_container_run (struct mr_context *ctx, const char *id, const struct mr_create
   struct mr_error e = { 0 };
   int r;
 
+  if (mr_container_is_managed (ctx, id))
+    return name_in_use (id, err);
   if (do_create (ctx, id, opts, true, &c, err) < 0)
     {
       creation_abort (&c);
@@ -726,6 +789,8 @@ mr_container_run (struct mr_context *ctx, const char *id, const struct mr_create
     }
   run_hooks_warn (ctx, c.spec->hooks.poststart, c.spec->hooks.n_poststart, "poststart", c.st,
                   MR_STATUS_RUNNING);
+  mr_event_emit (ctx, "create", id, NULL, NULL);
+  mr_event_emit (ctx, "start", id, NULL, NULL);
   if (opts->detach)
     {
       if (exit_status)
@@ -736,6 +801,8 @@ mr_container_run (struct mr_context *ctx, const char *id, const struct mr_create
   /* let other verbs (kill, exec, state) in while we wait */
   flock (c.lockfd, LOCK_UN);
   r = mr_wait_forwarding (c.sp.pid, c.pty_master, exit_status, err);
+  if (r == 0 && exit_status)
+    mr_event_emit (ctx, "die", id, mr_event_exit_attrs (*exit_status), NULL);
   c.sp.pid = -1;
   if (!opts->keep)
     {
@@ -750,6 +817,67 @@ mr_container_run (struct mr_context *ctx, const char *id, const struct mr_create
     }
   creation_free (&c);
   return r;
+}
+
+int
+mr_container_run_monitored (struct mr_context *ctx, const char *id, const char *bundle,
+                            struct mr_monitored *out, struct mr_error *err)
+{
+  struct mr_create_opts opts = { .size = sizeof opts, .bundle = bundle, .keep = true };
+  struct creation c;
+  int r;
+
+  if (do_create (ctx, id, &opts, true, &c, err) < 0)
+    {
+      creation_abort (&c);
+      creation_free (&c);
+      return -1;
+    }
+  r = mr_spawn_send_start (&c.sp, err);
+  if (r == 0)
+    r = mr_spawn_wait_exec (&c.sp, err);
+  if (r < 0)
+    mr_error_prefix (err, "start '%s'", id);
+  if (r == 0)
+    r = creation_done (&c, err);
+  if (r < 0)
+    {
+      creation_abort (&c);
+      creation_free (&c);
+      return -1;
+    }
+  run_hooks_warn (ctx, c.spec->hooks.poststart, c.spec->hooks.n_poststart, "poststart", c.st,
+                  MR_STATUS_RUNNING);
+  out->pid = c.sp.pid;
+  out->pidfd = c.sp.pidfd;
+  c.sp.pidfd = -1;
+  out->pty_master = c.pty_master;
+  c.pty_master = -1;
+  out->cgroup_path = steal_pointer (&c.st->cgroup_path);
+  creation_free (&c);
+  return 0;
+}
+
+int
+mr_container_delete_runtime (struct mr_context *ctx, const char *id, struct mr_error *err)
+{
+  cleanup_state struct mr_state *st = NULL;
+  cleanup_close int dirfd = -1;
+  int rootfd;
+
+  rootfd = mr_context_rootfd (ctx, err);
+  if (rootfd < 0)
+    return -1;
+  if (mr_state_dir_open (rootfd, id, true, &dirfd, err) < 0)
+    {
+      if (err->errnum != ENOENT)
+        return -1;
+      mr_error_clear (err);
+      return 0;
+    }
+  if (mr_state_read (dirfd, id, &st, err) < 0)
+    return mr_state_dir_remove (rootfd, id, dirfd, err);
+  return destroy (ctx, st, dirfd, err);
 }
 
 int
@@ -789,6 +917,7 @@ mr_container_kill (struct mr_context *ctx, const char *id, const struct mr_kill_
       cleanup_cgroup struct mr_cgroup *cg = NULL;
       if (mr_cgroup_open (st->cgroup_path, &cg, err) < 0 || mr_cgroup_kill (cg, sig, err) < 0)
         return mr_error_prefix (err, "kill '%s'", id);
+      mr_event_emit (ctx, "kill", id, mr_event_signal_attrs (sig), NULL);
       return 0;
     }
   /* a pidfd pins the process: the pid cannot be reused between the check
@@ -798,6 +927,7 @@ mr_container_kill (struct mr_context *ctx, const char *id, const struct mr_kill_
     return mr_error_set (err, "cannot kill container '%s': it is not running", id);
   if (syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
     return mr_error_errno (err, errno, "kill '%s'", id);
+  mr_event_emit (ctx, "kill", id, mr_event_signal_attrs (sig), NULL);
   return 0;
 }
 
@@ -812,6 +942,10 @@ mr_container_delete (struct mr_context *ctx, const char *id, const struct mr_del
 
   if (mr_id_validate (id, err) < 0)
     return -1;
+  if (mr_container_is_managed (ctx, id))
+    return mr_managed_remove (ctx, id, opts->force, false, err);
+  if (is_data_dir (ctx, id))
+    return no_such_container (id, err);
   rootfd = mr_context_rootfd (ctx, err);
   if (rootfd < 0 || mr_state_dir_open (rootfd, id, true, &dirfd, err) < 0)
     return -1;
@@ -828,7 +962,10 @@ mr_container_delete (struct mr_context *ctx, const char *id, const struct mr_del
                          "cannot delete container '%s': it is %s (stop it first, or use "
                          "--force)",
                          id, mr_status_name (status));
-  return destroy (ctx, st, dirfd, err);
+  if (destroy (ctx, st, dirfd, err) < 0)
+    return -1;
+  mr_event_emit (ctx, "delete", id, NULL, NULL);
+  return 0;
 }
 
 static int
@@ -859,8 +996,8 @@ fill_info (struct mr_context *ctx, int rootfd, const char *id, struct mr_contain
 static int
 id_cmp (const void *a, const void *b)
 {
-  return strcmp (((const struct mr_container_info *) a)->id,
-                 ((const struct mr_container_info *) b)->id);
+  return strcmp (((const struct mr_container_info *)a)->id,
+                 ((const struct mr_container_info *)b)->id);
 }
 
 int
@@ -888,7 +1025,8 @@ mr_container_list (struct mr_context *ctx, struct mr_container_info **list, size
   while ((de = readdir (d)) != NULL)
     {
       struct mr_error e = { 0 };
-      if (de->d_type != DT_DIR || mr_id_validate (de->d_name, &e) < 0)
+      if (de->d_type != DT_DIR || mr_id_validate (de->d_name, &e) < 0
+          || is_data_dir (ctx, de->d_name))
         continue;
       if (count == alloc)
         {
@@ -904,6 +1042,11 @@ mr_container_list (struct mr_context *ctx, struct mr_container_info **list, size
         }
       if (fill_info (ctx, rootfd, de->d_name, &out[count]) == 0)
         count++;
+    }
+  if (mr_managed_list_merge (ctx, &out, &count, &alloc, err) < 0)
+    {
+      mr_container_info_free (out, count);
+      return -1;
     }
   if (count > 1)
     qsort (out, count, sizeof *out, id_cmp);
@@ -921,19 +1064,20 @@ mr_container_info_free (struct mr_container_info *list, size_t n)
       free (list[i].bundle);
       free (list[i].created);
       free (list[i].owner);
+      free (list[i].state);
+      free (list[i].image);
+      free (list[i].command);
+      free (list[i].finished);
     }
   free (list);
 }
 
 int
-mr_container_list_json (struct mr_context *ctx, char **json, struct mr_error *err)
+mr_container_info_json (const struct mr_container_info *list, size_t n, char **json,
+                        struct mr_error *err)
 {
-  struct mr_container_info *list;
-  size_t n;
   json_t *a;
 
-  if (mr_container_list (ctx, &list, &n, err) < 0)
-    return -1;
   a = json_array ();
   for (size_t i = 0; i < n; i++)
     {
@@ -945,9 +1089,18 @@ mr_container_list_json (struct mr_context *ctx, char **json, struct mr_error *er
       json_object_set_new (o, "bundle", json_string (list[i].bundle ? list[i].bundle : ""));
       json_object_set_new (o, "created", json_string (list[i].created ? list[i].created : ""));
       json_object_set_new (o, "owner", json_string (list[i].owner ? list[i].owner : ""));
+      if (list[i].managed)
+        {
+          json_object_set_new (o, "managed", json_true ());
+          json_object_set_new (o, "state", json_string (list[i].state ? list[i].state : ""));
+          json_object_set_new (o, "image", json_string (list[i].image ? list[i].image : ""));
+          json_object_set_new (o, "command", json_string (list[i].command ? list[i].command : ""));
+          json_object_set_new (o, "exitCode", json_integer (list[i].exit_code));
+          if (list[i].finished)
+            json_object_set_new (o, "finished", json_string (list[i].finished));
+        }
       json_array_append_new (a, o);
     }
-  mr_container_info_free (list, n);
   *json = json_dumps (a, JSON_COMPACT);
   json_decref (a);
   if (*json == NULL)
@@ -955,10 +1108,23 @@ mr_container_list_json (struct mr_context *ctx, char **json, struct mr_error *er
   return 0;
 }
 
+int
+mr_container_list_json (struct mr_context *ctx, char **json, struct mr_error *err)
+{
+  struct mr_container_info *list;
+  size_t n;
+  int r;
+
+  if (mr_container_list (ctx, &list, &n, err) < 0)
+    return -1;
+  r = mr_container_info_json (list, n, json, err);
+  mr_container_info_free (list, n);
+  return r;
+}
+
 static int
-open_running (struct mr_context *ctx, const char *id, bool lock, int *dirfd,
-              struct mr_state **st, struct mr_cgroup **cg, enum mr_status *status,
-              struct mr_error *err)
+open_running (struct mr_context *ctx, const char *id, bool lock, int *dirfd, struct mr_state **st,
+              struct mr_cgroup **cg, enum mr_status *status, struct mr_error *err)
 {
   if (load (ctx, id, lock, dirfd, st, err) < 0)
     return -1;
@@ -1005,10 +1171,10 @@ process_info (pid_t pid, struct mr_process_info *pi)
   memset (pi, 0, sizeof *pi);
   pi->pid = pid;
   pi->state = '?';
-  snprintf (path, sizeof path, "/proc/%d", (int) pid);
+  snprintf (path, sizeof path, "/proc/%d", (int)pid);
   if (stat (path, &sb) == 0)
     pi->uid = sb.st_uid;
-  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  snprintf (path, sizeof path, "/proc/%d/stat", (int)pid);
   f = fopen (path, "re");
   if (f)
     {
@@ -1017,22 +1183,24 @@ process_info (pid_t pid, struct mr_process_info *pi)
           char *p = strrchr (buf, ')');
           unsigned long long start = 0;
           int ppid = 0;
-          if (p && sscanf (p + 2, "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-                                  "%*d %*d %*d %*d %llu",
-                           &pi->state, &ppid, &start)
-                       >= 2)
+          if (p
+              && sscanf (p + 2,
+                         "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+                         "%*d %*d %*d %*d %llu",
+                         &pi->state, &ppid, &start)
+                     >= 2)
             {
               struct timespec now, up;
               pi->ppid = ppid;
               clock_gettime (CLOCK_REALTIME, &now);
               clock_gettime (CLOCK_BOOTTIME, &up);
               if (ticks > 0)
-                pi->start_time = (uint64_t) (now.tv_sec - up.tv_sec) + start / (uint64_t) ticks;
+                pi->start_time = (uint64_t)(now.tv_sec - up.tv_sec) + start / (uint64_t)ticks;
             }
         }
       fclose (f);
     }
-  snprintf (path, sizeof path, "/proc/%d/cmdline", (int) pid);
+  snprintf (path, sizeof path, "/proc/%d/cmdline", (int)pid);
   if (mr_read_file (path, &cmd, &len, &e) == 0 && len > 0)
     {
       for (size_t i = 0; i + 1 < len; i++)
@@ -1042,7 +1210,7 @@ process_info (pid_t pid, struct mr_process_info *pi)
     }
   else
     {
-      snprintf (path, sizeof path, "/proc/%d/comm", (int) pid);
+      snprintf (path, sizeof path, "/proc/%d/comm", (int)pid);
       if (mr_read_file (path, &cmd, &len, &e) == 0)
         {
           cmd[strcspn (cmd, "\n")] = '\0';
@@ -1053,8 +1221,8 @@ process_info (pid_t pid, struct mr_process_info *pi)
 }
 
 int
-mr_container_top (struct mr_context *ctx, const char *id, struct mr_process_info **list,
-                  size_t *n, struct mr_error *err)
+mr_container_top (struct mr_context *ctx, const char *id, struct mr_process_info **list, size_t *n,
+                  struct mr_error *err)
 {
   cleanup_free pid_t *pids = NULL;
   size_t np;
@@ -1106,13 +1274,19 @@ set_frozen (struct mr_context *ctx, const char *id, bool frozen, struct mr_error
 int
 mr_container_pause (struct mr_context *ctx, const char *id, struct mr_error *err)
 {
-  return set_frozen (ctx, id, true, err);
+  if (set_frozen (ctx, id, true, err) < 0)
+    return -1;
+  mr_event_emit (ctx, "pause", id, NULL, NULL);
+  return 0;
 }
 
 int
 mr_container_resume (struct mr_context *ctx, const char *id, struct mr_error *err)
 {
-  return set_frozen (ctx, id, false, err);
+  if (set_frozen (ctx, id, false, err) < 0)
+    return -1;
+  mr_event_emit (ctx, "resume", id, NULL, NULL);
+  return 0;
 }
 
 /* exec: the process the user asked for, built over the container's own.  */
@@ -1121,8 +1295,8 @@ struct exec_process
   struct mr_spec_process p;
   struct mr_spec_process parsed; /* from --process */
   bool has_parsed;
-  char **env;   /* owned array, strings borrowed */
-  char **args;  /* owned array, strings borrowed */
+  char **env;  /* owned array, strings borrowed */
+  char **args; /* owned array, strings borrowed */
 };
 
 static void
@@ -1138,7 +1312,7 @@ static int
 env_key_len (const char *kv)
 {
   const char *eq = strchr (kv, '=');
-  return eq ? (int) (eq - kv) : (int) strlen (kv);
+  return eq ? (int)(eq - kv) : (int)strlen (kv);
 }
 
 static int
@@ -1172,7 +1346,7 @@ build_exec_process (const struct mr_spec *spec, const struct mr_exec_opts *o,
   if (ep->args == NULL)
     return mr_error_errno (err, ENOMEM, "exec");
   for (size_t i = 0; i < n_args; i++)
-    ep->args[i] = (char *) o->args[i];
+    ep->args[i] = (char *)o->args[i];
   ep->p.args = ep->args;
   ep->p.n_args = n_args;
   if (o->env)
@@ -1187,16 +1361,16 @@ build_exec_process (const struct mr_spec *spec, const struct mr_exec_opts *o,
       bool overridden = false;
       for (size_t j = 0; j < n_extra && !overridden; j++)
         overridden = env_key_len (o->env[j]) == env_key_len (kv)
-                     && strncmp (o->env[j], kv, (size_t) env_key_len (kv)) == 0;
+                     && strncmp (o->env[j], kv, (size_t)env_key_len (kv)) == 0;
       if (!overridden)
-        ep->env[n_env++] = (char *) kv;
+        ep->env[n_env++] = (char *)kv;
     }
   for (size_t j = 0; j < n_extra; j++)
-    ep->env[n_env++] = (char *) o->env[j];
+    ep->env[n_env++] = (char *)o->env[j];
   ep->p.env = ep->env;
   ep->p.n_env = n_env;
   if (o->cwd)
-    ep->p.cwd = (char *) o->cwd;
+    ep->p.cwd = (char *)o->cwd;
   if (o->user_set)
     {
       ep->p.user.uid = o->uid;
@@ -1221,9 +1395,26 @@ build_exec_process (const struct mr_spec *spec, const struct mr_exec_opts *o,
   return 0;
 }
 
-int
-mr_container_exec (struct mr_context *ctx, const char *id, const struct mr_exec_opts *opts,
-                   int *exit_status, struct mr_error *err)
+static int
+make_pipe (int *rd, int *wr, struct mr_error *err)
+{
+  int fds[2];
+
+  if (pipe2 (fds, O_CLOEXEC) < 0)
+    return mr_error_errno (err, errno, "pipe");
+  *rd = fds[0];
+  *wr = fds[1];
+  return 0;
+}
+
+/* Starts the exec'ed process.  On success it runs (or ran: it may have
+ * exited already) and the caller reaps sp->pid and closes sp and
+ * *pty_master.  On failure *cmd_status is 126 or 127 when the command
+ * itself could not be run, else -1.  capture: no terminal, whatever the
+ * process file says.  */
+static int
+exec_spawn (struct mr_context *ctx, const char *id, const struct mr_exec_opts *o, bool capture,
+            struct mr_spawn *sp, int *pty_master, int *cmd_status, struct mr_error *err)
 {
   cleanup_state struct mr_state *st = NULL;
   cleanup_spec struct mr_spec *spec = NULL;
@@ -1231,11 +1422,18 @@ mr_container_exec (struct mr_context *ctx, const char *id, const struct mr_exec_
   cleanup_close int dirfd = -1;
   struct mr_seccomp_prog prog = { 0 };
   struct exec_process ep;
-  struct mr_spawn sp;
   enum mr_status status;
-  int pty_master = -1;
   int r = -1;
 
+  *pty_master = -1;
+  *cmd_status = -1;
+  memset (sp, 0, sizeof *sp);
+  sp->pid = sp->sync_fd = sp->pidfd = -1;
+  if (o->stdio_set)
+    for (int i = 0; i < 3; i++)
+      if (o->stdio[i] >= 0 && fcntl (o->stdio[i], F_GETFD) < 0)
+        return mr_error_errno (err, errno, "exec in '%s': fd %d for the process's fd %d", id,
+                               o->stdio[i], i);
   if (load (ctx, id, false, &dirfd, &st, err) < 0)
     return -1;
   status = container_status (st, dirfd);
@@ -1244,9 +1442,15 @@ mr_container_exec (struct mr_context *ctx, const char *id, const struct mr_exec_
                          mr_status_name (status));
   if (load_spec_for (st, &spec, err) < 0)
     return -1;
-  if (build_exec_process (spec, opts, &ep, err) < 0)
+  if (build_exec_process (spec, o, &ep, err) < 0)
     goto out;
-  if (ep.p.terminal && opts->console_socket == NULL && opts->detach)
+  if (capture && ep.p.terminal)
+    {
+      mr_error_errno (err, EINVAL, "exec in '%s': captured output cannot go through a terminal",
+                      id);
+      goto out;
+    }
+  if (ep.p.terminal && o->console_socket == NULL && o->detach)
     {
       mr_error_set (err, "exec --tty --detach needs --console-socket");
       goto out;
@@ -1256,55 +1460,168 @@ mr_container_exec (struct mr_context *ctx, const char *id, const struct mr_exec_
   if (st->cgroup_path && mr_cgroup_open (st->cgroup_path, &cg, err) < 0)
     goto out;
 
-  memset (&sp, 0, sizeof sp);
-  sp.spec = spec;
-  sp.process = &ep.p;
-  sp.seccomp = spec->linux.seccomp ? &prog : NULL;
-  sp.cgroup = cg;
-  sp.exec = true;
-  sp.target_pid = st->pid;
-  sp.target_userns = st->userns;
-  sp.console_socket = opts->console_socket;
-  sp.preserve_fds = opts->preserve_fds;
-  sp.state_dirfd = -1;
-  if (mr_spawn_clone (&sp, NULL, 0, err) < 0)
+  sp->spec = spec;
+  sp->process = &ep.p;
+  sp->seccomp = spec->linux.seccomp ? &prog : NULL;
+  sp->cgroup = cg;
+  sp->exec = true;
+  sp->target_pid = st->pid;
+  sp->target_userns = st->userns;
+  sp->stdio_set = o->stdio_set;
+  memcpy (sp->stdio, o->stdio, sizeof sp->stdio);
+  sp->console_socket = o->console_socket;
+  sp->preserve_fds = o->preserve_fds;
+  sp->state_dirfd = -1;
+  if (mr_spawn_clone (sp, NULL, 0, err) < 0)
     {
       mr_error_prefix (err, "exec in '%s'", id);
-      if (sp.pid > 0)
+      if (sp->pid > 0)
         {
-          kill (sp.pid, SIGKILL);
-          waitpid (sp.pid, NULL, 0);
+          kill (sp->pid, SIGKILL);
+          waitpid (sp->pid, NULL, 0);
         }
-      mr_spawn_close (&sp);
+      mr_spawn_close (sp);
       goto out;
     }
-  if (mr_spawn_wait_ready (&sp, &pty_master, err) < 0)
+  if (mr_spawn_wait_ready (sp, pty_master, err) < 0)
     {
       mr_error_prefix (err, "exec in '%s'", id);
-      waitpid (sp.pid, NULL, 0);
-      mr_spawn_close (&sp);
+      if (sp->cmd_status)
+        *cmd_status = sp->cmd_status;
+      waitpid (sp->pid, NULL, 0);
+      mr_spawn_close (sp);
       goto out;
     }
-  if (opts->pid_file && write_pid_file (opts->pid_file, sp.pid, err) < 0)
+  /* a process nobody could find again is not left running */
+  if (o->pid_file && write_pid_file (o->pid_file, sp->pid, err) < 0)
     {
-      mr_spawn_close (&sp);
+      kill (sp->pid, SIGKILL);
+      waitpid (sp->pid, NULL, 0);
+      mr_spawn_close (sp);
+      if (*pty_master >= 0)
+        close (steal_fd (pty_master));
       goto out;
     }
-  if (opts->detach)
-    {
-      if (exit_status)
-        *exit_status = 0;
-      r = 0;
-    }
-  else
-    r = mr_wait_forwarding (sp.pid, pty_master, exit_status, err);
-  mr_spawn_close (&sp);
+  r = 0;
 out:
-  if (pty_master >= 0)
-    close (pty_master);
+  sp->spec = NULL;
+  sp->process = NULL;
+  sp->seccomp = NULL;
+  sp->cgroup = NULL;
   mr_seccomp_prog_clear (&prog);
   exec_process_clear (&ep);
   return r;
+}
+
+int
+mr_container_exec (struct mr_context *ctx, const char *id, const struct mr_exec_opts *opts,
+                   int *exit_status, struct mr_error *err)
+{
+  struct mr_exec_opts o = { 0 };
+  struct mr_spawn sp;
+  int pty_master, cmd_status, code = 0;
+  int r;
+
+  memcpy (&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
+  if (exec_spawn (ctx, id, &o, false, &sp, &pty_master, &cmd_status, err) < 0)
+    {
+      if (exit_status)
+        *exit_status = cmd_status;
+      return -1;
+    }
+  mr_event_emit (ctx, "exec", id, NULL, NULL);
+  if (o.detach)
+    r = 0;
+  else if (o.stdio_set)
+    r = mr_wait_forwarding_io (sp.pid, pty_master, o.stdio[0], o.stdio[1], &code, err);
+  else
+    r = mr_wait_forwarding (sp.pid, pty_master, &code, err);
+  mr_spawn_close (&sp);
+  if (pty_master >= 0)
+    close (pty_master);
+  if (exit_status)
+    *exit_status = r < 0 ? -1 : code;
+  return r;
+}
+
+#define EXEC_CAPTURE_DEFAULT_MAX ((size_t)1 << 20)
+
+int
+mr_container_exec_capture (struct mr_context *ctx, const char *id, const struct mr_exec_opts *opts,
+                           const struct mr_exec_capture_opts *copts, struct mr_exec_result *res,
+                           struct mr_error *err)
+{
+  struct mr_exec_opts o = { 0 };
+  struct mr_exec_capture_opts c = { 0 };
+  struct mr_capture_io io = { .in_fd = -1, .out_fd = -1, .err_fd = -1 };
+  cleanup_close int in_r = -1, in_w = -1, out_r = -1, out_w = -1, err_r = -1, err_w = -1;
+  struct mr_spawn sp;
+  int pty_master, cmd_status;
+  size_t rsize;
+  int r;
+
+  if (res == NULL || res->size < sizeof *res)
+    return mr_error_errno (err, EINVAL, "exec in '%s': the result's size is not set", id);
+  rsize = res->size;
+  memset (res, 0, sizeof *res);
+  res->size = rsize;
+  res->exit_code = -1;
+  memcpy (&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
+  if (copts)
+    memcpy (&c, copts, copts->size < sizeof c ? copts->size : sizeof c);
+  if (o.tty || o.detach)
+    return mr_error_errno (err, EINVAL, "exec in '%s': captured output cannot be used with %s", id,
+                           o.tty ? "a terminal" : "detach");
+  if (c.input == NULL && c.input_len > 0)
+    return mr_error_errno (err, EINVAL, "exec in '%s': input of %zu bytes without data", id,
+                           c.input_len);
+  if (c.input_len > 0 && make_pipe (&in_r, &in_w, err) < 0)
+    return mr_error_prefix (err, "exec in '%s'", id);
+  if (make_pipe (&out_r, &out_w, err) < 0 || make_pipe (&err_r, &err_w, err) < 0)
+    return mr_error_prefix (err, "exec in '%s'", id);
+  o.stdio_set = true;
+  o.stdio[0] = in_r;
+  o.stdio[1] = out_w;
+  o.stdio[2] = err_w;
+  if (exec_spawn (ctx, id, &o, true, &sp, &pty_master, &cmd_status, err) < 0)
+    {
+      res->exit_code = cmd_status;
+      return -1;
+    }
+  mr_event_emit (ctx, "exec", id, NULL, NULL);
+  /* only the child may hold these, or its output never ends */
+  close (steal_fd (&out_w));
+  close (steal_fd (&err_w));
+  if (in_r >= 0)
+    close (steal_fd (&in_r));
+  io.in_fd = steal_fd (&in_w);
+  io.input = c.input;
+  io.input_len = c.input_len;
+  io.out_fd = steal_fd (&out_r);
+  io.err_fd = steal_fd (&err_r);
+  io.limit = c.max_output ? c.max_output : EXEC_CAPTURE_DEFAULT_MAX;
+  if (io.limit > SIZE_MAX / 2)
+    io.limit = SIZE_MAX / 2;
+  io.timeout_ms = c.timeout <= 0 ? 0 : c.timeout > INT_MAX / 1000 ? INT_MAX : c.timeout * 1000;
+  r = mr_capture_run (sp.pid, &io, res, err);
+  mr_spawn_close (&sp);
+  if (r < 0)
+    return mr_error_prefix (err, "exec in '%s'", id);
+  return 0;
+}
+
+void
+mr_exec_result_clear (struct mr_exec_result *res)
+{
+  size_t size;
+
+  if (res == NULL || res->size < sizeof *res)
+    return;
+  size = res->size;
+  free (res->stdout_data);
+  free (res->stderr_data);
+  memset (res, 0, sizeof *res);
+  res->size = size;
 }
 
 static void
@@ -1332,8 +1649,8 @@ mr_container_update (struct mr_context *ctx, const char *id, const struct mr_upd
     return -1;
   if (o->resources_json)
     {
-      if (mr_spec_resources_parse ("resources", o->resources_json, strlen (o->resources_json),
-                                   &res, err)
+      if (mr_spec_resources_parse ("resources", o->resources_json, strlen (o->resources_json), &res,
+                                   err)
           < 0)
         return -1;
     }
@@ -1350,12 +1667,12 @@ mr_container_update (struct mr_context *ctx, const char *id, const struct mr_upd
   if (o->cpu_period >= 0)
     {
       res->cpu.period_set = true;
-      res->cpu.period = (uint64_t) o->cpu_period;
+      res->cpu.period = (uint64_t)o->cpu_period;
     }
   if (o->cpu_shares >= 0)
     {
       res->cpu.shares_set = true;
-      res->cpu.shares = (uint64_t) o->cpu_shares;
+      res->cpu.shares = (uint64_t)o->cpu_shares;
     }
   set_i64 (&res->pids_limit_set, &res->pids_limit, o->pids_limit);
   if (o->cpuset_cpus)
@@ -1398,7 +1715,15 @@ mr_container_root_open (struct mr_context *ctx, const char *id, bool lock,
   r->fd = r->procfd = r->lockfd = -1;
   r->spec = NULL;
   if (load (ctx, id, lock, &dirfd, &st, err) < 0)
-    return -1;
+    {
+      /* a managed container that does not run: its root, from its record */
+      if (mr_container_is_managed (ctx, id))
+        {
+          mr_error_clear (err);
+          return mr_managed_root_open (ctx, id, lock, r, err);
+        }
+      return -1;
+    }
   status = container_status (st, dirfd);
   if (status == MR_STATUS_CREATING)
     return mr_error_set (err, "container '%s' is still being created", id);

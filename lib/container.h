@@ -8,6 +8,7 @@
 
 #include "minirun.h"
 #include "spec.h"
+#include "state.h"
 
 struct mr_container_root
 {
@@ -33,5 +34,30 @@ struct mr_container_root
 int mr_container_root_open (struct mr_context *ctx, const char *id, bool lock,
                             struct mr_container_root *r, struct mr_error *err);
 void mr_container_root_close (struct mr_container_root *r);
+
+/* Opens the runtime state of container id (with lock: locked exclusively),
+   reads it and works out its status.  *dirfd is the state directory.  */
+int mr_container_load (struct mr_context *ctx, const char *id, bool lock, int *dirfd,
+                       struct mr_state **st, enum mr_status *status, struct mr_error *err);
+
+/* A managed container's init, as its monitor holds it.  */
+struct mr_monitored
+{
+  pid_t pid;
+  int pidfd;      /* -1 where the kernel has none */
+  int pty_master; /* -1 without a terminal */
+  char *cgroup_path;
+};
+
+/* For the monitor: creates and starts container id from bundle, the
+   caller's fds 0-2 becoming its stdio (unless it has a terminal: then the
+   pty master comes back), and returns without waiting; the caller is the
+   init's parent and reaps it.  */
+int mr_container_run_monitored (struct mr_context *ctx, const char *id, const char *bundle,
+                                struct mr_monitored *out, struct mr_error *err);
+
+/* Deletes the runtime state of id (as delete --force), leaving any managed
+   record alone; a missing one is not an error.  */
+int mr_container_delete_runtime (struct mr_context *ctx, const char *id, struct mr_error *err);
 
 #endif

@@ -40,6 +40,15 @@ mr_context_new (const struct mr_context_opts *opts, struct mr_context **out, str
       ctx->systemd_cgroup = opts->systemd_cgroup;
       ctx->rootless = opts->rootless;
     }
+  if (opts != NULL
+      && opts->size >= offsetof (struct mr_context_opts, monitor_path) + sizeof (void *)
+      && opts->monitor_path != NULL)
+    ctx->monitor_path = strdup (opts->monitor_path);
+  else
+    ctx->monitor_path = strdup (BINDIR "/minirun");
+  if (ctx->monitor_path == NULL)
+    return mr_error_errno (err, ENOMEM, "context");
+  ctx->root_given = root != NULL && *root != '\0';
   if (root == NULL || *root == '\0')
     {
       const char *xdg = getenv ("XDG_RUNTIME_DIR");
@@ -70,6 +79,7 @@ mr_context_new (const struct mr_context_opts *opts, struct mr_context **out, str
   if (r < 0 || ctx->data_dir == NULL)
     {
       free (ctx->root);
+      free (ctx->monitor_path);
       return mr_error_errno (err, ENOMEM, "context");
     }
   *out = steal_pointer (&ctx);
@@ -85,6 +95,7 @@ mr_context_free (struct mr_context *ctx)
     close (ctx->rootfd);
   free (ctx->root);
   free (ctx->data_dir);
+  free (ctx->monitor_path);
   free (ctx);
 }
 

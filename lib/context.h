@@ -5,13 +5,15 @@
 
 struct mr_context
 {
-  char *root;  /* state directory */
+  char *root;     /* state directory */
   char *data_dir; /* persistent records */
-  int rootfd;  /* O_DIRECTORY fd of root, opened on first use */
+  int rootfd;     /* O_DIRECTORY fd of root, opened on first use */
   bool systemd_cgroup;
   bool rootless;
   void (*warn) (void *data, const char *msg);
   void *warn_data;
+  bool root_given;    /* the caller named the root: monitors get it too */
+  char *monitor_path; /* the binary that runs "monitor" */
 };
 
 /* The state directory fd; creates the directory (0700) when missing.  */

@@ -19,7 +19,7 @@
 static int
 pidfd_open_ (pid_t pid)
 {
-  return (int) syscall (SYS_pidfd_open, pid, 0);
+  return (int)syscall (SYS_pidfd_open, pid, 0);
 }
 
 static int
@@ -86,8 +86,7 @@ run_one (const struct mr_spec_hook *h, const char *kind, const char *state_json,
   if (r < 0)
     return mr_error_errno (err, errno, "%s hook '%s': wait", kind, h->path);
   if (r > 0)
-    return mr_error_set (err, "%s hook '%s' timed out after %d seconds", kind, h->path,
-                         h->timeout);
+    return mr_error_set (err, "%s hook '%s' timed out after %d seconds", kind, h->path, h->timeout);
   if (WIFEXITED (status) && WEXITSTATUS (status) != 0)
     return mr_error_set (err, "%s hook '%s' exited with status %d", kind, h->path,
                          WEXITSTATUS (status));
@@ -98,8 +97,8 @@ run_one (const struct mr_spec_hook *h, const char *kind, const char *state_json,
 }
 
 int
-mr_hooks_run (const struct mr_spec_hook *hooks, size_t n, const char *kind,
-              const char *state_json, struct mr_error *err)
+mr_hooks_run (const struct mr_spec_hook *hooks, size_t n, const char *kind, const char *state_json,
+              struct mr_error *err)
 {
   for (size_t i = 0; i < n; i++)
     if (run_one (&hooks[i], kind, state_json, err) < 0)

@@ -16,4 +16,9 @@
    is left out.  */
 int mr_image_copy_tree (int srcfd, int dstfd, bool link, int skipfd, struct mr_error *err);
 
+/* Removes name (below dirfd) and everything under it, never following a
+   symlink and refusing to descend into a mount point; what names the tree
+   in errors.  A missing name is not an error.  */
+int mr_remove_tree_at (int dirfd, const char *name, const char *what, struct mr_error *err);
+
 #endif

@@ -455,8 +455,6 @@ is_mount_root (int dirfd, const char *name, const struct stat *parent)
   return fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev != parent->st_dev;
 }
 
-static int remove_tree_at (int dirfd, const char *name, const char *what, struct mr_error *err);
-
 static int
 empty_dir (int fd, const char *what, struct mr_error *err)
 {
@@ -477,7 +475,7 @@ empty_dir (int fd, const char *what, struct mr_error *err)
           if (is_dot (de->d_name))
             continue;
           any = true;
-          if (remove_tree_at (fd, de->d_name, what, err) < 0)
+          if (mr_remove_tree_at (fd, de->d_name, what, err) < 0)
             return -1;
         }
       if (errno)
@@ -490,8 +488,8 @@ empty_dir (int fd, const char *what, struct mr_error *err)
 
 /* Removes name and everything below it, never following a symlink and
    never into a mount point: what is mounted there is not ours.  */
-static int
-remove_tree_at (int dirfd, const char *name, const char *what, struct mr_error *err)
+int
+mr_remove_tree_at (int dirfd, const char *name, const char *what, struct mr_error *err)
 {
   cleanup_close int fd = -1;
   struct stat parent, st;
@@ -1017,12 +1015,12 @@ store_gc (struct mr_context *ctx, struct store *s, json_t *refs)
 
           if (fd < 0 || flock (fd, LOCK_EX | LOCK_NB) < 0)
             continue;
-          if (remove_tree_at (s->dirfd, name, name, &e) < 0)
+          if (mr_remove_tree_at (s->dirfd, name, name, &e) < 0)
             mr_context_warn (ctx, "image store '%s': %s", s->dir, e.msg);
         }
       else if (id_valid (name) && !id_referenced (refs, name))
         {
-          if (remove_tree_at (s->dirfd, name, name, &e) < 0)
+          if (mr_remove_tree_at (s->dirfd, name, name, &e) < 0)
             mr_context_warn (ctx, "image store '%s': %s", s->dir, e.msg);
         }
       else if (strncmp (name, "." REFS_FILE ".tmp", strlen ("." REFS_FILE ".tmp")) == 0)
@@ -1370,7 +1368,7 @@ mr_image_add (struct mr_context *ctx, const char *ref, const char *source,
 
       store_unlock (&s);
       mr_error_prefix (err, "add image '%s'", canon);
-      if (remove_tree_at (s.dirfd, tmpname, tmpname, &e) < 0)
+      if (mr_remove_tree_at (s.dirfd, tmpname, tmpname, &e) < 0)
         mr_context_warn (ctx, "%s", e.msg);
       return -1;
     }
@@ -1379,7 +1377,7 @@ mr_image_add (struct mr_context *ctx, const char *ref, const char *source,
     {
       struct mr_error e = { 0 };
 
-      if (remove_tree_at (s.dirfd, oldname, oldname, &e) < 0)
+      if (mr_remove_tree_at (s.dirfd, oldname, oldname, &e) < 0)
         mr_context_warn (ctx, "image store '%s': %s", s.dir, e.msg);
     }
 
@@ -1561,7 +1559,7 @@ mr_image_remove (struct mr_context *ctx, const char *ref, struct mr_error *err)
 
       /* The reference is gone already; what stays behind is collected by
          the next change.  */
-      if (remove_tree_at (s.dirfd, oldname, oldname, &e) < 0)
+      if (mr_remove_tree_at (s.dirfd, oldname, oldname, &e) < 0)
         mr_context_warn (ctx, "image store '%s': %s", s.dir, e.msg);
     }
   return 0;

@@ -17,15 +17,15 @@ static const struct
   const char *name;
   int signo;
 } signals[] = {
-  { "HUP", SIGHUP },     { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },
-  { "TRAP", SIGTRAP },   { "ABRT", SIGABRT },     { "IOT", SIGIOT },     { "BUS", SIGBUS },
-  { "FPE", SIGFPE },     { "KILL", SIGKILL },     { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },
-  { "USR2", SIGUSR2 },   { "PIPE", SIGPIPE },     { "ALRM", SIGALRM },   { "TERM", SIGTERM },
-  { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },   { "CLD", SIGCHLD },    { "CONT", SIGCONT },
-  { "STOP", SIGSTOP },   { "TSTP", SIGTSTP },     { "TTIN", SIGTTIN },   { "TTOU", SIGTTOU },
-  { "URG", SIGURG },     { "XCPU", SIGXCPU },     { "XFSZ", SIGXFSZ },   { "VTALRM", SIGVTALRM },
-  { "PROF", SIGPROF },   { "WINCH", SIGWINCH },   { "IO", SIGIO },       { "POLL", SIGPOLL },
-  { "PWR", SIGPWR },     { "SYS", SIGSYS },
+  { "HUP", SIGHUP },       { "INT", SIGINT },     { "QUIT", SIGQUIT }, { "ILL", SIGILL },
+  { "TRAP", SIGTRAP },     { "ABRT", SIGABRT },   { "IOT", SIGIOT },   { "BUS", SIGBUS },
+  { "FPE", SIGFPE },       { "KILL", SIGKILL },   { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },
+  { "USR2", SIGUSR2 },     { "PIPE", SIGPIPE },   { "ALRM", SIGALRM }, { "TERM", SIGTERM },
+  { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },   { "CLD", SIGCHLD },  { "CONT", SIGCONT },
+  { "STOP", SIGSTOP },     { "TSTP", SIGTSTP },   { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },
+  { "URG", SIGURG },       { "XCPU", SIGXCPU },   { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM },
+  { "PROF", SIGPROF },     { "WINCH", SIGWINCH }, { "IO", SIGIO },     { "POLL", SIGPOLL },
+  { "PWR", SIGPWR },       { "SYS", SIGSYS },
 };
 
 static int
@@ -34,7 +34,7 @@ parse_uint (const char *s, long max, long *out)
   char *end;
   long v;
 
-  if (*s == '\0' || !isdigit ((unsigned char) *s))
+  if (*s == '\0' || !isdigit ((unsigned char)*s))
     return -1;
   errno = 0;
   v = strtol (s, &end, 10);
@@ -51,11 +51,11 @@ mr_signal_parse (const char *s, int *signo)
 
   if (s == NULL || *s == '\0')
     return -1;
-  if (isdigit ((unsigned char) *s))
+  if (isdigit ((unsigned char)*s))
     {
       if (parse_uint (s, SIGRTMAX, &n) < 0 || n == 0)
         return -1;
-      *signo = (int) n;
+      *signo = (int)n;
       return 0;
     }
   if (strncasecmp (s, "SIG", 3) == 0)
@@ -84,7 +84,7 @@ mr_signal_parse (const char *s, int *signo)
       n = min ? base + n : base - n;
       if (n < SIGRTMIN || n > SIGRTMAX)
         return -1;
-      *signo = (int) n;
+      *signo = (int)n;
       return 0;
     }
   return -1;
@@ -94,19 +94,19 @@ const char *
 mr_signal_name (int signo)
 {
   static const char *const names[] = {
-    [SIGHUP] = "SIGHUP",   [SIGINT] = "SIGINT",       [SIGQUIT] = "SIGQUIT",
-    [SIGILL] = "SIGILL",   [SIGTRAP] = "SIGTRAP",     [SIGABRT] = "SIGABRT",
-    [SIGBUS] = "SIGBUS",   [SIGFPE] = "SIGFPE",       [SIGKILL] = "SIGKILL",
-    [SIGUSR1] = "SIGUSR1", [SIGSEGV] = "SIGSEGV",     [SIGUSR2] = "SIGUSR2",
-    [SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM",     [SIGTERM] = "SIGTERM",
-    [SIGSTKFLT] = "SIGSTKFLT", [SIGCHLD] = "SIGCHLD", [SIGCONT] = "SIGCONT",
-    [SIGSTOP] = "SIGSTOP", [SIGTSTP] = "SIGTSTP",     [SIGTTIN] = "SIGTTIN",
-    [SIGTTOU] = "SIGTTOU", [SIGURG] = "SIGURG",       [SIGXCPU] = "SIGXCPU",
-    [SIGXFSZ] = "SIGXFSZ", [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF",
-    [SIGWINCH] = "SIGWINCH", [SIGIO] = "SIGIO",       [SIGPWR] = "SIGPWR",
+    [SIGHUP] = "SIGHUP",       [SIGINT] = "SIGINT",       [SIGQUIT] = "SIGQUIT",
+    [SIGILL] = "SIGILL",       [SIGTRAP] = "SIGTRAP",     [SIGABRT] = "SIGABRT",
+    [SIGBUS] = "SIGBUS",       [SIGFPE] = "SIGFPE",       [SIGKILL] = "SIGKILL",
+    [SIGUSR1] = "SIGUSR1",     [SIGSEGV] = "SIGSEGV",     [SIGUSR2] = "SIGUSR2",
+    [SIGPIPE] = "SIGPIPE",     [SIGALRM] = "SIGALRM",     [SIGTERM] = "SIGTERM",
+    [SIGSTKFLT] = "SIGSTKFLT", [SIGCHLD] = "SIGCHLD",     [SIGCONT] = "SIGCONT",
+    [SIGSTOP] = "SIGSTOP",     [SIGTSTP] = "SIGTSTP",     [SIGTTIN] = "SIGTTIN",
+    [SIGTTOU] = "SIGTTOU",     [SIGURG] = "SIGURG",       [SIGXCPU] = "SIGXCPU",
+    [SIGXFSZ] = "SIGXFSZ",     [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF",
+    [SIGWINCH] = "SIGWINCH",   [SIGIO] = "SIGIO",         [SIGPWR] = "SIGPWR",
     [SIGSYS] = "SIGSYS",
   };
-  if (signo <= 0 || (size_t) signo >= sizeof names / sizeof names[0])
+  if (signo <= 0 || (size_t)signo >= sizeof names / sizeof names[0])
     return NULL;
   return names[signo];
 }
@@ -118,7 +118,7 @@ mr_size_parse (const char *s, int64_t *bytes)
   double v;
   double mult = 1;
 
-  if (s == NULL || !(isdigit ((unsigned char) *s) || *s == '.'))
+  if (s == NULL || !(isdigit ((unsigned char)*s) || *s == '.'))
     return -1;
   errno = 0;
   v = strtod (s, &end);
@@ -126,7 +126,7 @@ mr_size_parse (const char *s, int64_t *bytes)
     return -1;
   if (*end != '\0')
     {
-      switch (tolower ((unsigned char) *end))
+      switch (tolower ((unsigned char)*end))
         {
         case 'b':
           mult = 1;
@@ -159,7 +159,7 @@ mr_size_parse (const char *s, int64_t *bytes)
   v *= mult;
   if (v >= 9.2e18)
     return -1;
-  *bytes = (int64_t) v;
+  *bytes = (int64_t)v;
   return 0;
 }
 
@@ -173,13 +173,12 @@ mr_id_validate (const char *id, struct mr_error *err)
   len = strlen (id);
   if (len > 128)
     return mr_error_set (err, "container id '%.32s...' is too long (at most 128 characters)", id);
-  if (!isalnum ((unsigned char) id[0]))
-    return mr_error_set (err,
-                         "invalid container id '%s': it must start with a letter or a digit",
+  if (!isalnum ((unsigned char)id[0]))
+    return mr_error_set (err, "invalid container id '%s': it must start with a letter or a digit",
                          id);
   for (size_t i = 1; i < len; i++)
     {
-      unsigned char c = (unsigned char) id[i];
+      unsigned char c = (unsigned char)id[i];
       if (!(isalnum (c) || c == '_' || c == '.' || c == '-'))
         return mr_error_set (err,
                              "invalid container id '%s': only letters, digits, '_', '.' and "

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
@@ -10,6 +11,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -52,6 +55,7 @@ struct msg_head
 {
   int type;
   int errnum;
+  int cmd_status; /* MSG_ERROR: 126 or 127 when the program could not be run */
 };
 
 #define MSG_MAX (64 * 1024)
@@ -61,19 +65,19 @@ static const struct
   int type;
   const char *name;
 } ns_files[] = {
-  { CLONE_NEWUSER, "user" }, { CLONE_NEWIPC, "ipc" },       { CLONE_NEWUTS, "uts" },
-  { CLONE_NEWNET, "net" },   { CLONE_NEWPID, "pid" },       { CLONE_NEWNS, "mnt" },
+  { CLONE_NEWUSER, "user" },     { CLONE_NEWIPC, "ipc" }, { CLONE_NEWUTS, "uts" },
+  { CLONE_NEWNET, "net" },       { CLONE_NEWPID, "pid" }, { CLONE_NEWNS, "mnt" },
   { CLONE_NEWCGROUP, "cgroup" },
 };
 
 static int
-send_msg (int fd, int type, int errnum, const char *payload)
+send_msg (int fd, int type, int errnum, int cmd_status, const char *payload)
 {
   size_t plen = payload ? strlen (payload) : 0;
-  struct msg_head h = { .type = type, .errnum = errnum };
+  struct msg_head h = { .type = type, .errnum = errnum, .cmd_status = cmd_status };
   struct iovec iov[2] = {
     { .iov_base = &h, .iov_len = sizeof h },
-    { .iov_base = (void *) payload, .iov_len = plen },
+    { .iov_base = (void *)payload, .iov_len = plen },
   };
   struct msghdr m = { .msg_iov = iov, .msg_iovlen = plen ? 2 : 1 };
 
@@ -104,13 +108,13 @@ recv_msg (int fd, struct msg_head *h, char *buf, size_t buflen)
     return -1;
   if (r == 0)
     return 0;
-  if ((size_t) r < sizeof *h)
+  if ((size_t)r < sizeof *h)
     {
       errno = EPROTO;
       return -1;
     }
   if (buflen)
-    buf[(size_t) r - sizeof *h] = '\0';
+    buf[(size_t)r - sizeof *h] = '\0';
   return h->type;
 }
 
@@ -118,8 +122,17 @@ recv_msg (int fd, struct msg_head *h, char *buf, size_t buflen)
  * closes it, so that `start` learns when the program runs, or why not.  */
 static int start_fifo_fd = -1;
 
-static void
-child_fail (int fd, const struct mr_error *err) __attribute__ ((noreturn));
+/* In a child: the exit code a shell would give when the program cannot be
+ * run (127 not found, 126 anything else), sent along with the error.  */
+static int child_cmd_status;
+
+static int
+cmd_status_for (int errnum)
+{
+  return errnum == ENOENT || errnum == ENOTDIR ? 127 : 126;
+}
+
+static void child_fail (int fd, const struct mr_error *err) __attribute__ ((noreturn));
 static void
 child_fail (int fd, const struct mr_error *err)
 {
@@ -128,7 +141,7 @@ child_fail (int fd, const struct mr_error *err)
       mr_write_all (start_fifo_fd, "1", 1);
       mr_write_all (start_fifo_fd, err->msg, strnlen (err->msg, sizeof err->msg));
     }
-  send_msg (fd, MSG_ERROR, err->errnum, err->msg);
+  send_msg (fd, MSG_ERROR, err->errnum, child_cmd_status, err->msg);
   _exit (1);
 }
 
@@ -144,9 +157,15 @@ find_executable (const struct mr_spec_process *p, char *out, size_t outlen, stru
     {
       struct stat st;
       if (stat (name, &st) < 0)
-        return mr_error_errno (err, errno, "exec '%s'", name);
+        {
+          child_cmd_status = cmd_status_for (errno);
+          return mr_error_errno (err, errno, "exec '%s'", name);
+        }
       if (S_ISDIR (st.st_mode))
-        return mr_error_errno (err, EISDIR, "exec '%s'", name);
+        {
+          child_cmd_status = 126;
+          return mr_error_errno (err, EISDIR, "exec '%s'", name);
+        }
       snprintf (out, outlen, "%s", name);
       return 0;
     }
@@ -164,13 +183,28 @@ find_executable (const struct mr_spec_process *p, char *out, size_t outlen, stru
       if (end == path)
         n = snprintf (out, outlen, "%s", name);
       else
-        n = snprintf (out, outlen, "%.*s/%s", (int) (end - path), path, name);
-      if (n > 0 && (size_t) n < outlen && stat (out, &st) == 0 && S_ISREG (st.st_mode)
+        n = snprintf (out, outlen, "%.*s/%s", (int)(end - path), path, name);
+      if (n > 0 && (size_t)n < outlen && stat (out, &st) == 0 && S_ISREG (st.st_mode)
           && (st.st_mode & 0111))
         return 0;
       path = *end ? end + 1 : end;
     }
-  return mr_error_set (err, "exec '%s': executable file not found in $PATH", name);
+  child_cmd_status = 127;
+  mr_error_set (err, "exec '%s': executable file not found in $PATH", name);
+  err->errnum = ENOENT;
+  return -1;
+}
+
+/* Raw system calls: glibc's wrappers would apply the change to every thread
+ * of the process they think they are in, and a child cloned from a threaded
+ * caller still has the caller's threads on glibc's list: they would wait
+ * forever for threads that do not exist here.  */
+static int
+become_root (void)
+{
+  if (syscall (SYS_setresgid, 0, 0, 0) < 0 || syscall (SYS_setresuid, 0, 0, 0) < 0)
+    return -1;
+  return 0;
 }
 
 static int
@@ -244,6 +278,7 @@ finish_and_exec (struct mr_spawn *sp, const char *exe, struct mr_error *err)
   if (sp->seccomp && p->no_new_privileges && mr_seccomp_load (sp->seccomp, err) < 0)
     return -1;
   execve (exe, p->args, p->env);
+  child_cmd_status = cmd_status_for (errno);
   return mr_error_errno (err, errno, "exec '%s'", p->args[0]);
 }
 
@@ -261,6 +296,27 @@ setup_terminal (struct mr_spawn *sp, int console_fd, struct mr_error *err)
   return mr_pty_make_controlling (slave, p->console_height, p->console_width, err);
 }
 
+/* A new network namespace starts with lo down; programs expect localhost
+   to answer, as in every other runtime.  */
+static int
+loopback_up (void)
+{
+  struct ifreq ifr = { 0 };
+  int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  int r = -1;
+
+  if (fd < 0)
+    return -1;
+  strcpy (ifr.ifr_name, "lo");
+  if (ioctl (fd, SIOCGIFFLAGS, &ifr) == 0)
+    {
+      ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+      r = ioctl (fd, SIOCSIFFLAGS, &ifr);
+    }
+  close (fd);
+  return r;
+}
+
 static int
 init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *err)
 {
@@ -269,7 +325,7 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
   cleanup_free char *state_json = NULL;
   char exe[4096];
   struct msg_head h;
-  bool new_userns = false, new_uts = false;
+  bool new_userns = false, new_uts = false, new_net = false;
   int userns_fd = -1;
 
   for (size_t i = 0; i < spec->linux.n_namespaces; i++)
@@ -284,6 +340,8 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
         }
       if (ns->type == CLONE_NEWUTS && ns->path == NULL)
         new_uts = true;
+      if (ns->type == CLONE_NEWNET && ns->path == NULL)
+        new_net = true;
     }
 
   if (sp->need_go)
@@ -309,7 +367,7 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
   close_fds (ns_fds, spec->linux.n_namespaces);
   if (new_userns || userns_fd >= 0)
     {
-      if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+      if (become_root () < 0)
         return mr_error_errno (err, errno, "become root in the user namespace");
     }
   /* a keyring of its own, as runc gives each container, so that keys of the
@@ -317,6 +375,8 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
   if (sp->keyring && syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, sp->keyring) < 0
       && errno != ENOSYS && errno != EPERM)
     return mr_error_errno (err, errno, "join a new session keyring");
+  if (new_net && loopback_up () < 0)
+    return mr_error_errno (err, errno, "bring up the loopback interface");
   if (new_uts)
     {
       if (spec->hostname && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
@@ -343,8 +403,7 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
     if (mr_rootfs_pivot (sp->rootfs, sp->no_pivot, err) < 0)
       return -1;
     /* before finalize: /proc/sys is usually among the readonly paths */
-    if (spec->linux.n_sysctl
-        && mr_sysctl_apply (spec->linux.sysctl, spec->linux.n_sysctl, err) < 0)
+    if (spec->linux.n_sysctl && mr_sysctl_apply (spec->linux.sysctl, spec->linux.n_sysctl, err) < 0)
       return -1;
     if (mr_rootfs_finalize (&ro, err) < 0)
       return -1;
@@ -362,7 +421,7 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
   if (p->user.umask_set)
     umask (p->user.umask);
 
-  if (send_msg (sp->sync_fd, MSG_READY, 0, NULL) < 0)
+  if (send_msg (sp->sync_fd, MSG_READY, 0, 0, NULL) < 0)
     _exit (1);
   if (sp->start_mode == MR_START_FIFO)
     {
@@ -396,12 +455,100 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
   return finish_and_exec (sp, exe, err);
 }
 
+/* Moves *fd to the lowest free descriptor >= low unless it is there
+ * already: out of 0-2, which stdio is about to replace, and out of the
+ * preserved range, whose descriptors lose O_CLOEXEC.  */
+static int
+move_fd_up (int *fd, int low, struct mr_error *err)
+{
+  int n;
+
+  if (*fd < 0 || *fd >= low)
+    return 0;
+  n = fcntl (*fd, F_DUPFD_CLOEXEC, low);
+  /* a preserved range reaching past the fd limit: out of 0-2 will do */
+  if (n < 0 && errno == EINVAL)
+    {
+      if (*fd > 2)
+        return 0;
+      n = fcntl (*fd, F_DUPFD_CLOEXEC, 3);
+    }
+  if (n < 0)
+    return mr_error_errno (err, errno, "duplicate fd %d", *fd);
+  close (*fd);
+  *fd = n;
+  return 0;
+}
+
+/* The caller's fds (or /dev/null) become 0, 1 and 2.  Each source is first
+ * duplicated out of the way, so that one that is itself among 0-2 (stdout
+ * going to the caller's fd 0, say) is not replaced before it is used.
+ * /dev/null is opened before the container's mount namespace is joined:
+ * the container's own could be anything.  */
+static int
+setup_stdio (struct mr_spawn *sp, int low, struct mr_error *err)
+{
+  int src[3] = { -1, -1, -1 };
+  int devnull = -1;
+  int ret = -1;
+
+  for (int i = 0; i < 3; i++)
+    {
+      int from = sp->stdio[i];
+      if (from < 0)
+        {
+          if (devnull < 0)
+            {
+              devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
+              if (devnull < 0)
+                {
+                  mr_error_errno (err, errno, "open '/dev/null'");
+                  goto out;
+                }
+            }
+          from = devnull;
+        }
+      src[i] = fcntl (from, F_DUPFD_CLOEXEC, low);
+      if (src[i] < 0 && errno == EINVAL)
+        src[i] = fcntl (from, F_DUPFD_CLOEXEC, 3);
+      if (src[i] < 0)
+        {
+          mr_error_errno (err, errno, "duplicate fd %d for the process's fd %d", from, i);
+          goto out;
+        }
+    }
+  for (int i = 0; i < 3; i++)
+    if (dup2 (src[i], i) < 0)
+      {
+        mr_error_errno (err, errno, "make fd %d the process's fd %d", src[i], i);
+        goto out;
+      }
+  ret = 0;
+out:
+  for (int i = 0; i < 3; i++)
+    if (src[i] >= 0)
+      close (src[i]);
+  /* may itself be one of 0-2 when the caller had those closed: then it is
+     already replaced, and closing it would undo that */
+  if (devnull > 2)
+    close (devnull);
+  return ret;
+}
+
 static int
 exec_child (struct mr_spawn *sp, int console_fd, struct mr_error *err)
 {
   char exe[4096];
   int flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWCGROUP;
+  int low = 3 + (sp->preserve_fds > 0 ? sp->preserve_fds : 0);
 
+  /* whatever stops it from here on, the command could not be run */
+  child_cmd_status = 126;
+  if (move_fd_up (&sp->sync_fd, low, err) < 0 || move_fd_up (&sp->pidfd, low, err) < 0
+      || move_fd_up (&console_fd, low, err) < 0)
+    return -1;
+  if (sp->stdio_set && !sp->process->terminal && setup_stdio (sp, low, err) < 0)
+    return -1;
   if (sp->target_userns)
     flags |= CLONE_NEWUSER;
   /* setns with a pidfd joins all of them at once, the user namespace first */
@@ -418,7 +565,7 @@ exec_child (struct mr_spawn *sp, int console_fd, struct mr_error *err)
                                    ns_files[i].name);
         }
     }
-  if (sp->target_userns && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+  if (sp->target_userns && become_root () < 0)
     return mr_error_errno (err, errno, "become root in the user namespace");
   if (sp->process->cwd && chdir (sp->process->cwd) < 0)
     return mr_error_errno (err, errno, "chdir to '%s'", sp->process->cwd);
@@ -450,8 +597,8 @@ do_clone (unsigned long long flags, int cgroup_fd, bool *born_in_cgroup)
   if (cgroup_fd >= 0)
     {
       args.flags |= CLONE_INTO_CGROUP;
-      args.cgroup = (unsigned long long) cgroup_fd;
-      pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+      args.cgroup = (unsigned long long)cgroup_fd;
+      pid = (pid_t)syscall (SYS_clone3, &args, sizeof args);
       if (pid >= 0)
         {
           *born_in_cgroup = true;
@@ -463,9 +610,9 @@ do_clone (unsigned long long flags, int cgroup_fd, bool *born_in_cgroup)
       args.flags &= ~CLONE_INTO_CGROUP;
       args.cgroup = 0;
     }
-  pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+  pid = (pid_t)syscall (SYS_clone3, &args, sizeof args);
   if (pid < 0 && errno == ENOSYS)
-    pid = (pid_t) syscall (SYS_clone, (unsigned long) (flags | SIGCHLD), NULL, NULL, NULL, NULL);
+    pid = (pid_t)syscall (SYS_clone, (unsigned long)(flags | SIGCHLD), NULL, NULL, NULL, NULL);
   return pid;
 }
 
@@ -487,19 +634,19 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
   sp->pid = -1;
   sp->sync_fd = -1;
   sp->pidfd = -1;
+  sp->cmd_status = 0;
   for (size_t i = 0; i < n_ns + 1; i++)
     ns_fds[i] = -1;
 
-  if (sp->console_socket
-      && mr_console_socket_connect (sp->console_socket, &console_fd, err) < 0)
+  if (sp->console_socket && mr_console_socket_connect (sp->console_socket, &console_fd, err) < 0)
     return -1;
 
   if (sp->exec)
     {
-      sp->pidfd = (int) syscall (SYS_pidfd_open, sp->target_pid, 0);
+      sp->pidfd = (int)syscall (SYS_pidfd_open, sp->target_pid, 0);
       if (sp->pidfd < 0)
         return mr_error_errno (err, errno, "open the container's init process %d",
-                               (int) sp->target_pid);
+                               (int)sp->target_pid);
       pidns_fd = sp->pidfd;
     }
   else
@@ -513,7 +660,7 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
         {
           const struct mr_spec_namespace *ns = &spec->linux.namespaces[i];
           if (ns->path == NULL)
-            flags |= (unsigned long long) ns->type;
+            flags |= (unsigned long long)ns->type;
           else if (ns->type == CLONE_NEWPID)
             pidns_fd = ns_fds[i];
         }
@@ -555,7 +702,7 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
         exec_child (sp, console_fd, &cerr);
       else
         init_child (sp, ns_fds, console_fd, &cerr);
-      child_fail (pair[1], &cerr);
+      child_fail (sp->sync_fd, &cerr);
     }
   {
     int e = errno;
@@ -572,7 +719,7 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
   sp->pid = pid;
   sp->sync_fd = pair[0];
   if (!sp->exec)
-    sp->pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+    sp->pidfd = (int)syscall (SYS_pidfd_open, pid, 0);
   if (sp->cgroup && mr_cgroup_enter (sp->cgroup, pid, born_in_cgroup, err) < 0)
     return -1;
   return 0;
@@ -586,11 +733,11 @@ write_map (pid_t pid, const char *file, const struct mr_spec_idmap *m, size_t n,
   size_t len = 0;
 
   for (size_t i = 0; i < n && len < sizeof buf; i++)
-    len += (size_t) snprintf (buf + len, sizeof buf - len, "%u %u %u\n", m[i].container_id,
-                              m[i].host_id, m[i].size);
+    len += (size_t)snprintf (buf + len, sizeof buf - len, "%u %u %u\n", m[i].container_id,
+                             m[i].host_id, m[i].size);
   if (len >= sizeof buf)
     return mr_error_set (err, "%s: too many mappings", file);
-  snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, file);
+  snprintf (path, sizeof path, "/proc/%d/%s", (int)pid, file);
   return mr_write_file (path, buf, len, err);
 }
 
@@ -599,9 +746,11 @@ mr_spawn_write_idmaps (const struct mr_spawn *sp, struct mr_error *err)
 {
   const struct mr_spec_linux *l = &sp->spec->linux;
 
-  if (l->n_uid_mappings && write_map (sp->pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0)
+  if (l->n_uid_mappings
+      && write_map (sp->pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0)
     return mr_error_prefix (err, "user namespace uid mappings");
-  if (l->n_gid_mappings && write_map (sp->pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err) < 0)
+  if (l->n_gid_mappings
+      && write_map (sp->pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err) < 0)
     return mr_error_prefix (err, "user namespace gid mappings");
   return 0;
 }
@@ -609,7 +758,7 @@ mr_spawn_write_idmaps (const struct mr_spawn *sp, struct mr_error *err)
 int
 mr_spawn_send_go (struct mr_spawn *sp, const char *state_json, struct mr_error *err)
 {
-  if (send_msg (sp->sync_fd, MSG_GO, 0, state_json) < 0)
+  if (send_msg (sp->sync_fd, MSG_GO, 0, 0, state_json) < 0)
     return mr_error_errno (err, errno, "signal the container process");
   return 0;
 }
@@ -632,8 +781,9 @@ mr_spawn_wait_ready (struct mr_spawn *sp, int *pty_master, struct mr_error *err)
           char cbuf[CMSG_SPACE (sizeof (int))];
           char data[MR_ERROR_MSG_MAX + sizeof h];
           struct iovec iov = { .iov_base = data, .iov_len = sizeof data };
-          struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                              .msg_controllen = sizeof cbuf };
+          struct msghdr m = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf
+          };
           struct cmsghdr *c;
           ssize_t n;
           do
@@ -649,11 +799,11 @@ mr_spawn_wait_ready (struct mr_spawn *sp, int *pty_master, struct mr_error *err)
               memcpy (pty_master, CMSG_DATA (c), sizeof (int));
               continue;
             }
-          if ((size_t) n < sizeof h)
+          if ((size_t)n < sizeof h)
             return mr_error_set (err, "container process: short message");
           memcpy (&h, data, sizeof h);
           r = h.type;
-          snprintf (buf, sizeof buf, "%.*s", (int) ((size_t) n - sizeof h), data + sizeof h);
+          snprintf (buf, sizeof buf, "%.*s", (int)((size_t)n - sizeof h), data + sizeof h);
         }
       else
         r = recv_msg (sp->sync_fd, &h, buf, sizeof buf);
@@ -665,6 +815,7 @@ mr_spawn_wait_ready (struct mr_spawn *sp, int *pty_master, struct mr_error *err)
         {
           snprintf (err->msg, sizeof err->msg, "%s", buf);
           err->errnum = h.errnum;
+          sp->cmd_status = h.cmd_status;
           return -1;
         }
       if (r == MSG_READY)
@@ -693,6 +844,7 @@ mr_spawn_wait_exec (struct mr_spawn *sp, struct mr_error *err)
         {
           snprintf (err->msg, sizeof err->msg, "%s", buf);
           err->errnum = h.errnum;
+          sp->cmd_status = h.cmd_status;
           return -1;
         }
     }
@@ -701,7 +853,7 @@ mr_spawn_wait_exec (struct mr_spawn *sp, struct mr_error *err)
 int
 mr_spawn_send_start (struct mr_spawn *sp, struct mr_error *err)
 {
-  if (send_msg (sp->sync_fd, MSG_START, 0, NULL) < 0)
+  if (send_msg (sp->sync_fd, MSG_START, 0, 0, NULL) < 0)
     return mr_error_errno (err, errno, "start the container process");
   return 0;
 }
@@ -726,25 +878,46 @@ status_to_code (int status)
   return 255;
 }
 
-static void
+/* Copies what can be read from `from` to `to` (dropped when to < 0).
+ * Returns what read returned; -1 with EAGAIN or EINTR is no news.  */
+static ssize_t
 copy_some (int from, int to)
 {
   char buf[8192];
   ssize_t n = read (from, buf, sizeof buf);
-  if (n > 0)
-    mr_write_all (to, buf, (size_t) n);
+  if (n > 0 && to >= 0)
+    mr_write_all (to, buf, (size_t)n);
+  return n;
+}
+
+static void
+copy_winsize (int from, int pty_master)
+{
+  struct winsize ws;
+  if (from >= 0 && ioctl (from, TIOCGWINSZ, &ws) == 0)
+    ioctl (pty_master, TIOCSWINSZ, &ws);
 }
 
 int
 mr_wait_forwarding (pid_t pid, int pty_master, int *exit_status, struct mr_error *err)
+{
+  return mr_wait_forwarding_io (pid, pty_master, 0, 1, exit_status, err);
+}
+
+int
+mr_wait_forwarding_io (pid_t pid, int pty_master, int in_fd, int out_fd, int *exit_status,
+                       struct mr_error *err)
 {
   static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
   sigset_t set, old;
   cleanup_close int sfd = -1;
   struct termios saved;
   bool raw = false;
+  int size_fd = in_fd >= 0 && isatty (in_fd) ? in_fd : out_fd;
   int status;
 
+  if (pty_master < 0)
+    in_fd = -1;
   sigemptyset (&set);
   for (size_t i = 0; i < sizeof fwd / sizeof fwd[0]; i++)
     sigaddset (&set, fwd[i]);
@@ -756,21 +929,22 @@ mr_wait_forwarding (pid_t pid, int pty_master, int *exit_status, struct mr_error
       sigprocmask (SIG_SETMASK, &old, NULL);
       return mr_error_errno (err, errno, "signalfd");
     }
-  if (pty_master >= 0 && isatty (0) && tcgetattr (0, &saved) == 0)
+  if (pty_master >= 0)
     {
-      struct termios t = saved;
-      struct winsize ws;
-      cfmakeraw (&t);
-      raw = tcsetattr (0, TCSANOW, &t) == 0;
-      if (ioctl (0, TIOCGWINSZ, &ws) == 0)
-        ioctl (pty_master, TIOCSWINSZ, &ws);
+      if (in_fd >= 0 && isatty (in_fd) && tcgetattr (in_fd, &saved) == 0)
+        {
+          struct termios t = saved;
+          cfmakeraw (&t);
+          raw = tcsetattr (in_fd, TCSANOW, &t) == 0;
+        }
+      copy_winsize (size_fd, pty_master);
     }
   for (;;)
     {
       struct pollfd p[3] = {
         { .fd = sfd, .events = POLLIN },
         { .fd = pty_master, .events = POLLIN },
-        { .fd = pty_master >= 0 ? 0 : -1, .events = POLLIN },
+        { .fd = in_fd, .events = POLLIN },
       };
       pid_t r = waitpid (pid, &status, WNOHANG);
       if (r == pid)
@@ -779,9 +953,9 @@ mr_wait_forwarding (pid_t pid, int pty_master, int *exit_status, struct mr_error
         {
           int e = errno;
           if (raw)
-            tcsetattr (0, TCSANOW, &saved);
+            tcsetattr (in_fd, TCSANOW, &saved);
           sigprocmask (SIG_SETMASK, &old, NULL);
-          return mr_error_errno (err, e, "wait for process %d", (int) pid);
+          return mr_error_errno (err, e, "wait for process %d", (int)pid);
         }
       if (poll (p, 3, -1) < 0)
         continue;
@@ -791,44 +965,299 @@ mr_wait_forwarding (pid_t pid, int pty_master, int *exit_status, struct mr_error
           if (read (sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD)
             {
               if (si.ssi_signo == SIGWINCH && pty_master >= 0)
-                {
-                  struct winsize ws;
-                  if (ioctl (0, TIOCGWINSZ, &ws) == 0)
-                    ioctl (pty_master, TIOCSWINSZ, &ws);
-                }
+                copy_winsize (size_fd, pty_master);
               else
-                kill (pid, (int) si.ssi_signo);
+                kill (pid, (int)si.ssi_signo);
             }
         }
       if (p[1].revents & (POLLIN | POLLHUP))
         {
           if (p[1].revents & POLLIN)
-            copy_some (pty_master, 1);
+            copy_some (pty_master, out_fd);
           else
             pty_master = -1;
         }
-      if (p[2].revents & POLLIN)
-        copy_some (0, pty_master);
-      else if (p[2].revents & POLLHUP)
-        p[2].fd = -1;
+      /* the end of the input is the end of copying it, not of the process */
+      if (p[2].revents & (POLLIN | POLLHUP | POLLERR))
+        {
+          ssize_t n = copy_some (in_fd, pty_master);
+          if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+            {
+              if (raw)
+                tcsetattr (in_fd, TCSANOW, &saved);
+              raw = false;
+              in_fd = -1;
+            }
+        }
     }
   if (pty_master >= 0)
     {
       /* drain what the process wrote before it exited */
       int fl = fcntl (pty_master, F_GETFL);
       fcntl (pty_master, F_SETFL, fl | O_NONBLOCK);
-      for (;;)
-        {
-          char buf[8192];
-          ssize_t n = read (pty_master, buf, sizeof buf);
-          if (n <= 0)
-            break;
-          mr_write_all (1, buf, (size_t) n);
-        }
+      while (copy_some (pty_master, out_fd) > 0)
+        ;
     }
   if (raw)
-    tcsetattr (0, TCSANOW, &saved);
+    tcsetattr (in_fd, TCSANOW, &saved);
   sigprocmask (SIG_SETMASK, &old, NULL);
   *exit_status = status_to_code (status);
   return 0;
+}
+
+/* --- captured output ------------------------------------------------------ */
+
+struct capture_stream
+{
+  int fd;
+  char *buf;
+  size_t len;
+  size_t cap;
+  size_t limit;
+  bool truncated;
+};
+
+/* Keeps what fits under the limit; the rest is dropped.  */
+static int
+stream_append (struct capture_stream *s, const char *data, size_t n, struct mr_error *err)
+{
+  size_t keep = s->limit - s->len;
+
+  if (n > keep)
+    s->truncated = true;
+  else
+    keep = n;
+  if (s->len + keep + 1 > s->cap)
+    {
+      size_t cap = s->cap ? s->cap : 4096;
+      char *b;
+      while (cap < s->len + keep + 1)
+        cap *= 2;
+      if (cap > s->limit + 1)
+        cap = s->limit + 1;
+      b = realloc (s->buf, cap);
+      if (b == NULL)
+        return mr_error_errno (err, ENOMEM, "exec output");
+      s->buf = b;
+      s->cap = cap;
+    }
+  memcpy (s->buf + s->len, data, keep);
+  s->len += keep;
+  s->buf[s->len] = '\0';
+  return 0;
+}
+
+/* Reads once.  Returns 1 when the stream is still open, 0 at its end (fd
+ * closed), -1 on error.  */
+static int
+stream_read (struct capture_stream *s, struct mr_error *err)
+{
+  char buf[16384];
+  ssize_t n = read (s->fd, buf, sizeof buf);
+
+  if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    return 1;
+  if (n <= 0)
+    {
+      close (s->fd);
+      s->fd = -1;
+      return n == 0 ? 0 : mr_error_errno (err, errno, "read the process's output");
+    }
+  if (stream_append (s, buf, (size_t)n, err) < 0)
+    return -1;
+  return 1;
+}
+
+/* After the process exited: what it wrote is in the pipe already, and at
+ * most a pipe's worth more can come from what it left behind, which is not
+ * waited for.  */
+static int
+stream_drain (struct capture_stream *s, struct mr_error *err)
+{
+  int cap = s->fd >= 0 ? fcntl (s->fd, F_GETPIPE_SZ) : 0;
+  size_t budget = cap > 0 ? (size_t)cap : 1 << 20;
+
+  while (s->fd >= 0 && budget > 0)
+    {
+      char buf[16384];
+      ssize_t n = read (s->fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      if (stream_append (s, buf, (size_t)n, err) < 0)
+        return -1;
+      budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
+    }
+  return 0;
+}
+
+/* Writes to a pipe whose reader may be gone without dying of SIGPIPE and
+ * without touching the process's signal handling: the signal is blocked in
+ * this thread for the write and, when the write raised it, taken back.  */
+static ssize_t
+write_no_sigpipe (int fd, const void *buf, size_t len)
+{
+  sigset_t pipe_set, old, pending;
+  bool was_pending;
+  ssize_t n;
+  int e;
+
+  sigemptyset (&pipe_set);
+  sigaddset (&pipe_set, SIGPIPE);
+  pthread_sigmask (SIG_BLOCK, &pipe_set, &old);
+  sigpending (&pending);
+  was_pending = sigismember (&pending, SIGPIPE) == 1;
+  n = write (fd, buf, len);
+  e = errno;
+  if (n < 0 && e == EPIPE && !was_pending)
+    {
+      const struct timespec zero = { 0, 0 };
+      sigtimedwait (&pipe_set, NULL, &zero);
+    }
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
+  errno = e;
+  return n;
+}
+
+static int64_t
+now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+set_nonblock (int fd)
+{
+  int fl;
+  if (fd >= 0 && (fl = fcntl (fd, F_GETFL)) >= 0)
+    fcntl (fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static int
+capture_loop (pid_t pid, int pidfd, struct mr_capture_io *io, struct capture_stream st[2],
+              int *in_fd, int *status, bool *timed_out, struct mr_error *err)
+{
+  int64_t deadline = io->timeout_ms > 0 ? now_ms () + io->timeout_ms : -1;
+  size_t in_off = 0;
+
+  for (;;)
+    {
+      struct pollfd p[4] = {
+        { .fd = st[0].fd, .events = POLLIN },
+        { .fd = st[1].fd, .events = POLLIN },
+        { .fd = *in_fd, .events = POLLOUT },
+        { .fd = pidfd, .events = POLLIN },
+      };
+      int wait_ms = -1;
+      pid_t r;
+
+      if (deadline >= 0)
+        {
+          int64_t left = deadline - now_ms ();
+          if (left <= 0)
+            {
+              kill (pid, SIGKILL);
+              *timed_out = true;
+              deadline = -1;
+            }
+          else
+            wait_ms = left > INT32_MAX ? INT32_MAX : (int)left;
+        }
+      /* without a pidfd the exit is only seen by asking */
+      if (pidfd < 0 && (wait_ms < 0 || wait_ms > 20))
+        wait_ms = 20;
+      if (poll (p, 4, wait_ms) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return mr_error_errno (err, errno, "poll");
+        }
+      for (int i = 0; i < 2; i++)
+        if (p[i].revents && stream_read (&st[i], err) < 0)
+          return -1;
+      if (p[2].revents & POLLOUT)
+        {
+          ssize_t n = write_no_sigpipe (*in_fd, io->input + in_off, io->input_len - in_off);
+          if (n > 0)
+            in_off += (size_t)n;
+          /* a process that stops reading its input early is not an error */
+          if (in_off == io->input_len || (n < 0 && errno != EAGAIN && errno != EINTR))
+            {
+              close (*in_fd);
+              *in_fd = -1;
+            }
+        }
+      else if (p[2].revents & (POLLERR | POLLHUP | POLLNVAL))
+        {
+          close (*in_fd);
+          *in_fd = -1;
+        }
+      if (pidfd >= 0 && !(p[3].revents & POLLIN))
+        continue;
+      do
+        r = waitpid (pid, status, WNOHANG);
+      while (r < 0 && errno == EINTR);
+      if (r < 0)
+        return mr_error_errno (err, errno, "wait for process %d", (int)pid);
+      if (r == pid)
+        return 0;
+    }
+}
+
+int
+mr_capture_run (pid_t pid, struct mr_capture_io *io, struct mr_exec_result *res,
+                struct mr_error *err)
+{
+  struct capture_stream st[2] = {
+    { .fd = io->out_fd, .limit = io->limit },
+    { .fd = io->err_fd, .limit = io->limit },
+  };
+  cleanup_close int pidfd = (int)syscall (SYS_pidfd_open, pid, 0);
+  int in_fd = io->in_fd;
+  bool timed_out = false;
+  int status = 0;
+  int r;
+
+  io->in_fd = io->out_fd = io->err_fd = -1;
+  if (in_fd >= 0 && io->input_len == 0)
+    {
+      close (in_fd);
+      in_fd = -1;
+    }
+  set_nonblock (in_fd);
+  set_nonblock (st[0].fd);
+  set_nonblock (st[1].fd);
+  r = capture_loop (pid, pidfd, io, st, &in_fd, &status, &timed_out, err);
+  if (r < 0)
+    {
+      /* never leave a child behind, nor an unreaped one */
+      kill (pid, SIGKILL);
+      while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    }
+  else if (stream_drain (&st[0], err) < 0 || stream_drain (&st[1], err) < 0)
+    r = -1;
+  if (in_fd >= 0)
+    close (in_fd);
+  for (int i = 0; i < 2; i++)
+    {
+      if (st[i].fd >= 0)
+        close (st[i].fd);
+      if (st[i].buf == NULL)
+        st[i].buf = calloc (1, 1);
+    }
+  res->stdout_data = st[0].buf;
+  res->stdout_len = st[0].len;
+  res->stdout_truncated = st[0].truncated;
+  res->stderr_data = st[1].buf;
+  res->stderr_len = st[1].len;
+  res->stderr_truncated = st[1].truncated;
+  res->timed_out = timed_out;
+  res->exit_code = r < 0 ? -1 : status_to_code (status);
+  if (r == 0 && (res->stdout_data == NULL || res->stderr_data == NULL))
+    return mr_error_errno (err, ENOMEM, "exec output");
+  return r;
 }

@@ -39,6 +39,10 @@ struct mr_spawn
   bool exec;
   pid_t target_pid;
   bool target_userns;
+  /* the caller's fds that become the process's 0, 1 and 2 (-1: /dev/null),
+     set up in the child; unset: inherited.  Ignored with a terminal.  */
+  bool stdio_set;
+  int stdio[3];
 
   const char *console_socket; /* NULL: pty master goes back to the parent */
   int preserve_fds;
@@ -48,6 +52,10 @@ struct mr_spawn
   int sync_fd; /* the parent's end */
   int pidfd;   /* of the new process, -1 if the kernel has none */
   bool need_go;
+
+  /* filled when the child fails: 127 when the program was not found, 126
+     when an exec'ed process failed before running it, else 0 */
+  int cmd_status;
 };
 
 /* Clones the child.  In the parent, returns with sp->pid and sp->sync_fd
@@ -82,5 +90,31 @@ void mr_spawn_close (struct mr_spawn *sp);
  * to it, and proxies a pty when pty_master >= 0; returns the exit status as
  * a shell reports it (128+N for a signal).  */
 int mr_wait_forwarding (pid_t pid, int pty_master, int *exit_status, struct mr_error *err);
+
+/* The same, copying the pty from in_fd and to out_fd instead of 0 and 1
+   (-1: nothing to copy from, or output dropped).  */
+int mr_wait_forwarding_io (pid_t pid, int pty_master, int in_fd, int out_fd, int *exit_status,
+                           struct mr_error *err);
+
+/* Collecting a child's output: feeds input to in_fd, reads out_fd and err_fd
+   until the child exits, kills it after timeout_ms, reaps it.  */
+struct mr_capture_io
+{
+  int in_fd; /* write end of the child's stdin, or -1 */
+  const char *input;
+  size_t input_len;
+  int out_fd; /* read ends of the child's stdout and stderr */
+  int err_fd;
+  size_t limit;   /* bytes kept per stream */
+  int timeout_ms; /* <= 0: none */
+};
+
+/* Runs the loop for child pid, which the caller has not reaped; takes the
+   three fds (closed on return, whatever happens) and always reaps pid.
+   Fills every field of res but size; its buffers are the caller's to free
+   even on failure.  No signal handler and no signal mask beyond the calling
+   thread's, briefly, around a write that may raise SIGPIPE.  */
+int mr_capture_run (pid_t pid, struct mr_capture_io *io, struct mr_exec_result *res,
+                    struct mr_error *err);
 
 #endif

@@ -132,7 +132,7 @@ mr_state_write (int dirfd, const struct mr_state *st, bool durable, struct mr_er
   set_str (o, "id", st->id);
   json_object_set_new (o, "creating", json_boolean (st->creating));
   json_object_set_new (o, "pid", json_integer (st->pid));
-  json_object_set_new (o, "pid_start", json_integer ((json_int_t) st->pid_start));
+  json_object_set_new (o, "pid_start", json_integer ((json_int_t)st->pid_start));
   set_str (o, "bundle", st->bundle);
   set_str (o, "rootfs", st->rootfs);
   set_str (o, "created", st->created);
@@ -172,8 +172,9 @@ mr_state_read (int dirfd, const char *id, struct mr_state **out, struct mr_error
   if (mr_read_file_at (dirfd, STATE_FILE, &text, NULL, err) < 0)
     {
       if (err->errnum == ENOENT)
-        return mr_error_set (err, "container '%s' has no state (create did not finish): "
-                                  "delete it with 'delete --force'",
+        return mr_error_set (err,
+                             "container '%s' has no state (create did not finish): "
+                             "delete it with 'delete --force'",
                              id);
       return mr_error_prefix (err, "read state of '%s'", id);
     }
@@ -191,8 +192,8 @@ mr_state_read (int dirfd, const char *id, struct mr_state **out, struct mr_error
     }
   st->id = strdup (id);
   st->creating = json_is_true (json_object_get (o, "creating"));
-  st->pid = (pid_t) json_integer_value (json_object_get (o, "pid"));
-  st->pid_start = (unsigned long long) json_integer_value (json_object_get (o, "pid_start"));
+  st->pid = (pid_t)json_integer_value (json_object_get (o, "pid"));
+  st->pid_start = (unsigned long long)json_integer_value (json_object_get (o, "pid_start"));
   st->bundle = dup_str (o, "bundle");
   st->rootfs = dup_str (o, "rootfs");
   st->created = dup_str (o, "created");
@@ -218,7 +219,7 @@ mr_pid_start_time (pid_t pid, unsigned long long *start)
 
   if (pid <= 0)
     return -1;
-  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  snprintf (path, sizeof path, "/proc/%d/stat", (int)pid);
   fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return -1;

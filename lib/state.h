@@ -16,18 +16,18 @@
 struct mr_state
 {
   char *id;
-  bool creating;                 /* create has not finished (or crashed) */
-  pid_t pid;                     /* 0 until the init process exists */
-  unsigned long long pid_start;  /* /proc/<pid>/stat starttime, against pid reuse */
+  bool creating;                /* create has not finished (or crashed) */
+  pid_t pid;                    /* 0 until the init process exists */
+  unsigned long long pid_start; /* /proc/<pid>/stat starttime, against pid reuse */
   char *bundle;
   char *rootfs;
-  char *created;                 /* RFC 3339, nanoseconds */
+  char *created; /* RFC 3339, nanoseconds */
   char *owner;
   char *cgroup_path;
-  bool userns;                   /* the container has its own user namespace */
-  bool poststart_hooks;          /* the config has poststart hooks */
+  bool userns;          /* the container has its own user namespace */
+  bool poststart_hooks; /* the config has poststart hooks */
   bool poststop_hooks;
-  json_t *annotations;           /* object, may be NULL */
+  json_t *annotations; /* object, may be NULL */
 };
 
 void mr_state_free (struct mr_state *st);

@@ -1,6 +1,6 @@
 # fish completion for minirun(1)
 
-set -l __minirun_verbs create start run state kill delete list ps pause resume exec cp useradd update spec features image
+set -l __minirun_verbs create start run state kill delete rm stop restart wait inspect logs list ls ps pause resume exec cp useradd update spec features image stats system events
 
 # The verb on the command line: the first word after the global options.
 function __minirun_verb
@@ -32,7 +32,7 @@ end
 
 function __minirun_verb_is
     set -l verb (__minirun_verb)
-    test "$verb" = "$argv[1]"
+    contains -- "$verb" $argv
 end
 
 # Positional words after the verb, not counting options and their values.
@@ -55,9 +55,19 @@ function __minirun_npos
             case -g -s -d
                 # values only for useradd (-d is run's and exec's --detach)
                 contains -- $verb useradd; and set skip 1
-            case --bundle --pid-file --console-socket --preserve-fds --format --process --cwd --env --user --cap --resources --memory --memory-swap --memory-reservation --cpu-quota --cpu-period --cpu-shares --cpuset-cpus --cpuset-mems --pids-limit --uid --gid --shell --home -b -f -p -e -u -c -r
+            case --bundle --pid-file --console-socket --preserve-fds --format --process --cwd --workdir -w --env --user --cap --resources --memory --memory-swap --memory-reservation --cpu-quota --cpu-period --cpu-shares --cpuset-cpus --cpuset-mems --pids-limit --uid --gid --shell --home -b -f -p -e -u -c -r
                 # -f takes a value only for list, ps and image (ls)
-                if test $w != -f; or contains -- $verb list ps image
+                if test $w != -f; or contains -- $verb list ls ps image
+                    set skip 1
+                end
+            case --rootfs --image --name --env-file --hostname --cpus --ulimit --volume --tmpfs --cap-add --cap-drop --restart --stop-signal --stop-timeout --label --log-opt --time --timeout --tail --since --filter -m -v -l -n
+                set skip 1
+            case -h -t
+                # -h is the host name for create and run, -t the time for
+                # stop and restart
+                if test $w = -h; and contains -- $verb create run
+                    set skip 1
+                else if test $w = -t; and contains -- $verb stop restart
                     set skip 1
                 end
             case '-*'
@@ -70,8 +80,26 @@ end
 
 function __minirun_wants_id
     set -l verb (__minirun_verb)
-    contains -- "$verb" start state kill delete ps pause resume exec useradd update
+    contains -- "$verb" state kill ps pause resume exec useradd update logs
     and test (__minirun_npos) = 0
+end
+
+# Verbs that take any number of containers.
+function __minirun_wants_ids
+    contains -- (__minirun_verb) start delete rm stop restart wait inspect
+end
+
+# The first argument of a managed create or run: an image, unless --rootfs,
+# --image, a bundle or -- came first.
+function __minirun_wants_image
+    contains -- (__minirun_verb) create run; or return 1
+    test (__minirun_npos) = 0; or return 1
+    for w in (commandline -opc)
+        switch $w
+            case '--rootfs*' '--image*' -b '--bundle*' --
+                return 1
+        end
+    end
 end
 
 function __minirun_ids
@@ -95,9 +123,9 @@ function __minirun_ids
         end
     end
     if test -n "$root"
-        $prog --root $root list -q 2>/dev/null
+        $prog --root $root list -a -q 2>/dev/null
     else
-        $prog list -q 2>/dev/null
+        $prog list -a -q 2>/dev/null
     end
 end
 
@@ -119,8 +147,15 @@ complete -c minirun -n __minirun_no_verb -a start -d 'Start the user process of 
 complete -c minirun -n __minirun_no_verb -a run -d 'Create and start a container, and wait for it'
 complete -c minirun -n __minirun_no_verb -a state -d 'Print the state of a container as JSON'
 complete -c minirun -n __minirun_no_verb -a kill -d "Send a signal to a container's init process"
-complete -c minirun -n __minirun_no_verb -a delete -d 'Delete a container and release its resources'
+complete -c minirun -n __minirun_no_verb -a delete -d 'Delete containers and release their resources'
+complete -c minirun -n __minirun_no_verb -a rm -d 'Remove containers, printing each name'
+complete -c minirun -n __minirun_no_verb -a stop -d 'Stop containers: the stop signal, then KILL after a timeout'
+complete -c minirun -n __minirun_no_verb -a restart -d 'Stop, then start managed containers'
+complete -c minirun -n __minirun_no_verb -a wait -d 'Wait for managed containers to stop and print their exit codes'
+complete -c minirun -n __minirun_no_verb -a inspect -d 'Print the full record of containers as JSON'
+complete -c minirun -n __minirun_no_verb -a logs -d 'Print the log of a managed container'
 complete -c minirun -n __minirun_no_verb -a list -d 'List containers'
+complete -c minirun -n __minirun_no_verb -a ls -d 'List containers (list)'
 complete -c minirun -n __minirun_no_verb -a ps -d 'List the processes running in a container'
 complete -c minirun -n __minirun_no_verb -a pause -d 'Suspend every process in a container'
 complete -c minirun -n __minirun_no_verb -a resume -d 'Resume every process in a paused container'
@@ -131,12 +166,16 @@ complete -c minirun -n __minirun_no_verb -a update -d 'Change the resource limit
 complete -c minirun -n __minirun_no_verb -a spec -d 'Write a default config.json for a new bundle'
 complete -c minirun -n __minirun_no_verb -a features -d 'Print the OCI features as JSON'
 complete -c minirun -n __minirun_no_verb -a image -d 'Manage the local store of images'
+complete -c minirun -n __minirun_no_verb -a stats -d 'Show a live stream of the resource usage of containers'
+complete -c minirun -n __minirun_no_verb -a system -d 'Show the resource usage of the host, or what minirun runs on'
+complete -c minirun -n __minirun_no_verb -a events -d 'Show container events as they happen, or those stored'
 
 # every verb answers --help
 complete -c minirun -n "__fish_seen_subcommand_from $__minirun_verbs" -s h -l help -d 'Show the help of the command'
 
 # container ids
 complete -c minirun -n __minirun_wants_id -a '(__minirun_ids)' -d Container
+complete -c minirun -n __minirun_wants_ids -a '(__minirun_ids)' -d Container
 
 # create, run
 for v in create run
@@ -148,18 +187,65 @@ for v in create run
     complete -c minirun -n "__minirun_verb_is $v" -l no-new-keyring -d "Keep the caller's session keyring"
 end
 complete -c minirun -n '__minirun_verb_is run' -s d -l detach -d 'Return once the container runs'
-complete -c minirun -n '__minirun_verb_is run' -l keep -d 'Do not delete the container when it exits'
+complete -c minirun -n '__minirun_verb_is run' -l keep -d 'OCI: do not delete the container when it exits'
+complete -c minirun -n '__minirun_verb_is run' -l rm -d 'Managed: remove the container when it exits'
+
+# create, run: managed containers
+complete -c minirun -n __minirun_wants_image -a '(__minirun_images)' -d Image
+for v in create run
+    complete -c minirun -n "__minirun_verb_is $v" -l rootfs -r -a '(__fish_complete_directories)' -d 'Root file system directory'
+    complete -c minirun -n "__minirun_verb_is $v" -l image -x -a '(__minirun_images)' -d 'Image of the store'
+    complete -c minirun -n "__minirun_verb_is $v" -l name -x -d 'Container name'
+    complete -c minirun -n "__minirun_verb_is $v" -s e -l env -x -d 'Set an environment variable K=V'
+    complete -c minirun -n "__minirun_verb_is $v" -l env-file -r -F -d 'Read K=V lines from a file'
+    complete -c minirun -n "__minirun_verb_is $v" -s w -l workdir -x -d 'Working directory in the container'
+    complete -c minirun -n "__minirun_verb_is $v" -s u -l user -x -d 'Numeric UID[:GID]'
+    complete -c minirun -n "__minirun_verb_is $v" -l hostname -x -d 'Host name (also -h NAME)'
+    complete -c minirun -n "__minirun_verb_is $v" -s m -l memory -x -d 'Memory limit (64m, 1g)'
+    complete -c minirun -n "__minirun_verb_is $v" -l memory-swap -x -d 'Memory plus swap limit (-1: unlimited swap)'
+    complete -c minirun -n "__minirun_verb_is $v" -l cpus -x -d 'CPUs (0.5: half of one)'
+    complete -c minirun -n "__minirun_verb_is $v" -l cpu-shares -x -d 'Relative CPU weight'
+    complete -c minirun -n "__minirun_verb_is $v" -l cpuset-cpus -x -d 'CPUs allowed (0-2,4)'
+    complete -c minirun -n "__minirun_verb_is $v" -l pids-limit -x -d 'Maximum number of processes'
+    complete -c minirun -n "__minirun_verb_is $v" -l read-only -d 'Mount the root file system read-only'
+    complete -c minirun -n "__minirun_verb_is $v" -s v -l volume -r -F -d 'Bind mount HOST:CTR[:ro]'
+    complete -c minirun -n "__minirun_verb_is $v" -l tmpfs -x -d 'Mount a tmpfs PATH[:OPTIONS]'
+    complete -c minirun -n "__minirun_verb_is $v" -l cap-add -x -a 'ALL CAP_CHOWN CAP_DAC_OVERRIDE CAP_FOWNER CAP_KILL CAP_NET_ADMIN CAP_NET_BIND_SERVICE CAP_NET_RAW CAP_SETGID CAP_SETUID CAP_SYS_ADMIN CAP_SYS_PTRACE CAP_SYS_TIME' -d 'Add a capability'
+    complete -c minirun -n "__minirun_verb_is $v" -l cap-drop -x -a 'ALL CAP_CHOWN CAP_DAC_OVERRIDE CAP_FOWNER CAP_FSETID CAP_KILL CAP_MKNOD CAP_NET_BIND_SERVICE CAP_NET_RAW CAP_SETFCAP CAP_SETGID CAP_SETPCAP CAP_SETUID CAP_SYS_CHROOT CAP_AUDIT_WRITE' -d 'Drop a capability'
+    complete -c minirun -n "__minirun_verb_is $v" -l ulimit -x -d 'Resource limit NAME=SOFT[:HARD]'
+    complete -c minirun -n "__minirun_verb_is $v" -l restart -x -a 'no on-failure always unless-stopped' -d 'Restart policy'
+    complete -c minirun -n "__minirun_verb_is $v" -l stop-signal -x -a 'TERM INT QUIT HUP KILL USR1 USR2' -d 'Signal that stop sends first'
+    complete -c minirun -n "__minirun_verb_is $v" -l stop-timeout -x -d 'Seconds stop waits before KILL'
+    complete -c minirun -n "__minirun_verb_is $v" -s l -l label -x -d 'Set a label K=V'
+    complete -c minirun -n "__minirun_verb_is $v" -l log-opt -x -a 'max-size= max-file=' -d 'Log rotation'
+    complete -c minirun -n "__minirun_verb_is $v" -s t -l tty -d 'Give the container a terminal'
+    complete -c minirun -n "__minirun_verb_is $v" -s i -l interactive -d 'Keep stdin open'
+end
 
 # kill
 complete -c minirun -n '__minirun_verb_is kill' -s a -l all -d 'Signal every process of the container'
 complete -c minirun -n '__minirun_verb_is kill; and test (__minirun_npos) = 1' -a 'HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS' -d Signal
 
-# delete
+# delete, rm
 complete -c minirun -n '__minirun_verb_is delete' -s f -l force -d 'Kill the container first when it runs'
+complete -c minirun -n '__minirun_verb_is rm' -s f -l force -d 'Kill the container first when it runs'
+
+# stop, restart
+for v in stop restart
+    complete -c minirun -n "__minirun_verb_is $v" -s t -l time -x -d 'Seconds to wait before KILL'
+end
+
+# logs
+complete -c minirun -n '__minirun_verb_is logs' -s f -l follow -d 'Keep printing new lines'
+complete -c minirun -n '__minirun_verb_is logs' -s n -l tail -x -a all -d 'Only the last N lines'
+complete -c minirun -n '__minirun_verb_is logs' -l since -x -d 'Only lines since TIME (RFC 3339, unix time, 10m)'
+complete -c minirun -n '__minirun_verb_is logs' -s t -l timestamps -d 'Prefix each line with its time'
 
 # list, ps
-complete -c minirun -n '__minirun_verb_is list' -s q -l quiet -d 'Print ids only'
-complete -c minirun -n '__minirun_verb_is list' -s f -l format -x -a 'table json' -d 'Output format'
+complete -c minirun -n '__minirun_verb_is list ls' -s a -l all -d 'Also managed containers that do not run'
+complete -c minirun -n '__minirun_verb_is list ls' -s q -l quiet -d 'Print ids only'
+complete -c minirun -n '__minirun_verb_is list ls' -l filter -x -a 'status=created status=running status=paused status=restarting status=exited name=' -d 'Show only matching containers'
+complete -c minirun -n '__minirun_verb_is list ls' -s f -l format -x -a 'table json' -d 'Output format'
 complete -c minirun -n '__minirun_verb_is ps' -s f -l format -x -a 'table json' -d 'Output format'
 
 # exec
@@ -170,6 +256,8 @@ complete -c minirun -n $__minirun_exec_opts -l pid-file -r -F -d 'Write the pid 
 complete -c minirun -n $__minirun_exec_opts -s t -l tty -d 'Give the process a terminal'
 complete -c minirun -n $__minirun_exec_opts -l console-socket -r -F -d 'Unix socket that receives the terminal'
 complete -c minirun -n $__minirun_exec_opts -l cwd -x -d 'Working directory inside the container'
+complete -c minirun -n $__minirun_exec_opts -s w -l workdir -x -d 'Working directory inside the container'
+complete -c minirun -n $__minirun_exec_opts -s i -l interactive -d 'Pass stdin to a managed container'
 complete -c minirun -n $__minirun_exec_opts -s e -l env -x -d 'Add an environment variable K=V'
 complete -c minirun -n $__minirun_exec_opts -s u -l user -x -d 'Numeric UID[:GID]'
 complete -c minirun -n $__minirun_exec_opts -s c -l cap -x -a 'CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_FSETID CAP_KILL CAP_SETGID CAP_SETUID CAP_SETPCAP CAP_LINUX_IMMUTABLE CAP_NET_BIND_SERVICE CAP_NET_BROADCAST CAP_NET_ADMIN CAP_NET_RAW CAP_IPC_LOCK CAP_IPC_OWNER CAP_SYS_MODULE CAP_SYS_RAWIO CAP_SYS_CHROOT CAP_SYS_PTRACE CAP_SYS_PACCT CAP_SYS_ADMIN CAP_SYS_BOOT CAP_SYS_NICE CAP_SYS_RESOURCE CAP_SYS_TIME CAP_SYS_TTY_CONFIG CAP_MKNOD CAP_LEASE CAP_AUDIT_WRITE CAP_AUDIT_CONTROL CAP_SETFCAP CAP_MAC_OVERRIDE CAP_MAC_ADMIN CAP_SYSLOG CAP_WAKE_ALARM CAP_BLOCK_SUSPEND CAP_AUDIT_READ CAP_PERFMON CAP_BPF CAP_CHECKPOINT_RESTORE' -d 'Add a capability'
@@ -205,6 +293,25 @@ complete -c minirun -n '__minirun_verb_is update' -l pids-limit -x -d 'Maximum n
 # spec
 complete -c minirun -n '__minirun_verb_is spec' -l rootless -d 'Configuration for an unprivileged user'
 complete -c minirun -n '__minirun_verb_is spec' -s b -l bundle -r -a '(__fish_complete_directories)' -d 'Write DIR/config.json'
+
+# stats: container names anywhere
+complete -c minirun -n '__minirun_verb_is stats' -l no-stream -d 'Print one frame and exit'
+complete -c minirun -n '__minirun_verb_is stats' -l format -x -a 'table json' -d 'Output format'
+complete -c minirun -n '__minirun_verb_is stats' -l interval -x -d 'Seconds between frames'
+complete -c minirun -n '__minirun_verb_is stats' -a '(__minirun_ids)' -d Container
+
+# events
+complete -c minirun -n '__minirun_verb_is events' -l format -x -a 'text json' -d 'Output format'
+complete -c minirun -n '__minirun_verb_is events' -l since -x -d 'Show stored events from this time on'
+complete -c minirun -n '__minirun_verb_is events' -l until -x -d 'Stop at this time'
+complete -c minirun -n '__minirun_verb_is events' -s f -l filter -x -a 'container= event= type=container image=' -d 'Show only matching events'
+complete -c minirun -n '__minirun_verb_is events' -l no-follow -d 'Print the stored events and exit'
+
+# system stats|info
+complete -c minirun -n '__minirun_verb_is system; and test (__minirun_npos) = 0' -a stats -d 'CPU, memory and load of the host, containers by status'
+complete -c minirun -n '__minirun_verb_is system; and test (__minirun_npos) = 0' -a info -d 'Kernel, OS, cgroups, versions, security features'
+complete -c minirun -n '__minirun_verb_is system; and __fish_seen_subcommand_from stats' -l format -x -a 'table json' -d 'Output format'
+complete -c minirun -n '__minirun_verb_is system; and __fish_seen_subcommand_from info' -l format -x -a 'text json' -d 'Output format'
 
 # image: add NAME DIR|TARBALL, ls, rm NAME..., inspect NAME
 

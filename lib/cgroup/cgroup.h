@@ -94,6 +94,10 @@ struct mr_cgroup_stats
   uint64_t blkio_read_bytes;
   uint64_t blkio_write_bytes;
   uint64_t oom_kills;
+  /* memory.stat inactive_file (v1: total_inactive_file, which counts the
+   * descendants too): page cache the kernel reclaims first, which docker
+   * stats leaves out of the usage it shows.  */
+  uint64_t memory_inactive_file;
 };
 int mr_cgroup_stats (struct mr_cgroup *cg, struct mr_cgroup_stats *st, struct mr_error *err);
 

@@ -1267,6 +1267,7 @@ v1_stats (struct mr_cgroup *cg, struct mr_cgroup_stats *st, struct mr_error *err
   const char *memory = dir_of (cg, "memory");
   const char *pids = dir_of (cg, "pids");
   cleanup_free char *oom = NULL;
+  cleanup_free char *mstat = NULL;
 
   read_u64 (dir_of (cg, "cpuacct"), "cpuacct.usage", &st->cpu_usage_ns);
   read_u64 (memory, "memory.usage_in_bytes", &st->memory_usage);
@@ -1275,6 +1276,9 @@ v1_stats (struct mr_cgroup *cg, struct mr_cgroup_stats *st, struct mr_error *err
     st->memory_limit = UINT64_MAX;
   if (memory && read_file (memory, "memory.oom_control", &oom, NULL) == 0 && oom)
     mr_cgroup_parse_keyed (oom, "oom_kill", &st->oom_kills);
+  /* The total_ key covers the sub-cgroups, as usage_in_bytes does.  */
+  if (memory && read_file (memory, "memory.stat", &mstat, NULL) == 0 && mstat)
+    mr_cgroup_parse_keyed (mstat, "total_inactive_file", &st->memory_inactive_file);
   read_u64 (pids, "pids.current", &st->pids_current);
   read_u64 (pids, "pids.max", &st->pids_limit);
   read_blkio (dir_of (cg, "blkio"), &st->blkio_read_bytes, &st->blkio_write_bytes);

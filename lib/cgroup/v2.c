@@ -822,6 +822,7 @@ v2_stats (struct mr_cgroup *cg, struct mr_cgroup_stats *st, struct mr_error *err
   read_u64 (cg->v2_fd, "pids.max", &st->pids_limit);
   read_io_stat (cg->v2_fd, &st->blkio_read_bytes, &st->blkio_write_bytes);
   read_keyed (cg->v2_fd, "memory.events", "oom_kill", &st->oom_kills);
+  read_keyed (cg->v2_fd, "memory.stat", "inactive_file", &st->memory_inactive_file);
   return 0;
 }
 

@@ -307,12 +307,15 @@ setgroups_denied (void)
   return strncmp (buf, "deny", 4) == 0;
 }
 
+/* Raw system calls: the child of a raw clone still has its parent's list of
+   threads in glibc, whose wrappers would signal those threads to change
+   their credentials too, and wait for them forever.  One thread changes.  */
 int
 mr_user_switch (const struct mr_spec_user *user, struct mr_error *err)
 {
   if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
     return mr_error_errno (err, errno, "prctl PR_SET_KEEPCAPS");
-  if (setgroups (user->n_additional_gids, user->additional_gids) < 0)
+  if (syscall (SYS_setgroups, user->n_additional_gids, user->additional_gids) < 0)
     {
       /* A user namespace whose setgroups is "deny" (rootless) can never
          call setgroups; with no groups to set there is nothing lost.  */
@@ -320,9 +323,9 @@ mr_user_switch (const struct mr_spec_user *user, struct mr_error *err)
         return mr_error_errno (err, errno, "setgroups (%zu additional gids)",
                                user->n_additional_gids);
     }
-  if (setresgid (user->gid, user->gid, user->gid) < 0)
+  if (syscall (SYS_setresgid, user->gid, user->gid, user->gid) < 0)
     return mr_error_errno (err, errno, "setresgid to %u", (unsigned)user->gid);
-  if (setresuid (user->uid, user->uid, user->uid) < 0)
+  if (syscall (SYS_setresuid, user->uid, user->uid, user->uid) < 0)
     return mr_error_errno (err, errno, "setresuid to %u", (unsigned)user->uid);
   if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
     return mr_error_errno (err, errno, "prctl PR_SET_KEEPCAPS");

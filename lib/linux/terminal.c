@@ -25,7 +25,7 @@ mr_console_socket_connect (const char *path, int *fd, struct mr_error *err)
   s = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (s < 0)
     return mr_error_errno (err, errno, "console socket");
-  if (connect (s, (struct sockaddr *) &addr, sizeof addr) < 0)
+  if (connect (s, (struct sockaddr *)&addr, sizeof addr) < 0)
     {
       int e = errno;
       close (s);
@@ -67,16 +67,19 @@ int
 mr_send_fd (int sock, int fd, const char *name, struct mr_error *err)
 {
   char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { .iov_base = (void *) name, .iov_len = strlen (name) };
+  struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen (name) };
   struct msghdr msg = {
-    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf,
+    .msg_iov = &iov,
+    .msg_iovlen = 1,
+    .msg_control = cbuf,
+    .msg_controllen = sizeof cbuf,
   };
   struct cmsghdr *c;
 
   memset (cbuf, 0, sizeof cbuf);
   if (iov.iov_len == 0)
     {
-      iov.iov_base = (void *) "/dev/ptmx";
+      iov.iov_base = (void *)"/dev/ptmx";
       iov.iov_len = strlen ("/dev/ptmx");
     }
   c = CMSG_FIRSTHDR (&msg);
@@ -97,7 +100,10 @@ mr_recv_fd (int sock, int *fd, struct mr_error *err)
   char data[256];
   struct iovec iov = { .iov_base = data, .iov_len = sizeof data };
   struct msghdr msg = {
-    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf,
+    .msg_iov = &iov,
+    .msg_iovlen = 1,
+    .msg_control = cbuf,
+    .msg_controllen = sizeof cbuf,
   };
   struct cmsghdr *c;
   ssize_t r;
@@ -123,7 +129,7 @@ mr_pty_make_controlling (int slave, unsigned height, unsigned width, struct mr_e
     return mr_error_errno (err, errno, "make the pty the controlling terminal");
   if (height > 0 && width > 0)
     {
-      struct winsize ws = { .ws_row = (unsigned short) height, .ws_col = (unsigned short) width };
+      struct winsize ws = { .ws_row = (unsigned short)height, .ws_col = (unsigned short)width };
       if (ioctl (slave, TIOCSWINSZ, &ws) < 0)
         return mr_error_errno (err, errno, "set the terminal size");
     }

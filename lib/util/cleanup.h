@@ -11,7 +11,7 @@
 static inline void
 cleanup_freep (void *p)
 {
-  void **pp = (void **) p;
+  void **pp = (void **)p;
   free (*pp);
 }
 
@@ -65,7 +65,7 @@ steal_ptr_impl (void **p)
   *p = NULL;
   return r;
 }
-#define steal_pointer(pp) steal_ptr_impl ((void **) (pp))
+#define steal_pointer(pp) steal_ptr_impl ((void **)(pp))
 
 static inline int
 steal_fd (int *fd)

@@ -28,7 +28,7 @@ mr_write_all (int fd, const void *buf, size_t len)
           return -1;
         }
       p += r;
-      len -= (size_t) r;
+      len -= (size_t)r;
     }
   return 0;
 }
@@ -64,7 +64,7 @@ mr_read_file_at (int dirfd, const char *path, char **out, size_t *len, struct mr
         }
       if (r == 0)
         break;
-      size += (size_t) r;
+      size += (size_t)r;
     }
   buf[size] = '\0';
   if (len)
@@ -87,7 +87,7 @@ mr_write_file_at (int dirfd, const char *path, const char *data, size_t len, str
   if (fd < 0)
     return mr_error_errno (err, errno, "open '%s'", path);
   if (mr_write_all (fd, data, len) < 0)
-    return mr_error_errno (err, errno, "write '%.*s' to '%s'", (int) (len > 64 ? 64 : len), data,
+    return mr_error_errno (err, errno, "write '%.*s' to '%s'", (int)(len > 64 ? 64 : len), data,
                            path);
   return 0;
 }
@@ -105,7 +105,7 @@ mr_write_file_atomic_at (int dirfd, const char *name, const char *data, size_t l
   char tmp[256];
   cleanup_close int fd = -1;
 
-  if ((size_t) snprintf (tmp, sizeof tmp, ".%s.tmp%d", name, (int) getpid ()) >= sizeof tmp)
+  if ((size_t)snprintf (tmp, sizeof tmp, ".%s.tmp%d", name, (int)getpid ()) >= sizeof tmp)
     return mr_error_set (err, "file name '%s' too long", name);
   fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0)
@@ -138,7 +138,7 @@ mr_copy_symlink_at (int srcdir, const char *name, int dstdir, size_t size, const
   len = readlinkat (srcdir, name, target, size + 1);
   if (len < 0)
     return mr_error_errno (err, errno, "read link '%s'", path);
-  if ((size_t) len > size)
+  if ((size_t)len > size)
     return mr_error_set (err, "read link '%s': it changed while being copied", path);
   target[len] = '\0';
   if (symlinkat (target, dstdir, name) < 0)

@@ -25,8 +25,8 @@ enum
 
 /* Creates or replaces a file: write to a temporary, rename (readers see the
  * old or the new content, never a part).  flags: MR_WRITE_*.  */
-int mr_write_file_atomic_at (int dirfd, const char *name, const char *data, size_t len,
-                             mode_t mode, unsigned flags, struct mr_error *err);
+int mr_write_file_atomic_at (int dirfd, const char *name, const char *data, size_t len, mode_t mode,
+                             unsigned flags, struct mr_error *err);
 
 /* Recreates the symlink name of srcdir in dstdir (size: its st_size);
  * path names it in errors.  */

@@ -33,6 +33,56 @@ test_exec_stdin ()
   assert_eq "$got" "got ping" output
 }
 
+test_exec_stdout_and_stderr_apart ()
+{
+  running
+  t_run rt exec "$ID" sh -c 'echo out-1; echo err-1 >&2; echo out-2; echo err-2 >&2'
+  assert_success
+  assert_eq "$out" $'out-1\nout-2' stdout
+  assert_eq "$err" $'err-1\nerr-2' stderr
+}
+
+test_exec_exit_status_propagates ()
+{
+  running
+  t_run rt exec "$ID" true
+  assert_status 0
+  t_run rt exec "$ID" sh -c 'exit 3'
+  assert_status 3
+  t_run rt exec "$ID" sh -c 'echo before; kill -KILL $$'
+  assert_status 137
+  assert_eq "$out" before stdout
+}
+
+test_exec_command_not_found_is_127 ()
+{
+  minirun_only "127 for a command that is not found, as docker exec"
+  running
+  t_run rt exec "$ID" no-such-command
+  assert_status 127
+  assert_contains "$err" no-such-command "error message"
+  t_run rt exec "$ID" /no/such/file
+  assert_status 127
+  assert_contains "$err" /no/such/file "error message"
+  assert_eq "$(ctr_status "$ID")" running status
+}
+
+test_exec_command_not_executable_is_126 ()
+{
+  minirun_only "126 for a command that cannot be run, as docker exec"
+  running
+  printf 'just data\n' >"$B/rootfs/data-file"
+  chmod 644 "$B/rootfs/data-file"
+  t_run rt exec "$ID" /data-file
+  assert_status 126
+  assert_contains "$err" /data-file "error message"
+  t_run rt exec "$ID" /tmp
+  assert_status 126
+  t_run rt exec -w /no/such/dir "$ID" true
+  assert_status 126
+  assert_contains "$err" /no/such/dir "error message"
+}
+
 test_exec_env ()
 {
   running
@@ -50,6 +100,62 @@ test_exec_cwd ()
   t_run rt exec --cwd /home/user "$ID" pwd
   assert_success
   assert_eq "$out" /home/user cwd
+}
+
+test_exec_workdir ()
+{
+  minirun_only "-w/--workdir is docker's spelling of --cwd"
+  running
+  t_run rt exec -w /tmp "$ID" pwd
+  assert_success
+  assert_eq "$out" /tmp "-w"
+  t_run rt exec --workdir /home/user "$ID" pwd
+  assert_success
+  assert_eq "$out" /home/user "--workdir"
+  t_run rt exec --workdir=/etc "$ID" pwd
+  assert_success
+  assert_eq "$out" /etc "--workdir="
+  t_run rt exec -w "$ID"
+  assert_failure
+}
+
+test_exec_interactive_oci ()
+{
+  minirun_only "-i is docker's option"
+  running
+  local got
+  got=$(echo hi | rt exec -i "$ID" cat)
+  assert_eq "$got" hi "output of cat"
+  # -i or not, an OCI container's process gets our stdin, as with runc
+  got=$(echo hi | rt exec "$ID" cat)
+  assert_eq "$got" hi "output of cat without -i"
+}
+
+test_exec_managed_stdin ()
+{
+  minirun_only "managed containers"
+  rt run --help | grep -q -- --rootfs || skip "no managed containers in this build"
+  new_bundle
+  t_run rt run -d --rootfs "$B/rootfs" --name "$ID" sleep 600
+  assert_success
+  printf 'typed\n' >"$T_DIR/$ID.in"
+  local got start
+  got=$(rt exec "$ID" sh -c 'readlink /proc/self/fd/0; cat' <"$T_DIR/$ID.in")
+  assert_eq "$got" /dev/null "stdin without -i"
+  got=$(rt exec -i "$ID" cat <"$T_DIR/$ID.in")
+  assert_eq "$got" typed "stdin with -i"
+  # our fd 0 closed: the process still gets /dev/null, and its output
+  got=$(rt exec "$ID" sh -c 'readlink /proc/self/fd/0; echo out' <&-)
+  assert_eq "$got" $'/dev/null\nout' "output with our stdin closed"
+  t_run rt exec "$ID" sh -c 'echo to-out; echo to-err >&2; exit 4'
+  assert_status 4
+  assert_eq "$out" to-out stdout
+  assert_eq "$err" to-err stderr
+  # detached: nothing of ours stays open, so $(...) does not wait for it
+  start=$SECONDS
+  got=$(rt exec -d "$ID" sh -c 'sleep 5; echo late')
+  [ $((SECONDS - start)) -lt 4 ] || fail "exec -d kept our stdout open"
+  assert_eq "$got" "" "output of exec -d"
 }
 
 test_exec_user ()
@@ -138,6 +244,8 @@ test_exec_into_stopped_container_fails ()
   assert_no_match "$out" '^hi$' stdout
   if [ "$RT_NAME" = minirun ]; then
     assert_match "$err" "$ID.*(stopped|not running)|(stopped|not running).*$ID" "error message"
+    # exec's own failure, not one of the command's 126/127
+    assert_status 1
   fi
 }
 
@@ -183,8 +291,15 @@ test_exec_tty_detached ()
 
 t_ok "exec runs a command: output and exit status" test_exec_output_and_exit_status
 t_ok "exec passes stdin through" test_exec_stdin
+t_ok "exec: stdout and stderr land apart" test_exec_stdout_and_stderr_apart
+t_ok "exec: the exit status propagates, 128+N for a signal" test_exec_exit_status_propagates
+t_ok "exec of a command that is not found exits 127" test_exec_command_not_found_is_127
+t_ok "exec of a command that cannot be run exits 126" test_exec_command_not_executable_is_126
 t_ok "exec -e adds to the container's environment" test_exec_env
 t_ok "exec --cwd" test_exec_cwd
+t_ok "exec -w/--workdir" test_exec_workdir
+t_ok "exec -i passes stdin; an OCI container's exec gets it anyway" test_exec_interactive_oci
+t_ok "exec in a managed container: stdin only with -i, nothing held with -d" test_exec_managed_stdin
 t_ok "exec -u UID:GID" test_exec_user
 t_ok "exec --process FILE" test_exec_process_file
 t_ok "exec -d --pid-file: a process in the container's namespaces and cgroup" test_exec_detach_with_pid_file

@@ -220,11 +220,13 @@ t_container_ids ()
 {
   [ -d "$T_ROOT" ] || return 0
   local d
-  for d in "$T_ROOT"/*/; do
+  # runtime states, and the records of managed containers (data/containers)
+  for d in "$T_ROOT"/*/ "$T_ROOT"/data/containers/*/; do
     [ -d "$d" ] || continue
     d=${d%/}
+    [ "$d" = "$T_ROOT/data" ] && continue
     echo "${d##*/}"
-  done
+  done | sort -u
 }
 
 # Deletes every container in the root with the runtime itself.

@@ -61,8 +61,8 @@ START_TEST (signal_names_numbers_and_sig_prefix_parse)
 }
 END_TEST
 
-static const char *const bad_signals[] = { "", "0", "SIG", "KILLL", "-9", "99", "9x", "RTMIN+99",
-                                           "RTMAX+1", "SIGRTMIN-1" };
+static const char *const bad_signals[]
+    = { "", "0", "SIG", "KILLL", "-9", "99", "9x", "RTMIN+99", "RTMAX+1", "SIGRTMIN-1" };
 
 START_TEST (signal_garbage_is_rejected)
 {
@@ -81,8 +81,8 @@ START_TEST (signal_name_round_trips)
 END_TEST
 
 static const char *const good_ids[] = { "a", "web", "A-b_c.d", "0abc", "x123456789" };
-static const char *const bad_ids[] = { "", "-a", ".hidden", "_x", "a/b", "../x", "a b", "a:b",
-                                       "caf\xc3\xa9" };
+static const char *const bad_ids[]
+    = { "", "-a", ".hidden", "_x", "a/b", "../x", "a b", "a:b", "caf\xc3\xa9" };
 
 START_TEST (id_valid_forms_accepted)
 {
@@ -156,14 +156,14 @@ START_TEST (state_round_trips_through_the_file)
   int dirfd = -1;
 
   ck_assert_int_eq (mr_state_dir_create (rootfd, "c1", &dirfd, &err), 0);
-  st.id = (char *) "c1";
+  st.id = (char *)"c1";
   st.pid = 4242;
   st.pid_start = 123456;
-  st.bundle = (char *) "/b";
-  st.rootfs = (char *) "/b/rootfs";
-  st.created = (char *) "2026-11-23T10:00:00.000000000Z";
-  st.owner = (char *) "root";
-  st.cgroup_path = (char *) "/minirun/c1";
+  st.bundle = (char *)"/b";
+  st.rootfs = (char *)"/b/rootfs";
+  st.created = (char *)"2026-11-23T10:00:00.000000000Z";
+  st.owner = (char *)"root";
+  st.cgroup_path = (char *)"/minirun/c1";
   st.userns = true;
   st.poststop_hooks = true;
   st.annotations = json_pack ("{s:s}", "k", "v");
@@ -281,9 +281,9 @@ START_TEST (oci_state_json_has_the_required_fields)
   struct mr_state st = { 0 };
   json_t *o;
 
-  st.id = (char *) "x";
+  st.id = (char *)"x";
   st.pid = 7;
-  st.bundle = (char *) "/b";
+  st.bundle = (char *)"/b";
   o = mr_state_to_json (&st, MR_STATUS_RUNNING);
   ck_assert_str_eq (json_string_value (json_object_get (o, "id")), "x");
   ck_assert_str_eq (json_string_value (json_object_get (o, "status")), "running");
@@ -308,7 +308,7 @@ START_TEST (status_names_match_the_oci_spec)
 }
 END_TEST
 
-#define N(a) ((int) (sizeof (a) / sizeof (a)[0]))
+#define N(a) ((int)(sizeof (a) / sizeof (a)[0]))
 
 int
 main (void)

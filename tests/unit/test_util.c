@@ -431,8 +431,10 @@ START_TEST (write_file_atomic_creates_replaces_and_leaves_no_temporary)
   int n = 0;
 
   umask (022);
-  ck_assert_int_eq (mr_write_file_atomic_at (dirfd, "state.json", "{}", 2, 0640, MR_WRITE_DURABLE, &err), 0);
-  ck_assert_int_eq (mr_write_file_atomic_at (dirfd, "state.json", "{\"a\":1}", 7, 0640, 0, &err), 0);
+  ck_assert_int_eq (
+      mr_write_file_atomic_at (dirfd, "state.json", "{}", 2, 0640, MR_WRITE_DURABLE, &err), 0);
+  ck_assert_int_eq (mr_write_file_atomic_at (dirfd, "state.json", "{\"a\":1}", 7, 0640, 0, &err),
+                    0);
   ck_assert_int_ge (asprintf (&path, "%s/state.json", dir), 0);
   ck_assert_int_eq (mr_read_file (path, &got, &len, &err), 0);
   ck_assert_str_eq (got, "{\"a\":1}");

@@ -1,0 +1,1460 @@
+/* Managed containers: created from Docker-style options, run under a
+ * monitor process, stopped, started again, removed with their records.  */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "container.h"
+#include "context.h"
+#include "events.h"
+#include "image-internal.h"
+#include "linux/mount-internal.h"
+#include "log.h"
+#include "managed.h"
+#include "runconfig.h"
+#include "state.h"
+#include "util/cleanup.h"
+#include "util/error.h"
+#include "util/fs.h"
+
+#ifndef OVERLAYFS_SUPER_MAGIC
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+#endif
+
+extern char **environ;
+
+static const char zero_time[] = "0001-01-01T00:00:00Z";
+
+static void
+cleanup_jsonp (json_t **j)
+{
+  json_decref (*j);
+}
+#define cleanup_json __attribute__ ((cleanup (cleanup_jsonp)))
+
+static int
+pidfd_open_ (pid_t pid)
+{
+  return (int)syscall (SYS_pidfd_open, pid, 0);
+}
+
+const char *
+mr_managed_str (json_t *o, const char *key)
+{
+  const char *s = json_string_value (json_object_get (o, key));
+  return s ? s : "";
+}
+
+long long
+mr_managed_int (json_t *o, const char *key)
+{
+  return json_integer_value (json_object_get (o, key));
+}
+
+static void
+event (struct mr_context *ctx, const char *action, const char *name, json_t *attrs)
+{
+  struct mr_error e = { 0 };
+  mr_event_emit (ctx, action, name, attrs, &e);
+}
+
+/* --- the record ---------------------------------------------------------- */
+
+static int
+records_dirfd (struct mr_context *ctx, bool create, struct mr_error *err)
+{
+  cleanup_free char *path = NULL;
+  int fd;
+
+  if (mr_asprintf (err, &path, "%s/" MR_RECORDS_DIR, ctx->data_dir) < 0)
+    return -1;
+  fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT && create)
+    {
+      if (mr_mkdir_p (path, 0700, err) < 0)
+        return -1;
+      fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+  if (fd < 0)
+    return mr_error_errno (err, errno, "open '%s'", path);
+  return fd;
+}
+
+static int
+read_json_at (int dirfd, const char *name, json_t **out, struct mr_error *err)
+{
+  cleanup_free char *text = NULL;
+  json_error_t je;
+  size_t len;
+
+  if (mr_read_file_at (dirfd, name, &text, &len, err) < 0)
+    return -1;
+  *out = json_loadb (text, len, 0, &je);
+  if (*out == NULL || !json_is_object (*out))
+    {
+      json_decref (*out);
+      *out = NULL;
+      return mr_error_set (err, "%s: %s", name, je.text);
+    }
+  return 0;
+}
+
+static int
+write_json_at (int dirfd, const char *name, json_t *o, bool durable, struct mr_error *err)
+{
+  cleanup_free char *text = json_dumps (o, JSON_COMPACT);
+
+  if (text == NULL)
+    return mr_error_errno (err, ENOMEM, "%s", name);
+  return mr_write_file_atomic_at (dirfd, name, text, strlen (text), 0600,
+                                  durable ? MR_WRITE_DURABLE : 0, err);
+}
+
+bool
+mr_container_is_managed (struct mr_context *ctx, const char *id)
+{
+  cleanup_free char *path = NULL;
+  struct mr_error e = { 0 };
+
+  if (mr_id_validate (id, &e) < 0)
+    return false;
+  if (mr_asprintf (&e, &path, "%s/" MR_RECORDS_DIR "/%s/record.json", ctx->data_dir, id) < 0)
+    return false;
+  return access (path, F_OK) == 0;
+}
+
+int
+mr_managed_lock (struct mr_managed *m, bool lock, struct mr_error *err)
+{
+  while (flock (m->dirfd, lock ? LOCK_EX : LOCK_UN) < 0)
+    if (errno != EINTR)
+      return mr_error_errno (err, errno, "lock container '%s'", m->name);
+  return 0;
+}
+
+int
+mr_managed_read_status (struct mr_managed *m, struct mr_error *err)
+{
+  json_t *st = NULL;
+
+  if (read_json_at (m->dirfd, "status.json", &st, err) < 0)
+    return mr_error_prefix (err, "container '%s'", m->name);
+  json_decref (m->status);
+  m->status = st;
+  return 0;
+}
+
+int
+mr_managed_write_status (struct mr_managed *m, bool durable, struct mr_error *err)
+{
+  if (write_json_at (m->dirfd, "status.json", m->status, durable, err) < 0)
+    return mr_error_prefix (err, "container '%s'", m->name);
+  return 0;
+}
+
+int
+mr_managed_open (struct mr_context *ctx, const char *name, bool lock, struct mr_managed *m,
+                 struct mr_error *err)
+{
+  cleanup_close int rfd = -1;
+
+  memset (m, 0, sizeof *m);
+  m->dirfd = -1;
+  if (mr_id_validate (name, err) < 0)
+    return -1;
+  rfd = records_dirfd (ctx, false, err);
+  if (rfd < 0)
+    {
+      if (err->errnum == ENOENT)
+        {
+          mr_error_set (err, "container '%s' does not exist", name);
+          err->errnum = ENOENT;
+        }
+      return -1;
+    }
+  m->dirfd = openat (rfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (m->dirfd < 0)
+    {
+      int e = errno;
+      if (e == ENOENT)
+        {
+          mr_error_set (err, "container '%s' does not exist", name);
+          err->errnum = ENOENT;
+          return -1;
+        }
+      return mr_error_errno (err, e, "container '%s'", name);
+    }
+  m->name = strdup (name);
+  if (m->name == NULL
+      || mr_asprintf (err, &m->dir, "%s/" MR_RECORDS_DIR "/%s", ctx->data_dir, name) < 0)
+    goto fail;
+  if (lock && mr_managed_lock (m, true, err) < 0)
+    goto fail;
+  if (read_json_at (m->dirfd, "record.json", &m->record, err) < 0)
+    {
+      /* a record that new has not finished (or crashed in) */
+      if (err->errnum == ENOENT)
+        {
+          mr_error_set (err, "container '%s' does not exist", name);
+          err->errnum = ENOENT;
+        }
+      goto fail;
+    }
+  if (mr_managed_read_status (m, err) < 0)
+    goto fail;
+  return 0;
+fail:
+  mr_managed_close (m);
+  return -1;
+}
+
+void
+mr_managed_close (struct mr_managed *m)
+{
+  if (m->dirfd >= 0)
+    close (m->dirfd);
+  m->dirfd = -1;
+  json_decref (m->record);
+  json_decref (m->status);
+  m->record = m->status = NULL;
+  free (m->name);
+  free (m->dir);
+  m->name = m->dir = NULL;
+}
+
+bool
+mr_managed_monitor_alive (const struct mr_managed *m)
+{
+  pid_t pid = (pid_t)mr_managed_int (m->status, "MonitorPid");
+  unsigned long long start;
+
+  if (pid <= 0 || mr_pid_start_time (pid, &start) < 0)
+    return false;
+  return start == (unsigned long long)mr_managed_int (m->status, "MonitorStart");
+}
+
+int
+mr_managed_monitor_pidfd (const struct mr_managed *m)
+{
+  pid_t pid = (pid_t)mr_managed_int (m->status, "MonitorPid");
+  int fd;
+
+  if (pid <= 0)
+    return -1;
+  fd = pidfd_open_ (pid);
+  /* checked after the open: the pidfd then names the process we checked */
+  if (fd >= 0 && !mr_managed_monitor_alive (m))
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+const char *
+mr_managed_status (struct mr_context *ctx, const struct mr_managed *m, pid_t *pid)
+{
+  cleanup_close int dirfd = -1;
+  struct mr_state *st = NULL;
+  enum mr_status status;
+  struct mr_error e = { 0 };
+  const char *recorded = mr_managed_str (m->status, "Status");
+  bool monitor = mr_managed_monitor_alive (m);
+
+  if (pid)
+    *pid = 0;
+  if (mr_container_load (ctx, m->name, false, &dirfd, &st, &status, &e) == 0)
+    {
+      pid_t p = st->pid;
+      mr_state_free (st);
+      if (status == MR_STATUS_RUNNING || status == MR_STATUS_PAUSED)
+        {
+          if (pid)
+            *pid = p;
+          return mr_status_name (status);
+        }
+      if (status == MR_STATUS_CREATING || status == MR_STATUS_CREATED)
+        return monitor ? "restarting" : "stopped";
+    }
+  if (strcmp (recorded, "created") == 0)
+    return "created";
+  if (monitor && (strcmp (recorded, "restarting") == 0 || strcmp (recorded, "running") == 0))
+    return "restarting";
+  return "stopped";
+}
+
+/* --- the default root file system ---------------------------------------- */
+
+/* MINIRUN_CONFIG, else /etc/minirun/minirun.conf: "key = value" lines,
+   '#' comments; rootfs = DIR or image = NAME[:TAG] names what `run -- CMD`
+   uses when no root is given.  */
+static int
+read_default_root (char **rootfs, char **image, struct mr_error *err)
+{
+  const char *path = getenv ("MINIRUN_CONFIG");
+  cleanup_fclose FILE *f = NULL;
+  char line[4096];
+  int lineno = 0;
+
+  if (path == NULL || *path == '\0')
+    path = "/etc/minirun/minirun.conf";
+  f = fopen (path, "re");
+  if (f == NULL)
+    return errno == ENOENT ? 0 : mr_error_errno (err, errno, "config file '%s'", path);
+  while (fgets (line, sizeof line, f))
+    {
+      char *k = line, *v, *end;
+      lineno++;
+      k += strspn (k, " \t");
+      if (*k == '#' || *k == '\n' || *k == '\0')
+        continue;
+      v = strchr (k, '=');
+      if (v == NULL)
+        return mr_error_set (err, "config file '%s', line %d: expected KEY = VALUE", path, lineno);
+      end = v;
+      while (end > k && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+      *end = '\0';
+      v++;
+      v += strspn (v, " \t");
+      end = v + strlen (v);
+      while (end > v && (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+        end--;
+      *end = '\0';
+      if (strcmp (k, "rootfs") == 0 || strcmp (k, "image") == 0)
+        {
+          char **dst = k[0] == 'r' ? rootfs : image;
+          free (*dst);
+          *dst = strdup (v);
+          if (*dst == NULL)
+            return mr_error_errno (err, ENOMEM, "config file '%s'", path);
+        }
+      else
+        return mr_error_set (
+            err, "config file '%s', line %d: unknown key '%s' (expected rootfs or image)", path,
+            lineno, k);
+    }
+  if (*rootfs && *image)
+    return mr_error_set (err, "config file '%s': give rootfs or image, not both", path);
+  return 0;
+}
+
+/* --- the root file system of an image container --------------------------- */
+
+static bool
+is_overlay (int dirfd, const char *name)
+{
+  cleanup_close int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct statfs sf;
+
+  return fd >= 0 && fstatfs (fd, &sf) == 0 && sf.f_type == OVERLAYFS_SUPER_MAGIC;
+}
+
+static int
+mount_overlay (const char *dir, const char *lower, struct mr_error *err)
+{
+  cleanup_free char *data = NULL;
+  cleanup_free char *target = NULL;
+
+  if (strpbrk (lower, ",:") || strpbrk (dir, ",:"))
+    return mr_error_set (err, "overlay: paths with ',' or ':' cannot be mounted");
+  if (mr_asprintf (err, &data, "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, dir, dir) < 0
+      || mr_asprintf (err, &target, "%s/rootfs", dir) < 0)
+    return -1;
+  if (mount ("overlay", target, "overlay", MS_NODEV, data) < 0)
+    return mr_error_errno (err, errno, "mount overlay on '%s'", target);
+  return 0;
+}
+
+/* The image's root for this container: an overlay with the image as its
+   lower layer, else (a kernel or file system without overlay) a private
+   copy.  Returns the mode used: "overlay" or "copy".  */
+static int
+prepare_image_root (int recfd, const char *dir, const char *lower, const char **mode,
+                    struct mr_error *err)
+{
+  struct mr_error e = { 0 };
+  cleanup_close int src = -1;
+  cleanup_close int dst = -1;
+
+  if (mkdirat (recfd, "rootfs", 0755) < 0 || mkdirat (recfd, "upper", 0755) < 0
+      || mkdirat (recfd, "work", 0700) < 0)
+    return mr_error_errno (err, errno, "container directory '%s'", dir);
+  if (mount_overlay (dir, lower, &e) == 0)
+    {
+      *mode = "overlay";
+      return 0;
+    }
+  src = open (lower, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  dst = openat (recfd, "rootfs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (src < 0 || dst < 0)
+    return mr_error_errno (err, errno, "copy image '%s'", lower);
+  if (mr_image_copy_tree (src, dst, false, -1, err) < 0)
+    return mr_error_prefix (err, "copy image (overlay failed: %s)", e.msg);
+  *mode = "copy";
+  return 0;
+}
+
+int
+mr_managed_ensure_rootfs (struct mr_managed *m, struct mr_error *err)
+{
+  const char *mode = mr_managed_str (m->record, "RootfsMode");
+  const char *lower = mr_managed_str (m->record, "ImageRootfs");
+
+  if (strcmp (mode, "overlay") != 0 || is_overlay (m->dirfd, "rootfs"))
+    return 0;
+  if (access (lower, F_OK) < 0)
+    return mr_error_errno (err, errno, "container '%s': image root '%s'", m->name, lower);
+  return mount_overlay (m->dir, lower, err);
+}
+
+static void
+umount_rootfs (int recfd, const char *dir)
+{
+  cleanup_free char *target = NULL;
+  struct mr_error e = { 0 };
+
+  if (!is_overlay (recfd, "rootfs") || mr_asprintf (&e, &target, "%s/rootfs", dir) < 0)
+    return;
+  if (umount2 (target, UMOUNT_NOFOLLOW) < 0)
+    umount2 (target, MNT_DETACH | UMOUNT_NOFOLLOW);
+}
+
+/* --- create ---------------------------------------------------------------- */
+
+static int
+image_config (struct mr_context *ctx, const char *ref, char **lower, json_t **config,
+              json_t **inspect, struct mr_error *err)
+{
+  cleanup_free char *text = NULL;
+  json_error_t je;
+
+  if (mr_image_rootfs (ctx, ref, lower, err) < 0)
+    return -1;
+  if (mr_image_inspect (ctx, ref, &text, err) < 0)
+    return -1;
+  *inspect = json_loads (text, 0, &je);
+  if (*inspect == NULL)
+    return mr_error_set (err, "image '%s': %s", ref, je.text);
+  *config = json_object_get (*inspect, "Config");
+  return 0;
+}
+
+static bool
+runtime_state_exists (struct mr_context *ctx, const char *id)
+{
+  struct mr_error e = { 0 };
+  struct stat sb;
+  int rootfd = mr_context_rootfd (ctx, &e);
+
+  return rootfd >= 0 && fstatat (rootfd, id, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* Makes the record directory under a fresh name; EEXIST when taken.  */
+static int
+make_record_dir (struct mr_context *ctx, int rfd, const char *name, struct mr_error *err)
+{
+  if (runtime_state_exists (ctx, name))
+    {
+      mr_error_set (err, "the container name '%s' is already in use", name);
+      err->errnum = EEXIST;
+      return -1;
+    }
+  if (mkdirat (rfd, name, 0700) < 0)
+    {
+      if (errno == EEXIST)
+        {
+          mr_error_set (err, "the container name '%s' is already in use", name);
+          err->errnum = EEXIST;
+          return -1;
+        }
+      return mr_error_errno (err, errno, "container '%s'", name);
+    }
+  return 0;
+}
+
+static json_t *
+new_status (void)
+{
+  return json_pack ("{s:s, s:i, s:i, s:b, s:s, s:s, s:i, s:i, s:i, s:b, s:s}", "Status", "created",
+                    "Pid", 0, "ExitCode", 0, "OOMKilled", 0, "StartedAt", zero_time, "FinishedAt",
+                    zero_time, "RestartCount", 0, "MonitorPid", 0, "MonitorStart", 0,
+                    "StopRequested", 0, "Error", "");
+}
+
+static int
+write_record (struct mr_context *ctx, const struct mr_run_config *cfg, const char *name, int rfd,
+              int recfd, struct mr_error *err)
+{
+  cleanup_free char *dir = NULL;
+  cleanup_free char *rootfs = NULL;
+  cleanup_free char *lower = NULL;
+  cleanup_free char *etc = NULL;
+  cleanup_free char *def_rootfs = NULL;
+  cleanup_free char *def_image = NULL;
+  cleanup_json json_t *inspect = NULL;
+  cleanup_json json_t *spec = NULL;
+  cleanup_json json_t *rec = NULL;
+  cleanup_json json_t *status = NULL;
+  cleanup_close int bfd = -1;
+  json_t *imgcfg = NULL;
+  const char *src_rootfs = cfg->rootfs;
+  const char *image = cfg->image;
+  const char *mode = "dir";
+  char created[48];
+
+  (void)rfd;
+  if (src_rootfs && image)
+    return mr_error_set (err, "give a root file system directory or an image, not both");
+  if (src_rootfs == NULL && image == NULL)
+    {
+      if (read_default_root (&def_rootfs, &def_image, err) < 0)
+        return -1;
+      src_rootfs = def_rootfs;
+      image = def_image;
+      if (src_rootfs == NULL && image == NULL)
+        return mr_error_set (err,
+                             "no root file system: give --rootfs DIR or an image (or set "
+                             "a default rootfs in /etc/minirun/minirun.conf or MINIRUN_CONFIG)");
+    }
+  if (mr_asprintf (err, &dir, "%s/" MR_RECORDS_DIR "/%s", ctx->data_dir, name) < 0
+      || mr_asprintf (err, &etc, "%s/etc", dir) < 0)
+    return -1;
+  if (image)
+    {
+      if (image_config (ctx, image, &lower, &imgcfg, &inspect, err) < 0)
+        return -1;
+      if (mr_asprintf (err, &rootfs, "%s/rootfs", dir) < 0)
+        return -1;
+    }
+  else
+    {
+      struct stat sb;
+      rootfs = realpath (src_rootfs, NULL);
+      if (rootfs == NULL)
+        return mr_error_errno (err, errno, "rootfs '%s'", src_rootfs);
+      if (stat (rootfs, &sb) < 0 || !S_ISDIR (sb.st_mode))
+        return mr_error_set (err, "rootfs '%s' is not a directory", src_rootfs);
+      if (strcmp (rootfs, "/") == 0)
+        return mr_error_set (err, "rootfs '/': the host's root cannot be a container's");
+    }
+  if (mr_run_config_build (cfg, name, rootfs, imgcfg, etc, &spec, &rec, err) < 0)
+    return -1;
+  if (mkdirat (recfd, "etc", 0755) < 0 || mkdirat (recfd, "bundle", 0700) < 0)
+    return mr_error_errno (err, errno, "container '%s'", name);
+  if (mr_run_config_write_etc (etc, json_string_value (json_object_get (spec, "hostname")), err)
+      < 0)
+    return -1;
+  bfd = openat (recfd, "bundle", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (bfd < 0)
+    return mr_error_errno (err, errno, "container '%s': bundle", name);
+  if (write_json_at (bfd, "config.json", spec, false, err) < 0)
+    return -1;
+  if (image && prepare_image_root (recfd, dir, lower, &mode, err) < 0)
+    return -1;
+
+  mr_time_rfc3339 (created, sizeof created);
+  json_object_set_new (rec, "Id", json_string (name));
+  json_object_set_new (rec, "Name", json_string (name));
+  json_object_set_new (rec, "Created", json_string (created));
+  json_object_set_new (rec, "Image", json_string (image ? image : ""));
+  json_object_set_new (rec, "ImageId", json_string (inspect ? mr_managed_str (inspect, "Id") : ""));
+  json_object_set_new (rec, "ImageRootfs", json_string (lower ? lower : ""));
+  json_object_set_new (rec, "Rootfs", json_string (rootfs));
+  json_object_set_new (rec, "RootfsMode", json_string (mode));
+  json_object_set_new (rec, "Bundle", json_pack ("s++", dir, "/", "bundle"));
+  json_object_set_new (rec, "LogPath", json_pack ("s++", dir, "/", MR_LOG_FILE));
+  json_object_set_new (rec, "LogMaxSize",
+                       json_integer (cfg->size > offsetof (struct mr_run_config, log_max_size)
+                                             && cfg->log_max_size >= 0
+                                         ? cfg->log_max_size
+                                         : 10 * 1024 * 1024));
+  json_object_set_new (rec, "LogMaxFiles",
+                       json_integer (cfg->size > offsetof (struct mr_run_config, log_max_files)
+                                             && cfg->log_max_files >= 0
+                                         ? cfg->log_max_files
+                                         : 3));
+  status = new_status ();
+  if (status == NULL)
+    return mr_error_errno (err, ENOMEM, "container '%s'", name);
+  if (write_json_at (recfd, "status.json", status, false, err) < 0)
+    return -1;
+  /* last: a record is only seen once it is whole */
+  return write_json_at (recfd, "record.json", rec, true, err);
+}
+
+int
+mr_container_new (struct mr_context *ctx, const struct mr_run_config *cfg, char **name_out,
+                  struct mr_error *err)
+{
+  cleanup_close int rfd = -1;
+  cleanup_close int recfd = -1;
+  char name[128];
+  struct mr_error e = { 0 };
+
+  if (cfg == NULL || cfg->size < offsetof (struct mr_run_config, interactive) + sizeof (bool))
+    return mr_error_set (err, "run config: size not set");
+  rfd = records_dirfd (ctx, true, err);
+  if (rfd < 0)
+    return -1;
+  if (cfg->name)
+    {
+      if (mr_id_validate (cfg->name, err) < 0)
+        return -1;
+      snprintf (name, sizeof name, "%s", cfg->name);
+      if (make_record_dir (ctx, rfd, name, err) < 0)
+        return -1;
+    }
+  else
+    for (int tries = 0;; tries++)
+      {
+        mr_name_generate (name, sizeof name);
+        if (make_record_dir (ctx, rfd, name, err) == 0)
+          break;
+        if (err->errnum != EEXIST || tries > 50)
+          return -1;
+        mr_error_clear (err);
+      }
+  recfd = openat (rfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (recfd < 0 || flock (recfd, LOCK_EX) < 0)
+    {
+      mr_error_errno (err, errno, "container '%s'", name);
+      goto undo;
+    }
+  if (write_record (ctx, cfg, name, rfd, recfd, err) < 0)
+    goto undo;
+  event (ctx, "create", name,
+         json_pack ("{s:s}", "image", cfg->image ? cfg->image : (cfg->rootfs ? cfg->rootfs : "")));
+  if (name_out)
+    {
+      *name_out = strdup (name);
+      if (*name_out == NULL)
+        return mr_error_errno (err, ENOMEM, "container '%s'", name);
+    }
+  return 0;
+undo:
+  if (recfd >= 0)
+    {
+      cleanup_free char *dir = NULL;
+      if (mr_asprintf (&e, &dir, "%s/" MR_RECORDS_DIR "/%s", ctx->data_dir, name) == 0)
+        umount_rootfs (recfd, dir);
+    }
+  mr_remove_tree_at (rfd, name, name, &e);
+  return mr_error_prefix (err, "create '%s'", name);
+}
+
+/* --- the monitor ------------------------------------------------------------ */
+
+/* Duplicates fd above the standard ones, for posix_spawn to put in place.  */
+static int
+dup_high (int fd)
+{
+  return fd < 0 ? -1 : fcntl (fd, F_DUPFD_CLOEXEC, 10);
+}
+
+static int
+spawn_monitor (struct mr_context *ctx, const char *name, const struct mr_attach *a, bool wait_exit,
+               int *control, struct mr_error *err)
+{
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  sigset_t none, all;
+  int sv[2];
+  int fds[3] = { -1, -1, -1 };
+  const char *argv[16];
+  size_t n = 0;
+  pid_t pid;
+  int r, status;
+
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return mr_error_errno (err, errno, "start '%s': socketpair", name);
+  argv[n++] = ctx->monitor_path;
+  if (ctx->root_given)
+    {
+      argv[n++] = "--root";
+      argv[n++] = ctx->root;
+    }
+  if (ctx->systemd_cgroup)
+    argv[n++] = "--systemd-cgroup";
+  argv[n++] = "monitor";
+  if (a)
+    {
+      fds[0] = dup_high (a->in_fd);
+      fds[1] = dup_high (a->out_fd);
+      fds[2] = dup_high (a->err_fd);
+      if (fds[0] >= 0)
+        argv[n++] = "--attach-stdin";
+      if (fds[1] >= 0)
+        argv[n++] = "--attach-stdout";
+      if (fds[2] >= 0)
+        argv[n++] = "--attach-stderr";
+    }
+  if (wait_exit)
+    argv[n++] = "--report-exit";
+  argv[n++] = name;
+  argv[n] = NULL;
+
+  posix_spawn_file_actions_init (&fa);
+  posix_spawnattr_init (&attr);
+  sigemptyset (&none);
+  sigfillset (&all);
+  posix_spawn_file_actions_addopen (&fa, 0, "/dev/null", O_RDWR, 0);
+  posix_spawn_file_actions_addopen (&fa, 1, "/dev/null", O_RDWR, 0);
+  posix_spawn_file_actions_addopen (&fa, 2, "/dev/null", O_RDWR, 0);
+  posix_spawn_file_actions_adddup2 (&fa, sv[1], 3);
+  for (int i = 0; i < 3; i++)
+    if (fds[i] >= 0)
+      posix_spawn_file_actions_adddup2 (&fa, fds[i], 4 + i);
+  /* its own session: a ^C in the caller's terminal is not the monitor's */
+  posix_spawnattr_setflags (&attr,
+                            POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setsigmask (&attr, &none);
+  posix_spawnattr_setsigdefault (&attr, &all);
+  r = posix_spawn (&pid, ctx->monitor_path, &fa, &attr, (char *const *)argv, environ);
+  posix_spawn_file_actions_destroy (&fa);
+  posix_spawnattr_destroy (&attr);
+  close (sv[1]);
+  for (int i = 0; i < 3; i++)
+    if (fds[i] >= 0)
+      close (fds[i]);
+  if (r != 0)
+    {
+      close (sv[0]);
+      return mr_error_errno (err, r, "start '%s': run monitor '%s'", name, ctx->monitor_path);
+    }
+  /* the monitor forks itself away at once; this reaps the first half */
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  *control = sv[0];
+  return 0;
+}
+
+/* Messages from the monitor: "ok PID", "error ERRNUM MESSAGE", "exit CODE".  */
+static ssize_t
+read_message (struct mr_context *ctx, int fd, char *buf, size_t size, const struct mr_attach *a,
+              const char *name)
+{
+  for (;;)
+    {
+      ssize_t n = recv (fd, buf, size - 1, 0);
+      if (n >= 0)
+        {
+          buf[n] = '\0';
+          return n;
+        }
+      if (errno != EINTR)
+        return -1;
+      if (a == NULL || a->size < sizeof *a)
+        continue;
+      if (a->forward_signal && *a->forward_signal)
+        {
+          struct mr_kill_opts ko = { .size = sizeof ko, .signal = *a->forward_signal };
+          struct mr_error e = { 0 };
+          *a->forward_signal = 0;
+          mr_container_kill (ctx, name, &ko, &e);
+        }
+      if (a->winch && *a->winch)
+        {
+          *a->winch = 0;
+          send (fd, "winch", 5, MSG_NOSIGNAL);
+        }
+    }
+}
+
+int
+mr_managed_start (struct mr_context *ctx, const char *name, const struct mr_attach *attach,
+                  int *exit_status, struct mr_error *err)
+{
+  struct mr_managed m;
+  cleanup_close int control = -1;
+  char msg[MR_ERROR_MSG_MAX + 64];
+  const char *status;
+  ssize_t n;
+
+  if (mr_managed_open (ctx, name, false, &m, err) < 0)
+    return -1;
+  status = mr_managed_status (ctx, &m, NULL);
+  if (strcmp (status, "created") != 0 && strcmp (status, "stopped") != 0)
+    {
+      mr_error_set (err, "cannot start container '%s': it is %s", name, status);
+      err->errnum = EBUSY;
+      mr_managed_close (&m);
+      return -1;
+    }
+  mr_managed_close (&m);
+  if (spawn_monitor (ctx, name, attach, exit_status != NULL, &control, err) < 0)
+    return -1;
+  n = read_message (ctx, control, msg, sizeof msg, NULL, name);
+  if (n <= 0)
+    return mr_error_set (err, "start '%s': the monitor exited before starting it", name);
+  if (strncmp (msg, "error ", 6) == 0)
+    {
+      char *p;
+      long errnum = strtol (msg + 6, &p, 10);
+      mr_error_set (err, "%s", *p == ' ' ? p + 1 : p);
+      err->errnum = (int)errnum;
+      return -1;
+    }
+  if (exit_status == NULL)
+    return 0;
+  for (;;)
+    {
+      n = read_message (ctx, control, msg, sizeof msg, attach, name);
+      if (n <= 0)
+        return mr_error_set (err, "container '%s': the monitor exited without its exit status",
+                             name);
+      if (strncmp (msg, "exit ", 5) == 0)
+        {
+          *exit_status = atoi (msg + 5);
+          return 0;
+        }
+    }
+}
+
+int
+mr_container_start_attached (struct mr_context *ctx, const char *name,
+                             const struct mr_attach *attach, int *exit_status, struct mr_error *err)
+{
+  if (!mr_container_is_managed (ctx, name))
+    {
+      if (mr_id_validate (name, err) < 0)
+        return -1;
+      mr_error_set (err, "container '%s' is not a managed container", name);
+      err->errnum = ENOENT;
+      return -1;
+    }
+  return mr_managed_start (ctx, name, attach, exit_status, err);
+}
+
+/* --- stop, restart, wait --------------------------------------------------- */
+
+static int
+wait_fd (int fd, int timeout_ms)
+{
+  struct pollfd p = { .fd = fd, .events = POLLIN };
+  struct timespec t0, t;
+  int left = timeout_ms;
+
+  clock_gettime (CLOCK_MONOTONIC, &t0);
+  for (;;)
+    {
+      int r = poll (&p, 1, left);
+      if (r > 0)
+        return 1;
+      if (r == 0)
+        return 0;
+      if (errno != EINTR)
+        return -1;
+      if (timeout_ms >= 0)
+        {
+          clock_gettime (CLOCK_MONOTONIC, &t);
+          left = timeout_ms
+                 - (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+          if (left < 0)
+            left = 0;
+        }
+    }
+}
+
+static int
+stop_signal_of (json_t *record)
+{
+  json_t *cfg = json_object_get (record, "Config");
+  const char *s = json_string_value (json_object_get (cfg, "StopSignal"));
+  int sig = SIGTERM;
+
+  if (s && mr_signal_parse (s, &sig) < 0)
+    sig = SIGTERM;
+  return sig;
+}
+
+static int
+stop_timeout_of (json_t *record)
+{
+  json_t *cfg = json_object_get (record, "Config");
+  json_t *t = json_object_get (cfg, "StopTimeout");
+
+  return json_is_integer (t) && json_integer_value (t) >= 0 ? (int)json_integer_value (t) : 10;
+}
+
+/* Signals the container's init, waits for it up to timeout seconds, then
+   kills everything in it.  */
+static int
+stop_runtime (struct mr_context *ctx, const char *name, int sig, int timeout, struct mr_error *err)
+{
+  cleanup_close int dirfd = -1;
+  cleanup_close int pidfd = -1;
+  struct mr_state *st = NULL;
+  enum mr_status status;
+  struct mr_kill_opts ko = { .size = sizeof ko, .signal = sig };
+  struct mr_error e = { 0 };
+
+  if (mr_container_load (ctx, name, false, &dirfd, &st, &status, &e) < 0)
+    return 0;
+  if (status != MR_STATUS_RUNNING && status != MR_STATUS_PAUSED)
+    {
+      mr_state_free (st);
+      return 0;
+    }
+  pidfd = pidfd_open_ (st->pid);
+  if (pidfd < 0 || !mr_state_pid_alive (st))
+    {
+      mr_state_free (st);
+      return 0;
+    }
+  mr_state_free (st);
+  if (status == MR_STATUS_PAUSED)
+    mr_container_resume (ctx, name, &e);
+  if (timeout > 0 && mr_container_kill (ctx, name, &ko, &e) == 0
+      && wait_fd (pidfd, timeout * 1000) > 0)
+    return 0;
+  ko.signal = SIGKILL;
+  ko.all = true;
+  if (mr_container_kill (ctx, name, &ko, &e) < 0)
+    return wait_fd (pidfd, 0) > 0 ? 0 : mr_error_set (err, "stop '%s': %s", name, e.msg);
+  wait_fd (pidfd, 10000);
+  return 0;
+}
+
+int
+mr_container_stop (struct mr_context *ctx, const char *name, int timeout, struct mr_error *err)
+{
+  struct mr_managed m;
+  cleanup_close int monfd = -1;
+  int sig;
+
+  if (!mr_container_is_managed (ctx, name))
+    {
+      /* an OCI container: the engine's own supervisor sees the exit */
+      cleanup_close int dirfd = -1;
+      struct mr_state *st = NULL;
+      enum mr_status status;
+      if (mr_container_load (ctx, name, false, &dirfd, &st, &status, err) < 0)
+        return -1;
+      mr_state_free (st);
+      return stop_runtime (ctx, name, SIGTERM, timeout < 0 ? 10 : timeout, err);
+    }
+  if (mr_managed_open (ctx, name, true, &m, err) < 0)
+    return -1;
+  sig = stop_signal_of (m.record);
+  if (timeout < 0)
+    timeout = stop_timeout_of (m.record);
+  monfd = mr_managed_monitor_pidfd (&m);
+  if (monfd >= 0)
+    {
+      struct mr_error e = { 0 };
+      json_object_set_new (m.status, "StopRequested", json_true ());
+      if (mr_managed_write_status (&m, false, &e) < 0)
+        {
+          mr_managed_close (&m);
+          return mr_error_set (err, "stop '%s': %s", name, e.msg);
+        }
+      /* wakes a monitor waiting to restart */
+      syscall (SYS_pidfd_send_signal, monfd, SIGUSR1, NULL, 0);
+    }
+  mr_managed_lock (&m, false, err);
+  mr_managed_close (&m);
+  if (stop_runtime (ctx, name, sig, timeout, err) < 0)
+    return -1;
+  /* the monitor records the exit, and is gone once it has */
+  if (monfd >= 0 && wait_fd (monfd, 30000) == 0)
+    return mr_error_set (err, "stop '%s': its monitor did not finish", name);
+  if (monfd < 0)
+    {
+      /* no monitor (it was killed): clean up after it */
+      struct mr_error e = { 0 };
+      mr_container_delete_runtime (ctx, name, &e);
+      if (mr_managed_open (ctx, name, true, &m, &e) == 0)
+        {
+          if (strcmp (mr_managed_str (m.status, "Status"), "created") != 0)
+            {
+              json_object_set_new (m.status, "Status", json_string ("stopped"));
+              json_object_set_new (m.status, "Pid", json_integer (0));
+              mr_managed_write_status (&m, true, &e);
+            }
+          mr_managed_close (&m);
+        }
+    }
+  event (ctx, "stop", name, NULL);
+  return 0;
+}
+
+int
+mr_container_restart (struct mr_context *ctx, const char *name, int timeout, struct mr_error *err)
+{
+  if (!mr_container_is_managed (ctx, name))
+    {
+      if (mr_id_validate (name, err) < 0)
+        return -1;
+      return mr_error_set (err,
+                           "cannot restart container '%s': only managed containers can be "
+                           "restarted (an OCI container's engine restarts it)",
+                           name);
+    }
+  if (mr_container_stop (ctx, name, timeout, err) < 0)
+    return -1;
+  if (mr_managed_start (ctx, name, NULL, NULL, err) < 0)
+    return -1;
+  event (ctx, "restart", name, NULL);
+  return 0;
+}
+
+int
+mr_container_wait (struct mr_context *ctx, const char *name, int *exit_code,
+                   const volatile int *stop, struct mr_error *err)
+{
+  struct mr_managed m;
+  cleanup_close int ino = -1;
+  long long restarts;
+  const char *s;
+
+  if (!mr_container_is_managed (ctx, name))
+    {
+      if (mr_id_validate (name, err) < 0)
+        return -1;
+      if (runtime_state_exists (ctx, name))
+        return mr_error_set (err,
+                             "cannot wait for container '%s': it is not a managed "
+                             "container (its engine reports its exit)",
+                             name);
+      mr_error_set (err, "container '%s' does not exist", name);
+      err->errnum = ENOENT;
+      return -1;
+    }
+  if (mr_managed_open (ctx, name, false, &m, err) < 0)
+    return -1;
+  ino = inotify_init1 (IN_CLOEXEC | IN_NONBLOCK);
+  if (ino < 0 || inotify_add_watch (ino, m.dir, IN_MOVED_TO | IN_DELETE_SELF) < 0)
+    {
+      mr_managed_close (&m);
+      return mr_error_errno (err, errno, "wait '%s': inotify", name);
+    }
+  restarts = mr_managed_int (m.status, "RestartCount");
+  s = mr_managed_str (m.status, "Status");
+  for (;;)
+    {
+      struct mr_error e = { 0 };
+      char buf[4096];
+      const char *now = mr_managed_status (ctx, &m, NULL);
+
+      if (strcmp (now, "stopped") == 0 || mr_managed_int (m.status, "RestartCount") != restarts
+          || (strcmp (now, "restarting") == 0 && strcmp (s, "running") == 0))
+        break;
+      if (stop && *stop)
+        {
+          mr_managed_close (&m);
+          mr_error_set (err, "wait '%s': interrupted", name);
+          err->errnum = EINTR;
+          return -1;
+        }
+      if (wait_fd (ino, 1000) > 0)
+        while (read (ino, buf, sizeof buf) > 0)
+          ;
+      if (mr_managed_read_status (&m, &e) < 0)
+        {
+          /* removed meanwhile (--rm): its last exit code is gone with it */
+          mr_managed_close (&m);
+          return mr_error_set (err, "wait '%s': the container was removed", name);
+        }
+      s = mr_managed_str (m.status, "Status");
+    }
+  *exit_code = (int)mr_managed_int (m.status, "ExitCode");
+  mr_managed_close (&m);
+  return 0;
+}
+
+/* --- remove ------------------------------------------------------------------ */
+
+int
+mr_managed_remove (struct mr_context *ctx, const char *name, bool force, bool monitor,
+                   struct mr_error *err)
+{
+  struct mr_managed m;
+  cleanup_close int rfd = -1;
+  const char *status;
+
+  if (mr_managed_open (ctx, name, true, &m, err) < 0)
+    return -1;
+  status = mr_managed_status (ctx, &m, NULL);
+  if (!monitor && strcmp (status, "stopped") != 0 && strcmp (status, "created") != 0)
+    {
+      if (!force)
+        {
+          mr_error_set (err,
+                        "cannot remove container '%s': it is %s (stop it first, or use "
+                        "--force)",
+                        name, status);
+          err->errnum = EBUSY;
+          mr_managed_close (&m);
+          return -1;
+        }
+      mr_managed_lock (&m, false, err);
+      mr_managed_close (&m);
+      if (mr_container_stop (ctx, name, 0, err) < 0)
+        return -1;
+      if (mr_managed_open (ctx, name, true, &m, err) < 0)
+        return -1;
+    }
+  if (!monitor && mr_container_delete_runtime (ctx, name, err) < 0)
+    goto fail;
+  umount_rootfs (m.dirfd, m.dir);
+  rfd = records_dirfd (ctx, false, err);
+  if (rfd < 0 || mr_remove_tree_at (rfd, name, name, err) < 0)
+    goto fail;
+  mr_managed_close (&m);
+  event (ctx, "delete", name, NULL);
+  return 0;
+fail:
+  mr_managed_close (&m);
+  return mr_error_prefix (err, "remove '%s'", name);
+}
+
+/* --- inspect and logs ---------------------------------------------------------- */
+
+int
+mr_container_inspect (struct mr_context *ctx, const char *name, char **json, struct mr_error *err)
+{
+  struct mr_managed m;
+  cleanup_json json_t *o = NULL;
+  json_t *state;
+  const char *status;
+  pid_t pid;
+
+  if (!mr_container_is_managed (ctx, name))
+    {
+      /* an OCI container: what its state knows */
+      cleanup_free char *text = NULL;
+      cleanup_json json_t *st = NULL;
+      if (mr_container_state (ctx, name, &text, err) < 0)
+        return -1;
+      st = json_loads (text, 0, NULL);
+      if (st == NULL)
+        return mr_error_errno (err, ENOMEM, "inspect '%s'", name);
+      status = mr_managed_str (st, "status");
+      o = json_pack ("{s:s, s:s, s:b, s:{s:s, s:b, s:b, s:I}, s:s, s:s, s:O}", "Id", name, "Name",
+                     name, "Managed", 0, "State", "Status", status, "Running",
+                     strcmp (status, "running") == 0, "Paused", strcmp (status, "paused") == 0,
+                     "Pid", (json_int_t)mr_managed_int (st, "pid"), "Created",
+                     mr_managed_str (st, "created"), "Bundle", mr_managed_str (st, "bundle"), "Oci",
+                     st);
+      goto out;
+    }
+  if (mr_managed_open (ctx, name, false, &m, err) < 0)
+    return -1;
+  status = mr_managed_status (ctx, &m, &pid);
+  o = json_deep_copy (m.record);
+  state = json_pack (
+      "{s:s, s:b, s:b, s:b, s:i, s:O, s:O, s:O, s:O, s:O, s:O}", "Status", status, "Running",
+      strcmp (status, "running") == 0 || strcmp (status, "paused") == 0, "Paused",
+      strcmp (status, "paused") == 0, "Restarting", strcmp (status, "restarting") == 0, "Pid",
+      (int)pid, "ExitCode", json_object_get (m.status, "ExitCode"), "OOMKilled",
+      json_object_get (m.status, "OOMKilled"), "StartedAt", json_object_get (m.status, "StartedAt"),
+      "FinishedAt", json_object_get (m.status, "FinishedAt"), "Error",
+      json_object_get (m.status, "Error"), "RestartCount",
+      json_object_get (m.status, "RestartCount"));
+  if (o && state)
+    {
+      json_object_set_new (o, "State", state);
+      json_object_set_new (o, "Managed", json_true ());
+      json_object_set (o, "RestartCount", json_object_get (m.status, "RestartCount"));
+      json_object_set_new (o, "MonitorPid",
+                           json_integer (mr_managed_monitor_alive (&m)
+                                             ? mr_managed_int (m.status, "MonitorPid")
+                                             : 0));
+    }
+  else
+    json_decref (state);
+  mr_managed_close (&m);
+out:
+  *json = o ? json_dumps (o, JSON_INDENT (2)) : NULL;
+  if (*json == NULL)
+    return mr_error_errno (err, ENOMEM, "inspect '%s'", name);
+  return 0;
+}
+
+struct logs_cb
+{
+  int (*cb) (void *data, int stream, const char *text, size_t len);
+  void *data;
+  char *buf;
+  size_t size;
+};
+
+static int
+logs_line (const struct mr_log_record *r, void *data)
+{
+  struct logs_cb *l = data;
+  size_t need = r->len + 2;
+
+  if (need > l->size)
+    {
+      char *nb = realloc (l->buf, need);
+      if (nb == NULL)
+        return -1;
+      l->buf = nb;
+      l->size = need;
+    }
+  memcpy (l->buf, r->text, r->len);
+  if (!r->partial)
+    l->buf[r->len] = '\n';
+  return l->cb (l->data, r->stream, l->buf, r->len + (r->partial ? 0 : 1));
+}
+
+int
+mr_container_logs (struct mr_context *ctx, const char *name, const struct mr_logs_opts *opts,
+                   int (*cb) (void *data, int stream, const char *text, size_t len), void *data,
+                   struct mr_error *err)
+{
+  struct mr_log_read_opts ro = { .size = sizeof ro, .tail = -1 };
+  struct logs_cb l = { .cb = cb, .data = data };
+  struct mr_managed m;
+  cleanup_free char *path = NULL;
+  int monfd = -1;
+  int r;
+
+  if (!mr_container_is_managed (ctx, name))
+    {
+      if (mr_id_validate (name, err) < 0)
+        return -1;
+      if (runtime_state_exists (ctx, name))
+        return mr_error_set (err,
+                             "container '%s' has no log: it is an OCI container, whose "
+                             "engine keeps its output",
+                             name);
+      mr_error_set (err, "container '%s' does not exist", name);
+      err->errnum = ENOENT;
+      return -1;
+    }
+  if (opts)
+    {
+      ro.tail = opts->tail;
+      ro.timestamps = opts->timestamps;
+      ro.stop = (const volatile sig_atomic_t *)opts->stop;
+      if (opts->since && mr_log_parse_since (opts->since, &ro.since, err) < 0)
+        return mr_error_prefix (err, "logs '%s'", name);
+      ro.since_set = opts->since != NULL;
+    }
+  if (mr_managed_open (ctx, name, false, &m, err) < 0)
+    return -1;
+  path = strdup (mr_managed_str (m.record, "LogPath"));
+  if (opts && opts->follow)
+    monfd = mr_managed_monitor_pidfd (&m);
+  mr_managed_close (&m);
+  if (path == NULL)
+    return mr_error_errno (err, ENOMEM, "logs '%s'", name);
+  if (monfd >= 0)
+    r = mr_log_follow (path, &ro, monfd, logs_line, &l, err);
+  else
+    r = mr_log_read (path, &ro, logs_line, &l, err);
+  if (monfd >= 0)
+    close (monfd);
+  free (l.buf);
+  return r < 0 ? mr_error_prefix (err, "logs '%s'", name) : 0;
+}
+
+/* --- listing ------------------------------------------------------------------ */
+
+static int
+mr_managed_names (struct mr_context *ctx, char ***names, size_t *n, struct mr_error *err)
+{
+  cleanup_closedir DIR *d = NULL;
+  struct dirent *de;
+  char **v = NULL;
+  size_t len = 0, cap = 0;
+  int fd = records_dirfd (ctx, false, err);
+
+  *names = NULL;
+  *n = 0;
+  if (fd < 0)
+    {
+      if (err->errnum == ENOENT)
+        {
+          mr_error_clear (err);
+          return 0;
+        }
+      return -1;
+    }
+  d = fdopendir (fd);
+  if (d == NULL)
+    {
+      close (fd);
+      return mr_error_errno (err, errno, "list containers");
+    }
+  while ((de = readdir (d)) != NULL)
+    {
+      struct stat sb;
+      char rec[300];
+      struct mr_error e = { 0 };
+      if (de->d_name[0] == '.' || mr_id_validate (de->d_name, &e) < 0)
+        continue;
+      snprintf (rec, sizeof rec, "%s/record.json", de->d_name);
+      if (fstatat (dirfd (d), rec, &sb, 0) < 0)
+        continue;
+      if (len == cap)
+        {
+          char **nv = realloc (v, (cap = cap ? cap * 2 : 16) * sizeof *v);
+          if (nv == NULL)
+            goto nomem;
+          v = nv;
+        }
+      if ((v[len] = strdup (de->d_name)) == NULL)
+        goto nomem;
+      len++;
+    }
+  *names = v;
+  *n = len;
+  return 0;
+nomem:
+  for (size_t i = 0; i < len; i++)
+    free (v[i]);
+  free (v);
+  return mr_error_errno (err, ENOMEM, "list containers");
+}
+
+static char *
+join_args (json_t *args)
+{
+  size_t len = 1, i;
+  json_t *v;
+  char *s, *p;
+
+  json_array_foreach (args, i, v) len
+      += strlen (json_string_value (v) ? json_string_value (v) : "") + 1;
+  s = p = malloc (len);
+  if (s == NULL)
+    return NULL;
+  *p = '\0';
+  json_array_foreach (args, i, v)
+  {
+    const char *a = json_string_value (v) ? json_string_value (v) : "";
+    p += sprintf (p, "%s%s", i ? " " : "", a);
+  }
+  return s;
+}
+
+static int
+fill_managed (struct mr_context *ctx, const char *name, struct mr_container_info *info, bool fresh)
+{
+  struct mr_managed m;
+  struct mr_error e = { 0 };
+  const char *status;
+  const char *image;
+  pid_t pid;
+
+  if (mr_managed_open (ctx, name, false, &m, &e) < 0)
+    return -1;
+  status = mr_managed_status (ctx, &m, &pid);
+  if (fresh)
+    {
+      memset (info, 0, sizeof *info);
+      info->id = strdup (name);
+      info->bundle = strdup (mr_managed_str (m.record, "Bundle"));
+      info->created = strdup (mr_managed_str (m.record, "Created"));
+      info->owner = strdup ("root");
+      info->status = strcmp (status, "created") == 0 ? MR_STATUS_CREATED : MR_STATUS_STOPPED;
+      info->pid = 0;
+    }
+  info->managed = true;
+  info->state = strdup (status);
+  image = mr_managed_str (m.record, "Image");
+  info->image = strdup (*image ? image : mr_managed_str (m.record, "Rootfs"));
+  info->command = join_args (json_object_get (json_object_get (m.record, "Config"), "Cmd"));
+  info->exit_code = (int)mr_managed_int (m.status, "ExitCode");
+  if (strcmp (status, "stopped") == 0)
+    info->finished = strdup (mr_managed_str (m.status, "FinishedAt"));
+  mr_managed_close (&m);
+  return 0;
+}
+
+int
+mr_managed_list_merge (struct mr_context *ctx, struct mr_container_info **list, size_t *count,
+                       size_t *alloc, struct mr_error *err)
+{
+  char **names;
+  size_t n;
+  int r = 0;
+
+  if (mr_managed_names (ctx, &names, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    {
+      size_t j;
+      for (j = 0; j < *count; j++)
+        if (strcmp ((*list)[j].id, names[i]) == 0)
+          break;
+      if (j < *count)
+        {
+          fill_managed (ctx, names[i], &(*list)[j], false);
+          continue;
+        }
+      if (*count == *alloc)
+        {
+          size_t na = *alloc ? *alloc * 2 : 16;
+          struct mr_container_info *nl = realloc (*list, na * sizeof *nl);
+          if (nl == NULL)
+            {
+              r = mr_error_errno (err, ENOMEM, "list");
+              break;
+            }
+          *list = nl;
+          *alloc = na;
+        }
+      if (fill_managed (ctx, names[i], &(*list)[*count], true) == 0)
+        (*count)++;
+    }
+  for (size_t i = 0; i < n; i++)
+    free (names[i]);
+  free (names);
+  return r;
+}
+
+int
+mr_managed_root_open (struct mr_context *ctx, const char *name, bool lock,
+                      struct mr_container_root *r, struct mr_error *err)
+{
+  struct mr_managed m;
+  const char *rootfs;
+
+  if (mr_managed_open (ctx, name, lock, &m, err) < 0)
+    return -1;
+  rootfs = mr_managed_str (m.record, "Rootfs");
+  if (mr_managed_ensure_rootfs (&m, err) < 0)
+    goto fail;
+  r->fd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (r->fd < 0)
+    {
+      mr_error_errno (err, errno, "container '%s': open root file system '%s'", name, rootfs);
+      goto fail;
+    }
+  if (lock)
+    {
+      r->lockfd = m.dirfd;
+      m.dirfd = -1;
+    }
+  mr_managed_close (&m);
+  return 0;
+fail:
+  mr_managed_close (&m);
+  return -1;
+}

@@ -1,0 +1,85 @@
+/* Managed containers: the persistent record under
+ * <data dir>/containers/<name>/ that the verbs and the container's monitor
+ * share.
+ *
+ *   record.json     what the container is: its options (Config,
+ *                   HostConfig), image or rootfs, created; written once
+ *   status.json     how it is: Status, ExitCode, OOMKilled, StartedAt,
+ *                   FinishedAt, RestartCount, MonitorPid, StopRequested;
+ *                   replaced atomically under the record's lock
+ *   bundle/         the OCI bundle (config.json) the monitor runs
+ *   rootfs/ upper/ work/   an image's overlay (or its private copy)
+ *   etc/            hostname, hosts, resolv.conf bound into the container
+ *   container.log   the CRI log the monitor writes, rotated by size
+ *
+ * The record's directory is its lock (flock), as a state directory is.  */
+#ifndef MR_MANAGED_H
+#define MR_MANAGED_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "minirun.h"
+
+#define MR_RECORDS_DIR "containers"
+#define MR_LOG_FILE "container.log"
+
+struct mr_managed
+{
+  char *name;
+  char *dir;      /* absolute path of the record directory */
+  int dirfd;      /* O_DIRECTORY, the lock */
+  json_t *record; /* record.json */
+  json_t *status; /* status.json */
+};
+
+/* Opens the record of name ("container 'x' does not exist", errnum ENOENT)
+   and reads it; with lock, holds the record's lock.  */
+int mr_managed_open (struct mr_context *ctx, const char *name, bool lock, struct mr_managed *m,
+                     struct mr_error *err);
+void mr_managed_close (struct mr_managed *m);
+int mr_managed_lock (struct mr_managed *m, bool lock, struct mr_error *err);
+int mr_managed_read_status (struct mr_managed *m, struct mr_error *err);
+int mr_managed_write_status (struct mr_managed *m, bool durable, struct mr_error *err);
+
+/* true while the monitor recorded in the status still runs.  */
+bool mr_managed_monitor_alive (const struct mr_managed *m);
+/* A pidfd of the live monitor, or -1.  */
+int mr_managed_monitor_pidfd (const struct mr_managed *m);
+
+/* Mounts an image container's overlay again when it is missing (after a
+   reboot).  */
+int mr_managed_ensure_rootfs (struct mr_managed *m, struct mr_error *err);
+
+/* The container's status as the verbs show it: "created", "running",
+   "paused", "restarting" or "stopped", looking at the runtime state too.  */
+const char *mr_managed_status (struct mr_context *ctx, const struct mr_managed *m, pid_t *pid);
+
+/* start (and the attached variant) of a managed container.  */
+int mr_managed_start (struct mr_context *ctx, const char *name, const struct mr_attach *attach,
+                      int *exit_status, struct mr_error *err);
+/* delete of a managed container: record, logs, overlay.  monitor: the
+   caller is the container's own monitor (--rm).  */
+int mr_managed_remove (struct mr_context *ctx, const char *name, bool force, bool monitor,
+                       struct mr_error *err);
+
+/* Adds the managed containers to a list of runtime states (*list, with
+   *count entries of *alloc): running ones get their managed fields, the
+   others an entry of their own.  */
+int mr_managed_list_merge (struct mr_context *ctx, struct mr_container_info **list, size_t *count,
+                           size_t *alloc, struct mr_error *err);
+
+struct mr_container_root;
+/* mr_container_root_open for a managed container that does not run: its
+   root directory (the overlay mounted again when needed); with lock, the
+   record's lock is held.  */
+int mr_managed_root_open (struct mr_context *ctx, const char *name, bool lock,
+                          struct mr_container_root *r, struct mr_error *err);
+
+/* Status helpers on a status object.  */
+const char *mr_managed_str (json_t *o, const char *key);
+long long mr_managed_int (json_t *o, const char *key);
+
+#endif

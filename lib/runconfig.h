@@ -1,0 +1,48 @@
+/* Docker-style run options (struct mr_run_config) turned into an OCI
+ * config.json and the record that inspect shows.  */
+#ifndef MR_RUNCONFIG_H
+#define MR_RUNCONFIG_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "minirun.h"
+
+enum mr_restart_kind
+{
+  MR_RESTART_NO,
+  MR_RESTART_ON_FAILURE,
+  MR_RESTART_ALWAYS,
+  MR_RESTART_UNLESS_STOPPED
+};
+
+/* "no", "on-failure", "on-failure:N" (N >= 0; 0: unlimited), "always",
+ * "unless-stopped"; NULL or "" -> no.  */
+int mr_restart_parse (const char *s, enum mr_restart_kind *kind, int *max_retries,
+                      struct mr_error *err);
+const char *mr_restart_name (enum mr_restart_kind kind);
+
+/* A random "adjective_noun" name, a valid container id; buf holds at least
+ * 64 bytes.  */
+void mr_name_generate (char *buf, size_t len);
+
+/* Checks every option of cfg and builds the OCI config (*spec: ready to be
+ * dumped to bundle/config.json) and the record (*record: {"Config": {...},
+ * "HostConfig": {...}}, the keys mr_container_inspect documents, plus
+ * Config.OpenStdin).  id: the container's name, already validated; rootfs:
+ * the absolute directory that becomes root.path; image_config: the image's
+ * "Config" object (Env, Cmd, WorkingDir, User, each optional) or NULL;
+ * etc_dir: when not NULL, a directory holding hostname, hosts and
+ * resolv.conf, bind-mounted onto the container's /etc.  Errors name the
+ * option and the bad value: "invalid --cpus '0.001': ...".  */
+int mr_run_config_build (const struct mr_run_config *cfg, const char *id, const char *rootfs,
+                         const json_t *image_config, const char *etc_dir, json_t **spec,
+                         json_t **record, struct mr_error *err);
+
+/* Writes etc_dir/hostname, etc_dir/hosts and etc_dir/resolv.conf (a copy of
+ * the host's, or empty when it has none), each atomically; creates etc_dir
+ * when missing.  */
+int mr_run_config_write_etc (const char *etc_dir, const char *hostname, struct mr_error *err);
+
+#endif
