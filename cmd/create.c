@@ -194,7 +194,10 @@ parse (const char *verb, int argc, char **argv, struct parsed *p)
           break;
         case 'd':
           if (!is_run)
-            return usage_error (verb, "invalid option '-d': create never starts the container");
+            return usage_error (verb,
+                                "invalid option '%s': create never starts the container "
+                                "(use run -d)",
+                                argv[optind - 1]);
           p->oci.detach = true;
           break;
         case OPT_KEEP:

@@ -19,6 +19,7 @@
 
 #include "context.h"
 #include "image-internal.h"
+#include "managed.h"
 #include "state.h"
 #include "util/cleanup.h"
 #include "util/error.h"
@@ -1516,6 +1517,18 @@ mr_image_rootfs (struct mr_context *ctx, const char *ref, char **path, struct mr
   return mr_asprintf (err, path, "%s/%s/rootfs", s.dir, id);
 }
 
+/* Another reference than ref names image id.  */
+static bool
+other_ref_to (json_t *refs, const char *ref, const char *id)
+{
+  const char *k;
+  json_t *v;
+
+  json_object_foreach (refs, k, v) if (strcmp (k, ref) != 0 && json_is_string (v)
+                                       && strcmp (json_string_value (v), id) == 0) return true;
+  return false;
+}
+
 int
 mr_image_remove (struct mr_context *ctx, const char *ref, struct mr_error *err)
 {
@@ -1539,7 +1552,22 @@ mr_image_remove (struct mr_context *ctx, const char *ref, struct mr_error *err)
   if (v == NULL)
     return not_found (canon, err);
   id = strdup (json_string_value (v));
-  if (id == NULL || json_object_del (refs, canon) < 0)
+  if (id == NULL)
+    return mr_error_errno (err, ENOMEM, "remove image '%s'", canon);
+  if (!other_ref_to (refs, canon, id))
+    {
+      cleanup_free char *user = NULL;
+      if (mr_managed_image_user (ctx, id, &user) > 0)
+        {
+          mr_error_set (err,
+                        "cannot remove image '%s': container '%s' uses it (remove the "
+                        "container first)",
+                        canon, user);
+          err->errnum = EBUSY;
+          return -1;
+        }
+    }
+  if (json_object_del (refs, canon) < 0)
     return mr_error_errno (err, ENOMEM, "remove image '%s'", canon);
   if (refs_write (&s, doc, err) < 0)
     return mr_error_prefix (err, "remove image '%s'", canon);

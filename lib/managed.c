@@ -1020,6 +1020,37 @@ mr_container_restart (struct mr_context *ctx, const char *name, int timeout, str
   return 0;
 }
 
+static int
+exit_event (void *data, const char *line, const struct mr_event *ev)
+{
+  int *code = data;
+
+  (void)line;
+  for (size_t i = 0; ev->attributes && ev->attributes[i]; i += 2)
+    if (strcmp (ev->attributes[i], "exitCode") == 0 && ev->attributes[i + 1])
+      *code = atoi (ev->attributes[i + 1]);
+  return 0;
+}
+
+/* The exit code of the last "die" of name since a time.  */
+static int
+last_exit_event (struct mr_context *ctx, const char *name, const char *since, int *exit_code)
+{
+  cleanup_free char *fc = NULL;
+  struct mr_error e = { 0 };
+  const char *filters[3] = { NULL, "event=die", NULL };
+  struct mr_events_opts o = { .size = sizeof o, .since = since, .filters = filters };
+  int code = -1;
+
+  if (mr_asprintf (&e, &fc, "container=%s", name) < 0)
+    return -1;
+  filters[0] = fc;
+  if (mr_events_read (ctx, &o, exit_event, &code, &e) < 0 || code < 0)
+    return -1;
+  *exit_code = code;
+  return 0;
+}
+
 int
 mr_container_wait (struct mr_context *ctx, const char *name, int *exit_code,
                    const volatile int *stop, struct mr_error *err)
@@ -1028,6 +1059,7 @@ mr_container_wait (struct mr_context *ctx, const char *name, int *exit_code,
   cleanup_close int ino = -1;
   long long restarts;
   const char *s;
+  char since[48];
 
   if (!mr_container_is_managed (ctx, name))
     {
@@ -1050,6 +1082,7 @@ mr_container_wait (struct mr_context *ctx, const char *name, int *exit_code,
       mr_managed_close (&m);
       return mr_error_errno (err, errno, "wait '%s': inotify", name);
     }
+  mr_time_rfc3339 (since, sizeof since);
   restarts = mr_managed_int (m.status, "RestartCount");
   s = mr_managed_str (m.status, "Status");
   for (;;)
@@ -1073,8 +1106,10 @@ mr_container_wait (struct mr_context *ctx, const char *name, int *exit_code,
           ;
       if (mr_managed_read_status (&m, &e) < 0)
         {
-          /* removed meanwhile (--rm): its last exit code is gone with it */
+          /* removed meanwhile (--rm): the event log still has its exit */
           mr_managed_close (&m);
+          if (last_exit_event (ctx, name, since, exit_code) == 0)
+            return 0;
           return mr_error_set (err, "wait '%s': the container was removed", name);
         }
       s = mr_managed_str (m.status, "Status");
@@ -1457,4 +1492,32 @@ mr_managed_root_open (struct mr_context *ctx, const char *name, bool lock,
 fail:
   mr_managed_close (&m);
   return -1;
+}
+
+int
+mr_managed_image_user (struct mr_context *ctx, const char *id, char **name)
+{
+  struct mr_error e = { 0 };
+  char **names;
+  size_t n;
+  int found = 0;
+
+  if (mr_managed_names (ctx, &names, &n, &e) < 0)
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      struct mr_managed m;
+      if (!found && mr_managed_open (ctx, names[i], false, &m, &e) == 0)
+        {
+          if (strcmp (mr_managed_str (m.record, "ImageId"), id) == 0)
+            {
+              *name = strdup (names[i]);
+              found = *name != NULL;
+            }
+          mr_managed_close (&m);
+        }
+      free (names[i]);
+    }
+  free (names);
+  return found;
 }

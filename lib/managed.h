@@ -78,6 +78,10 @@ struct mr_container_root;
 int mr_managed_root_open (struct mr_context *ctx, const char *name, bool lock,
                           struct mr_container_root *r, struct mr_error *err);
 
+/* 1 with *name set (caller frees) when a managed container was made from
+   image id, else 0.  */
+int mr_managed_image_user (struct mr_context *ctx, const char *id, char **name);
+
 /* Status helpers on a status object.  */
 const char *mr_managed_str (json_t *o, const char *key);
 long long mr_managed_int (json_t *o, const char *key);

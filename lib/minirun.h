@@ -368,13 +368,16 @@ extern "C"
                          const volatile int *stop, struct mr_error *err);
 
   /* The full record of a container as a JSON object (caller frees): Id, Name,
-   * Managed, State {Status, Running, Paused, Pid, ExitCode, OOMKilled,
-   * StartedAt, FinishedAt, RestartCount}, Created, Image, Rootfs, Bundle,
-   * Config {Cmd, Env, WorkingDir, User, Hostname, Tty, Labels, StopSignal,
-   * StopTimeout}, HostConfig {Memory, MemorySwap, NanoCpus, CpuShares,
-   * CpusetCpus, PidsLimit, ReadonlyRootfs, Binds, Tmpfs, CapAdd, CapDrop,
-   * Ulimits, AutoRemove, RestartPolicy {Name, MaximumRetryCount}}, LogPath,
-   * MonitorPid.  OCI containers get the fields they have.  */
+   * Managed, Created, Image, ImageId, ImageRootfs, Rootfs, RootfsMode
+   * ("dir", "overlay" or "copy"), Bundle, LogPath, LogMaxSize, LogMaxFiles,
+   * MonitorPid, RestartCount, State {Status, Running, Paused, Restarting,
+   * Pid, ExitCode, OOMKilled, StartedAt, FinishedAt, Error, RestartCount},
+   * Config {Cmd, Env, WorkingDir, User, Hostname, Tty, OpenStdin, Labels,
+   * StopSignal, StopTimeout}, HostConfig {Memory, MemorySwap, NanoCpus,
+   * CpuShares, CpusetCpus, PidsLimit, ReadonlyRootfs, Binds, Tmpfs, CapAdd,
+   * CapDrop, Ulimits, AutoRemove, RestartPolicy {Name, MaximumRetryCount}}.
+   * OCI containers get Id, Name, Managed (false), State {Status, Running,
+   * Paused, Pid}, Created, Bundle and Oci (their OCI state).  */
   int mr_container_inspect (struct mr_context *ctx, const char *name, char **json,
                             struct mr_error *err);
 

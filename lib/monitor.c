@@ -673,8 +673,6 @@ mr_monitor_run (struct mr_context *ctx, const char *name, const struct mr_monito
   for (int *fd = &mo.control; fd <= &mo.att_err; fd++)
     if (*fd >= 0)
       fcntl (*fd, F_SETFD, FD_CLOEXEC);
-  if (mo.att_in >= 0)
-    fcntl (mo.att_in, F_SETFL, fcntl (mo.att_in, F_GETFL) | O_NONBLOCK);
   mo.devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
   if (mo.devnull < 0)
     return mr_error_errno (err, errno, "monitor '%s': /dev/null", name);

@@ -108,6 +108,9 @@ wait_prints_the_exit_code ()
   [ "$(rt wait "$ID")" = 5 ] || fail "wait"
   # a stopped container answers at once
   [ "$(rt wait "$ID")" = 5 ] || fail "wait on a stopped container"
+  # --rm: the container is gone when wait looks again, its exit is not
+  rt run -d --rm --rootfs "$R" --name "$ID-rm" -- sh -c 'sleep 0.3; exit 6' >/dev/null
+  [ "$(rt wait "$ID-rm")" = 6 ] || fail "wait on a --rm container"
 }
 
 logs_tail_since_follow_and_rotation ()
@@ -205,6 +208,8 @@ image_containers_get_their_own_writable_layer ()
   rt run --rm --image "$img" -- sh -c '[ ! -e /newfile ]' || fail "one container's write reached another"
   [ ! -e "$(rt image inspect "$img" | jq -r .RootFS)/newfile" ] || fail "the image was written to"
   rt create --name "$ID" "$img" true >/dev/null
+  t_run rt image rm "$img"
+  [ "$status" != 0 ] && grep -q "container '$ID' uses it" <<<"$err" || fail "image rm in use: $err"
   rt rm "$ID" >/dev/null
   ! grep -q " $T_DIR/state/data/containers/$ID/rootfs " /proc/self/mountinfo || fail "overlay left mounted"
 }
@@ -338,3 +343,30 @@ loopback_is_up_in_the_new_network_namespace ()
 }
 
 t_ok "the loopback interface is up in the new network namespace" loopback_is_up_in_the_new_network_namespace
+tty_containers_log_and_attach ()
+{
+  mk
+  rt run -d -t --rootfs "$R" --name "$ID" -- sh -c '[ -t 0 ] && [ -t 1 ] && echo on-a-tty; sleep 100' >/dev/null
+  wait_for 10 sh -c "$MINIRUN --root $T_ROOT logs $ID | grep -q on-a-tty"
+  rt stop -t 0 "$ID" >/dev/null
+  command -v script >/dev/null || skip "script(1) is missing (apt-get install bsdutils)"
+  t_run script -qec "$MINIRUN --root $T_ROOT run --rm -t -i --rootfs $R -- sh -c '[ -t 0 ] && echo attached-tty; exit 4'" /dev/null
+  [ "$status" = 4 ] || fail "exit status $status"
+  grep -q attached-tty <<<"$out" || fail "output: $out"
+}
+
+no_monitor_is_left ()
+{
+  local p left=""
+  t_delete_all
+  for p in /proc/[0-9]*; do
+    case $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) in
+      *"--root $T_ROOT monitor "*) left="$left ${p#/proc/}" ;;
+    esac
+  done
+  [ -z "$left" ] || fail "monitors left:$left"
+}
+
+t_ok "-t: a detached container's terminal is logged, an attached one is ours" tty_containers_log_and_attach
+t_ok "no monitor outlives its container" no_monitor_is_left
+t_done
