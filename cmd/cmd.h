@@ -121,5 +121,6 @@ int cmd_useradd (struct mr_global *g, int argc, char **argv);
 int cmd_stats (struct mr_global *g, int argc, char **argv);
 int cmd_system (struct mr_global *g, int argc, char **argv);
 int cmd_events (struct mr_global *g, int argc, char **argv);
+int cmd_serve (struct mr_global *g, int argc, char **argv);
 
 #endif

@@ -340,6 +340,15 @@ static const struct applet applets[] = {
       "\nTIME is RFC 3339, YYYY-MM-DD, a unix time, or a duration before now (10m).\n"
       "Without --until, events are shown as they happen until interrupted.\n",
   },
+  {
+      "serve",
+      cmd_serve,
+      "Serve the HTTP/JSON API on a unix socket",
+      "[-s|--socket PATH]",
+      "  -s, --socket PATH           Listen on PATH (default: ROOT/minirun.sock with\n"
+      "                              --root, else /run/minirun/minirun.sock)\n" HELP_LINE
+      "\nSIGTERM or SIGINT stops the server; the containers keep running.\n",
+  },
 };
 
 #define N_APPLETS (sizeof applets / sizeof applets[0])

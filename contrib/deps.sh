@@ -3,8 +3,8 @@
 # Usage: contrib/deps.sh [build|test|bench]
 set -e
 build="gcc make autoconf automake libtool pkg-config libcap-ng-dev libseccomp-dev
-  libjansson-dev libnl-3-dev libnl-route-3-dev check busybox-static"
-test="$build jq python3 iproute2 procps util-linux groff-base podman conmon containerd umoci runc"
+  libjansson-dev libnl-3-dev libnl-route-3-dev libmicrohttpd-dev check busybox-static"
+test="$build curl jq python3 iproute2 procps util-linux groff-base podman conmon containerd umoci runc"
 bench="$test runc crun hyperfine time"
 case "${1:-build}" in
   build) pkgs=$build ;;

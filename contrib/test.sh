@@ -27,7 +27,8 @@ if [ "${SANITIZE:-1}" != 0 ]; then
     tests/unit/test_cgroup tests/unit/test_linux tests/integration/lifecycle.sh
     tests/integration/errors.sh tests/integration/isolation.sh tests/integration/exec.sh
     tests/integration/hooks.sh tests/integration/terminal.sh tests/integration/crash.sh
-    tests/unit/test_runconfig tests/unit/test_events tests/integration/managed.sh"
+    tests/unit/test_runconfig tests/unit/test_events tests/integration/managed.sh
+    tests/integration/serve.sh"
   (
     cd build-asan
     ./configure -q --enable-sanitizers >/dev/null

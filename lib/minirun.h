@@ -587,6 +587,25 @@ extern "C"
   int mr_monitor_run (struct mr_context *ctx, const char *name, const struct mr_monitor_opts *opts,
                       struct mr_error *err);
 
+  /* The HTTP/JSON API (`minirun serve`) on a unix socket, served by a pool
+   * of threads until stop_fd becomes readable (a signalfd, say): then no new
+   * connection is accepted, the requests under way finish, the socket file
+   * is removed and the call returns 0.  Containers keep running.  */
+  struct mr_serve_opts
+  {
+    size_t size;
+    const char *socket_path;  /* NULL: <root>/minirun.sock; mode 0660 */
+    int stop_fd;              /* required */
+    size_t max_body;          /* bytes; larger bodies get 413.  0: 1 MiB */
+    unsigned max_connections; /* 0: 64 */
+    unsigned timeout;         /* seconds an idle connection is kept; 0: 30 */
+    /* One line per request: method, path, status, bytes, milliseconds.
+     * Called from the serving threads; NULL: none.  */
+    void (*log) (void *data, const char *line);
+    void *log_data;
+  };
+  int mr_serve (struct mr_context *ctx, const struct mr_serve_opts *opts, struct mr_error *err);
+
   /* A default config.json, as `runc spec` writes it (caller frees).  */
   int mr_spec_generate (bool rootless, char **json, struct mr_error *err);
   /* The OCI features document (caller frees).  */

@@ -1,6 +1,6 @@
 # fish completion for minirun(1)
 
-set -l __minirun_verbs create start run state kill delete rm stop restart wait inspect logs list ls ps pause resume exec cp useradd update spec features image stats system events
+set -l __minirun_verbs create start run state kill delete rm stop restart wait inspect logs list ls ps pause resume exec cp useradd update spec features image stats system events serve
 
 # The verb on the command line: the first word after the global options.
 function __minirun_verb
@@ -169,6 +169,7 @@ complete -c minirun -n __minirun_no_verb -a image -d 'Manage the local store of 
 complete -c minirun -n __minirun_no_verb -a stats -d 'Show a live stream of the resource usage of containers'
 complete -c minirun -n __minirun_no_verb -a system -d 'Show the resource usage of the host, or what minirun runs on'
 complete -c minirun -n __minirun_no_verb -a events -d 'Show container events as they happen, or those stored'
+complete -c minirun -n __minirun_no_verb -a serve -d 'Serve the HTTP/JSON API on a unix socket'
 
 # every verb answers --help
 complete -c minirun -n "__fish_seen_subcommand_from $__minirun_verbs" -s h -l help -d 'Show the help of the command'
@@ -306,6 +307,9 @@ complete -c minirun -n '__minirun_verb_is events' -l since -x -d 'Show stored ev
 complete -c minirun -n '__minirun_verb_is events' -l until -x -d 'Stop at this time'
 complete -c minirun -n '__minirun_verb_is events' -s f -l filter -x -a 'container= event= type=container image=' -d 'Show only matching events'
 complete -c minirun -n '__minirun_verb_is events' -l no-follow -d 'Print the stored events and exit'
+
+# serve
+complete -c minirun -n '__minirun_verb_is serve' -s s -l socket -r -F -d 'Listen on this unix socket'
 
 # system stats|info
 complete -c minirun -n '__minirun_verb_is system; and test (__minirun_npos) = 0' -a stats -d 'CPU, memory and load of the host, containers by status'
