@@ -859,8 +859,15 @@ check_writers_runs (int per_writer, bool all_kept)
         }
       fclose (f);
     }
+  /* with files dropped, a writer that ran all its events before the others
+     (a busy machine runs them one after another) may have left nothing in
+     the kept files; every writer that is there must end whole */
   for (int i = 0; i < WRITERS; i++)
-    ck_assert_int_eq (next[i], per_writer);
+    if (all_kept || started[i])
+      ck_assert_int_eq (next[i], per_writer);
+  for (int i = 1; i < WRITERS; i++)
+    started[0] |= started[i];
+  ck_assert_msg (started[0], "no events kept");
 }
 
 static void
