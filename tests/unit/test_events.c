@@ -296,24 +296,6 @@ START_TEST (emit_refuses_bad_events_and_writes_nothing)
 }
 END_TEST
 
-START_TEST (emit_is_cheap)
-{
-  struct timespec t0, t1;
-  double us;
-
-  emit ("create", "warm", NULL);
-  clock_gettime (CLOCK_MONOTONIC, &t0);
-  for (int i = 0; i < 2000; i++)
-    emit ("start", "web", mr_event_attrs ("name", "web", NULL));
-  clock_gettime (CLOCK_MONOTONIC, &t1);
-  us = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / 1e3 / 2000;
-  printf ("# mr_event_emit: %.1f us per event\n", us);
-  /* generous against slow machines and sanitizers; an fsync per event or
-     a rescan of the file would be far above it */
-  ck_assert_msg (us < 500, "%.1f us per event", us);
-}
-END_TEST
-
 /* --- reading ---------------------------------------------------------------- */
 
 START_TEST (reading_without_a_log_gives_nothing_and_creates_nothing)
@@ -935,7 +917,6 @@ main (void)
   tcase_add_test (t, an_event_carries_its_time_as_rfc3339_and_nanoseconds);
   tcase_add_test (t, emit_creates_the_data_directory_private);
   tcase_add_test (t, emit_refuses_bad_events_and_writes_nothing);
-  tcase_add_test (t, emit_is_cheap);
   suite_add_tcase (s, t);
 
   t = tcase_create ("read");
