@@ -71,12 +71,6 @@ no_such_container (const char *id, struct mr_error *err)
   return -1;
 }
 
-static int
-pidfd_open_ (pid_t pid)
-{
-  return (int)syscall (SYS_pidfd_open, pid, 0);
-}
-
 /* The status as the kernel sees it now: state.json only records what create
  * made.  */
 static enum mr_status
@@ -201,7 +195,7 @@ kill_all_and_wait (const struct mr_state *st, struct mr_cgroup *cg)
   cleanup_close int pidfd = -1;
 
   if (st->pid > 0 && mr_state_pid_alive (st))
-    pidfd = pidfd_open_ (st->pid);
+    pidfd = mr_pidfd_open (st->pid);
   if (cg)
     mr_cgroup_kill (cg, SIGKILL, &e);
   if (pidfd >= 0)
@@ -717,7 +711,7 @@ mr_container_start (struct mr_context *ctx, const char *id, struct mr_error *err
   fifo = openat (dirfd, MR_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo < 0)
     return mr_error_errno (err, errno, "start '%s': open exec fifo", id);
-  pidfd = pidfd_open_ (st->pid);
+  pidfd = mr_pidfd_open (st->pid);
   for (;;)
     {
       struct pollfd p[2] = { { .fd = fifo, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
@@ -922,7 +916,7 @@ mr_container_kill (struct mr_context *ctx, const char *id, const struct mr_kill_
     }
   /* a pidfd pins the process: the pid cannot be reused between the check
      and the signal */
-  pidfd = pidfd_open_ (st->pid);
+  pidfd = mr_pidfd_open (st->pid);
   if (pidfd < 0 || !mr_state_pid_alive (st))
     return mr_error_set (err, "cannot kill container '%s': it is not running", id);
   if (syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)

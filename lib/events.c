@@ -22,6 +22,7 @@
 #include "events.h"
 #include "log.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -31,13 +32,6 @@
 #define READ_BUF (2 * MR_EVENTS_LINE_MAX)
 /* Most events are short: built on the stack, else on the heap.  */
 #define LINE_STACK 2048
-
-static inline void
-cleanup_jsonp (json_t **j)
-{
-  json_decref (*j);
-}
-#define cleanup_json __attribute__ ((cleanup (cleanup_jsonp)))
 
 static const char *const actions[] = {
   "create", "start", "exec", "die", "oom", "kill", "stop", "restart", "pause", "resume", "delete",

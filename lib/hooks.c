@@ -12,15 +12,10 @@
 #include <unistd.h>
 
 #include "hooks.h"
+#include "state.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/fs.h"
-
-static int
-pidfd_open_ (pid_t pid)
-{
-  return (int)syscall (SYS_pidfd_open, pid, 0);
-}
 
 static int
 wait_hook (pid_t pid, int timeout, int *status)
@@ -29,7 +24,7 @@ wait_hook (pid_t pid, int timeout, int *status)
 
   if (timeout > 0)
     {
-      pfd = pidfd_open_ (pid);
+      pfd = mr_pidfd_open (pid);
       if (pfd >= 0)
         {
           struct pollfd p = { .fd = pfd, .events = POLLIN };

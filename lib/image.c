@@ -22,6 +22,7 @@
 #include "managed.h"
 #include "state.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/tar.h"
@@ -47,14 +48,6 @@
 #define TMP_PREFIX ".tmp-"
 #define NAME_TOTAL_MAX 255
 #define TAG_MAX 128
-
-static inline void
-cleanup_jsonp (json_t **j)
-{
-  if (*j)
-    json_decref (*j);
-}
-#define cleanup_json __attribute__ ((cleanup (cleanup_jsonp)))
 
 /* --- references ----------------------------------------------------------- */
 

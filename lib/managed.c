@@ -35,6 +35,7 @@
 #include "runconfig.h"
 #include "state.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -45,19 +46,6 @@
 extern char **environ;
 
 static const char zero_time[] = "0001-01-01T00:00:00Z";
-
-static void
-cleanup_jsonp (json_t **j)
-{
-  json_decref (*j);
-}
-#define cleanup_json __attribute__ ((cleanup (cleanup_jsonp)))
-
-static int
-pidfd_open_ (pid_t pid)
-{
-  return (int)syscall (SYS_pidfd_open, pid, 0);
-}
 
 const char *
 mr_managed_str (json_t *o, const char *key)
@@ -262,7 +250,7 @@ mr_managed_monitor_pidfd (const struct mr_managed *m)
 
   if (pid <= 0)
     return -1;
-  fd = pidfd_open_ (pid);
+  fd = mr_pidfd_open (pid);
   /* checked after the open: the pidfd then names the process we checked */
   if (fd >= 0 && !mr_managed_monitor_alive (m))
     {
@@ -917,7 +905,7 @@ stop_runtime (struct mr_context *ctx, const char *name, int sig, int timeout, st
       mr_state_free (st);
       return 0;
     }
-  pidfd = pidfd_open_ (st->pid);
+  pidfd = mr_pidfd_open (st->pid);
   if (pidfd < 0 || !mr_state_pid_alive (st))
     {
       mr_state_free (st);

@@ -27,6 +27,7 @@
 #include "runconfig.h"
 #include "spec.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -40,14 +41,6 @@
 #define MAX_CPU_SHARES 262144
 #define DEFAULT_STOP_TIMEOUT 10
 #define HOSTNAME_MAX 64
-
-static inline void
-cleanup_jsonp (json_t **j)
-{
-  if (*j)
-    json_decref (*j);
-}
-#define cleanup_json __attribute__ ((cleanup (cleanup_jsonp)))
 
 static int
 oom (struct mr_error *err)

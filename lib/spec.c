@@ -18,6 +18,7 @@
 
 #include "spec.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -50,14 +51,6 @@
 /* Longest field path an error message names
  * ("linux.seccomp.syscalls[12].args[3].valueTwo").  */
 #define PATH_LEN 256
-
-static inline void
-cleanup_jsonp (json_t **j)
-{
-  if (*j)
-    json_decref (*j);
-}
-#define cleanup_json __attribute__ ((cleanup (cleanup_jsonp)))
 
 /* ------------------------------------------------------------------------ */
 /* Name tables.  */

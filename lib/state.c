@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -245,6 +246,12 @@ mr_pid_start_time (pid_t pid, unsigned long long *start)
     }
   *start = strtoull (p, NULL, 10);
   return 0;
+}
+
+int
+mr_pidfd_open (pid_t pid)
+{
+  return (int)syscall (SYS_pidfd_open, pid, 0);
 }
 
 bool

@@ -52,6 +52,9 @@ int mr_state_read (int dirfd, const char *id, struct mr_state **out, struct mr_e
  * zombie.  */
 int mr_pid_start_time (pid_t pid, unsigned long long *start);
 
+/* A pidfd of pid (O_CLOEXEC by the kernel), or -1.  */
+int mr_pidfd_open (pid_t pid);
+
 /* true when st->pid is still the process that create made.  */
 bool mr_state_pid_alive (const struct mr_state *st);
 

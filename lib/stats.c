@@ -23,6 +23,7 @@
 #include "state.h"
 #include "stats.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -457,13 +458,6 @@ mr_stats_memory_percent (const struct mr_stats *s)
     return 0;
   return (double)s->memory_usage * 100.0 / (double)s->memory_limit;
 }
-
-static void
-cleanup_json_decrefp (json_t **j)
-{
-  json_decref (*j);
-}
-#define cleanup_json __attribute__ ((cleanup (cleanup_json_decrefp)))
 
 /* Two decimals, as the tables show them, so that JSON readers see the same
  * numbers.  */
