@@ -4,8 +4,8 @@
 set -e
 build="gcc make autoconf automake libtool pkg-config libcap-ng-dev libseccomp-dev
   libjansson-dev libnl-3-dev libnl-route-3-dev libmicrohttpd-dev check busybox-static"
-test="$build curl jq python3 iproute2 procps util-linux groff-base podman conmon containerd umoci runc"
-bench="$test runc crun hyperfine time"
+test="$build curl jq python3 python3-docker chromium chromium-driver openssl iproute2 procps util-linux groff-base podman conmon containerd umoci runc"
+bench="$test runc crun hyperfine time wrk"
 case "${1:-build}" in
   build) pkgs=$build ;;
   test) pkgs=$test ;;

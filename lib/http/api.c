@@ -207,7 +207,7 @@ get_container (struct mr_api *api, const char *name, struct mr_api_response *res
 static int
 query_timeout (const struct mr_api_request *req, struct mr_api_response *res, int *timeout)
 {
-  const char *t = req->query (req->query_data, "t");
+  const char *t = req->query (req->conn, "t");
   char *end;
   long n;
 
@@ -229,7 +229,7 @@ static int
 query_bool (const struct mr_api_request *req, struct mr_api_response *res, const char *key,
             bool *out)
 {
-  const char *v = req->query (req->query_data, key);
+  const char *v = req->query (req->conn, key);
 
   *out = false;
   if (v == NULL || strcmp (v, "false") == 0 || strcmp (v, "0") == 0)
@@ -270,7 +270,7 @@ change_container (struct mr_api *api, enum action action, const char *name,
     return;
   if (action == ACTION_KILL && query_bool (req, res, "all", &kill_opts.all) < 0)
     return;
-  signame = req->query (req->query_data, "signal");
+  signame = req->query (req->conn, "signal");
   if (action == ACTION_KILL && signame && mr_signal_parse (signame, &kill_opts.signal) < 0)
     return fail (res, 400, "invalid signal '%s'", signame);
 
@@ -364,9 +364,6 @@ mr_api_handle (struct mr_api *api, const struct mr_api_request *req, struct mr_a
   const char *path = req->path;
   size_t plen = strlen (API_PREFIX);
 
-  res->status = 0;
-  res->body = NULL;
-  res->allow = NULL;
   if (strncmp (path, API_PREFIX, plen) == 0 && path[plen] == '/')
     path += plen;
 
@@ -374,6 +371,16 @@ mr_api_handle (struct mr_api *api, const struct mr_api_request *req, struct mr_a
     {
       if (method_is (req, "GET", "GET", res))
         get_health (api, res);
+    }
+  else if (strcmp (path, "/openapi.yaml") == 0)
+    {
+      if (method_is (req, "GET", "GET", res))
+        {
+          res->status = 200;
+          res->static_body = mr_asset_openapi_yaml;
+          res->static_len = mr_asset_openapi_yaml_len ();
+          res->content_type = "application/yaml";
+        }
     }
   else if (strcmp (path, "/system/info") == 0)
     {

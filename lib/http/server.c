@@ -2,6 +2,9 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +25,8 @@
 #define DEFAULT_MAX_BODY (1024 * 1024)
 #define DEFAULT_MAX_CONNECTIONS 64
 #define DEFAULT_TIMEOUT 30
-#define THREADS 4
+/* request line and headers: larger requests get 431 from libmicrohttpd */
+#define CONNECTION_MEMORY (32 * 1024)
 
 struct server
 {
@@ -38,6 +42,8 @@ struct request
   struct timespec t0;
   char *method;
   char *path;
+  char client[64];
+  char *body;
   size_t body_len;
   bool too_large;
   unsigned status;
@@ -49,40 +55,325 @@ request_free (struct request *r)
 {
   free (r->method);
   free (r->path);
+  free (r->body);
   free (r);
 }
 
 static const char *
-query_value (void *data, const char *key)
+query_value (void *conn, const char *key)
 {
-  return MHD_lookup_connection_value (data, MHD_GET_ARGUMENT_KIND, key);
+  return MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
-static enum MHD_Result
-send_body (struct MHD_Connection *conn, struct request *r, unsigned status, char *body,
-           const char *allow)
+static const char *
+header_value (void *conn, const char *name)
 {
-  struct MHD_Response *resp;
-  enum MHD_Result ret;
-  size_t len = body ? strlen (body) : 0;
+  return MHD_lookup_connection_value (conn, MHD_HEADER_KIND, name);
+}
 
-  resp = MHD_create_response_from_buffer (len, body, MHD_RESPMEM_MUST_FREE);
+static void
+client_name (struct MHD_Connection *conn, char *buf, size_t size)
+{
+  const union MHD_ConnectionInfo *ci;
+  const struct sockaddr *sa;
+  char host[INET6_ADDRSTRLEN];
+
+  snprintf (buf, size, "unix");
+  ci = MHD_get_connection_info (conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (ci == NULL || ci->client_addr == NULL)
+    return;
+  sa = ci->client_addr;
+  if (sa->sa_family == AF_INET)
+    {
+      const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+      inet_ntop (AF_INET, &in->sin_addr, host, sizeof host);
+      snprintf (buf, size, "%s:%u", host, ntohs (in->sin_port));
+    }
+  else if (sa->sa_family == AF_INET6)
+    {
+      const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+      inet_ntop (AF_INET6, &in6->sin6_addr, host, sizeof host);
+      snprintf (buf, size, "[%s]:%u", host, ntohs (in6->sin6_port));
+    }
+}
+
+bool
+mr_api_response_header (struct mr_api_response *res, const char *name, const char *fmt, ...)
+{
+  va_list ap;
+  char *value;
+  int n;
+
+  if (res->n_headers >= MR_API_MAX_HEADERS)
+    return false;
+  va_start (ap, fmt);
+  n = vasprintf (&value, fmt, ap);
+  va_end (ap);
+  if (n < 0)
+    return false;
+  res->header_names[res->n_headers] = name;
+  res->header_values[res->n_headers++] = value;
+  return true;
+}
+
+static void
+response_clear (struct mr_api_response *res)
+{
+  free (res->body);
+  res->body = NULL;
+  for (unsigned i = 0; i < res->n_headers; i++)
+    free (res->header_values[i]);
+  res->n_headers = 0;
+  if (res->stream_free && res->stream_data)
+    res->stream_free (res->stream_data);
+  res->stream_data = NULL;
+}
+
+/* A stream in progress: the handler's reader, and the connection's fd to
+ * notice a client that went away while the reader has nothing to say.  */
+struct stream
+{
+  struct server *s;
+  ssize_t (*read) (void *data, char *buf, size_t max);
+  void (*free) (void *data);
+  void *data;
+  int fd;
+};
+
+static bool
+peer_gone (int fd)
+{
+  struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+
+  return fd >= 0 && poll (&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+static ssize_t
+stream_read (void *cls, uint64_t pos, char *buf, size_t max)
+{
+  struct stream *st = cls;
+  ssize_t n;
+
+  (void)pos;
+  /* libmicrohttpd's own threads must not be handed 0 ("call me again"):
+   * the reader waits a second at a time until it has something */
+  for (;;)
+    {
+      if (atomic_load (&st->s->api.stopping) || peer_gone (st->fd))
+        return MHD_CONTENT_READER_END_OF_STREAM;
+      n = st->read (st->data, buf, max);
+      if (n > 0)
+        return n;
+      if (n < 0)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    }
+}
+
+static void
+stream_free (void *cls)
+{
+  struct stream *st = cls;
+
+  if (st->free)
+    st->free (st->data);
+  free (st);
+}
+
+struct upgrade
+{
+  struct server *s;
+  void (*run) (void *data, int fd);
+  void (*free) (void *data);
+  void *data;
+  int fd;
+  struct MHD_UpgradeResponseHandle *urh;
+};
+
+static void *
+upgrade_thread (void *arg)
+{
+  struct upgrade *u = arg;
+
+  u->run (u->data, u->fd);
+  MHD_upgrade_action (u->urh, MHD_UPGRADE_ACTION_CLOSE);
+  if (u->free)
+    u->free (u->data);
+  atomic_fetch_sub (&u->s->active, 1);
+  free (u);
+  return NULL;
+}
+
+static void
+upgrade_start (void *cls, struct MHD_Connection *conn, void *con_cls, const char *extra_in,
+               size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+{
+  struct upgrade *u = cls;
+  struct upgrade *copy;
+  pthread_attr_t attr;
+  pthread_t t;
+
+  (void)conn;
+  (void)con_cls;
+  (void)extra_in;
+  (void)extra_in_size;
+  /* the response object (and u with it) belongs to libmicrohttpd; the
+   * thread gets its own copy.  A thread of its own, because with TLS the
+   * data only flows once this callback has returned.  */
+  copy = malloc (sizeof *copy);
+  if (copy == NULL)
+    {
+      MHD_upgrade_action (urh, MHD_UPGRADE_ACTION_CLOSE);
+      return;
+    }
+  *copy = *u;
+  u->data = NULL; /* now the thread's */
+  copy->fd = sock;
+  copy->urh = urh;
+  atomic_fetch_add (&copy->s->active, 1);
+  pthread_attr_init (&attr);
+  pthread_attr_setdetachstate (&attr, PTHREAD_CREATE_DETACHED);
+  if (pthread_create (&t, &attr, upgrade_thread, copy) != 0)
+    {
+      MHD_upgrade_action (urh, MHD_UPGRADE_ACTION_CLOSE);
+      if (copy->free)
+        copy->free (copy->data);
+      atomic_fetch_sub (&copy->s->active, 1);
+      free (copy);
+    }
+  pthread_attr_destroy (&attr);
+}
+
+static void
+upgrade_response_free (void *cls)
+{
+  (void)cls;
+}
+
+static int
+connection_fd (struct MHD_Connection *conn)
+{
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info (conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+  return ci ? ci->connect_fd : -1;
+}
+
+/* Turns res into a libmicrohttpd response and queues it; res is emptied.  */
+static enum MHD_Result
+send_response (struct server *s, struct MHD_Connection *conn, struct request *r,
+               struct mr_api_response *res)
+{
+  struct MHD_Response *resp = NULL;
+  struct upgrade *u = NULL;
+  enum MHD_Result ret;
+  size_t len = 0;
+
+  if (res->upgrade)
+    {
+      /* the handler may only answer 101 where the client asked for it */
+      u = calloc (1, sizeof *u);
+      if (u)
+        {
+          *u = (struct upgrade){ .s = s, .run = res->upgrade, .free = res->stream_free,
+                                 .data = res->stream_data, .fd = -1 };
+          res->stream_data = NULL;
+          resp = MHD_create_response_for_upgrade (upgrade_start, u);
+        }
+      res->status = MHD_HTTP_SWITCHING_PROTOCOLS;
+    }
+  else if (res->stream_read)
+    {
+      struct stream *st = calloc (1, sizeof *st);
+
+      if (st)
+        {
+          *st = (struct stream){ .s = s, .read = res->stream_read, .free = res->stream_free,
+                                 .data = res->stream_data, .fd = connection_fd (conn) };
+          res->stream_data = NULL;
+          resp = MHD_create_response_from_callback (MHD_SIZE_UNKNOWN, 16 * 1024, stream_read, st,
+                                                    stream_free);
+          if (resp == NULL)
+            stream_free (st);
+          else
+            MHD_set_connection_option (conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+        }
+    }
+  else if (res->body)
+    {
+      len = res->body_len ? res->body_len : strlen (res->body);
+      resp = MHD_create_response_from_buffer (len, res->body, MHD_RESPMEM_MUST_FREE);
+      if (resp)
+        res->body = NULL;
+    }
+  else
+    {
+      len = res->static_len;
+      resp = MHD_create_response_from_buffer (len, (void *)res->static_body,
+                                              MHD_RESPMEM_PERSISTENT);
+    }
   if (resp == NULL)
     {
-      free (body);
+      free (u);
+      response_clear (res);
       return MHD_NO;
     }
-  MHD_add_response_header (resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-  if (allow)
-    MHD_add_response_header (resp, MHD_HTTP_HEADER_ALLOW, allow);
-  ret = MHD_queue_response (conn, status, resp);
+  if (u)
+    {
+      /* freed with the response, after the (copied) upgrade started */
+      (void)upgrade_response_free;
+    }
+  if (!res->upgrade)
+    MHD_add_response_header (resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                             res->content_type ? res->content_type : "application/json");
+  if (res->allow)
+    MHD_add_response_header (resp, MHD_HTTP_HEADER_ALLOW, res->allow);
+  if (s->api.cors_origin)
+    {
+      MHD_add_response_header (resp, "Access-Control-Allow-Origin", s->api.cors_origin);
+      MHD_add_response_header (resp, "Vary", "Origin");
+    }
+  for (unsigned i = 0; i < res->n_headers; i++)
+    MHD_add_response_header (resp, res->header_names[i], res->header_values[i]);
+  ret = MHD_queue_response (conn, res->status, resp);
   MHD_destroy_response (resp);
   if (ret == MHD_YES)
     {
-      r->status = status;
+      r->status = res->status;
       r->bytes = len;
     }
+  response_clear (res);
   return ret;
+}
+
+static enum MHD_Result
+send_error (struct server *s, struct MHD_Connection *conn, struct request *r, unsigned status,
+            const char *message)
+{
+  struct mr_api_response res = { .status = status, .body = mr_api_error_body (status, message) };
+
+  return send_response (s, conn, r, &res);
+}
+
+/* CORS preflight: answered here, for every path.  */
+static enum MHD_Result
+send_preflight (struct server *s, struct MHD_Connection *conn, struct request *r)
+{
+  struct mr_api_response res = { .status = 204, .static_body = "", .content_type = "text/plain" };
+
+  mr_api_response_header (&res, "Access-Control-Allow-Methods", "GET, POST, DELETE, HEAD, OPTIONS");
+  mr_api_response_header (&res, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+  mr_api_response_header (&res, "Access-Control-Max-Age", "600");
+  return send_response (s, conn, r, &res);
+}
+
+static void
+dispatch (struct server *s, const struct mr_api_request *req, struct mr_api_response *res)
+{
+  if (mr_dashboard_path (req->path))
+    mr_dashboard_handle (&s->api, req, res);
+  else if (mr_docker_path (req->path))
+    mr_docker_handle (&s->api, req, res);
+  else
+    mr_api_handle (&s->api, req, res);
 }
 
 static enum MHD_Result
@@ -91,12 +382,11 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url, const char 
 {
   struct server *s = cls;
   struct request *r = *con_cls;
-  struct mr_api_response res;
+  struct mr_api_response res = { 0 };
   struct mr_api_request req;
   const char *clen;
 
   (void)version;
-  (void)upload_data;
   if (r == NULL)
     {
       r = calloc (1, sizeof *r);
@@ -110,34 +400,175 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url, const char 
           request_free (r);
           return MHD_NO;
         }
+      client_name (conn, r->client, sizeof r->client);
       *con_cls = r;
       atomic_fetch_add (&s->active, 1);
       /* refuse a declared oversized body before the client sends it */
       clen = MHD_lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
       if (clen && strtoull (clen, NULL, 10) > s->max_body)
-        return send_body (conn, r, 413, mr_api_error_body (413, "request body too large"), NULL);
+        return send_error (s, conn, r, 413, "request body too large");
       return MHD_YES;
     }
   if (*upload_data_size > 0)
     {
-      /* no route takes a body yet: it is only measured */
-      r->body_len += *upload_data_size;
-      if (r->body_len > s->max_body)
-        r->too_large = true;
+      size_t n = *upload_data_size;
+      char *grown;
+
       *upload_data_size = 0;
+      if (r->too_large || r->status != 0)
+        return MHD_YES;
+      if (r->body_len + n > s->max_body)
+        {
+          /* the rest is read and dropped, then answered with 413 */
+          r->too_large = true;
+          free (r->body);
+          r->body = NULL;
+          return MHD_YES;
+        }
+      grown = realloc (r->body, r->body_len + n + 1);
+      if (grown == NULL)
+        return MHD_NO;
+      memcpy (grown + r->body_len, upload_data, n);
+      r->body = grown;
+      r->body_len += n;
+      r->body[r->body_len] = '\0';
       return MHD_YES;
     }
   if (r->status != 0)
     return MHD_YES;
   if (r->too_large)
-    return send_body (conn, r, 413, mr_api_error_body (413, "request body too large"), NULL);
+    return send_error (s, conn, r, 413, "request body too large");
+  if (s->api.cors_origin && strcmp (method, "OPTIONS") == 0)
+    return send_preflight (s, conn, r);
 
-  req.method = method;
-  req.path = url;
-  req.query = query_value;
-  req.query_data = conn;
-  mr_api_handle (&s->api, &req, &res);
-  return send_body (conn, r, res.status, res.body, res.allow);
+  req = (struct mr_api_request){
+    .method = method,
+    .path = url,
+    .query = query_value,
+    .header = header_value,
+    .conn = conn,
+    .body = r->body,
+    .body_len = r->body_len,
+    .client = r->client,
+  };
+  dispatch (s, &req, &res);
+  return send_response (s, conn, r, &res);
+}
+
+static unsigned
+method_index (const char *m)
+{
+  if (strcmp (m, "GET") == 0)
+    return 0;
+  if (strcmp (m, "POST") == 0)
+    return 1;
+  if (strcmp (m, "DELETE") == 0)
+    return 2;
+  if (strcmp (m, "HEAD") == 0)
+    return 3;
+  return 4;
+}
+
+static const char *const method_names[MR_HTTP_METHODS] = { "GET", "POST", "DELETE", "HEAD", "other" };
+static const unsigned codes[MR_HTTP_CODES - 1] = { 101, 200, 201, 204, 304, 400, 401, 403,
+                                                   404, 405, 409, 413, 431, 500, 503 };
+/* upper bounds of the latency buckets, in microseconds */
+static const unsigned long bucket_us[MR_HTTP_BUCKETS] = { 250,   500,    1000,   2500,
+                                                          5000,  10000,  25000,  50000,
+                                                          100000, 250000, 1000000, 5000000 };
+
+static unsigned
+code_index (unsigned status)
+{
+  for (unsigned i = 0; i < MR_HTTP_CODES - 1; i++)
+    if (codes[i] == status)
+      return i;
+  return MR_HTTP_CODES - 1;
+}
+
+static void
+stats_record (struct mr_http_stats *st, const char *method, unsigned status, unsigned long us)
+{
+  unsigned b;
+
+  atomic_fetch_add (&st->requests[method_index (method)][code_index (status)], 1);
+  for (b = 0; b < MR_HTTP_BUCKETS && us > bucket_us[b]; b++)
+    ;
+  if (b < MR_HTTP_BUCKETS)
+    atomic_fetch_add (&st->buckets[b], 1);
+  atomic_fetch_add (&st->count, 1);
+  atomic_fetch_add (&st->sum_us, us);
+}
+
+static int
+append (char **buf, size_t *len, const char *fmt, ...)
+{
+  va_list ap;
+  char *more;
+  int n;
+
+  va_start (ap, fmt);
+  n = vasprintf (&more, fmt, ap);
+  va_end (ap);
+  if (n < 0)
+    return -1;
+  char *grown = realloc (*buf, *len + (size_t)n + 1);
+  if (grown == NULL)
+    {
+      free (more);
+      return -1;
+    }
+  memcpy (grown + *len, more, (size_t)n + 1);
+  free (more);
+  *buf = grown;
+  *len += (size_t)n;
+  return 0;
+}
+
+int
+mr_http_stats_render (const struct mr_http_stats *st, char **buf, size_t *len)
+{
+  unsigned long cumulative = 0;
+
+  if (append (buf, len,
+              "# HELP minirun_http_requests_total API requests answered, by method and status.\n"
+              "# TYPE minirun_http_requests_total counter\n")
+      < 0)
+    return -1;
+  for (unsigned m = 0; m < MR_HTTP_METHODS; m++)
+    for (unsigned c = 0; c < MR_HTTP_CODES; c++)
+      {
+        unsigned long n = atomic_load (&st->requests[m][c]);
+        if (n == 0)
+          continue;
+        if (c < MR_HTTP_CODES - 1
+                ? append (buf, len, "minirun_http_requests_total{method=\"%s\",code=\"%u\"} %lu\n",
+                          method_names[m], codes[c], n)
+                : append (buf, len,
+                          "minirun_http_requests_total{method=\"%s\",code=\"other\"} %lu\n",
+                          method_names[m], n))
+          return -1;
+      }
+  if (append (buf, len,
+              "# HELP minirun_http_request_duration_seconds Time from a request's first byte "
+              "to its response.\n"
+              "# TYPE minirun_http_request_duration_seconds histogram\n")
+      < 0)
+    return -1;
+  for (unsigned b = 0; b < MR_HTTP_BUCKETS; b++)
+    {
+      cumulative += atomic_load (&st->buckets[b]);
+      if (append (buf, len, "minirun_http_request_duration_seconds_bucket{le=\"%g\"} %lu\n",
+                  (double)bucket_us[b] / 1e6, cumulative)
+          < 0)
+        return -1;
+    }
+  return append (buf, len,
+                 "minirun_http_request_duration_seconds_bucket{le=\"+Inf\"} %lu\n"
+                 "minirun_http_request_duration_seconds_sum %.6f\n"
+                 "minirun_http_request_duration_seconds_count %lu\n",
+                 atomic_load (&st->count), (double)atomic_load (&st->sum_us) / 1e6,
+                 atomic_load (&st->count));
 }
 
 static void
@@ -147,24 +578,42 @@ on_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
   struct server *s = cls;
   struct request *r = *con_cls;
   struct timespec now;
-  char line[1024];
-  double ms;
+  char line[1200];
+  unsigned long us;
 
   (void)conn;
-  (void)toe;
   if (r == NULL)
     return;
   *con_cls = NULL;
   clock_gettime (CLOCK_MONOTONIC, &now);
-  ms = (double)(now.tv_sec - r->t0.tv_sec) * 1e3 + (double)(now.tv_nsec - r->t0.tv_nsec) / 1e6;
+  us = (unsigned long)((now.tv_sec - r->t0.tv_sec) * 1000000L
+                       + (now.tv_nsec - r->t0.tv_nsec) / 1000);
+  if (r->status == 0 && toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED)
+    r->status = 408;
+  stats_record (&s->api.stats, r->method, r->status, us);
   if (s->opts->log)
     {
-      snprintf (line, sizeof line, "%s %s %u %zu %.1fms", r->method, r->path, r->status, r->bytes,
-                ms);
+      snprintf (line, sizeof line, "%s %.900s %u %zu %.1fms %s", r->method, r->path, r->status,
+                r->bytes, (double)us / 1e3, r->client);
       s->opts->log (s->opts->log_data, line);
     }
   request_free (r);
   atomic_fetch_sub (&s->active, 1);
+}
+
+extern const char mr_asset_openapi_yaml_end[];
+extern const char mr_asset_dashboard_html_end[];
+
+size_t
+mr_asset_openapi_yaml_len (void)
+{
+  return (size_t)(mr_asset_openapi_yaml_end - mr_asset_openapi_yaml);
+}
+
+size_t
+mr_asset_dashboard_html_len (void)
+{
+  return (size_t)(mr_asset_dashboard_html_end - mr_asset_dashboard_html);
 }
 
 /* A socket file left by a server that is gone is removed; one that a server
@@ -284,12 +733,13 @@ mr_serve (struct mr_context *ctx, const struct mr_serve_opts *opts, struct mr_er
       return -1;
     }
   d = MHD_start_daemon (
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC, 0, NULL, NULL, on_request, &s,
-      MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
+      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC
+          | MHD_ALLOW_UPGRADE,
+      0, NULL, NULL, on_request, &s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
       MHD_OPTION_CONNECTION_LIMIT,
       (unsigned)(opts->max_connections ? opts->max_connections : DEFAULT_MAX_CONNECTIONS),
       MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-      (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s, MHD_OPTION_END);
+      (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s, MHD_OPTION_END);
   if (d == NULL)
     {
       close (fd);
@@ -301,6 +751,7 @@ mr_serve (struct mr_context *ctx, const struct mr_serve_opts *opts, struct mr_er
   while (poll (&pfd, 1, -1) < 0 && errno == EINTR)
     ;
   /* stop accepting, let the requests under way finish, then stop */
+  atomic_store (&s.api.stopping, true);
   fd = MHD_quiesce_daemon (d);
   unlink (path);
   if (fd >= 0)

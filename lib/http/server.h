@@ -1,13 +1,40 @@
-/* The HTTP side of `minirun serve`: server.c owns the listening socket and
- * libmicrohttpd, api.c turns one request into one JSON response.  */
+/* The HTTP side of `minirun serve`.  server.c owns the listeners, TLS,
+ * authentication and libmicrohttpd; it hands each request, body read, to
+ * one of three routers, each of which turns it into one response:
+ *   api.c        the native API (/api/v1/..., and unprefixed aliases)
+ *   docker.c     the Docker-compatible subset (/v1.NN/..., /_ping, ...)
+ *   dashboard.c  the web page at /
+ * The routers call the public API (minirun.h) and nothing below it.
+
+ * Threads: every connection has its own thread (libmicrohttpd's
+ * thread-per-connection mode, bounded by the connection limit), so a
+ * handler or a stream may block; calls that change containers take
+ * mr_api.lock.  */
 #ifndef MR_HTTP_SERVER_H
 #define MR_HTTP_SERVER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "minirun.h"
+
+/* Request counts and latencies, for /metrics.  */
+#define MR_HTTP_METHODS 5 /* GET POST DELETE HEAD other */
+#define MR_HTTP_CODES 16  /* see mr_http_code_index() */
+#define MR_HTTP_BUCKETS 12
+
+struct mr_http_stats
+{
+  atomic_ulong requests[MR_HTTP_METHODS][MR_HTTP_CODES];
+  atomic_ulong buckets[MR_HTTP_BUCKETS]; /* cumulative counts are made when rendered */
+  atomic_ulong count;
+  atomic_ulong sum_us; /* total microseconds */
+};
 
 struct mr_api
 {
@@ -16,29 +43,97 @@ struct mr_api
    * they run one at a time.  */
   pthread_mutex_t lock;
   struct timespec started; /* CLOCK_MONOTONIC */
+  /* Set when the server stops: streams end at their next wake-up.  */
+  atomic_bool stopping;
+  struct mr_http_stats stats;
+  /* Access-Control-Allow-Origin for the responses; NULL: none.  */
+  const char *cors_origin;
+  /* Whether clients must show a token (some listener is TCP without
+   * --insecure-no-auth); the dashboard then asks for it.  */
+  bool auth;
 };
 
 struct mr_api_request
 {
   const char *method;
-  const char *path; /* without the query string */
-  /* A query parameter's value; NULL when absent.  */
-  const char *(*query) (void *data, const char *key);
-  void *query_data;
+  const char *path; /* without the query string, percent-decoded */
+  /* A query parameter's or a header's value; NULL when absent.  */
+  const char *(*query) (void *conn, const char *key);
+  const char *(*header) (void *conn, const char *name);
+  void *conn;
+  /* The body, read whole (at most the server's limit), NUL-terminated;
+   * NULL and 0 when there is none.  */
+  const char *body;
+  size_t body_len;
+  const char *client; /* "unix" or "ADDRESS:PORT", for messages */
 };
 
+#define MR_API_MAX_HEADERS 6
+
+/* One of: a body (JSON unless content_type says otherwise), a static body,
+ * a stream, or an upgrade.  */
 struct mr_api_response
 {
   unsigned status;
-  char *body;        /* a JSON document (caller frees) */
-  const char *allow; /* for 405: the methods the path takes */
+  char *body; /* owned: freed by the server */
+  size_t body_len; /* 0: strlen (body) */
+  const void *static_body; /* not freed; used when body is NULL */
+  size_t static_len;
+  const char *content_type; /* NULL: application/json */
+  const char *allow;        /* for 405: the methods the path takes */
+  /* Extra headers; values owned (see mr_api_response_header).  */
+  const char *header_names[MR_API_MAX_HEADERS];
+  char *header_values[MR_API_MAX_HEADERS];
+  unsigned n_headers;
+
+  /* A stream of unknown length (sent chunked).  read is called from the
+   * connection's thread again and again: it returns bytes written to buf
+   * (at most max), 0 when nothing came within about a second (it is called
+   * again; it must wait, not spin), or -1 at the end.  It should end soon
+   * after api->stopping is set.  free is called once, at the end or when
+   * the client went away.  The connection has no idle timeout.  */
+  ssize_t (*stream_read) (void *data, char *buf, size_t max);
+  void (*stream_free) (void *data);
+  void *stream_data;
+
+  /* Status 101: the connection is handed over (Docker's hijacked exec and
+   * attach).  upgrade runs in a thread of its own with the raw connection
+   * fd, which it must not close; data is then freed with stream_free.
+   * Only where the request asked for it (Upgrade header).  */
+  void (*upgrade) (void *data, int fd);
 };
 
-/* Fills res for req; never fails: an error is an error response.  */
+/* The native API; never fails: an error is an error response.  */
 void mr_api_handle (struct mr_api *api, const struct mr_api_request *req,
                     struct mr_api_response *res);
 
+/* Whether path belongs to the Docker-compatible API, and its handler.  */
+bool mr_docker_path (const char *path);
+void mr_docker_handle (struct mr_api *api, const struct mr_api_request *req,
+                       struct mr_api_response *res);
+
+/* Whether path is the dashboard's (served without a token: it asks for one
+ * itself), and its handler.  */
+bool mr_dashboard_path (const char *path);
+void mr_dashboard_handle (struct mr_api *api, const struct mr_api_request *req,
+                          struct mr_api_response *res);
+
 /* An error envelope with the given status and message (caller frees).  */
 char *mr_api_error_body (unsigned status, const char *message);
+
+/* Adds a response header (the value is formatted and owned by res);
+ * false when out of room or memory.  */
+bool mr_api_response_header (struct mr_api_response *res, const char *name, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+/* The request counts and latency histogram in Prometheus text format,
+ * appended to *buf (realloc'd); -1 when out of memory.  */
+int mr_http_stats_render (const struct mr_http_stats *st, char **buf, size_t *len);
+
+/* Files built into the library (lib/http/assets.S).  */
+extern const char mr_asset_openapi_yaml[];
+extern const char mr_asset_dashboard_html[];
+size_t mr_asset_openapi_yaml_len (void);
+size_t mr_asset_dashboard_html_len (void);
 
 #endif

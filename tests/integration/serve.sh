@@ -76,8 +76,8 @@ health_answers_under_both_prefixes ()
   done
   api_ok GET /api/v1/system/info
   assert_eq "$(jq -r .data.state_root <<<"$body")" "$T_ROOT" "system info: state_root"
-  # one log line per request: method, path, status, bytes, milliseconds
-  grep -Eq '^GET /api/v1/health 200 [0-9]+ [0-9.]+ms$' "$T_DIR/serve.log" ||
+  # one log line per request: method, path, status, bytes, milliseconds, client
+  grep -Eq '^GET /api/v1/health 200 [0-9]+ [0-9.]+ms unix$' "$T_DIR/serve.log" ||
     fail "no log line: $(cat "$T_DIR/serve.log")"
 }
 

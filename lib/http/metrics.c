@@ -1,0 +1,4 @@
+/* GET /metrics: Prometheus text format.  */
+#include "config.h"
+
+#include "http/server.h"
