@@ -16,6 +16,20 @@
 
 #define API_PREFIX "/api/v1"
 
+const struct mr_api_route mr_api_routes[] = {
+  { "GET", "/health" },
+  { "GET", "/openapi.yaml" },
+  { "GET", "/system/info" },
+  { "GET", "/containers" },
+  { "GET", "/containers/{name}" },
+  { "DELETE", "/containers/{name}" },
+  { "POST", "/containers/{name}/start" },
+  { "POST", "/containers/{name}/stop" },
+  { "POST", "/containers/{name}/restart" },
+  { "POST", "/containers/{name}/kill" },
+  { NULL, NULL },
+};
+
 static const char *
 error_type (unsigned status)
 {

@@ -103,6 +103,17 @@ struct mr_api_response
   void (*upgrade) (void *data, int fd);
 };
 
+/* A native route: "GET", "/containers/{name}/logs".  */
+struct mr_api_route
+{
+  const char *method;
+  const char *pattern;
+};
+
+/* Every native route (under /api/v1), ending with { NULL, NULL }: the
+ * router's own table, which docs/api.yaml is checked against.  */
+extern const struct mr_api_route mr_api_routes[];
+
 /* The native API; never fails: an error is an error response.  */
 void mr_api_handle (struct mr_api *api, const struct mr_api_request *req,
                     struct mr_api_response *res);
