@@ -343,11 +343,29 @@ static const struct applet applets[] = {
   {
       "serve",
       cmd_serve,
-      "Serve the HTTP/JSON API on a unix socket",
-      "[-s|--socket PATH]",
-      "  -s, --socket PATH           Listen on PATH (default: ROOT/minirun.sock with\n"
-      "                              --root, else /run/minirun/minirun.sock)\n" HELP_LINE
-      "\nSIGTERM or SIGINT stops the server; the containers keep running.\n",
+      "Serve the HTTP/JSON API, the Docker-compatible API and the dashboard",
+      "[--socket PATH] [--socket-group GROUP] [--listen HOST:PORT]... [--token-file PATH] "
+      "[--insecure-no-auth] [--tls-cert FILE --tls-key FILE] [--cors-origin ORIGIN] "
+      "[--max-body SIZE] [--max-connections N] [--timeout SECONDS] [--stop-containers-on-exit] "
+      "[--stop-timeout SECONDS]",
+      "  -s, --socket PATH           Unix socket (default: ROOT/minirun.sock with --root,\n"
+      "                              else /run/minirun/minirun.sock), mode 0660\n"
+      "      --socket-group GROUP    Group that owns the socket\n"
+      "  -l, --listen HOST:PORT      Also listen on TCP (repeatable; [::1]:PORT for IPv6)\n"
+      "      --token-file PATH       Bearer token that TCP clients must send (default:\n"
+      "                              DATA_DIR/api-token, made 0600 when absent)\n"
+      "      --insecure-no-auth      Let TCP clients in without a token\n"
+      "      --tls-cert FILE         Serve HTTPS on TCP with this PEM certificate\n"
+      "      --tls-key FILE          ...and this PEM private key\n"
+      "      --cors-origin ORIGIN    Allow browser calls from ORIGIN (or *)\n"
+      "      --max-body SIZE         Largest request body (default: 1m)\n"
+      "      --max-connections N     Connections per listener, a thread each (default: 64)\n"
+      "      --timeout SECONDS       Idle connections are closed after this (default: 30)\n"
+      "      --stop-containers-on-exit  Stop the running containers when serve stops\n"
+      "      --stop-timeout SECONDS  Their grace period before KILL (default: each one's)\n" HELP_LINE
+      "\nSIGTERM or SIGINT stops the server; the containers keep running unless\n"
+      "--stop-containers-on-exit.  TLS_CERT_PATH and TLS_KEY_PATH, or /etc/minirun/cert.pem\n"
+      "and key.pem when both exist, turn on HTTPS; systemd's LISTEN_FDS is honoured.\n",
   },
 };
 

@@ -2,6 +2,10 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netdb.h>
+#include <sys/random.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -14,6 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <microhttpd.h>
 
 #include "context.h"
@@ -33,7 +38,19 @@ struct server
   struct mr_api api;
   const struct mr_serve_opts *opts;
   size_t max_body;
+  char *token; /* NULL: no listener asks for one */
   atomic_uint active; /* requests between their first call and completion */
+};
+
+struct listener
+{
+  struct server *s;
+  struct MHD_Daemon *d;
+  int fd;
+  bool auth;
+  bool tls;
+  char name[160];
+  char *unlink_path; /* the unix socket we made */
 };
 
 /* One request, from its first call to its completion.  */
@@ -376,11 +393,51 @@ dispatch (struct server *s, const struct mr_api_request *req, struct mr_api_resp
     mr_api_handle (&s->api, req, res);
 }
 
+/* Whether the request shows the server's token.  The comparison takes the
+ * same time wherever the first difference is.  */
+static bool
+authorized (const struct server *s, struct MHD_Connection *conn)
+{
+  const char *h = MHD_lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+  size_t want = strlen (s->token), got;
+  unsigned char diff = 0;
+
+  if (h == NULL || strncasecmp (h, "Bearer ", 7) != 0)
+    return false;
+  h += 7;
+  while (*h == ' ')
+    h++;
+  got = strlen (h);
+  for (size_t i = 0; i < want; i++)
+    diff |= (unsigned char)s->token[i] ^ (unsigned char)(i < got ? h[i] : 0);
+  return diff == 0 && got == want;
+}
+
+static enum MHD_Result
+send_unauthorized (struct server *s, struct MHD_Connection *conn, struct request *r, const char *url)
+{
+  const char *msg = "a bearer token is needed: send 'Authorization: Bearer TOKEN' (the token "
+                    "is in the server's --token-file)";
+  struct mr_api_response res = { .status = 401 };
+
+  if (mr_docker_path (url))
+    {
+      json_t *doc = json_pack ("{s:s}", "message", msg);
+      res.body = doc ? json_dumps (doc, JSON_COMPACT) : NULL;
+      json_decref (doc);
+    }
+  else
+    res.body = mr_api_error_body (401, msg);
+  mr_api_response_header (&res, "WWW-Authenticate", "Bearer realm=\"minirun\"");
+  return send_response (s, conn, r, &res);
+}
+
 static enum MHD_Result
 on_request (void *cls, struct MHD_Connection *conn, const char *url, const char *method,
             const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
-  struct server *s = cls;
+  struct listener *l = cls;
+  struct server *s = l->s;
   struct request *r = *con_cls;
   struct mr_api_response res = { 0 };
   struct mr_api_request req;
@@ -403,6 +460,11 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url, const char 
       client_name (conn, r->client, sizeof r->client);
       *con_cls = r;
       atomic_fetch_add (&s->active, 1);
+      /* before the body: an unauthorized client does not get to upload.
+       * The dashboard's page and CORS preflights carry no token.  */
+      if (l->auth && !authorized (s, conn) && !mr_dashboard_path (url)
+          && !(s->api.cors_origin && strcmp (method, "OPTIONS") == 0))
+        return send_unauthorized (s, conn, r, url);
       /* refuse a declared oversized body before the client sends it */
       clen = MHD_lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
       if (clen && strtoull (clen, NULL, 10) > s->max_body)
@@ -575,7 +637,8 @@ static void
 on_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
               enum MHD_RequestTerminationCode toe)
 {
-  struct server *s = cls;
+  struct listener *l = cls;
+  struct server *s = l->s;
   struct request *r = *con_cls;
   struct timespec now;
   char line[1200];
@@ -653,7 +716,33 @@ clear_stale_socket (const char *path, const struct sockaddr_un *addr, struct mr_
 }
 
 static int
-listen_unix (const char *path, struct mr_error *err)
+set_group (const char *path, const char *group, struct mr_error *err)
+{
+  struct group gr, *found = NULL;
+  char buf[4096];
+  char *end;
+  unsigned long gid;
+
+  errno = 0;
+  gid = strtoul (group, &end, 10);
+  if (*group == '\0' || *end != '\0' || errno != 0 || gid > UINT32_MAX - 1)
+    {
+      int e = getgrnam_r (group, &gr, buf, sizeof buf, &found);
+      if (found == NULL)
+        {
+          mr_error_set (err, "socket group '%s': %s", group, e ? strerror (e) : "no such group");
+          err->errnum = e ? e : ENOENT;
+          return -1;
+        }
+      gid = found->gr_gid;
+    }
+  if (chown (path, (uid_t)-1, (gid_t)gid) < 0)
+    return mr_error_errno (err, errno, "socket '%s': set group '%s'", path, group);
+  return 0;
+}
+
+static int
+listen_unix (const char *path, const char *group, struct mr_error *err)
 {
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
   cleanup_free char *dir = NULL;
@@ -687,7 +776,188 @@ listen_unix (const char *path, struct mr_error *err)
       unlink (path);
       return -1;
     }
+  if (group && set_group (path, group, err) < 0)
+    {
+      unlink (path);
+      return -1;
+    }
   return steal_fd (&fd);
+}
+
+/* HOST:PORT, [IPV6]:PORT or :PORT (every address).  */
+static int
+listen_tcp (const char *spec, struct mr_error *err)
+{
+  struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+  struct addrinfo *ai = NULL;
+  cleanup_free char *host = NULL;
+  cleanup_close int fd = -1;
+  const char *colon = strrchr (spec, ':');
+  const char *port;
+  char *end;
+  unsigned long n;
+  int one = 1;
+  int e;
+
+  if (colon == NULL)
+    return mr_error_set (err, "invalid --listen '%s': expected HOST:PORT", spec);
+  port = colon + 1;
+  errno = 0;
+  n = strtoul (port, &end, 10);
+  if (*port < '0' || *port > '9' || *end != '\0' || errno != 0 || n > 65535)
+    return mr_error_set (err, "invalid --listen '%s': the port must be 0 to 65535", spec);
+  if (spec[0] == '[')
+    {
+      if (colon == spec || colon[-1] != ']')
+        return mr_error_set (err, "invalid --listen '%s': expected [ADDRESS]:PORT", spec);
+      host = strndup (spec + 1, (size_t)(colon - spec - 2));
+      hints.ai_flags |= AI_NUMERICHOST;
+    }
+  else
+    host = strndup (spec, (size_t)(colon - spec));
+  if (host == NULL)
+    return mr_error_errno (err, ENOMEM, "--listen '%s'", spec);
+  e = getaddrinfo (*host ? host : NULL, port, &hints, &ai);
+  if (e != 0)
+    {
+      mr_error_set (err, "invalid --listen '%s': %s", spec, gai_strerror (e));
+      err->errnum = EINVAL;
+      return -1;
+    }
+  fd = socket (ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0)
+    {
+      freeaddrinfo (ai);
+      return mr_error_errno (err, errno, "listen on '%s': socket", spec);
+    }
+  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind (fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen (fd, 128) < 0)
+    {
+      e = errno;
+      freeaddrinfo (ai);
+      return mr_error_errno (err, e, "listen on '%s'", spec);
+    }
+  freeaddrinfo (ai);
+  return steal_fd (&fd);
+}
+
+/* "unix:PATH", "http://ADDRESS:PORT" or "https://...", for the log.  */
+static void
+describe_listener (int fd, bool tls, char *buf, size_t size)
+{
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  char host[INET6_ADDRSTRLEN] = "?";
+  unsigned port = 0;
+
+  if (getsockname (fd, (struct sockaddr *)&ss, &len) < 0)
+    {
+      snprintf (buf, size, "fd %d", fd);
+      return;
+    }
+  if (ss.ss_family == AF_UNIX)
+    {
+      const struct sockaddr_un *un = (const struct sockaddr_un *)&ss;
+      snprintf (buf, size, "unix:%.108s", len > sizeof (sa_family_t) ? un->sun_path : "(unnamed)");
+      return;
+    }
+  if (ss.ss_family == AF_INET)
+    {
+      const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+      inet_ntop (AF_INET, &in->sin_addr, host, sizeof host);
+      port = ntohs (in->sin_port);
+      snprintf (buf, size, "%s://%s:%u", tls ? "https" : "http", host, port);
+    }
+  else
+    {
+      const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+      inet_ntop (AF_INET6, &in6->sin6_addr, host, sizeof host);
+      port = ntohs (in6->sin6_port);
+      snprintf (buf, size, "%s://[%s]:%u", tls ? "https" : "http", host, port);
+    }
+}
+
+static bool
+is_unix_socket (int fd)
+{
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+
+  return getsockname (fd, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family == AF_UNIX;
+}
+
+/* The token of the TCP listeners: read from path, or made there (0600,
+ * 32 random bytes in hex) when absent.  A file others can read is refused,
+ * as ssh refuses a readable private key.  */
+static int
+load_token (const char *path, char **out, struct mr_error *err)
+{
+  cleanup_free char *data = NULL;
+  cleanup_close int fd = -1;
+  unsigned char raw[32];
+  char hex[2 * sizeof raw + 2];
+  struct stat st;
+  size_t len = 0;
+
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 && errno == ENOENT)
+    {
+      cleanup_free char *dir = strdup (path);
+      char *slash = dir ? strrchr (dir, '/') : NULL;
+
+      if (dir == NULL)
+        return mr_error_errno (err, ENOMEM, "token file '%s'", path);
+      if (slash && slash != dir)
+        {
+          *slash = '\0';
+          if (mr_mkdir_p (dir, 0700, err) < 0)
+            return -1;
+        }
+      if (getrandom (raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+        return mr_error_errno (err, errno, "token file '%s': getrandom", path);
+      for (size_t i = 0; i < sizeof raw; i++)
+        snprintf (hex + 2 * i, 3, "%02x", raw[i]);
+      explicit_bzero (raw, sizeof raw);
+      fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+      if (fd < 0)
+        return mr_error_errno (err, errno, "create token file '%s'", path);
+      strcat (hex, "\n");
+      if (mr_write_all (fd, hex, strlen (hex)) < 0 || fsync (fd) < 0)
+        {
+          int e = errno;
+          unlink (path);
+          return mr_error_errno (err, e, "write token file '%s'", path);
+        }
+      hex[2 * sizeof raw] = '\0';
+      *out = strdup (hex);
+      explicit_bzero (hex, sizeof hex);
+      if (*out == NULL)
+        return mr_error_errno (err, ENOMEM, "token file '%s'", path);
+      return 0;
+    }
+  if (fd < 0)
+    return mr_error_errno (err, errno, "open token file '%s'", path);
+  if (fstat (fd, &st) < 0)
+    return mr_error_errno (err, errno, "stat token file '%s'", path);
+  if (!S_ISREG (st.st_mode))
+    return mr_error_set (err, "token file '%s' is not a regular file", path);
+  if (st.st_mode & 077)
+    {
+      mr_error_set (err, "token file '%s' is open to others (mode %04o): chmod 600 it", path,
+                    (unsigned)(st.st_mode & 07777));
+      err->errnum = EPERM;
+      return -1;
+    }
+  close (steal_fd (&fd));
+  if (mr_read_file (path, &data, &len, err) < 0)
+    return -1;
+  while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r' || data[len - 1] == ' '))
+    data[--len] = '\0';
+  if (len < 16 || strlen (data) != len || strpbrk (data, " \t\r\n"))
+    return mr_error_set (err, "token file '%s': the token must be one line of 16 or more characters",
+                         path);
+  *out = steal_pointer (&data);
+  return 0;
 }
 
 /* Waits for the requests under way, at most timeout seconds.  */
@@ -698,20 +968,96 @@ drain (struct server *s, unsigned timeout)
     poll (NULL, 0, 50);
 }
 
+struct stopper
+{
+  struct mr_context *ctx;
+  char *name;
+  int timeout;
+  pthread_t thread;
+  bool started;
+};
+
+static void *
+stop_one (void *arg)
+{
+  struct stopper *st = arg;
+  struct mr_error err = { 0 };
+
+  mr_container_stop (st->ctx, st->name, st->timeout, &err);
+  return NULL;
+}
+
+/* --stop-containers-on-exit: every running managed container is stopped,
+ * all at once (each with its stop signal, grace period and SIGKILL).  */
+static void
+stop_containers (struct server *s)
+{
+  struct mr_container_info *list = NULL;
+  struct stopper *st;
+  struct mr_error err = { 0 };
+  char line[320];
+  size_t n = 0;
+
+  if (mr_container_list (s->api.ctx, &list, &n, &err) < 0)
+    {
+      if (s->opts->log)
+        {
+          snprintf (line, sizeof line, "cannot list the containers to stop: %.250s", err.msg);
+          s->opts->log (s->opts->log_data, line);
+        }
+      return;
+    }
+  st = calloc (n ? n : 1, sizeof *st);
+  for (size_t i = 0; st && i < n; i++)
+    {
+      if (!list[i].managed || list[i].status != MR_STATUS_RUNNING)
+        continue;
+      st[i] = (struct stopper){ .ctx = s->api.ctx, .name = list[i].id,
+                                .timeout = s->opts->stop_timeout };
+      if (s->opts->log)
+        {
+          snprintf (line, sizeof line, "stopping %s", list[i].id);
+          s->opts->log (s->opts->log_data, line);
+        }
+      st[i].started = pthread_create (&st[i].thread, NULL, stop_one, &st[i]) == 0;
+      if (!st[i].started)
+        stop_one (&st[i]);
+    }
+  for (size_t i = 0; st && i < n; i++)
+    if (st[i].started)
+      pthread_join (st[i].thread, NULL);
+  free (st);
+  mr_container_info_free (list, n);
+}
+
 int
 mr_serve (struct mr_context *ctx, const struct mr_serve_opts *opts, struct mr_error *err)
 {
   cleanup_free char *default_path = NULL;
+  cleanup_free char *token_path = NULL;
+  cleanup_free char *cert = NULL;
+  cleanup_free char *key = NULL;
+  cleanup_free struct listener *ls = NULL;
   struct server s = { .opts = opts };
-  struct MHD_Daemon *d;
   const char *path = opts->socket_path;
   unsigned timeout = opts->timeout ? opts->timeout : DEFAULT_TIMEOUT;
   struct pollfd pfd = { .fd = opts->stop_fd, .events = POLLIN };
-  int fd;
+  size_t n = 0, max;
+  char line[320];
+  int ret = -1;
 
   if (opts->stop_fd < 0)
     return mr_error_set (err, "serve: no stop descriptor");
-  if (path == NULL)
+  if ((opts->tls_cert == NULL) != (opts->tls_key == NULL))
+    return mr_error_set (err, "TLS needs both a certificate and a key (--tls-cert and --tls-key)");
+  if (opts->tls_cert)
+    {
+      size_t len;
+      if (mr_read_file (opts->tls_cert, &cert, &len, err) < 0
+          || mr_read_file (opts->tls_key, &key, &len, err) < 0)
+        return -1;
+    }
+  if (path == NULL && opts->n_listen_fds == 0)
     {
       if (mr_asprintf (err, &default_path, "%s/minirun.sock", ctx->root) < 0)
         return -1;
@@ -720,44 +1066,121 @@ mr_serve (struct mr_context *ctx, const struct mr_serve_opts *opts, struct mr_er
   /* opened here, once, so that the request threads never race to open it */
   if (mr_context_rootfd (ctx, err) < 0)
     return -1;
+
+  max = opts->n_listen_fds + opts->n_listen + 1;
+  ls = calloc (max, sizeof *ls);
+  if (ls == NULL)
+    return mr_error_errno (err, ENOMEM, "serve");
   s.api.ctx = ctx;
+  s.api.cors_origin = opts->cors_origin;
   s.max_body = opts->max_body ? opts->max_body : DEFAULT_MAX_BODY;
   clock_gettime (CLOCK_MONOTONIC, &s.api.started);
   atomic_init (&s.active, 0);
+  atomic_init (&s.api.stopping, false);
   pthread_mutex_init (&s.api.lock, NULL);
 
-  fd = listen_unix (path, err);
-  if (fd < 0)
+  /* every listener is made before any serves: a bad one fails the start */
+  for (size_t i = 0; i < opts->n_listen_fds; i++)
     {
-      pthread_mutex_destroy (&s.api.lock);
-      return -1;
+      int fd = opts->listen_fds[i];
+      ls[n++] = (struct listener){ .s = &s, .fd = fd, .auth = !is_unix_socket (fd) };
+      fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) | O_NONBLOCK);
+      fcntl (fd, F_SETFD, FD_CLOEXEC);
     }
-  d = MHD_start_daemon (
-      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC
-          | MHD_ALLOW_UPGRADE,
-      0, NULL, NULL, on_request, &s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-      MHD_OPTION_CONNECTION_LIMIT,
-      (unsigned)(opts->max_connections ? opts->max_connections : DEFAULT_MAX_CONNECTIONS),
-      MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-      (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s, MHD_OPTION_END);
-  if (d == NULL)
+  if (path)
     {
-      close (fd);
-      unlink (path);
-      pthread_mutex_destroy (&s.api.lock);
-      return mr_error_set (err, "cannot start the HTTP server on '%s'", path);
+      int fd = listen_unix (path, opts->socket_group, err);
+      if (fd < 0)
+        goto out;
+      ls[n++] = (struct listener){ .s = &s, .fd = fd, .unlink_path = (char *)path };
+    }
+  for (size_t i = 0; i < opts->n_listen; i++)
+    {
+      int fd = listen_tcp (opts->listen[i], err);
+      if (fd < 0)
+        goto out;
+      ls[n++] = (struct listener){ .s = &s, .fd = fd, .auth = true };
+    }
+  for (size_t i = 0; i < n; i++)
+    {
+      ls[i].tls = ls[i].auth && cert != NULL;
+      if (opts->insecure_no_auth)
+        ls[i].auth = false;
+      if (ls[i].auth && s.token == NULL)
+        {
+          if (opts->token_file == NULL
+              && mr_asprintf (err, &token_path, "%s/api-token", mr_context_data_dir (ctx)) < 0)
+            goto out;
+          if (load_token (opts->token_file ? opts->token_file : token_path, &s.token, err) < 0)
+            goto out;
+          s.api.auth = true;
+        }
+    }
+
+  for (size_t i = 0; i < n; i++)
+    {
+      unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD
+                       | MHD_USE_POLL | MHD_USE_ITC | MHD_ALLOW_UPGRADE;
+      if (ls[i].tls)
+        flags |= MHD_USE_TLS;
+      describe_listener (ls[i].fd, ls[i].tls, ls[i].name, sizeof ls[i].name);
+      ls[i].d = MHD_start_daemon (
+          flags, 0, NULL, NULL, on_request, &ls[i], MHD_OPTION_LISTEN_SOCKET, (MHD_socket)ls[i].fd,
+          MHD_OPTION_CONNECTION_LIMIT,
+          (unsigned)(opts->max_connections ? opts->max_connections : DEFAULT_MAX_CONNECTIONS),
+          MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+          (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &ls[i],
+          MHD_OPTION_HTTPS_MEM_CERT, ls[i].tls ? cert : NULL, MHD_OPTION_HTTPS_MEM_KEY,
+          ls[i].tls ? key : NULL, MHD_OPTION_END);
+      if (ls[i].d == NULL)
+        {
+          mr_error_set (err, "cannot start the HTTP server on %s%s", ls[i].name,
+                        ls[i].tls ? " (is the TLS certificate and key a valid PEM pair?)" : "");
+          goto out;
+        }
+      if (opts->log)
+        {
+          snprintf (line, sizeof line, "listening on %s%s", ls[i].name,
+                    ls[i].auth ? " (token required)" : "");
+          opts->log (opts->log_data, line);
+        }
     }
 
   while (poll (&pfd, 1, -1) < 0 && errno == EINTR)
     ;
   /* stop accepting, let the requests under way finish, then stop */
   atomic_store (&s.api.stopping, true);
-  fd = MHD_quiesce_daemon (d);
-  unlink (path);
-  if (fd >= 0)
-    close (fd);
+  for (size_t i = 0; i < n; i++)
+    if (ls[i].d)
+      {
+        int fd = MHD_quiesce_daemon (ls[i].d);
+        if (ls[i].unlink_path)
+          unlink (ls[i].unlink_path);
+        ls[i].unlink_path = NULL;
+        if (fd >= 0)
+          close (fd);
+        ls[i].fd = -1;
+      }
   drain (&s, timeout);
-  MHD_stop_daemon (d);
+  if (opts->stop_containers_on_exit)
+    stop_containers (&s);
+  ret = 0;
+
+out:
+  for (size_t i = 0; i < n; i++)
+    {
+      if (ls[i].d)
+        MHD_stop_daemon (ls[i].d);
+      else if (ls[i].fd >= 0)
+        close (ls[i].fd);
+      if (ls[i].unlink_path)
+        unlink (ls[i].unlink_path);
+    }
+  if (s.token)
+    explicit_bzero (s.token, strlen (s.token));
+  free (s.token);
+  if (key)
+    explicit_bzero (key, strlen (key));
   pthread_mutex_destroy (&s.api.lock);
-  return 0;
+  return ret;
 }
