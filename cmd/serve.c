@@ -166,18 +166,18 @@ cmd_serve (struct mr_global *g, int argc, char **argv)
         o.max_body = (size_t)bytes;
         break;
       case OPT_MAX_CONN:
-        if (parse_count ("--max-connections", optarg, 1, &o.max_connections) < 0)
+        if (parse_count ("--max-connections", optarg, 1, &o.max_connections) != 0)
           return 1;
         break;
       case OPT_TIMEOUT:
-        if (parse_count ("--timeout", optarg, 1, &o.timeout) < 0)
+        if (parse_count ("--timeout", optarg, 1, &o.timeout) != 0)
           return 1;
         break;
       case OPT_STOP:
         o.stop_containers_on_exit = true;
         break;
       case OPT_STOP_TIMEOUT:
-        if (parse_count ("--stop-timeout", optarg, 0, &u) < 0)
+        if (parse_count ("--stop-timeout", optarg, 0, &u) != 0)
           return 1;
         o.stop_timeout = (int)u;
         break;

@@ -169,7 +169,7 @@ complete -c minirun -n __minirun_no_verb -a image -d 'Manage the local store of 
 complete -c minirun -n __minirun_no_verb -a stats -d 'Show a live stream of the resource usage of containers'
 complete -c minirun -n __minirun_no_verb -a system -d 'Show the resource usage of the host, or what minirun runs on'
 complete -c minirun -n __minirun_no_verb -a events -d 'Show container events as they happen, or those stored'
-complete -c minirun -n __minirun_no_verb -a serve -d 'Serve the HTTP/JSON API on a unix socket'
+complete -c minirun -n __minirun_no_verb -a serve -d 'Serve the HTTP/JSON API, the Docker API and the dashboard'
 
 # every verb answers --help
 complete -c minirun -n "__fish_seen_subcommand_from $__minirun_verbs" -s h -l help -d 'Show the help of the command'
@@ -310,6 +310,18 @@ complete -c minirun -n '__minirun_verb_is events' -l no-follow -d 'Print the sto
 
 # serve
 complete -c minirun -n '__minirun_verb_is serve' -s s -l socket -r -F -d 'Listen on this unix socket'
+complete -c minirun -n '__minirun_verb_is serve' -l socket-group -x -a '(__fish_complete_groups)' -d 'Group that owns the socket'
+complete -c minirun -n '__minirun_verb_is serve' -s l -l listen -x -d 'Also listen on TCP (HOST:PORT)'
+complete -c minirun -n '__minirun_verb_is serve' -l token-file -r -F -d 'Bearer token file for TCP clients'
+complete -c minirun -n '__minirun_verb_is serve' -l insecure-no-auth -d 'Let TCP clients in without a token'
+complete -c minirun -n '__minirun_verb_is serve' -l tls-cert -r -F -d 'PEM certificate for HTTPS'
+complete -c minirun -n '__minirun_verb_is serve' -l tls-key -r -F -d 'PEM private key for HTTPS'
+complete -c minirun -n '__minirun_verb_is serve' -l cors-origin -x -d 'Allow browser calls from this origin'
+complete -c minirun -n '__minirun_verb_is serve' -l max-body -x -d 'Largest request body (1m)'
+complete -c minirun -n '__minirun_verb_is serve' -l max-connections -x -d 'Connections per listener'
+complete -c minirun -n '__minirun_verb_is serve' -l timeout -x -d 'Seconds before an idle connection is closed'
+complete -c minirun -n '__minirun_verb_is serve' -l stop-containers-on-exit -d 'Stop the running containers when serve stops'
+complete -c minirun -n '__minirun_verb_is serve' -l stop-timeout -x -d 'Grace period before KILL'
 
 # system stats|info
 complete -c minirun -n '__minirun_verb_is system; and test (__minirun_npos) = 0' -a stats -d 'CPU, memory and load of the host, containers by status'

@@ -1138,12 +1138,13 @@ mr_serve (struct mr_context *ctx, const struct mr_serve_opts *opts, struct mr_er
                         ls[i].tls ? " (is the TLS certificate and key a valid PEM pair?)" : "");
           goto out;
         }
-      if (opts->log)
-        {
-          snprintf (line, sizeof line, "listening on %s%s", ls[i].name,
-                    ls[i].auth ? " (token required)" : "");
-          opts->log (opts->log_data, line);
-        }
+    }
+  /* said once every listener is up: a start that fails says nothing */
+  for (size_t i = 0; i < n && opts->log; i++)
+    {
+      snprintf (line, sizeof line, "listening on %s%s", ls[i].name,
+                ls[i].auth ? " (token required)" : "");
+      opts->log (opts->log_data, line);
     }
 
   while (poll (&pfd, 1, -1) < 0 && errno == EINTR)
