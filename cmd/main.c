@@ -359,7 +359,7 @@ static const struct applet applets[] = {
       "      --tls-key FILE          ...and this PEM private key\n"
       "      --cors-origin ORIGIN    Allow browser calls from ORIGIN (or *)\n"
       "      --max-body SIZE         Largest request body (default: 1m)\n"
-      "      --max-connections N     Connections per listener, a thread each (default: 64)\n"
+      "      --max-connections N     Connections per listener (default: 64)\n"
       "      --timeout SECONDS       Idle connections are closed after this (default: 30)\n"
       "      --stop-containers-on-exit  Stop the running containers when serve stops\n"
       "      --stop-timeout SECONDS  Their grace period before KILL (default: each one's)\n" HELP_LINE

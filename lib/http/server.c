@@ -39,7 +39,8 @@ struct server
   const struct mr_serve_opts *opts;
   size_t max_body;
   char *token; /* NULL: no listener asks for one */
-  atomic_uint active; /* requests between their first call and completion */
+  atomic_uint active;  /* requests between their first call and completion */
+  atomic_uint workers; /* threads running a handler or pumping a stream */
 };
 
 struct listener
@@ -51,6 +52,8 @@ struct listener
   bool tls;
   char name[160];
   char *unlink_path; /* the unix socket we made */
+  unsigned limit;
+  atomic_uint connections;
 };
 
 /* One request, from its first call to its completion.  */
@@ -65,11 +68,23 @@ struct request
   bool too_large;
   unsigned status;
   size_t bytes;
+  /* a request handled on a worker thread of its own (see run_request) */
+  struct server *server;
+  struct MHD_Connection *conn;
+  struct mr_api_response res;
+  struct stream *stream;
+  bool ready; /* res is made: send it */
 };
+
+static void response_clear (struct mr_api_response *res);
+static void stream_response_gone (void *cls);
 
 static void
 request_free (struct request *r)
 {
+  if (r->stream)
+    stream_response_gone (r->stream);
+  response_clear (&r->res);
   free (r->method);
   free (r->path);
   free (r->body);
@@ -146,15 +161,28 @@ response_clear (struct mr_api_response *res)
   res->stream_data = NULL;
 }
 
-/* A stream in progress: the handler's reader, and the connection's fd to
- * notice a client that went away while the reader has nothing to say.  */
+/* A stream in progress.  The handler's reader may block, so a thread of
+ * the stream's own (the one that ran the handler) pumps it into buf; the
+ * server's threads only take from buf, and park the connection while it is
+ * empty.  Shared by the pump and the response: freed by the last.  */
+#define STREAM_BUF_MAX (256 * 1024)
+
 struct stream
 {
   struct server *s;
   ssize_t (*read) (void *data, char *buf, size_t max);
   void (*free) (void *data);
   void *data;
-  int fd;
+  struct MHD_Connection *conn;
+  int fd; /* the connection's: to notice a client that went away */
+  pthread_mutex_t lock;
+  pthread_cond_t room;
+  char *buf;
+  size_t len;
+  bool eof;       /* the reader has ended */
+  bool gone;      /* the response is gone (client left, or served) */
+  bool suspended; /* the connection is parked until more comes */
+  int refs;
 };
 
 static bool
@@ -165,35 +193,113 @@ peer_gone (int fd)
   return fd >= 0 && poll (&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
+static void
+stream_unref (struct stream *st)
+{
+  bool last;
+
+  pthread_mutex_lock (&st->lock);
+  last = --st->refs == 0;
+  pthread_mutex_unlock (&st->lock);
+  if (!last)
+    return;
+  if (st->free)
+    st->free (st->data);
+  pthread_mutex_destroy (&st->lock);
+  pthread_cond_destroy (&st->room);
+  free (st->buf);
+  free (st);
+}
+
+/* Called with st->lock held.  */
+static void
+stream_wake (struct stream *st)
+{
+  if (st->suspended && !st->gone)
+    {
+      st->suspended = false;
+      MHD_resume_connection (st->conn);
+    }
+}
+
+/* libmicrohttpd's side: what the pump has gathered, or park.  */
 static ssize_t
-stream_read (void *cls, uint64_t pos, char *buf, size_t max)
+stream_take (void *cls, uint64_t pos, char *out, size_t max)
 {
   struct stream *st = cls;
   ssize_t n;
 
   (void)pos;
-  /* libmicrohttpd's own threads must not be handed 0 ("call me again"):
-   * the reader waits a second at a time until it has something */
-  for (;;)
+  pthread_mutex_lock (&st->lock);
+  if (st->len > 0)
     {
-      if (atomic_load (&st->s->api.stopping) || peer_gone (st->fd))
-        return MHD_CONTENT_READER_END_OF_STREAM;
-      n = st->read (st->data, buf, max);
-      if (n > 0)
-        return n;
-      if (n < 0)
-        return MHD_CONTENT_READER_END_OF_STREAM;
+      n = (ssize_t)(st->len < max ? st->len : max);
+      memcpy (out, st->buf, (size_t)n);
+      memmove (st->buf, st->buf + n, st->len - (size_t)n);
+      st->len -= (size_t)n;
+      pthread_cond_signal (&st->room);
     }
+  else if (st->eof)
+    n = MHD_CONTENT_READER_END_OF_STREAM;
+  else
+    {
+      st->suspended = true;
+      MHD_suspend_connection (st->conn);
+      n = 0;
+    }
+  pthread_mutex_unlock (&st->lock);
+  return n;
 }
 
 static void
-stream_free (void *cls)
+stream_response_gone (void *cls)
 {
   struct stream *st = cls;
 
-  if (st->free)
-    st->free (st->data);
-  free (st);
+  pthread_mutex_lock (&st->lock);
+  st->gone = true;
+  pthread_cond_signal (&st->room);
+  pthread_mutex_unlock (&st->lock);
+  stream_unref (st);
+}
+
+/* The pump: runs in the thread that ran the handler, until the reader
+ * ends, the client leaves or the server stops.  */
+static void
+stream_pump (struct stream *st)
+{
+  char chunk[16 * 1024];
+  ssize_t n;
+
+  for (;;)
+    {
+      n = st->read (st->data, chunk, sizeof chunk);
+      pthread_mutex_lock (&st->lock);
+      if (n == 0 && (peer_gone (st->fd) || atomic_load (&st->s->api.stopping)))
+        n = -1;
+      if (n > 0)
+        {
+          while (st->len + (size_t)n > STREAM_BUF_MAX && !st->gone)
+            pthread_cond_wait (&st->room, &st->lock);
+          char *grown = st->gone ? NULL : realloc (st->buf, st->len + (size_t)n);
+          if (grown)
+            {
+              memcpy (grown + st->len, chunk, (size_t)n);
+              st->buf = grown;
+              st->len += (size_t)n;
+            }
+          else
+            n = -1;
+        }
+      if (n < 0 || atomic_load (&st->s->api.stopping))
+        st->eof = true;
+      stream_wake (st);
+      bool done = st->eof || st->gone;
+      pthread_mutex_unlock (&st->lock);
+      if (done)
+        break;
+    }
+  stream_unref (st);
 }
 
 struct upgrade
@@ -299,17 +405,16 @@ send_response (struct server *s, struct MHD_Connection *conn, struct request *r,
     }
   else if (res->stream_read)
     {
-      struct stream *st = calloc (1, sizeof *st);
+      struct stream *st = r->stream;
 
+      /* made by the worker that ran the handler (see run_request) */
+      r->stream = NULL;
       if (st)
         {
-          *st = (struct stream){ .s = s, .read = res->stream_read, .free = res->stream_free,
-                                 .data = res->stream_data, .fd = connection_fd (conn) };
-          res->stream_data = NULL;
-          resp = MHD_create_response_from_callback (MHD_SIZE_UNKNOWN, 16 * 1024, stream_read, st,
-                                                    stream_free);
+          resp = MHD_create_response_from_callback (MHD_SIZE_UNKNOWN, 16 * 1024, stream_take, st,
+                                                    stream_response_gone);
           if (resp == NULL)
-            stream_free (st);
+            stream_response_gone (st);
           else
             MHD_set_connection_option (conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
         }
@@ -391,6 +496,99 @@ dispatch (struct server *s, const struct mr_api_request *req, struct mr_api_resp
     mr_docker_handle (&s->api, req, res);
   else
     mr_api_handle (&s->api, req, res);
+}
+
+/* Requests that only read state, cheaply, are answered on the server's own
+ * threads; everything else (forks, waits, streams) runs on a thread of its
+ * own.  Paths as the routers see them: /api/v1 and /v1.NN are prefixes.  */
+static bool
+runs_inline (const char *method, const char *path)
+{
+  static const char *const fixed[] = {
+    "/health",      "/_ping",          "/version", "/info",        "/system/info",
+    "/containers",  "/containers/json", "/images/json", "/openapi.yaml", "/ports",
+  };
+  const char *rest, *slash;
+
+  if (strcmp (method, "GET") != 0 && strcmp (method, "HEAD") != 0)
+    return false;
+  if (mr_dashboard_path (path))
+    return true;
+  if (strncmp (path, "/api/v1/", 8) == 0)
+    path += 7;
+  else if (strncmp (path, "/v1.", 4) == 0 && (slash = strchr (path + 4, '/')) != NULL)
+    path = slash;
+  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+    if (strcmp (path, fixed[i]) == 0)
+      return true;
+  /* /containers/NAME (native inspect) and /containers/NAME/json (docker's) */
+  if (strncmp (path, "/containers/", 12) != 0)
+    return false;
+  rest = path + 12;
+  slash = strchr (rest, '/');
+  return *rest != '\0' && (slash == NULL || strcmp (slash, "/json") == 0);
+}
+
+static int
+start_detached (void *(*fn) (void *), void *arg)
+{
+  pthread_attr_t attr;
+  pthread_t t;
+  int ret;
+
+  pthread_attr_init (&attr);
+  pthread_attr_setdetachstate (&attr, PTHREAD_CREATE_DETACHED);
+  ret = pthread_create (&t, &attr, fn, arg);
+  pthread_attr_destroy (&attr);
+  return ret;
+}
+
+static void *
+run_request (void *arg)
+{
+  struct request *r = arg;
+  struct server *s = r->server;
+  struct MHD_Connection *conn = r->conn;
+  struct stream *st = NULL;
+  struct mr_api_request req = {
+    .method = r->method,
+    .path = r->path,
+    .query = query_value,
+    .header = header_value,
+    .conn = conn,
+    .body = r->body,
+    .body_len = r->body_len,
+    .client = r->client,
+  };
+
+  dispatch (s, &req, &r->res);
+  if (r->res.stream_read && !r->res.upgrade)
+    {
+      st = calloc (1, sizeof *st);
+      if (st == NULL)
+        {
+          response_clear (&r->res);
+          r->res = (struct mr_api_response){ .status = 500,
+                                             .body = mr_api_error_body (500, "out of memory") };
+        }
+      else
+        {
+          *st = (struct stream){ .s = s, .read = r->res.stream_read, .free = r->res.stream_free,
+                                 .data = r->res.stream_data, .conn = conn,
+                                 .fd = connection_fd (conn), .refs = 2 };
+          pthread_mutex_init (&st->lock, NULL);
+          pthread_cond_init (&st->room, NULL);
+          r->res.stream_data = NULL;
+          r->stream = st;
+        }
+    }
+  r->ready = true;
+  /* r belongs to the server's threads from here on */
+  MHD_resume_connection (conn);
+  if (st)
+    stream_pump (st);
+  atomic_fetch_sub (&s->workers, 1);
+  return NULL;
 }
 
 /* Whether the request shows the server's token.  The comparison takes the
@@ -496,6 +694,11 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url, const char 
       r->body[r->body_len] = '\0';
       return MHD_YES;
     }
+  if (r->ready)
+    {
+      r->ready = false;
+      return send_response (s, conn, r, &r->res);
+    }
   if (r->status != 0)
     return MHD_YES;
   if (r->too_large)
@@ -503,18 +706,38 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url, const char 
   if (s->api.cors_origin && strcmp (method, "OPTIONS") == 0)
     return send_preflight (s, conn, r);
 
-  req = (struct mr_api_request){
-    .method = method,
-    .path = url,
-    .query = query_value,
-    .header = header_value,
-    .conn = conn,
-    .body = r->body,
-    .body_len = r->body_len,
-    .client = r->client,
-  };
-  dispatch (s, &req, &res);
-  return send_response (s, conn, r, &res);
+  if (runs_inline (method, url))
+    {
+      req = (struct mr_api_request){
+        .method = method,
+        .path = url,
+        .query = query_value,
+        .header = header_value,
+        .conn = conn,
+        .body = r->body,
+        .body_len = r->body_len,
+        .client = r->client,
+      };
+      dispatch (s, &req, &res);
+      return send_response (s, conn, r, &res);
+    }
+
+  /* the rest may fork, wait or stream: off the server's threads, with the
+   * connection parked until the answer is ready */
+  r->server = s;
+  r->conn = conn;
+  atomic_fetch_add (&s->workers, 1);
+  MHD_suspend_connection (conn);
+  if (start_detached (run_request, r) != 0)
+    {
+      atomic_fetch_sub (&s->workers, 1);
+      r->res = (struct mr_api_response){ .status = 503,
+                                         .body = mr_api_error_body (503, "the server is too busy: "
+                                                                         "cannot start a thread") };
+      r->ready = true;
+      MHD_resume_connection (conn);
+    }
+  return MHD_YES;
 }
 
 static unsigned
@@ -961,11 +1184,42 @@ load_token (const char *path, char **out, struct mr_error *err)
 }
 
 /* Waits for the requests under way, at most timeout seconds.  */
-static void
+static bool
 drain (struct server *s, unsigned timeout)
 {
-  for (unsigned i = 0; i < timeout * 20 && atomic_load (&s->active) > 0; i++)
-    poll (NULL, 0, 50);
+  for (unsigned i = 0; i < timeout * 20; i++)
+    {
+      if (atomic_load (&s->active) == 0 && atomic_load (&s->workers) == 0)
+        return true;
+      poll (NULL, 0, 50);
+    }
+  return false;
+}
+
+/* The connection limit, counted over the whole listener: libmicrohttpd
+ * splits its own limit between its threads.  */
+static enum MHD_Result
+on_accept (void *cls, const struct sockaddr *addr, socklen_t len)
+{
+  struct listener *l = cls;
+
+  (void)addr;
+  (void)len;
+  return atomic_load (&l->connections) < l->limit ? MHD_YES : MHD_NO;
+}
+
+static void
+on_connection (void *cls, struct MHD_Connection *conn, void **socket_context,
+               enum MHD_ConnectionNotificationCode code)
+{
+  struct listener *l = cls;
+
+  (void)conn;
+  (void)socket_context;
+  if (code == MHD_CONNECTION_NOTIFY_STARTED)
+    atomic_fetch_add (&l->connections, 1);
+  else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+    atomic_fetch_sub (&l->connections, 1);
 }
 
 struct stopper
@@ -1044,6 +1298,8 @@ mr_serve (struct mr_context *ctx, const struct mr_serve_opts *opts, struct mr_er
   struct pollfd pfd = { .fd = opts->stop_fd, .events = POLLIN };
   size_t n = 0, max;
   char line[320];
+  bool drained = true;
+  long cpus = sysconf (_SC_NPROCESSORS_ONLN);
   int ret = -1;
 
   if (opts->stop_fd < 0)
@@ -1076,6 +1332,7 @@ mr_serve (struct mr_context *ctx, const struct mr_serve_opts *opts, struct mr_er
   s.max_body = opts->max_body ? opts->max_body : DEFAULT_MAX_BODY;
   clock_gettime (CLOCK_MONOTONIC, &s.api.started);
   atomic_init (&s.active, 0);
+  atomic_init (&s.workers, 0);
   atomic_init (&s.api.stopping, false);
   pthread_mutex_init (&s.api.lock, NULL);
 
@@ -1119,15 +1376,19 @@ mr_serve (struct mr_context *ctx, const struct mr_serve_opts *opts, struct mr_er
 
   for (size_t i = 0; i < n; i++)
     {
-      unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD
-                       | MHD_USE_POLL | MHD_USE_ITC | MHD_ALLOW_UPGRADE;
+      unsigned pool = cpus < 2 ? 2u : cpus > 8 ? 8u : (unsigned)cpus;
+
+      ls[i].limit = opts->max_connections ? opts->max_connections : DEFAULT_MAX_CONNECTIONS;
+      atomic_init (&ls[i].connections, 0);
+      unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME
+                       | MHD_ALLOW_UPGRADE;
       if (ls[i].tls)
         flags |= MHD_USE_TLS;
       describe_listener (ls[i].fd, ls[i].tls, ls[i].name, sizeof ls[i].name);
       ls[i].d = MHD_start_daemon (
-          flags, 0, NULL, NULL, on_request, &ls[i], MHD_OPTION_LISTEN_SOCKET, (MHD_socket)ls[i].fd,
-          MHD_OPTION_CONNECTION_LIMIT,
-          (unsigned)(opts->max_connections ? opts->max_connections : DEFAULT_MAX_CONNECTIONS),
+          flags, 0, on_accept, &ls[i], on_request, &ls[i], MHD_OPTION_LISTEN_SOCKET,
+          (MHD_socket)ls[i].fd, MHD_OPTION_THREAD_POOL_SIZE, pool, MHD_OPTION_CONNECTION_LIMIT,
+          ls[i].limit * pool, MHD_OPTION_NOTIFY_CONNECTION, on_connection, &ls[i],
           MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
           (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &ls[i],
           MHD_OPTION_HTTPS_MEM_CERT, ls[i].tls ? cert : NULL, MHD_OPTION_HTTPS_MEM_KEY,
@@ -1162,7 +1423,7 @@ mr_serve (struct mr_context *ctx, const struct mr_serve_opts *opts, struct mr_er
           close (fd);
         ls[i].fd = -1;
       }
-  drain (&s, timeout);
+  drained = drain (&s, timeout);
   if (opts->stop_containers_on_exit)
     stop_containers (&s);
   ret = 0;
@@ -1170,8 +1431,12 @@ mr_serve (struct mr_context *ctx, const struct mr_serve_opts *opts, struct mr_er
 out:
   for (size_t i = 0; i < n; i++)
     {
-      if (ls[i].d)
+      /* a daemon with a parked connection cannot be stopped safely: a
+       * handler that outlived the grace period is left to the exit */
+      if (ls[i].d && drained)
         MHD_stop_daemon (ls[i].d);
+      else if (ls[i].d)
+        ;
       else if (ls[i].fd >= 0)
         close (ls[i].fd);
       if (ls[i].unlink_path)

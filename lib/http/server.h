@@ -6,10 +6,12 @@
  *   dashboard.c  the web page at /
  * The routers call the public API (minirun.h) and nothing below it.
 
- * Threads: every connection has its own thread (libmicrohttpd's
- * thread-per-connection mode, bounded by the connection limit), so a
- * handler or a stream may block; calls that change containers take
- * mr_api.lock.  */
+ * Threads: a few server threads (libmicrohttpd, epoll) read and write
+ * every connection.  Requests that only read state cheaply (runs_inline()
+ * in server.c lists them: health, the lists, inspect, info) are answered on
+ * those threads; every other request runs its handler on a thread of its
+ * own while its connection is parked, so a handler or a stream's reader
+ * may block.  Calls that change containers take mr_api.lock.  */
 #ifndef MR_HTTP_SERVER_H
 #define MR_HTTP_SERVER_H
 
@@ -87,7 +89,7 @@ struct mr_api_response
   unsigned n_headers;
 
   /* A stream of unknown length (sent chunked).  read is called from the
-   * connection's thread again and again: it returns bytes written to buf
+   * request's own thread again and again: it returns bytes written to buf
    * (at most max), 0 when nothing came within about a second (it is called
    * again; it must wait, not spin), or -1 at the end.  It should end soon
    * after api->stopping is set.  free is called once, at the end or when
