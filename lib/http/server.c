@@ -562,6 +562,10 @@ run_request (void *arg)
   };
 
   dispatch (s, &req, &r->res);
+  /* whatever this was may have changed a container: the list is read again
+   * (the watcher would notice too, a moment later) */
+  if (strcmp (r->method, "GET") != 0 && strcmp (r->method, "HEAD") != 0)
+    mr_api_changed (&s->api);
   if (r->res.stream_read && !r->res.upgrade)
     {
       st = calloc (1, sizeof *st);
@@ -1222,6 +1226,24 @@ on_connection (void *cls, struct MHD_Connection *conn, void **socket_context,
     atomic_fetch_sub (&l->connections, 1);
 }
 
+/* The backend as mr_system_info names it, once: /health must be cheap.  */
+static char *
+cgroup_backend (struct mr_context *ctx)
+{
+  cleanup_free char *info = NULL;
+  struct mr_error err = { 0 };
+  json_t *doc;
+  char *backend = NULL;
+
+  if (mr_system_info (ctx, &info, &err) < 0)
+    return NULL;
+  doc = json_loads (info, 0, NULL);
+  if (doc && json_is_string (json_object_get (doc, "cgroup_backend")))
+    backend = strdup (json_string_value (json_object_get (doc, "cgroup_backend")));
+  json_decref (doc);
+  return backend;
+}
+
 struct stopper
 {
   struct mr_context *ctx;
@@ -1299,6 +1321,7 @@ mr_serve (struct mr_context *ctx, const struct mr_serve_opts *opts, struct mr_er
   size_t n = 0, max;
   char line[320];
   bool drained = true;
+  void *watcher = NULL;
   long cpus = sysconf (_SC_NPROCESSORS_ONLN);
   int ret = -1;
 
@@ -1334,7 +1357,10 @@ mr_serve (struct mr_context *ctx, const struct mr_serve_opts *opts, struct mr_er
   atomic_init (&s.active, 0);
   atomic_init (&s.workers, 0);
   atomic_init (&s.api.stopping, false);
+  atomic_init (&s.api.generation, 0);
   pthread_mutex_init (&s.api.lock, NULL);
+  pthread_mutex_init (&s.api.cache_lock, NULL);
+  s.api.cgroup_backend = cgroup_backend (ctx);
 
   /* every listener is made before any serves: a bad one fails the start */
   for (size_t i = 0; i < opts->n_listen_fds; i++)
@@ -1408,6 +1434,7 @@ mr_serve (struct mr_context *ctx, const struct mr_serve_opts *opts, struct mr_er
       opts->log (opts->log_data, line);
     }
 
+  watcher = mr_api_watch_start (&s.api);
   while (poll (&pfd, 1, -1) < 0 && errno == EINTR)
     ;
   /* stop accepting, let the requests under way finish, then stop */
@@ -1447,6 +1474,12 @@ out:
   free (s.token);
   if (key)
     explicit_bzero (key, strlen (key));
-  pthread_mutex_destroy (&s.api.lock);
+  if (drained)
+    {
+      mr_api_watch_stop (&s.api, watcher);
+      pthread_mutex_destroy (&s.api.cache_lock);
+      pthread_mutex_destroy (&s.api.lock);
+    }
+  free (s.api.cgroup_backend);
   return ret;
 }

@@ -53,6 +53,16 @@ struct mr_api
   /* Whether clients must show a token (some listener is TCP without
    * --insecure-no-auth); the dashboard then asks for it.  */
   bool auth;
+  /* The cgroup backend, probed once at start (for /health).  */
+  char *cgroup_backend;
+  /* The container list cache (cache.c): moved on every change.  */
+  atomic_ulong generation;
+  pthread_mutex_t cache_lock;
+  struct mr_container_info *cache_list;
+  size_t cache_n;
+  char *cache_body;
+  unsigned long cache_generation;
+  long long cache_time;
 };
 
 struct mr_api_request
@@ -130,6 +140,18 @@ void mr_docker_handle (struct mr_api *api, const struct mr_api_request *req,
 bool mr_dashboard_path (const char *path);
 void mr_dashboard_handle (struct mr_api *api, const struct mr_api_request *req,
                           struct mr_api_response *res);
+
+/* The container list (cache.c), at most a second old and never older than
+ * the last change: a copy (mr_container_info_free), or the whole success
+ * envelope of GET /containers (caller frees; NULL on error).  */
+int mr_api_list (struct mr_api *api, struct mr_container_info **list, size_t *n,
+                 struct mr_error *err);
+char *mr_api_list_body (struct mr_api *api, struct mr_error *err);
+/* Marks the list stale: after a change the watcher cannot see.  */
+void mr_api_changed (struct mr_api *api);
+/* The watcher of the state and record directories; stop frees the cache.  */
+void *mr_api_watch_start (struct mr_api *api);
+void mr_api_watch_stop (struct mr_api *api, void *watcher);
 
 /* An error envelope with the given status and message (caller frees).  */
 char *mr_api_error_body (unsigned status, const char *message);
