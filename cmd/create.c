@@ -88,25 +88,11 @@ parsed_free (struct parsed *p)
 static int
 parse_log_opt (const char *verb, const char *s, struct mr_run_config *cfg)
 {
-  long long n;
+  struct mr_error err = { 0 };
 
-  if (strncmp (s, "max-size=", 9) == 0)
-    {
-      int64_t b;
-      if (mr_size_parse (s + 9, &b) < 0 || b < 0)
-        return usage_error (verb, "invalid --log-opt '%s': expected max-size=SIZE (10m)", s);
-      cfg->log_max_size = b;
-      return 0;
-    }
-  if (strncmp (s, "max-file=", 9) == 0)
-    {
-      if (parse_number (s + 9, 1, 100, &n) < 0)
-        return usage_error (verb, "invalid --log-opt '%s': expected max-file=N (1 to 100)", s);
-      /* docker counts the file being written too */
-      cfg->log_max_files = (int)n - 1;
-      return 0;
-    }
-  return usage_error (verb, "invalid --log-opt '%s': expected max-size=SIZE or max-file=N", s);
+  if (mr_run_config_log_opt (cfg, s, &err) < 0)
+    return usage_error (verb, "%s", err.msg);
+  return 0;
 }
 
 #define MANAGED(o) (p->managed_only = (o))

@@ -21,47 +21,6 @@ enum
   OPT_CGROUP,
 };
 
-static int
-parse_id_number (const char *s, size_t len, unsigned *out)
-{
-  unsigned long long v = 0;
-
-  if (len == 0 || strspn (s, "0123456789") < len)
-    return -1;
-  for (size_t i = 0; i < len; i++)
-    {
-      v = v * 10 + (unsigned)(s[i] - '0');
-      /* (uid_t) -1 means "unchanged" to the kernel, so it is not an id.  */
-      if (v >= UINT_MAX)
-        return -1;
-    }
-  *out = (unsigned)v;
-  return 0;
-}
-
-/* "UID" or "UID:GID", numbers only: names would have to be looked up in the
- * container's /etc/passwd, which the caller must not trust.  */
-static int
-parse_user (const char *s, struct mr_exec_opts *o)
-{
-  const char *colon = strchr (s, ':');
-  size_t ulen = colon ? (size_t)(colon - s) : strlen (s);
-  unsigned uid, gid;
-
-  if (parse_id_number (s, ulen, &uid) < 0)
-    return -1;
-  o->uid = uid;
-  o->user_set = true;
-  if (colon)
-    {
-      if (parse_id_number (colon + 1, strlen (colon + 1), &gid) < 0)
-        return -1;
-      o->gid = gid;
-      o->gid_set = true;
-    }
-  return 0;
-}
-
 int
 cmd_exec (struct mr_global *g, int argc, char **argv)
 {
@@ -131,7 +90,7 @@ cmd_exec (struct mr_global *g, int argc, char **argv)
         env[n_env++] = optarg;
         break;
       case 'u':
-        if (parse_user (optarg, &o) < 0)
+        if (mr_exec_user_parse (optarg, &o) < 0)
           return usage_error ("exec",
                               "invalid user '%s': user names are not supported, use "
                               "numeric UID[:GID]",

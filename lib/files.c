@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -916,6 +917,149 @@ out:
   return ret;
 }
 
+/* --- single files, in memory ---------------------------------------------- */
+
+int
+mr_container_file_read (struct mr_context *ctx, const char *id, const char *path, size_t max,
+                        char **data, size_t *len, mode_t *mode, struct mr_error *err)
+{
+  struct mr_container_root r;
+  cleanup_free char *cleaned = NULL;
+  cleanup_free char *buf = NULL;
+  cleanup_close int pfd = -1;
+  cleanup_close int fd = -1;
+  struct stat st;
+  size_t got = 0;
+  int ret = -1;
+
+  *data = NULL;
+  *len = 0;
+  if (mr_container_root_open (ctx, id, false, &r, err) < 0)
+    return -1;
+  cleaned = mr_path_join ("/", path);
+  if (cleaned == NULL)
+    {
+      mr_error_errno (err, ENOMEM, "'%s'", path);
+      goto out;
+    }
+  /* O_PATH first: opening a fifo or a device to read it could block or act */
+  pfd = mr_open_in_root (r.fd, cleaned, O_PATH, 0, err);
+  if (pfd < 0)
+    {
+      mr_error_errno (err, err->errnum, "'%s'", path);
+      goto out;
+    }
+  if (fstat (pfd, &st) < 0)
+    {
+      mr_error_errno (err, errno, "'%s'", path);
+      goto out;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      mr_error_errno (err, S_ISDIR (st.st_mode) ? EISDIR : EINVAL, "'%s' is not a regular file",
+                      path);
+      goto out;
+    }
+  if ((uint64_t)st.st_size > max)
+    {
+      mr_error_errno (err, EFBIG, "'%s' is larger than %zu bytes", path, max);
+      goto out;
+    }
+  fd = reopen (pfd, O_RDONLY);
+  if (fd < 0)
+    {
+      mr_error_errno (err, errno, "open '%s'", path);
+      goto out;
+    }
+  buf = malloc (max + 1);
+  if (buf == NULL)
+    {
+      mr_error_errno (err, ENOMEM, "'%s'", path);
+      goto out;
+    }
+  /* the file may grow while it is read: max bounds what is kept */
+  for (;;)
+    {
+      ssize_t n = read (fd, buf + got, max + 1 - got);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          mr_error_errno (err, errno, "read '%s'", path);
+          goto out;
+        }
+      if (n == 0)
+        break;
+      got += (size_t)n;
+      if (got > max)
+        {
+          mr_error_errno (err, EFBIG, "'%s' is larger than %zu bytes", path, max);
+          goto out;
+        }
+    }
+  buf[got] = '\0';
+  *data = steal_pointer (&buf);
+  *len = got;
+  if (mode)
+    *mode = st.st_mode & 07777;
+  ret = 0;
+out:
+  if (ret < 0)
+    mr_error_prefix (err, "read file of container '%s'", id);
+  mr_container_root_close (&r);
+  return ret;
+}
+
+int
+mr_container_file_write (struct mr_context *ctx, const char *id, const char *path,
+                         const void *data, size_t len, mode_t mode, struct mr_error *err)
+{
+  struct mr_container_root r;
+  struct copy c = { .ctx = ctx, .owner = OWNER_FIXED };
+  struct destination d = { .dir = -1, .parent = -1, .display = path };
+  cleanup_close int out = -1;
+  char tmp[64];
+  int ret = -1;
+
+  if (mr_container_root_open (ctx, id, false, &r, err) < 0)
+    return -1;
+  if (load_idmaps (&r, &c.uids, &c.gids, err) < 0
+      || container_root_ids (&c, &c.fixed_uid, &c.fixed_gid, err) < 0
+      || container_destination (r.fd, path, &d, err) < 0)
+    goto out;
+  if (d.dir >= 0 || d.must_be_dir)
+    {
+      mr_error_errno (err, EISDIR, "'%s' names a directory, not a file", path);
+      goto out;
+    }
+  out = create_temp (d.parent, tmp, sizeof tmp);
+  if (out < 0)
+    {
+      mr_error_errno (err, errno, "create a file next to '%s'", path);
+      goto out;
+    }
+  if (mr_write_all (out, data, len) < 0)
+    mr_error_errno (err, errno, "write '%s'", path);
+  /* before chmod: chown clears the set-id bits */
+  else if (fchown (out, c.fixed_uid, c.fixed_gid) < 0)
+    mr_error_errno (err, errno, "chown '%s'", path);
+  else if (fchmod (out, mode & 0777) < 0)
+    mr_error_errno (err, errno, "chmod '%s'", path);
+  else
+    {
+      ret = rename_into_place (d.parent, tmp, d.name, path, err);
+      goto out;
+    }
+  unlinkat (d.parent, tmp, 0);
+out:
+  if (ret < 0)
+    mr_error_prefix (err, "write file of container '%s'", id);
+  destination_clear (&d);
+  copy_clear (&c);
+  mr_container_root_close (&r);
+  return ret;
+}
+
 /* --- useradd ------------------------------------------------------------- */
 
 /* One of /etc/passwd, /etc/group, /etc/shadow, /etc/gshadow.  */
@@ -1324,6 +1468,21 @@ struct useradd
 
 /* The ids, and whether a new group comes with the user; refuses what
    exists already.  */
+/* A name or id in use: errnum EEXIST, without strerror's words.  */
+static int taken (struct mr_error *err, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static int
+taken (struct mr_error *err, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  vsnprintf (err->msg, sizeof err->msg, fmt, ap);
+  va_end (ap);
+  err->errnum = EEXIST;
+  return -1;
+}
+
 static int
 useradd_choose_ids (struct useradd *u, struct mr_error *err)
 {
@@ -1331,19 +1490,18 @@ useradd_choose_ids (struct useradd *u, struct mr_error *err)
   struct lookup l;
 
   if (db_has_name (&u->passwd, name, &l) || db_has_name (&u->shadow, name, &l))
-    return mr_error_set (err, "user '%s' already exists", name);
+    return taken (err, "user '%s' already exists", name);
   if (u->o.uid_set && u->o.uid == (uid_t)-1)
     return mr_error_set (err, "invalid uid %u", (unsigned)u->o.uid);
   if (u->o.gid_set && u->o.gid == (gid_t)-1)
     return mr_error_set (err, "invalid gid %u", (unsigned)u->o.gid);
   if (u->o.uid_set && db_has_id (&u->passwd, u->o.uid, &l))
-    return mr_error_set (err, "uid %u is already used by user '%s'", (unsigned)u->o.uid, l.found);
+    return taken (err, "uid %u is already used by user '%s'", (unsigned)u->o.uid, l.found);
   if (db_has_name (&u->group, name, &l))
     {
       /* the user's own group may exist already: then --gid names it */
       if (!u->o.gid_set || !l.has_id || l.found_id != u->o.gid)
-        return mr_error_set (err, "group '%s' already exists (give its gid with --gid to use it)",
-                             name);
+        return taken (err, "group '%s' already exists (give its gid with --gid to use it)", name);
     }
   if (u->o.uid_set)
     u->uid = u->o.uid;

@@ -199,6 +199,10 @@ extern "C"
   /* When not detached, waits and stores the process's exit status.  */
   int mr_container_exec (struct mr_context *ctx, const char *id, const struct mr_exec_opts *opts,
                          int *exit_status, struct mr_error *err);
+  /* "UID" or "UID:GID", numbers only (names would have to be looked up in
+   * the container's /etc/passwd, which the caller must not trust): sets
+   * opts' uid, gid, user_set and gid_set.  Returns 0 or -1.  */
+  int mr_exec_user_parse (const char *s, struct mr_exec_opts *opts);
 
   struct mr_update_opts
   {
@@ -239,6 +243,22 @@ extern "C"
   int mr_container_copy_from (struct mr_context *ctx, const char *id, const char *ctr_src,
                               const char *host_dst, const struct mr_cp_opts *opts,
                               struct mr_error *err);
+
+  /* One regular file of the container, resolved as cp resolves its side
+   * (symlinks are followed, but only inside the container's root), read
+   * whole into *data (NUL-terminated; caller frees) with its permission
+   * bits in *mode (may be NULL).  Not a regular file: errnum EISDIR for a
+   * directory, else EINVAL; more than max bytes: EFBIG.  */
+  int mr_container_file_read (struct mr_context *ctx, const char *id, const char *path,
+                              size_t max, char **data, size_t *len, mode_t *mode,
+                              struct mr_error *err);
+  /* Writes len bytes as the regular file path of the container (its
+   * directory must exist), owned by the container's root, with mode's
+   * permission bits (set-id bits dropped, as cp drops them).  An existing
+   * entry of that name (a symlink too) is replaced, never written through;
+   * a directory is refused with errnum EISDIR.  */
+  int mr_container_file_write (struct mr_context *ctx, const char *id, const char *path,
+                               const void *data, size_t len, mode_t mode, struct mr_error *err);
 
   /* Adds a user to the container's /etc/passwd, a group of the same name to
    * /etc/group (unless gid names an existing group), and locked entries to
@@ -308,6 +328,10 @@ extern "C"
   /* Sets every int64 field of cfg to -1, stop_timeout to -1, the rest to
    * zero, and size.  */
   void mr_run_config_init (struct mr_run_config *cfg);
+
+  /* Applies one log option as docker's --log-opt spells it: "max-size=SIZE"
+   * or "max-file=N" (1 to 100, the file being written included).  */
+  int mr_run_config_log_opt (struct mr_run_config *cfg, const char *opt, struct mr_error *err);
 
   /* Creates a managed container from cfg: checks every option, writes the
    * record and the bundle (its OCI config.json), prepares the root (the

@@ -188,6 +188,44 @@ mr_id_validate (const char *id, struct mr_error *err)
   return 0;
 }
 
+static int
+parse_id_number (const char *s, size_t len, unsigned *out)
+{
+  unsigned long long v = 0;
+
+  if (len == 0 || strspn (s, "0123456789") < len)
+    return -1;
+  for (size_t i = 0; i < len; i++)
+    {
+      v = v * 10 + (unsigned)(s[i] - '0');
+      /* (uid_t) -1 means "unchanged" to the kernel, so it is not an id.  */
+      if (v >= UINT_MAX)
+        return -1;
+    }
+  *out = (unsigned)v;
+  return 0;
+}
+
+int
+mr_exec_user_parse (const char *s, struct mr_exec_opts *o)
+{
+  const char *colon = strchr (s, ':');
+  size_t ulen = colon ? (size_t)(colon - s) : strlen (s);
+  unsigned uid, gid = 0;
+
+  if (parse_id_number (s, ulen, &uid) < 0
+      || (colon && parse_id_number (colon + 1, strlen (colon + 1), &gid) < 0))
+    return -1;
+  o->uid = uid;
+  o->user_set = true;
+  if (colon)
+    {
+      o->gid = gid;
+      o->gid_set = true;
+    }
+  return 0;
+}
+
 const char *
 mr_status_name (enum mr_status s)
 {

@@ -179,6 +179,32 @@ mr_run_config_init (struct mr_run_config *cfg)
   cfg->log_max_files = -1;
 }
 
+int
+mr_run_config_log_opt (struct mr_run_config *cfg, const char *opt, struct mr_error *err)
+{
+  if (strncmp (opt, "max-size=", 9) == 0)
+    {
+      int64_t b;
+      if (mr_size_parse (opt + 9, &b) < 0 || b < 0)
+        return mr_error_set (err, "invalid --log-opt '%s': expected max-size=SIZE (10m)", opt);
+      cfg->log_max_size = b;
+      return 0;
+    }
+  if (strncmp (opt, "max-file=", 9) == 0)
+    {
+      char *end;
+      long n;
+      errno = 0;
+      n = strtol (opt + 9, &end, 10);
+      if (opt[9] < '0' || opt[9] > '9' || *end || errno || n < 1 || n > 100)
+        return mr_error_set (err, "invalid --log-opt '%s': expected max-file=N (1 to 100)", opt);
+      /* docker counts the file being written too */
+      cfg->log_max_files = (int)n - 1;
+      return 0;
+    }
+  return mr_error_set (err, "invalid --log-opt '%s': expected max-size=SIZE or max-file=N", opt);
+}
+
 /* ------------------------------------------------------------------------ */
 /* A growable list of owned strings.  */
 

@@ -1,3 +1,414 @@
 #!/bin/bash
+# serve: the rest of the native API, driven with curl against real managed
+# containers: create with every field (and every wrong type), pause,
+# resume, wait, exec, logs (and following them), stats, top, files, users,
+# system stats, ports, events, metrics, and the router's 404 and 405.
 . "$(dirname "$0")/lib.sh"
-t_skip_all "not written yet"
+
+minirun_only "serve is minirun's own"
+need_command curl curl || t_skip_all "curl is needed"
+need_command jq jq || t_skip_all "jq is needed"
+
+# serve_start: a server of this script's root on $SOCK, its pid in $SRV,
+# killed after the test.
+serve_start ()
+{
+  SOCK=$T_DIR/s.$BASHPID.sock
+  "$MINIRUN" --root "$T_ROOT" serve --socket "$SOCK" 2>"$T_DIR/serve.log" &
+  SRV=$!
+  defer kill_if "$SRV" serve
+  wait_for 5 curl -sf --unix-socket "$SOCK" http://localhost/health
+}
+
+# api METHOD PATH [CURL-ARGS...]: the body in $body, the status in $code.
+api ()
+{
+  local method=$1 path=$2
+  shift 2
+  code=$(curl -s -o "$T_DIR/.body" -w '%{http_code}' --unix-socket "$SOCK" -X "$method" \
+    "$@" "http://localhost$path") || true
+  body=$(cat "$T_DIR/.body")
+}
+
+# api_json METHOD PATH STATUS JSON: sends JSON, wants STATUS.
+api_json ()
+{
+  api "$1" "$2" -H 'Content-Type: application/json' --data-binary "$4"
+  assert_eq "$code" "$3" "$1 $2 $4: status (body $body)"
+}
+
+api_ok ()
+{
+  api "$@"
+  assert_eq "$code" 200 "$1 $2: status (body $body)"
+  assert_eq "$(jq -r .success <<<"$body")" true "$1 $2: success"
+}
+
+# api_err METHOD PATH STATUS [CURL-ARGS...]: the error envelope with STATUS.
+api_err ()
+{
+  local method=$1 path=$2 want=$3
+  shift 3
+  api "$method" "$path" "$@"
+  assert_eq "$code" "$want" "$method $path: status (body $body)"
+  assert_eq "$(jq -r .success <<<"$body")" false "$method $path: success"
+  assert_eq "$(jq -r .error.code <<<"$body")" "$want" "$method $path: error.code"
+}
+
+# bad_field PATH FIELD JSON: 400, and the message names the field.
+bad_field ()
+{
+  api_json POST "$1" 400 "$3"
+  assert_contains "$(jq -r .error.message <<<"$body")" "'$2'" "message for $3"
+}
+
+status_of ()
+{
+  rt inspect "$1" | jq -r '.[0].State.Status'
+}
+
+# mk_running [CMD...]: a running managed container named $ID (sleep 1000).
+mk_running ()
+{
+  new_bundle
+  if [ $# -eq 0 ]; then set -- sleep 1000; fi
+  rt run -d --rootfs "$B/rootfs" --name "$ID" -- "$@" >/dev/null
+}
+
+create_takes_every_field ()
+{
+  local img name
+  new_bundle
+  img=api-$(echo "$T_TAG" | tr A-Z a-z):1
+  rt image add "$img" "$B/rootfs" >/dev/null
+  defer rt image rm "$img"
+  mkdir -p "$T_DIR/vol" && echo shared >"$T_DIR/vol/f"
+  serve_start
+  name=$ID-full
+  api_json POST /api/v1/containers 201 "$(jq -n --arg n "$name" --arg img "$img" --arg v "$T_DIR/vol:/data:ro" '{
+      name: $n, image: $img, command: "echo $GREETING; cat /data/f; hostname; sleep 1000",
+      env: {GREETING: "hi there"}, workdir: "/tmp", user: "0:0", hostname: "apihost",
+      memory: "64m", cpus: 0.5, pids_limit: 100, ports: [], volumes: [$v],
+      restart: "on-failure:3", labels: {tier: "web", team: "a"}, start: true}')"
+  defer rt rm -f "$name"
+  assert_eq "$(jq -r .success <<<"$body")" true "success"
+  assert_eq "$(jq -r .data.Name <<<"$body")" "$name" "Name"
+  assert_eq "$(jq -r .data.State.Status <<<"$body")" running "State.Status"
+  assert_eq "$(jq -r '.data.Config.Cmd | join(" ")' <<<"$body")" 'sh -c echo $GREETING; cat /data/f; hostname; sleep 1000' "Cmd"
+  assert_eq "$(jq -r '.data.Config.Env | index("GREETING=hi there") != null' <<<"$body")" true "Env"
+  assert_eq "$(jq -r .data.Config.WorkingDir <<<"$body")" /tmp "WorkingDir"
+  assert_eq "$(jq -r .data.Config.Hostname <<<"$body")" apihost "Hostname"
+  assert_eq "$(jq -r .data.HostConfig.Memory <<<"$body")" 67108864 "Memory"
+  assert_eq "$(jq -r .data.HostConfig.NanoCpus <<<"$body")" 500000000 "NanoCpus"
+  assert_eq "$(jq -r .data.HostConfig.PidsLimit <<<"$body")" 100 "PidsLimit"
+  assert_eq "$(jq -r .data.HostConfig.RestartPolicy.Name <<<"$body")" on-failure "RestartPolicy"
+  assert_eq "$(jq -r .data.HostConfig.RestartPolicy.MaximumRetryCount <<<"$body")" 3 "retries"
+  assert_eq "$(jq -r .data.Config.Labels.tier <<<"$body")" web "Labels"
+  wait_for 5 sh -c "'$MINIRUN' --root '$T_ROOT' logs '$name' | grep -q apihost"
+  assert_eq "$(rt logs "$name")" "$(printf 'hi there\nshared\napihost')" "the container's output"
+  # the same name again; an unknown image
+  api_json POST /containers 409 "{\"name\": \"$name\", \"image\": \"$img\"}"
+  assert_eq "$(jq -r .error.type <<<"$body")" conflict "409 type"
+  api_json POST /containers 404 '{"image": "no-such-image:1", "command": ["true"]}'
+  assert_contains "$(jq -r .error.message <<<"$body")" no-such-image "404 message"
+  # a rootfs and an array command, memory in bytes, env as an array; not started
+  api_json POST /containers 201 "$(jq -n --arg n "$ID-plain" --arg r "$B/rootfs" \
+    '{name: $n, rootfs: $r, command: ["sleep", "1000"], memory: 33554432, env: ["A=1"], restart: "no", labels: {tier: "db"}}')"
+  defer rt rm -f "$ID-plain"
+  assert_eq "$(jq -r .data.State.Status <<<"$body")" created "not started"
+  assert_eq "$(jq -r .data.HostConfig.Memory <<<"$body")" 33554432 "Memory in bytes"
+  # the list's filters
+  api_ok GET "/containers?status=running"
+  assert_eq "$(jq -r '[.data[].id] | sort | join(" ")' <<<"$body")" "$name" "status=running"
+  api_ok GET "/containers?status=created"
+  assert_eq "$(jq -r '[.data[].id] | join(" ")' <<<"$body")" "$ID-plain" "status=created"
+  api_ok GET "/containers?label=tier=db"
+  assert_eq "$(jq -r '[.data[].id] | join(" ")' <<<"$body")" "$ID-plain" "label=tier=db"
+  api_ok GET "/containers?label=team"
+  assert_eq "$(jq -r '[.data[].id] | join(" ")' <<<"$body")" "$name" "label=team"
+  api_ok GET "/containers?label=nope"
+  assert_eq "$(jq -r '.data | length' <<<"$body")" 0 "label=nope"
+  api_err GET "/containers?status=sleepy" 400
+  # a bad volume is refused by the library, as `run -v` refuses it
+  api_json POST /containers 400 "{\"rootfs\": \"$B/rootfs\", \"volumes\": [\"nocolon\"]}"
+  assert_contains "$(jq -r .error.message <<<"$body")" nocolon "volume message"
+  api_json POST /containers 400 "{\"rootfs\": \"$B/rootfs\", \"restart\": \"sometimes\"}"
+  assert_contains "$(jq -r .error.message <<<"$body")" sometimes "restart message"
+}
+
+create_refuses_every_wrong_type ()
+{
+  new_bundle
+  serve_start
+  local r=\"rootfs\":\"$B/rootfs\"
+  local f
+  for f in '"name": 1' '"rootfs": 2' '"image": []' '"command": 3' '"command": [1]' \
+    '"env": "A=1"' '"env": ["novalue"]' '"env": {"A": 1}' '"workdir": 1' '"user": true' \
+    '"hostname": {}' '"memory": true' '"memory": "lots"' '"memory": -1' '"cpus": "half"' \
+    '"cpus": 0' '"pids_limit": "10"' '"pids_limit": 1.5' '"ports": "80"' '"ports": ["80:80"]' \
+    '"volumes": "/a:/b"' '"volumes": [true]' '"restart": 1' '"labels": ["a=b"]' \
+    '"labels": {"a": 1}' '"start": "yes"' '"colour": "red"'; do
+    bad_field /containers "$(sed 's/^"\([a-z_]*\)".*/\1/' <<<"$f")" "{$r, $f}"
+  done
+  assert_contains "$(jq -r .error.message <<<"$body")" unknown "unknown field message"
+  api_json POST /containers 400 "{$r, \"ports\": [\"8080:80\"]}"
+  assert_contains "$(jq -r .error.message <<<"$body")" "not supported yet" "ports"
+  api_json POST /containers 400 '{"name": "x", '
+  assert_contains "$(jq -r .error.message <<<"$body")" "invalid JSON" "malformed"
+  api_json POST /containers 400 '["not", "an", "object"]'
+  api_json POST /containers 400 '{"name": "x"}'
+  api_json POST /containers 400 "{$r, \"image\": \"bb\"}"
+  api_json POST /containers 400 "{$r, \"name\": \"-bad\"}"
+  api_err POST /containers 400
+  head -c $((1024 * 1024 + 1)) /dev/zero >"$T_DIR/big"
+  api_err POST /containers 413 --data-binary @"$T_DIR/big"
+  # nothing was made on the way
+  assert_eq "$(rt list -q | wc -l)" 0 "containers after the bad requests"
+}
+
+pause_resume_and_wait ()
+{
+  mk_running
+  serve_start
+  api_ok POST "/containers/$ID/pause"
+  assert_eq "$(status_of "$ID")" paused "after pause"
+  api_err POST "/containers/$ID/pause" 409
+  api_ok POST "/api/v1/containers/$ID/resume"
+  assert_eq "$(status_of "$ID")" running "after resume"
+  api_err POST "/containers/$ID/resume" 409
+  rt rm -f "$ID" >/dev/null
+  mk_running sh -c 'sleep 1; exit 3'
+  api_ok POST "/containers/$ID/wait"
+  assert_eq "$(jq -r .data.exit_code <<<"$body")" 3 "exit_code"
+  # stopped already: its last exit code at once
+  api_ok POST "/containers/$ID/wait"
+  assert_eq "$(jq -r .data.exit_code <<<"$body")" 3 "exit_code again"
+  api_err POST /containers/no-such-one/wait 404
+  api_err POST /containers/no-such-one/pause 404
+}
+
+exec_captures_output_and_exit_code ()
+{
+  mk_running
+  serve_start
+  api_json POST "/containers/$ID/exec" 200 '{"command": ["sh", "-c", "echo out; echo err >&2; exit 7"]}'
+  assert_eq "$(jq -r .data.exit_code <<<"$body")" 7 "exit_code"
+  assert_eq "$(jq -r .data.stdout <<<"$body")" out "stdout"
+  assert_eq "$(jq -r .data.stderr <<<"$body")" err "stderr"
+  api_json POST "/containers/$ID/exec" 200 '{"command": "echo $X $(pwd) $(id -u)", "env": {"X": "ex"}, "workdir": "/tmp", "user": "1234:1234"}'
+  assert_eq "$(jq -r .data.stdout <<<"$body")" "ex /tmp 1234" "env, workdir, user"
+  assert_eq "$(jq -r .data.exit_code <<<"$body")" 0 "exit_code 0"
+  api_json POST "/containers/$ID/exec" 200 '{"command": ["sleep", "5"], "timeout": 1}'
+  assert_eq "$(jq -r .data.timed_out <<<"$body")" true "timed_out"
+  api_json POST "/containers/$ID/exec" 200 '{"command": ["/no/such/program"]}'
+  assert_eq "$(jq -r .data.exit_code <<<"$body")" 127 "not found"
+  bad_field "/containers/$ID/exec" command '{"command": 5}'
+  bad_field "/containers/$ID/exec" command '{"command": []}'
+  bad_field "/containers/$ID/exec" env '{"command": "true", "env": 1}'
+  bad_field "/containers/$ID/exec" user '{"command": "true", "user": "root"}'
+  bad_field "/containers/$ID/exec" workdir '{"command": "true", "workdir": 1}'
+  bad_field "/containers/$ID/exec" workdir '{"command": "true", "workdir": "rel"}'
+  bad_field "/containers/$ID/exec" timeout '{"command": "true", "timeout": "1s"}'
+  bad_field "/containers/$ID/exec" tty '{"command": "true", "tty": true}'
+  api_json POST "/containers/$ID/exec" 400 'nope'
+  api_json POST /containers/no-such-one/exec 404 '{"command": "true"}'
+  rt stop -t 0 "$ID" >/dev/null
+  api_json POST "/containers/$ID/exec" 409 '{"command": "true"}'
+}
+
+logs_tail_and_follow ()
+{
+  mk_running sh -c 'echo one; echo two >&2; while [ ! -e /go ]; do sleep 0.1; done; echo three; sleep 0.3'
+  serve_start
+  wait_for 5 sh -c "'$MINIRUN' --root '$T_ROOT' logs '$ID' 2>&1 | grep -q two"
+  api_ok GET "/containers/$ID/logs"
+  assert_eq "$(jq -r '[.data[] | .stream + ":" + .line] | join("")' <<<"$body")" "$(printf 'stdout:one\nstderr:two\n')" "all lines"
+  api_ok GET "/containers/$ID/logs?tail=1&timestamps=true"
+  assert_eq "$(jq -r '.data | length' <<<"$body")" 1 "tail=1"
+  assert_match "$(jq -r '.data[0].line' <<<"$body")" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T.* two$' "timestamps"
+  api_err GET "/containers/$ID/logs?tail=x" 400
+  api_err GET "/containers/$ID/logs?since=yesterdayish" 400
+  api_err GET "/containers/$ID/logs?follow=sometimes" 400
+  api_err GET /containers/no-such-one/logs 404
+  # follow: a line written after the request began comes, and the stream
+  # ends once the container has exited
+  curl -sN --max-time 15 --unix-socket "$SOCK" "http://localhost/containers/$ID/logs?follow=true&tail=0" >"$T_DIR/follow" &
+  local cl=$!
+  sleep 0.5
+  api_json POST "/containers/$ID/files" 201 '{"path": "/go", "content": ""}'
+  local rc=0
+  wait "$cl" || rc=$?
+  assert_eq "$rc" 0 "curl's exit status (the stream ended by itself)"
+  assert_eq "$(jq -r .line <"$T_DIR/follow")" three "followed lines"
+}
+
+stats_top_system_ports ()
+{
+  mk_running
+  serve_start
+  api_ok GET "/containers/$ID/stats"
+  assert_eq "$(jq -r .data.name <<<"$body")" "$ID" "stats name"
+  assert_match "$(jq -r .data.pids <<<"$body")" '^[1-9][0-9]*$' "stats pids"
+  assert_match "$(jq -r .data.memory_usage <<<"$body")" '^[0-9]+$' "stats memory"
+  curl -sN --max-time 2.3 --unix-socket "$SOCK" "http://localhost/containers/$ID/stats?stream=true" >"$T_DIR/stats" || true
+  [ "$(wc -l <"$T_DIR/stats")" -ge 2 ] || fail "streamed stats: $(cat "$T_DIR/stats")"
+  assert_eq "$(jq -r .name <"$T_DIR/stats" | sort -u)" "$ID" "streamed stats name"
+  api_ok GET "/containers/$ID/top"
+  assert_eq "$(jq -r '.data[0].cmd' <<<"$body")" "sleep 1000" "top cmd"
+  assert_match "$(jq -r '.data[0].pid' <<<"$body")" '^[1-9][0-9]*$' "top pid"
+  api_ok GET /system/stats
+  assert_match "$(jq -r .data.time <<<"$body")" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$' "time"
+  assert_match "$(jq -r .data.host.memory_total <<<"$body")" '^[1-9][0-9]*$' "host memory_total"
+  assert_eq "$(jq -r '.data.host.containers_running' <<<"$body")" 1 "containers_running"
+  assert_eq "$(jq -r '.data.containers[0].name' <<<"$body")" "$ID" "containers[0]"
+  curl -sN --max-time 2.3 --unix-socket "$SOCK" "http://localhost/api/v1/system/stats?stream=true" >"$T_DIR/sys" || true
+  [ "$(wc -l <"$T_DIR/sys")" -ge 2 ] || fail "streamed system stats: $(cat "$T_DIR/sys")"
+  assert_eq "$(jq -r '.containers[0].name' <"$T_DIR/sys" | sort -u)" "$ID" "streamed system stats"
+  api_err GET "/system/stats?stream=maybe" 400
+  api_ok GET /ports
+  assert_eq "$(jq -c .data <<<"$body")" "[]" "ports"
+  rt stop -t 0 "$ID" >/dev/null
+  api_err GET "/containers/$ID/stats" 409
+  api_err GET "/containers/$ID/top" 409
+  api_err GET /containers/no-such-one/stats 404
+}
+
+files_round_trip_and_stay_inside ()
+{
+  mk_running
+  serve_start
+  local b64
+  b64=$(printf 'bin\000ary\377' | base64)
+  api_json POST "/containers/$ID/files" 201 "{\"path\": \"/tmp/f.bin\", \"content_base64\": \"$b64\", \"mode\": \"0750\"}"
+  api_ok GET "/containers/$ID/files?path=/tmp/f.bin"
+  assert_eq "$(jq -r .data.content_base64 <<<"$body")" "$b64" "content"
+  assert_eq "$(jq -r .data.size <<<"$body")" 8 "size"
+  assert_eq "$(jq -r .data.mode <<<"$body")" 0750 "mode"
+  assert_eq "$(rt exec "$ID" stat -c %a /tmp/f.bin)" 750 "mode inside"
+  api_json POST "/containers/$ID/files" 201 '{"path": "/tmp/t.txt", "content": "hello\n", "mode": 384}'
+  assert_eq "$(rt exec "$ID" cat /tmp/t.txt)" hello "text content"
+  # escapes: "..", a symlink to / and one to a host path all stay inside
+  rt exec "$ID" ln -s / /tmp/up
+  rt exec "$ID" ln -s /etc/hostname /tmp/host-link
+  echo host-secret >"$T_DIR/secret"
+  api_json POST "/containers/$ID/files" 201 '{"path": "/../../../../tmp/escape1", "content": "x"}'
+  api_json POST "/containers/$ID/files" 201 '{"path": "/tmp/up/tmp/escape2", "content": "x"}'
+  [ ! -e /tmp/escape1 ] && [ ! -e /tmp/escape2 ] || fail "a file landed on the host"
+  assert_eq "$(rt exec "$ID" ls /tmp/escape1 /tmp/escape2 | tr '\n' ' ')" "/tmp/escape1 /tmp/escape2 " "inside"
+  api_err GET "/containers/$ID/files?path=/tmp/up/..$T_DIR/secret" 404
+  api_err GET "/containers/$ID/files?path=/../../..$T_DIR/secret" 404
+  # a symlink is replaced, not written through
+  local before
+  before=$(rt exec "$ID" cat /etc/hostname)
+  api_json POST "/containers/$ID/files" 201 '{"path": "/tmp/host-link", "content": "new"}'
+  assert_eq "$(rt exec "$ID" cat /etc/hostname)" "$before" "the symlink's target"
+  assert_eq "$(rt exec "$ID" cat /tmp/host-link)" new "the new file"
+  # a symlink read is followed inside the root
+  api_ok GET "/containers/$ID/files?path=/tmp/up/etc/hostname"
+  assert_eq "$(jq -r .data.content_base64 <<<"$body" | base64 -d)" "$before" "read through a symlink"
+  api_err GET "/containers/$ID/files?path=/tmp" 400
+  api_err GET "/containers/$ID/files?path=/nowhere" 404
+  api_err GET "/containers/$ID/files" 400
+  api_json POST "/containers/$ID/files" 400 '{"path": "/tmp", "content": "x"}'
+  api_json POST "/containers/$ID/files" 404 '{"path": "/no/dir/f", "content": "x"}'
+  bad_field "/containers/$ID/files" path '{"path": 1, "content": "x"}'
+  bad_field "/containers/$ID/files" content '{"path": "/f", "content": 1}'
+  bad_field "/containers/$ID/files" content_base64 '{"path": "/f", "content_base64": "!!"}'
+  bad_field "/containers/$ID/files" mode '{"path": "/f", "content": "x", "mode": "rwx"}'
+  bad_field "/containers/$ID/files" mode '{"path": "/f", "content": "x", "mode": 4095}'
+  api_json POST "/containers/$ID/files" 400 '{"path": "/f", "content": "x", "content_base64": "eA=="}'
+  api_json POST /containers/no-such-one/files 404 '{"path": "/f", "content": "x"}'
+}
+
+users_are_added ()
+{
+  mk_running
+  serve_start
+  api_json POST "/containers/$ID/users" 201 '{"username": "alice", "uid": 1500, "shell": "/bin/sh", "home": "/home/al"}'
+  assert_eq "$(rt exec "$ID" grep '^alice:' /etc/passwd)" "alice:x:1500:1500::/home/al:/bin/sh" "passwd line"
+  rt exec "$ID" test -d /home/al || fail "no home directory"
+  api_json POST "/containers/$ID/users" 201 '{"username": "bob"}'
+  assert_match "$(rt exec "$ID" grep '^bob:' /etc/passwd)" '^bob:x:1[0-9]{3}:' "bob's uid"
+  api_json POST "/containers/$ID/users" 409 '{"username": "alice"}'
+  api_json POST "/containers/$ID/users" 400 '{"username": "Not Valid"}'
+  bad_field "/containers/$ID/users" username '{"username": 1}'
+  bad_field "/containers/$ID/users" username '{}'
+  bad_field "/containers/$ID/users" uid '{"username": "carol", "uid": "1600"}'
+  bad_field "/containers/$ID/users" uid '{"username": "carol", "uid": -1}'
+  bad_field "/containers/$ID/users" shell '{"username": "carol", "shell": false}'
+  bad_field "/containers/$ID/users" home '{"username": "carol", "home": []}'
+  bad_field "/containers/$ID/users" groups '{"username": "carol", "groups": []}'
+  api_json POST /containers/no-such-one/users 404 '{"username": "carol"}'
+}
+
+events_stream_shows_a_start ()
+{
+  new_bundle
+  rt create --rootfs "$B/rootfs" --name "$ID" -- sleep 1000 >/dev/null
+  serve_start
+  curl -sN --max-time 10 --unix-socket "$SOCK" "http://localhost/events?filter=container=$ID" >"$T_DIR/events" &
+  local cl=$!
+  defer kill_if "$cl" curl
+  sleep 0.3
+  api_ok POST "/containers/$ID/start"
+  wait_for 5 grep -q '"start"' "$T_DIR/events"
+  kill "$cl"
+  assert_eq "$(jq -r '.action + " " + .id' <"$T_DIR/events")" "start $ID" "followed events"
+  # stored events, not followed: the stream ends
+  curl -sN --max-time 5 --unix-socket "$SOCK" "http://localhost/events?since=1h&follow=false&filter=event=create" >"$T_DIR/events"
+  assert_eq "$(jq -r 'select(.id == "'"$ID"'") | .action' <"$T_DIR/events")" create "stored events"
+  api_err GET "/events?since=whenever" 400
+  api_err GET "/events?filter=colour=red" 400
+}
+
+metrics_are_prometheus_text ()
+{
+  mk_running
+  serve_start
+  api_ok GET /health
+  curl -s -D "$T_DIR/headers" -o "$T_DIR/metrics" --unix-socket "$SOCK" http://localhost/metrics
+  grep -qi '^content-type: text/plain; version=0.0.4' "$T_DIR/headers" || fail "content type: $(cat "$T_DIR/headers")"
+  # every line a comment or NAME{LABELS} VALUE
+  if grep -Ev '^(# (HELP|TYPE) .*|[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? [-+0-9.eEInfa]+)$' "$T_DIR/metrics"; then
+    fail "lines that are not Prometheus text"
+  fi
+  local m
+  for m in cpu_seconds_total memory_bytes pids network_receive_bytes_total network_transmit_bytes_total; do
+    grep -Eq "^minirun_container_${m}\{name=\"$ID\"\} [0-9.]+$" "$T_DIR/metrics" || fail "no minirun_container_$m: $(cat "$T_DIR/metrics")"
+  done
+  grep -q "^minirun_container_state{name=\"$ID\",state=\"running\"} 1$" "$T_DIR/metrics" || fail "state"
+  grep -q "^minirun_container_state{name=\"$ID\",state=\"stopped\"} 0$" "$T_DIR/metrics" || fail "state 0"
+  grep -Eq '^minirun_uptime_seconds [0-9.]+$' "$T_DIR/metrics" || fail "uptime"
+  grep -Eq '^minirun_http_requests_total\{method="GET",code="200"\} [1-9][0-9]*$' "$T_DIR/metrics" || fail "request counter"
+  grep -Eq '^minirun_http_request_duration_seconds_bucket\{le="\+Inf"\} [1-9]' "$T_DIR/metrics" || fail "histogram"
+}
+
+router_answers_404_and_405 ()
+{
+  serve_start
+  api_err GET /api/v1/nowhere 404
+  api_err GET /containers/x/nothing 404
+  api_err GET /containers/ 404
+  api_err DELETE /containers 405
+  curl -s -D "$T_DIR/headers" -o /dev/null --unix-socket "$SOCK" -X PUT http://localhost/containers/x/files
+  grep -qi '^allow: GET, POST' "$T_DIR/headers" || fail "Allow: $(cat "$T_DIR/headers")"
+  api_err POST /containers/x/logs 405
+  api_err GET /api/v1/containers/x/exec 405
+  api_err POST /metrics 405
+  # the routes' table and the served document agree with what answers
+  api GET /api/v1/openapi.yaml
+  assert_eq "$code" 200 "openapi.yaml"
+}
+
+t_ok "POST /containers: every field, 201, 409 for a name in use, 404 for an unknown image, list filters" create_takes_every_field
+t_ok "POST /containers: malformed JSON, a non-object, and each wrong-typed field are 400 naming it; 413" create_refuses_every_wrong_type
+t_ok "pause, resume and wait (exit code), and their 404 and 409" pause_resume_and_wait
+t_ok "exec: output, exit code, env, workdir, user, timeout, 127, bad bodies" exec_captures_output_and_exit_code
+t_ok "logs: all, tail, timestamps, bad queries, and follow to the container's exit" logs_tail_and_follow
+t_ok "stats (one and streamed), top, system stats (one and streamed), ports" stats_top_system_ports
+t_ok "files: binary round trip, modes, and paths that stay inside the container" files_round_trip_and_stay_inside
+t_ok "users: added with uid, shell and home; taken names and bad bodies refused" users_are_added
+t_ok "events: the stream shows a start as it happens, and stored events" events_stream_shows_a_start
+t_ok "metrics: Prometheus text with per-container series, uptime and request counts" metrics_are_prometheus_text
+t_ok "the router: 404 for unknown paths, 405 with Allow for wrong methods" router_answers_404_and_405
+t_done

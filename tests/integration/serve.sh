@@ -135,7 +135,8 @@ bad_requests_get_the_error_envelope ()
   # nothing happened to the container on the way
   assert_eq "$(status_of "$ID")" running "after the bad requests"
   api_err POST /api/v1/health 405
-  api_err POST /containers 405
+  api_err PUT /containers 405
+  api_err PUT /containers/x/logs 405
   api_err GET "/containers/$ID/stop" 405
   head -c $((1024 * 1024 + 1)) /dev/zero >"$T_DIR/big"
   api_err POST "/containers/$ID/start" 413 --data-binary @"$T_DIR/big"
