@@ -400,6 +400,41 @@ router_answers_404_and_405 ()
   assert_eq "$code" 200 "openapi.yaml"
 }
 
+# A server that has served every kind of request (streams left by their
+# clients too) exits 0 on SIGTERM; under the sanitizers a leak or an error
+# would make that exit status non-zero.
+a_loaded_server_exits_cleanly ()
+{
+  mk_running sh -c 'while true; do echo tick; sleep 0.2; done'
+  serve_start
+  for _ in 1 2 3; do
+    api_ok GET /containers
+    api_ok GET "/containers/$ID"
+  done
+  api_ok GET /containers?status=running
+  api_json POST "/containers/$ID/exec" 200 '{"command": ["echo", "hi"]}'
+  api_json POST "/containers/$ID/files" 201 '{"path": "/f", "content": "x"}'
+  api_ok GET "/containers/$ID/files?path=/f"
+  api GET /metrics
+  assert_eq "$code" 200 "metrics"
+  api_err POST /containers 400 -d '{"name": 1}'
+  # streams, left by their clients halfway
+  curl -sN --max-time 2 --unix-socket "$SOCK" "http://localhost/containers/$ID/logs?follow=true" >/dev/null || true
+  curl -sN --max-time 2 --unix-socket "$SOCK" "http://localhost/containers/$ID/stats?stream=true" >/dev/null || true
+  curl -sN --max-time 2 --unix-socket "$SOCK" "http://localhost/events" >/dev/null || true
+  curl -sN --max-time 2 --unix-socket "$SOCK" "http://localhost/system/stats?stream=true" >/dev/null || true
+  # and one still open when the server is told to stop
+  curl -sN --max-time 20 --unix-socket "$SOCK" "http://localhost/containers/$ID/logs?follow=true" >/dev/null &
+  local cl=$!
+  sleep 0.5
+  kill -TERM "$SRV"
+  local rc=0
+  wait "$SRV" || rc=$?
+  assert_eq "$rc" 0 "serve's exit status (log: $(tail -n 20 "$T_DIR/serve.log"))"
+  ! grep -q Sanitizer "$T_DIR/serve.log" || fail "sanitizer report: $(cat "$T_DIR/serve.log")"
+  wait "$cl" || true
+}
+
 t_ok "POST /containers: every field, 201, 409 for a name in use, 404 for an unknown image, list filters" create_takes_every_field
 t_ok "POST /containers: malformed JSON, a non-object, and each wrong-typed field are 400 naming it; 413" create_refuses_every_wrong_type
 t_ok "pause, resume and wait (exit code), and their 404 and 409" pause_resume_and_wait
@@ -411,4 +446,5 @@ t_ok "users: added with uid, shell and home; taken names and bad bodies refused"
 t_ok "events: the stream shows a start as it happens, and stored events" events_stream_shows_a_start
 t_ok "metrics: Prometheus text with per-container series, uptime and request counts" metrics_are_prometheus_text
 t_ok "the router: 404 for unknown paths, 405 with Allow for wrong methods" router_answers_404_and_405
+t_ok "after a mixed load, SIGTERM: exit 0 with nothing leaked (checked under ASan)" a_loaded_server_exits_cleanly
 t_done
