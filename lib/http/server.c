@@ -73,17 +73,23 @@ struct request
   struct MHD_Connection *conn;
   struct mr_api_response res;
   struct stream *stream;
-  bool ready; /* res is made: send it */
+  struct upgrade *upgrade; /* until it starts */
+  bool ready;              /* res is made: send it */
 };
 
+struct upgrade;
 static void response_clear (struct mr_api_response *res);
 static void stream_response_gone (void *cls);
+static void upgrade_free (struct upgrade *u);
+static int start_detached (void *(*fn) (void *), void *arg);
 
 static void
 request_free (struct request *r)
 {
   if (r->stream)
     stream_response_gone (r->stream);
+  if (r->upgrade)
+    upgrade_free (r->upgrade);
   response_clear (&r->res);
   free (r->method);
   free (r->path);
@@ -302,6 +308,9 @@ stream_pump (struct stream *st)
   stream_unref (st);
 }
 
+/* A connection handed over (101).  Owned by the request until the upgrade
+ * starts, then by the thread that runs it; one that never starts (the
+ * client left first) is freed with the request.  */
 struct upgrade
 {
   struct server *s;
@@ -310,19 +319,27 @@ struct upgrade
   void *data;
   int fd;
   struct MHD_UpgradeResponseHandle *urh;
+  bool started;
 };
+
+static void
+upgrade_free (struct upgrade *u)
+{
+  if (u->free && u->data)
+    u->free (u->data);
+  free (u);
+}
 
 static void *
 upgrade_thread (void *arg)
 {
   struct upgrade *u = arg;
+  struct server *s = u->s;
 
   u->run (u->data, u->fd);
   MHD_upgrade_action (u->urh, MHD_UPGRADE_ACTION_CLOSE);
-  if (u->free)
-    u->free (u->data);
-  atomic_fetch_sub (&u->s->active, 1);
-  free (u);
+  upgrade_free (u);
+  atomic_fetch_sub (&s->workers, 1);
   return NULL;
 }
 
@@ -330,46 +347,28 @@ static void
 upgrade_start (void *cls, struct MHD_Connection *conn, void *con_cls, const char *extra_in,
                size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
 {
+  struct request *r = con_cls;
   struct upgrade *u = cls;
-  struct upgrade *copy;
-  pthread_attr_t attr;
-  pthread_t t;
 
   (void)conn;
-  (void)con_cls;
   (void)extra_in;
   (void)extra_in_size;
-  /* the response object (and u with it) belongs to libmicrohttpd; the
-   * thread gets its own copy.  A thread of its own, because with TLS the
-   * data only flows once this callback has returned.  */
-  copy = malloc (sizeof *copy);
-  if (copy == NULL)
+  /* the request and the upgrade are handled on the same server thread, so
+   * r cannot be freed while this runs */
+  if (r && r->upgrade == u)
+    r->upgrade = NULL;
+  u->started = true;
+  u->fd = sock;
+  u->urh = urh;
+  /* a thread of its own: with TLS the data only flows once this callback
+   * has returned */
+  atomic_fetch_add (&u->s->workers, 1);
+  if (start_detached (upgrade_thread, u) != 0)
     {
+      atomic_fetch_sub (&u->s->workers, 1);
       MHD_upgrade_action (urh, MHD_UPGRADE_ACTION_CLOSE);
-      return;
+      upgrade_free (u);
     }
-  *copy = *u;
-  u->data = NULL; /* now the thread's */
-  copy->fd = sock;
-  copy->urh = urh;
-  atomic_fetch_add (&copy->s->active, 1);
-  pthread_attr_init (&attr);
-  pthread_attr_setdetachstate (&attr, PTHREAD_CREATE_DETACHED);
-  if (pthread_create (&t, &attr, upgrade_thread, copy) != 0)
-    {
-      MHD_upgrade_action (urh, MHD_UPGRADE_ACTION_CLOSE);
-      if (copy->free)
-        copy->free (copy->data);
-      atomic_fetch_sub (&copy->s->active, 1);
-      free (copy);
-    }
-  pthread_attr_destroy (&attr);
-}
-
-static void
-upgrade_response_free (void *cls)
-{
-  (void)cls;
 }
 
 static int
@@ -400,6 +399,8 @@ send_response (struct server *s, struct MHD_Connection *conn, struct request *r,
                                  .data = res->stream_data, .fd = -1 };
           res->stream_data = NULL;
           resp = MHD_create_response_for_upgrade (upgrade_start, u);
+          if (resp)
+            r->upgrade = u;
         }
       res->status = MHD_HTTP_SWITCHING_PROTOCOLS;
     }
@@ -434,14 +435,10 @@ send_response (struct server *s, struct MHD_Connection *conn, struct request *r,
     }
   if (resp == NULL)
     {
-      free (u);
+      if (u)
+        upgrade_free (u);
       response_clear (res);
       return MHD_NO;
-    }
-  if (u)
-    {
-      /* freed with the response, after the (copied) upgrade started */
-      (void)upgrade_response_free;
     }
   if (!res->upgrade)
     MHD_add_response_header (resp, MHD_HTTP_HEADER_CONTENT_TYPE,

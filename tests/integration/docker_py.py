@@ -1,0 +1,78 @@
+"""docker-py against minirun serve's Docker-compatible API.
+
+Usage: docker_py.py SOCKET IMAGE NAME.  Prints one line per check and exits
+non-zero with a message at the first that fails.
+"""
+
+import sys
+import time
+
+import docker
+
+
+def check(cond, what):
+    if not cond:
+        sys.exit("FAIL: " + what)
+    print("ok: " + what)
+
+
+def main():
+    sock, image, name = sys.argv[1:4]
+    client = docker.DockerClient(base_url="unix://" + sock, version="auto", timeout=30)
+    check(client.version()["ApiVersion"] == "1.47", "version negotiated")
+
+    ctr = client.containers.run(
+        image,
+        ["sh", "-c", "echo hello; echo oops >&2; sleep 100"],
+        detach=True,
+        name=name,
+        environment={"GREETING": "hi"},
+        labels={"suite": "docker-py"},
+    )
+    check(ctr.id == name, "containers.run(detach=True) returns the container")
+
+    listed = [c.name for c in client.containers.list(filters={"label": "suite=docker-py"})]
+    check(listed == [name], "containers.list with a label filter: %r" % listed)
+
+    got = client.containers.get(name)
+    check(got.status == "running", "containers.get: status %s" % got.status)
+    check("GREETING=hi" in got.attrs["Config"]["Env"], "attrs Config.Env")
+
+    deadline = time.time() + 5
+    logs = b""
+    while time.time() < deadline and b"oops" not in logs:
+        logs = got.logs()
+        time.sleep(0.1)
+    check(logs == b"hello\noops\n", "logs: %r" % logs)
+    check(got.logs(stderr=False) == b"hello\n", "logs(stderr=False)")
+
+    res = got.exec_run(["sh", "-c", "echo $GREETING; exit 4"])
+    check(res.exit_code == 4 and res.output == b"hi\n", "exec_run: %r" % (res,))
+
+    got.stop(timeout=1)
+    got.reload()
+    check(got.status == "exited", "stop: status %s" % got.status)
+    waited = got.wait()
+    check(waited["StatusCode"] == 137 and waited["Error"] is None, "wait: %r" % waited)
+
+    got.remove()
+    try:
+        client.containers.get(name)
+        check(False, "a removed container is gone")
+    except docker.errors.NotFound:
+        check(True, "a removed container is gone")
+
+    try:
+        client.containers.run("no-such-image-anywhere:1", "true", detach=True)
+        check(False, "an unknown image is refused")
+    except docker.errors.ImageNotFound:
+        check(True, "an unknown image is refused (ImageNotFound)")
+    except docker.errors.APIError as e:
+        check(e.status_code in (404, 501), "an unknown image is refused: %s" % e)
+
+    tags = [t for i in client.images.list() for t in i.tags]
+    check(image + ":latest" in tags, "images.list: %r" % tags)
+
+
+if __name__ == "__main__":
+    main()
