@@ -2356,13 +2356,7 @@ post_exec_start (struct dreq *d, const char *id)
     }
   if (detach)
     {
-      pthread_t t;
-      pthread_attr_t attr;
-      int ret;
-      pthread_attr_init (&attr);
-      pthread_attr_setdetachstate (&attr, PTHREAD_CREATE_DETACHED);
-      ret = pthread_create (&t, &attr, exec_detached, r);
-      pthread_attr_destroy (&attr);
+      int ret = mr_http_start_detached (exec_detached, r);
       if (ret != 0)
         {
           exec_run_free (r);

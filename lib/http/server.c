@@ -81,7 +81,6 @@ struct upgrade;
 static void response_clear (struct mr_api_response *res);
 static void stream_response_gone (void *cls);
 static void upgrade_free (struct upgrade *u);
-static int start_detached (void *(*fn) (void *), void *arg);
 
 static void
 request_free (struct request *r)
@@ -363,7 +362,7 @@ upgrade_start (void *cls, struct MHD_Connection *conn, void *con_cls, const char
   /* a thread of its own: with TLS the data only flows once this callback
    * has returned */
   atomic_fetch_add (&u->s->workers, 1);
-  if (start_detached (upgrade_thread, u) != 0)
+  if (mr_http_start_detached (upgrade_thread, u) != 0)
     {
       atomic_fetch_sub (&u->s->workers, 1);
       MHD_upgrade_action (urh, MHD_UPGRADE_ACTION_CLOSE);
@@ -526,8 +525,24 @@ runs_inline (const char *method, const char *path)
   return *rest != '\0' && (slash == NULL || strcmp (slash, "/json") == 0);
 }
 
-static int
-start_detached (void *(*fn) (void *), void *arg)
+/* What the routers see of a request.  */
+static struct mr_api_request
+request_view (const struct request *r, struct MHD_Connection *conn)
+{
+  return (struct mr_api_request){
+    .method = r->method,
+    .path = r->path,
+    .query = query_value,
+    .header = header_value,
+    .conn = conn,
+    .body = r->body,
+    .body_len = r->body_len,
+    .client = r->client,
+  };
+}
+
+int
+mr_http_start_detached (void *(*fn) (void *), void *arg)
 {
   pthread_attr_t attr;
   pthread_t t;
@@ -547,16 +562,7 @@ run_request (void *arg)
   struct server *s = r->server;
   struct MHD_Connection *conn = r->conn;
   struct stream *st = NULL;
-  struct mr_api_request req = {
-    .method = r->method,
-    .path = r->path,
-    .query = query_value,
-    .header = header_value,
-    .conn = conn,
-    .body = r->body,
-    .body_len = r->body_len,
-    .client = r->client,
-  };
+  struct mr_api_request req = request_view (r, conn);
 
   dispatch (s, &req, &r->res);
   /* whatever this was may have changed a container: the list is read again
@@ -709,16 +715,7 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url, const char 
 
   if (runs_inline (method, url))
     {
-      req = (struct mr_api_request){
-        .method = method,
-        .path = url,
-        .query = query_value,
-        .header = header_value,
-        .conn = conn,
-        .body = r->body,
-        .body_len = r->body_len,
-        .client = r->client,
-      };
+      req = request_view (r, conn);
       dispatch (s, &req, &res);
       return send_response (s, conn, r, &res);
     }
@@ -729,7 +726,7 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url, const char 
   r->conn = conn;
   atomic_fetch_add (&s->workers, 1);
   MHD_suspend_connection (conn);
-  if (start_detached (run_request, r) != 0)
+  if (mr_http_start_detached (run_request, r) != 0)
     {
       atomic_fetch_sub (&s->workers, 1);
       r->res = (struct mr_api_response){ .status = 503,

@@ -165,6 +165,9 @@ bool mr_api_response_header (struct mr_api_response *res, const char *name, cons
  * appended to *buf (realloc'd); -1 when out of memory.  */
 int mr_http_stats_render (const struct mr_http_stats *st, char **buf, size_t *len);
 
+/* Runs fn (arg) on a detached thread; 0 or an errno value.  */
+int mr_http_start_detached (void *(*fn) (void *), void *arg);
+
 /* Files built into the library (lib/http/assets.S).  */
 extern const char mr_asset_openapi_yaml[];
 extern const char mr_asset_dashboard_html[];
