@@ -1396,10 +1396,8 @@ HANDLER (get_containers)
   if (status == NULL && label == NULL)
     {
       /* the whole list: the shared copy, as it is */
-      res->body = mr_api_list_body (api, &err);
-      if (res->body == NULL)
+      if (mr_api_list_respond (api, res, &err) < 0)
         return fail_library (api, res, NULL, &err);
-      res->status = 200;
       return;
     }
   if (mr_api_list (api, &list, &n, &err) < 0)

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,23 @@
 #include "util/error.h"
 
 #define CACHE_TTL_MS 1000
+
+/* The envelope, shared by the responses that send it: freed by the last.  */
+struct mr_api_body
+{
+  atomic_int refs;
+  size_t len;
+  char data[];
+};
+
+static void
+body_release (void *cls)
+{
+  struct mr_api_body *b = cls;
+
+  if (b && atomic_fetch_sub (&b->refs, 1) == 1)
+    free (b);
+}
 #define WATCH_DIR_EVENTS                                                                           \
   (IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE | IN_ATTRIB)
 
@@ -88,37 +106,68 @@ copy_list (const struct mr_container_info *src, size_t n, struct mr_container_in
   return 0;
 }
 
-/* Reads the list again when the cached one is stale; called with
- * api->cache_lock held.  */
+/* Makes the cached list fresh enough; called with api->cache_lock held,
+ * returns with it held.  The list is read with the lock released, by one
+ * thread at a time.  While it is read, the others keep the old list if
+ * only its age is up (nothing they could know of changed), and wait for
+ * the new one if a change came after the old one was read.  */
 static int
 refresh (struct mr_api *api, struct mr_error *err)
 {
   struct mr_container_info *list = NULL;
   cleanup_free char *json = NULL;
-  unsigned long gen = atomic_load (&api->generation);
-  long long t = now_ms ();
-  char *body;
+  struct mr_api_body *body;
+  unsigned long gen;
+  long long t;
   size_t n = 0, len;
+  int ret = 0;
 
-  if (api->cache_body && api->cache_generation == gen && t - api->cache_time < CACHE_TTL_MS)
-    return 0;
-  if (mr_container_list (api->ctx, &list, &n, err) < 0)
-    return -1;
-  if (mr_container_info_json (list, n, &json, err) < 0)
+  for (;;)
+    {
+      gen = atomic_load (&api->generation);
+      t = now_ms ();
+      if (api->cache_body && api->cache_generation == gen)
+        {
+          if (t - api->cache_time < CACHE_TTL_MS || api->cache_reading)
+            return 0;
+          break;
+        }
+      if (!api->cache_reading)
+        break;
+      pthread_cond_wait (&api->cache_read, &api->cache_lock);
+    }
+  api->cache_reading = true;
+  pthread_mutex_unlock (&api->cache_lock);
+
+  /* gen was taken before the read: a change during it moves the
+   * generation again, and the next caller reads once more */
+  if (mr_container_list (api->ctx, &list, &n, err) < 0
+      || mr_container_info_json (list, n, &json, err) < 0)
+    ret = -1;
+  else
+    {
+      len = strlen (json);
+      body = malloc (sizeof *body + len + 32);
+      if (body == NULL)
+        ret = mr_error_errno (err, ENOMEM, "container list");
+      else
+        {
+          atomic_init (&body->refs, 1);
+          body->len = (size_t)snprintf (body->data, len + 32, "{\"success\":true,\"data\":%s}",
+                                        json);
+        }
+    }
+
+  pthread_mutex_lock (&api->cache_lock);
+  api->cache_reading = false;
+  pthread_cond_broadcast (&api->cache_read);
+  if (ret < 0)
     {
       mr_container_info_free (list, n);
       return -1;
     }
-  len = strlen (json);
-  body = malloc (len + 32);
-  if (body == NULL)
-    {
-      mr_container_info_free (list, n);
-      return mr_error_errno (err, ENOMEM, "container list");
-    }
-  snprintf (body, len + 32, "{\"success\":true,\"data\":%s}", json);
   mr_container_info_free (api->cache_list, api->cache_n);
-  free (api->cache_body);
+  body_release (api->cache_body);
   api->cache_list = list;
   api->cache_n = n;
   api->cache_body = body;
@@ -146,20 +195,24 @@ mr_api_list (struct mr_api *api, struct mr_container_info **list, size_t *n, str
   return ret;
 }
 
-char *
-mr_api_list_body (struct mr_api *api, struct mr_error *err)
+int
+mr_api_list_respond (struct mr_api *api, struct mr_api_response *res, struct mr_error *err)
 {
-  char *body = NULL;
+  int ret;
 
   pthread_mutex_lock (&api->cache_lock);
-  if (refresh (api, err) == 0)
+  ret = refresh (api, err);
+  if (ret == 0)
     {
-      body = strdup (api->cache_body);
-      if (body == NULL)
-        mr_error_errno (err, ENOMEM, "container list");
+      atomic_fetch_add (&api->cache_body->refs, 1);
+      res->status = 200;
+      res->static_body = api->cache_body->data;
+      res->static_len = api->cache_body->len;
+      res->static_release = body_release;
+      res->static_cls = api->cache_body;
     }
   pthread_mutex_unlock (&api->cache_lock);
-  return body;
+  return ret;
 }
 
 /* --- the watcher -------------------------------------------------------- */
@@ -306,6 +359,6 @@ mr_api_watch_stop (struct mr_api *api, void *handle)
   mr_container_info_free (api->cache_list, api->cache_n);
   api->cache_list = NULL;
   api->cache_n = 0;
-  free (api->cache_body);
+  body_release (api->cache_body);
   api->cache_body = NULL;
 }

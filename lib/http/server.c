@@ -158,6 +158,9 @@ response_clear (struct mr_api_response *res)
 {
   free (res->body);
   res->body = NULL;
+  if (res->static_release)
+    res->static_release (res->static_cls);
+  res->static_release = NULL;
   for (unsigned i = 0; i < res->n_headers; i++)
     free (res->header_values[i]);
   res->n_headers = 0;
@@ -429,8 +432,16 @@ send_response (struct server *s, struct MHD_Connection *conn, struct request *r,
   else
     {
       len = res->static_len;
-      resp = MHD_create_response_from_buffer (len, (void *)res->static_body,
-                                              MHD_RESPMEM_PERSISTENT);
+      if (res->static_release)
+        {
+          resp = MHD_create_response_from_buffer_with_free_callback_cls (
+              len, (void *)res->static_body, res->static_release, res->static_cls);
+          if (resp)
+            res->static_release = NULL;
+        }
+      else
+        resp = MHD_create_response_from_buffer (len, (void *)res->static_body,
+                                                MHD_RESPMEM_PERSISTENT);
     }
   if (resp == NULL)
     {
@@ -1354,6 +1365,7 @@ mr_serve (struct mr_context *ctx, const struct mr_serve_opts *opts, struct mr_er
   atomic_init (&s.api.generation, 0);
   pthread_mutex_init (&s.api.lock, NULL);
   pthread_mutex_init (&s.api.cache_lock, NULL);
+  pthread_cond_init (&s.api.cache_read, NULL);
   s.api.cgroup_backend = cgroup_backend (ctx);
 
   /* every listener is made before any serves: a bad one fails the start */
@@ -1400,7 +1412,7 @@ mr_serve (struct mr_context *ctx, const struct mr_serve_opts *opts, struct mr_er
 
       ls[i].limit = opts->max_connections ? opts->max_connections : DEFAULT_MAX_CONNECTIONS;
       atomic_init (&ls[i].connections, 0);
-      unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME
+      unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME
                        | MHD_ALLOW_UPGRADE;
       if (ls[i].tls)
         flags |= MHD_USE_TLS;
@@ -1472,6 +1484,7 @@ out:
     {
       mr_api_watch_stop (&s.api, watcher);
       pthread_mutex_destroy (&s.api.cache_lock);
+      pthread_cond_destroy (&s.api.cache_read);
       pthread_mutex_destroy (&s.api.lock);
     }
   free (s.api.cgroup_backend);

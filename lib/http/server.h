@@ -38,6 +38,8 @@ struct mr_http_stats
   atomic_ulong sum_us; /* total microseconds */
 };
 
+struct mr_api_body;
+
 struct mr_api
 {
   struct mr_context *ctx;
@@ -58,9 +60,11 @@ struct mr_api
   /* The container list cache (cache.c): moved on every change.  */
   atomic_ulong generation;
   pthread_mutex_t cache_lock;
+  pthread_cond_t cache_read; /* a read of the list ended */
+  bool cache_reading;
   struct mr_container_info *cache_list;
   size_t cache_n;
-  char *cache_body;
+  struct mr_api_body *cache_body;
   unsigned long cache_generation;
   long long cache_time;
 };
@@ -91,6 +95,10 @@ struct mr_api_response
   size_t body_len; /* 0: strlen (body) */
   const void *static_body; /* not freed; used when body is NULL */
   size_t static_len;
+  /* When set, called with static_cls once static_body is sent (a shared
+   * buffer's reference).  */
+  void (*static_release) (void *cls);
+  void *static_cls;
   const char *content_type; /* NULL: application/json */
   const char *allow;        /* for 405: the methods the path takes */
   /* Extra headers; values owned (see mr_api_response_header).  */
@@ -142,11 +150,12 @@ void mr_dashboard_handle (struct mr_api *api, const struct mr_api_request *req,
                           struct mr_api_response *res);
 
 /* The container list (cache.c), at most a second old and never older than
- * the last change: a copy (mr_container_info_free), or the whole success
- * envelope of GET /containers (caller frees; NULL on error).  */
+ * the last change: a copy (mr_container_info_free), or, as res's body, the
+ * whole success envelope of GET /containers, shared and not copied.  */
 int mr_api_list (struct mr_api *api, struct mr_container_info **list, size_t *n,
                  struct mr_error *err);
-char *mr_api_list_body (struct mr_api *api, struct mr_error *err);
+int mr_api_list_respond (struct mr_api *api, struct mr_api_response *res,
+                         struct mr_error *err);
 /* Marks the list stale: after a change the watcher cannot see.  */
 void mr_api_changed (struct mr_api *api);
 /* The watcher of the state and record directories; stop frees the cache.  */
