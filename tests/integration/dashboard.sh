@@ -21,18 +21,7 @@ else
   SHOT_DIR=${TMPDIR:-/tmp}
 fi
 
-# serve_start [SERVE-OPTIONS...]: a server of this script's root on $SOCK,
-# its pid in $SRV, its standard error in $T_DIR/serve.log; killed after
-# the test.
-serve_start ()
-{
-  SOCK=$T_DIR/s.$BASHPID.sock
-  SERVE_ARGS=("$@")
-  "$MINIRUN" --root "$T_ROOT" serve --socket "$SOCK" "$@" 2>"$T_DIR/serve.log" &
-  SRV=$!
-  defer kill_if "$SRV" serve
-  wait_for 5 curl -sf --unix-socket "$SOCK" http://localhost/health
-}
+. "$(dirname "$0")/serve-lib.sh"
 
 # get PATH [CURL-ARGS...]: the body in $T_DIR/.page, the headers in
 # $T_DIR/.headers, the status in $code.

@@ -9,70 +9,13 @@ minirun_only "serve is minirun's own"
 need_command curl curl || t_skip_all "curl is needed"
 need_command jq jq || t_skip_all "jq is needed"
 
-# serve_start: a server of this script's root on $SOCK, its pid in $SRV,
-# killed after the test.
-serve_start ()
-{
-  SOCK=$T_DIR/s.$BASHPID.sock
-  "$MINIRUN" --root "$T_ROOT" serve --socket "$SOCK" 2>"$T_DIR/serve.log" &
-  SRV=$!
-  defer kill_if "$SRV" serve
-  wait_for 5 curl -sf --unix-socket "$SOCK" http://localhost/health
-}
-
-# api METHOD PATH [CURL-ARGS...]: the body in $body, the status in $code.
-api ()
-{
-  local method=$1 path=$2
-  shift 2
-  code=$(curl -s -o "$T_DIR/.body" -w '%{http_code}' --unix-socket "$SOCK" -X "$method" \
-    "$@" "http://localhost$path") || true
-  body=$(cat "$T_DIR/.body")
-}
-
-# api_json METHOD PATH STATUS JSON: sends JSON, wants STATUS.
-api_json ()
-{
-  api "$1" "$2" -H 'Content-Type: application/json' --data-binary "$4"
-  assert_eq "$code" "$3" "$1 $2 $4: status (body $body)"
-}
-
-api_ok ()
-{
-  api "$@"
-  assert_eq "$code" 200 "$1 $2: status (body $body)"
-  assert_eq "$(jq -r .success <<<"$body")" true "$1 $2: success"
-}
-
-# api_err METHOD PATH STATUS [CURL-ARGS...]: the error envelope with STATUS.
-api_err ()
-{
-  local method=$1 path=$2 want=$3
-  shift 3
-  api "$method" "$path" "$@"
-  assert_eq "$code" "$want" "$method $path: status (body $body)"
-  assert_eq "$(jq -r .success <<<"$body")" false "$method $path: success"
-  assert_eq "$(jq -r .error.code <<<"$body")" "$want" "$method $path: error.code"
-}
+. "$(dirname "$0")/serve-lib.sh"
 
 # bad_field PATH FIELD JSON: 400, and the message names the field.
 bad_field ()
 {
   api_json POST "$1" 400 "$3"
   assert_contains "$(jq -r .error.message <<<"$body")" "'$2'" "message for $3"
-}
-
-status_of ()
-{
-  rt inspect "$1" | jq -r '.[0].State.Status'
-}
-
-# mk_running [CMD...]: a running managed container named $ID (sleep 1000).
-mk_running ()
-{
-  new_bundle
-  if [ $# -eq 0 ]; then set -- sleep 1000; fi
-  rt run -d --rootfs "$B/rootfs" --name "$ID" -- "$@" >/dev/null
 }
 
 create_takes_every_field ()
