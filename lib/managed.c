@@ -1102,6 +1102,22 @@ mr_container_wait (struct mr_context *ctx, const char *name, int *exit_code,
         }
       s = mr_managed_str (m.status, "Status");
     }
+  /* the process can be seen gone a moment before its monitor records how it
+   * ended: the exit code is the record's, so wait for it (the monitor
+   * writes it at once; bounded in case the monitor is stuck) */
+  for (int i = 0; i < 100 && strcmp (mr_managed_str (m.status, "Status"), "running") == 0
+                  && mr_managed_monitor_alive (&m);
+       i++)
+    {
+      struct mr_error e = { 0 };
+      char buf[4096];
+
+      if (wait_fd (ino, 100) > 0)
+        while (read (ino, buf, sizeof buf) > 0)
+          ;
+      if (mr_managed_read_status (&m, &e) < 0)
+        break;
+    }
   *exit_code = (int)mr_managed_int (m.status, "ExitCode");
   mr_managed_close (&m);
   return 0;

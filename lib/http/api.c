@@ -105,7 +105,7 @@ succeed_status (struct mr_api_response *res, unsigned status, json_t *data)
   if (data == NULL)
     return fail (res, 500, "out of memory");
   doc = json_pack ("{s:b, s:o}", "success", 1, "data", data);
-  res->body = doc ? json_dumps (doc, JSON_COMPACT) : NULL;
+  res->body = doc ? json_dumps (doc, JSON_COMPACT | JSON_REAL_PRECISION (15)) : NULL;
   json_decref (doc);
   if (res->body == NULL)
     return fail (res, 500, "out of memory");
@@ -712,7 +712,7 @@ pump_put (struct pump *p, const char *data, size_t len)
 static int
 pump_put_json (struct pump *p, json_t *v)
 {
-  cleanup_free char *line = v ? json_dumps (v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+  cleanup_free char *line = v ? json_dumps (v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION (15)) : NULL;
   int r;
 
   json_decref (v);
@@ -917,7 +917,7 @@ now_rfc3339 (char *buf, size_t len)
 static char *
 json_line (json_t *v)
 {
-  cleanup_free char *s = v ? json_dumps (v, JSON_COMPACT) : NULL;
+  cleanup_free char *s = v ? json_dumps (v, JSON_COMPACT | JSON_REAL_PRECISION (15)) : NULL;
   char *line = NULL;
 
   json_decref (v);
