@@ -94,7 +94,9 @@ sigterm_stops_the_server_but_not_the_containers ()
 {
   mk_running
   serve_start
-  api_ok GET /health
+  api_ok GET "/containers/$ID"
+  local pid
+  pid=$(jq -r .data.State.Pid <<<"$body")
   # a second server on the same socket is refused
   t_run rt serve --socket "$SOCK"
   assert_failure
@@ -111,6 +113,12 @@ sigterm_stops_the_server_but_not_the_containers ()
   SRV=$!
   defer kill_if "$SRV" serve
   wait_for 5 curl -sf --unix-socket "$SOCK" http://localhost/health
+  # the new server sees the container as the old one left it
+  api_ok GET "/containers/$ID"
+  assert_eq "$(jq -r .data.State.Status <<<"$body")" running "status through the new server"
+  assert_eq "$(jq -r .data.State.Pid <<<"$body")" "$pid" "the same process"
+  api_ok GET /containers
+  assert_contains "$(jq -r '.data[].id' <<<"$body")" "$ID" "listed by the new server"
 }
 
 a_request_under_way_finishes_after_sigterm ()
@@ -147,7 +155,7 @@ t_ok "/health and /system/info answer, and each request is logged" health_answer
 t_ok "GET /containers and /containers/NAME show a managed container" containers_are_listed_and_inspected
 t_ok "stop, start, restart, kill and delete change the container" actions_change_the_container_state
 t_ok "bad input, unknown names and routes, wrong methods, big bodies: 400 404 405 413" bad_requests_get_the_error_envelope
-t_ok "SIGTERM: exit 0, socket removed, the container runs on" sigterm_stops_the_server_but_not_the_containers
+t_ok "SIGTERM: exit 0, socket removed, the container runs on; a new server finds it as it was" sigterm_stops_the_server_but_not_the_containers
 t_ok "SIGTERM: a request under way is answered before the server exits" a_request_under_way_finishes_after_sigterm
 t_ok "extra arguments and a socket path that is a plain file are refused" bad_usage_is_refused
 t_done
