@@ -29,7 +29,7 @@ if [ "${SANITIZE:-1}" != 0 ]; then
     tests/integration/hooks.sh tests/integration/terminal.sh tests/integration/crash.sh
     tests/unit/test_runconfig tests/unit/test_events tests/integration/managed.sh
     tests/integration/serve.sh tests/integration/serve-auth.sh tests/integration/serve-api.sh
-    tests/unit/test_api"
+    tests/integration/docker-api.sh tests/unit/test_api"
   (
     cd build-asan
     ./configure -q --enable-sanitizers >/dev/null

@@ -1387,8 +1387,8 @@ HANDLER (get_containers)
           break;
       if (container_states[i] == NULL)
         return fail (res, 400,
-                     "invalid status '%s': expected created, running, paused, restarting or "
-                     "stopped",
+                     "invalid status '%s': expected creating, created, running, paused, "
+                     "restarting or stopped",
                      status);
     }
   if (label && (*label == '\0' || *label == '='))
@@ -1773,8 +1773,9 @@ HANDLER (post_exec)
   ret = mr_container_exec_capture (api->ctx, name, &o, &co, &r, &err);
   if (ret < 0 && (r.exit_code == 126 || r.exit_code == 127))
     /* the command could not run: as a shell says so */
-    succeed (res, json_pack ("{s:i, s:s, s:s, s:b}", "exit_code", r.exit_code, "stdout", "",
-                             "stderr", err.msg, "timed_out", 0));
+    succeed (res, json_pack ("{s:i, s:s, s:s, s:b, s:b, s:b}", "exit_code", r.exit_code,
+                             "stdout", "", "stderr", err.msg, "timed_out", 0,
+                             "stdout_truncated", 0, "stderr_truncated", 0));
   else if (ret < 0)
     fail_library (api, res, name, &err);
   else
