@@ -2,10 +2,6 @@
 """Drives the dashboard of `minirun serve` in headless Chromium, for
 tests/integration/dashboard.sh; the Python standard library only.
 
-  dashboard.py forward PORT-FILE SOCKET
-      Serves a unix socket on 127.0.0.1 (a free port, written to PORT-FILE)
-      until killed, for a server that listens on a unix socket only.
-
   dashboard.py browse URL [options]
       Starts chromedriver on a free port (which starts Chromium with a
       temporary profile), runs the checks the options ask for, saves a
@@ -27,7 +23,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -41,57 +36,6 @@ class Failed(Exception):
 
 class Broken(Exception):
     """The browser could not be driven: not the page's fault."""
-
-
-# --- forward ----------------------------------------------------------------
-
-
-def pipe(src, dst):
-    try:
-        while True:
-            data = src.recv(65536)
-            if not data:
-                break
-            dst.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for s, how in ((dst, socket.SHUT_WR), (src, socket.SHUT_RD)):
-            try:
-                s.shutdown(how)
-            except OSError:
-                pass
-
-
-def serve_connection(client, path):
-    upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        upstream.connect(path)
-    except OSError:
-        client.close()
-        upstream.close()
-        return
-    t = threading.Thread(target=pipe, args=(upstream, client), daemon=True)
-    t.start()
-    pipe(client, upstream)
-    t.join()
-    client.close()
-    upstream.close()
-
-
-def forward(port_file, path):
-    lsn = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    lsn.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    lsn.bind(("127.0.0.1", 0))
-    lsn.listen(64)
-    tmp = port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % lsn.getsockname()[1])
-    os.rename(tmp, port_file)
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    while True:
-        client, _ = lsn.accept()
-        threading.Thread(target=serve_connection, args=(client, path), daemon=True).start()
 
 
 # --- WebDriver --------------------------------------------------------------
@@ -537,9 +481,6 @@ def browse(a):
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="mode", required=True)
-    f = sub.add_parser("forward")
-    f.add_argument("port_file")
-    f.add_argument("socket")
     w = sub.add_parser("browse")
     w.add_argument("url")
     w.add_argument("--running", required=True, help="a running container to find and stop")
@@ -553,9 +494,6 @@ def main():
     w.add_argument("--screenshot", required=True)
     w.add_argument("--timeout", type=float, default=50)
     a = p.parse_args()
-    if a.mode == "forward":
-        forward(a.port_file, a.socket)
-        return 0
     return browse(a)
 
 
