@@ -362,7 +362,8 @@ static const struct applet applets[] = {
       "      --max-connections N     Connections per listener (default: 64)\n"
       "      --timeout SECONDS       Idle connections are closed after this (default: 30)\n"
       "      --stop-containers-on-exit  Stop the running containers when serve stops\n"
-      "      --stop-timeout SECONDS  Their grace period before KILL (default: each one's)\n" HELP_LINE
+      "      --stop-timeout SECONDS  Their grace period before KILL (default: each "
+      "one's)\n" HELP_LINE
       "\nSIGTERM or SIGINT stops the server; the containers keep running unless\n"
       "--stop-containers-on-exit.  TLS_CERT_PATH and TLS_KEY_PATH, or /etc/minirun/cert.pem\n"
       "and key.pem when both exist, turn on HTTPS; systemd's LISTEN_FDS is honoured.\n",

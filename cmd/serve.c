@@ -155,8 +155,10 @@ cmd_serve (struct mr_global *g, int argc, char **argv)
         break;
       case OPT_CORS:
         if (*optarg == '\0' || strpbrk (optarg, "\r\n"))
-          return usage_error ("serve", "invalid --cors-origin '%s': expected an origin such as "
-                              "https://example.com, or *", optarg);
+          return usage_error ("serve",
+                              "invalid --cors-origin '%s': expected an origin such as "
+                              "https://example.com, or *",
+                              optarg);
         o.cors_origin = optarg;
         break;
       case OPT_MAX_BODY:

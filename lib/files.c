@@ -1011,8 +1011,8 @@ out:
 }
 
 int
-mr_container_file_write (struct mr_context *ctx, const char *id, const char *path,
-                         const void *data, size_t len, mode_t mode, struct mr_error *err)
+mr_container_file_write (struct mr_context *ctx, const char *id, const char *path, const void *data,
+                         size_t len, mode_t mode, struct mr_error *err)
 {
   struct mr_container_root r;
   struct copy c = { .ctx = ctx, .owner = OWNER_FIXED };
@@ -1469,7 +1469,8 @@ struct useradd
 /* The ids, and whether a new group comes with the user; refuses what
    exists already.  */
 /* A name or id in use: errnum EEXIST, without strerror's words.  */
-static int taken (struct mr_error *err, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+static int taken (struct mr_error *err, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
 
 static int
 taken (struct mr_error *err, const char *fmt, ...)

@@ -249,9 +249,8 @@ extern "C"
    * whole into *data (NUL-terminated; caller frees) with its permission
    * bits in *mode (may be NULL).  Not a regular file: errnum EISDIR for a
    * directory, else EINVAL; more than max bytes: EFBIG.  */
-  int mr_container_file_read (struct mr_context *ctx, const char *id, const char *path,
-                              size_t max, char **data, size_t *len, mode_t *mode,
-                              struct mr_error *err);
+  int mr_container_file_read (struct mr_context *ctx, const char *id, const char *path, size_t max,
+                              char **data, size_t *len, mode_t *mode, struct mr_error *err);
   /* Writes len bytes as the regular file path of the container (its
    * directory must exist), owned by the container's root, with mode's
    * permission bits (set-id bits dropped, as cp drops them).  An existing
@@ -638,7 +637,7 @@ extern "C"
     /* HTTPS on the TCP listeners: PEM files; both or neither.  */
     const char *tls_cert;
     const char *tls_key;
-    const char *cors_origin; /* Access-Control-Allow-Origin; NULL: none */
+    const char *cors_origin;  /* Access-Control-Allow-Origin; NULL: none */
     int stop_fd;              /* required: readable when the server must stop */
     size_t max_body;          /* bytes; larger bodies get 413.  0: 1 MiB */
     unsigned max_connections; /* 0: 64; one thread each */

@@ -712,7 +712,8 @@ pump_put (struct pump *p, const char *data, size_t len)
 static int
 pump_put_json (struct pump *p, json_t *v)
 {
-  cleanup_free char *line = v ? json_dumps (v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION (15)) : NULL;
+  cleanup_free char *line
+      = v ? json_dumps (v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION (15)) : NULL;
   int r;
 
   json_decref (v);
@@ -1773,9 +1774,9 @@ HANDLER (post_exec)
   ret = mr_container_exec_capture (api->ctx, name, &o, &co, &r, &err);
   if (ret < 0 && (r.exit_code == 126 || r.exit_code == 127))
     /* the command could not run: as a shell says so */
-    succeed (res, json_pack ("{s:i, s:s, s:s, s:b, s:b, s:b}", "exit_code", r.exit_code,
-                             "stdout", "", "stderr", err.msg, "timed_out", 0,
-                             "stdout_truncated", 0, "stderr_truncated", 0));
+    succeed (res, json_pack ("{s:i, s:s, s:s, s:b, s:b, s:b}", "exit_code", r.exit_code, "stdout",
+                             "", "stderr", err.msg, "timed_out", 0, "stdout_truncated", 0,
+                             "stderr_truncated", 0));
   else if (ret < 0)
     fail_library (api, res, name, &err);
   else

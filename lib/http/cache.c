@@ -153,8 +153,8 @@ refresh (struct mr_api *api, struct mr_error *err)
       else
         {
           atomic_init (&body->refs, 1);
-          body->len = (size_t)snprintf (body->data, len + 32, "{\"success\":true,\"data\":%s}",
-                                        json);
+          body->len
+              = (size_t)snprintf (body->data, len + 32, "{\"success\":true,\"data\":%s}", json);
         }
     }
 
@@ -256,8 +256,9 @@ static void *
 watch_loop (void *arg)
 {
   struct watcher *w = arg;
-  char buf[8192] __attribute__ ((aligned (__alignof__ (struct inotify_event))));
-  struct pollfd p[2] = { { .fd = w->ifd, .events = POLLIN }, { .fd = w->stop_fd, .events = POLLIN } };
+  char buf[8192] __attribute__ ((aligned (__alignof__(struct inotify_event))));
+  struct pollfd p[2]
+      = { { .fd = w->ifd, .events = POLLIN }, { .fd = w->stop_fd, .events = POLLIN } };
   char path[PATH_MAX];
 
   for (;;)
@@ -290,8 +291,8 @@ watch_loop (void *arg)
           /* the records directory appears with the first managed container */
           if (ev->mask & IN_ISDIR && w->containers_wd < 0)
             {
-              w->containers_wd = inotify_add_watch (w->ifd, w->containers,
-                                                    WATCH_DIR_EVENTS | IN_ONLYDIR);
+              w->containers_wd
+                  = inotify_add_watch (w->ifd, w->containers, WATCH_DIR_EVENTS | IN_ONLYDIR);
               if (w->containers_wd >= 0)
                 watch_tree (w->ifd, w->containers, true);
             }

@@ -2674,6 +2674,16 @@ route_container (struct dreq *d, const char *rest)
     { "restart", "POST", ACT_RESTART }, { "kill", "POST", ACT_KILL },
     { "pause", "POST", ACT_PAUSE },     { "unpause", "POST", ACT_UNPAUSE },
   };
+  static const struct
+  {
+    const char *name;
+    const char *method;
+    void (*fn) (struct dreq *d, const char *name);
+  } verbs[] = {
+    { "json", "GET", get_container }, { "wait", "POST", post_wait },
+    { "logs", "GET", get_logs },      { "stats", "GET", get_stats },
+    { "top", "GET", get_top },        { "exec", "POST", post_exec_create },
+  };
   const char *slash = strchr (rest, '/');
   cleanup_free char *id = strndup (rest, slash ? (size_t)(slash - rest) : strlen (rest));
   cleanup_free char *name = NULL;
@@ -2700,38 +2710,14 @@ route_container (struct dreq *d, const char *rest)
           change (d, acts[i].act, name);
         return;
       }
-  if (strcmp (verb, "json") == 0)
-    {
-      if (method (d, "GET"))
-        get_container (d, name);
-    }
-  else if (strcmp (verb, "wait") == 0)
-    {
-      if (method (d, "POST"))
-        post_wait (d, name);
-    }
-  else if (strcmp (verb, "logs") == 0)
-    {
-      if (method (d, "GET"))
-        get_logs (d, name);
-    }
-  else if (strcmp (verb, "stats") == 0)
-    {
-      if (method (d, "GET"))
-        get_stats (d, name);
-    }
-  else if (strcmp (verb, "top") == 0)
-    {
-      if (method (d, "GET"))
-        get_top (d, name);
-    }
-  else if (strcmp (verb, "exec") == 0)
-    {
-      if (method (d, "POST"))
-        post_exec_create (d, name);
-    }
-  else
-    fail (d, 404, "page not found");
+  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+    if (strcmp (verb, verbs[i].name) == 0)
+      {
+        if (method (d, verbs[i].method))
+          verbs[i].fn (d, name);
+        return;
+      }
+  fail (d, 404, "page not found");
 }
 
 static void

@@ -38,7 +38,7 @@ struct server
   struct mr_api api;
   const struct mr_serve_opts *opts;
   size_t max_body;
-  char *token; /* NULL: no listener asks for one */
+  char *token;         /* NULL: no listener asks for one */
   atomic_uint active;  /* requests between their first call and completion */
   atomic_uint workers; /* threads running a handler or pumping a stream */
 };
@@ -376,7 +376,8 @@ upgrade_start (void *cls, struct MHD_Connection *conn, void *con_cls, const char
 static int
 connection_fd (struct MHD_Connection *conn)
 {
-  const union MHD_ConnectionInfo *ci = MHD_get_connection_info (conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+  const union MHD_ConnectionInfo *ci
+      = MHD_get_connection_info (conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 
   return ci ? ci->connect_fd : -1;
 }
@@ -397,8 +398,11 @@ send_response (struct server *s, struct MHD_Connection *conn, struct request *r,
       u = calloc (1, sizeof *u);
       if (u)
         {
-          *u = (struct upgrade){ .s = s, .run = res->upgrade, .free = res->stream_free,
-                                 .data = res->stream_data, .fd = -1 };
+          *u = (struct upgrade){ .s = s,
+                                 .run = res->upgrade,
+                                 .free = res->stream_free,
+                                 .data = res->stream_data,
+                                 .fd = -1 };
           res->stream_data = NULL;
           resp = MHD_create_response_for_upgrade (upgrade_start, u);
           if (resp)
@@ -512,8 +516,8 @@ static bool
 runs_inline (const char *method, const char *path)
 {
   static const char *const fixed[] = {
-    "/health",      "/_ping",          "/version", "/info",        "/system/info",
-    "/containers",  "/containers/json", "/images/json", "/openapi.yaml", "/ports",
+    "/health",     "/_ping",           "/version",     "/info",         "/system/info",
+    "/containers", "/containers/json", "/images/json", "/openapi.yaml", "/ports",
   };
   const char *rest, *slash;
 
@@ -591,9 +595,13 @@ run_request (void *arg)
         }
       else
         {
-          *st = (struct stream){ .s = s, .read = r->res.stream_read, .free = r->res.stream_free,
-                                 .data = r->res.stream_data, .conn = conn,
-                                 .fd = connection_fd (conn), .refs = 2 };
+          *st = (struct stream){ .s = s,
+                                 .read = r->res.stream_read,
+                                 .free = r->res.stream_free,
+                                 .data = r->res.stream_data,
+                                 .conn = conn,
+                                 .fd = connection_fd (conn),
+                                 .refs = 2 };
           pthread_mutex_init (&st->lock, NULL);
           pthread_cond_init (&st->room, NULL);
           r->res.stream_data = NULL;
@@ -614,7 +622,8 @@ run_request (void *arg)
 static bool
 authorized (const struct server *s, struct MHD_Connection *conn)
 {
-  const char *h = MHD_lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+  const char *h
+      = MHD_lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
   size_t want = strlen (s->token), got;
   unsigned char diff = 0;
 
@@ -630,7 +639,8 @@ authorized (const struct server *s, struct MHD_Connection *conn)
 }
 
 static enum MHD_Result
-send_unauthorized (struct server *s, struct MHD_Connection *conn, struct request *r, const char *url)
+send_unauthorized (struct server *s, struct MHD_Connection *conn, struct request *r,
+                   const char *url)
 {
   const char *msg = "a bearer token is needed: send 'Authorization: Bearer TOKEN' (the token "
                     "is in the server's --token-file)";
@@ -763,13 +773,13 @@ method_index (const char *m)
   return 4;
 }
 
-static const char *const method_names[MR_HTTP_METHODS] = { "GET", "POST", "DELETE", "HEAD", "other" };
-static const unsigned codes[MR_HTTP_CODES - 1] = { 101, 200, 201, 204, 304, 400, 401, 403,
-                                                   404, 405, 409, 413, 431, 500, 503 };
+static const char *const method_names[MR_HTTP_METHODS]
+    = { "GET", "POST", "DELETE", "HEAD", "other" };
+static const unsigned codes[MR_HTTP_CODES - 1]
+    = { 101, 200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 413, 431, 500, 503 };
 /* upper bounds of the latency buckets, in microseconds */
-static const unsigned long bucket_us[MR_HTTP_BUCKETS] = { 250,   500,    1000,   2500,
-                                                          5000,  10000,  25000,  50000,
-                                                          100000, 250000, 1000000, 5000000 };
+static const unsigned long bucket_us[MR_HTTP_BUCKETS]
+    = { 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000, 5000000 };
 
 static unsigned
 code_index (unsigned status)
@@ -1186,8 +1196,8 @@ load_token (const char *path, char **out, struct mr_error *err)
   while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r' || data[len - 1] == ' '))
     data[--len] = '\0';
   if (len < 16 || strlen (data) != len || strpbrk (data, " \t\r\n"))
-    return mr_error_set (err, "token file '%s': the token must be one line of 16 or more characters",
-                         path);
+    return mr_error_set (
+        err, "token file '%s': the token must be one line of 16 or more characters", path);
   *out = steal_pointer (&data);
   return 0;
 }
@@ -1293,7 +1303,8 @@ stop_containers (struct server *s)
     {
       if (!list[i].managed || list[i].status != MR_STATUS_RUNNING)
         continue;
-      st[i] = (struct stopper){ .ctx = s->api.ctx, .name = list[i].id,
+      st[i] = (struct stopper){ .ctx = s->api.ctx,
+                                .name = list[i].id,
                                 .timeout = s->opts->stop_timeout };
       if (s->opts->log)
         {
@@ -1412,8 +1423,8 @@ mr_serve (struct mr_context *ctx, const struct mr_serve_opts *opts, struct mr_er
 
       ls[i].limit = opts->max_connections ? opts->max_connections : DEFAULT_MAX_CONNECTIONS;
       atomic_init (&ls[i].connections, 0);
-      unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME
-                       | MHD_ALLOW_UPGRADE;
+      unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO
+                       | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE;
       if (ls[i].tls)
         flags |= MHD_USE_TLS;
       describe_listener (ls[i].fd, ls[i].tls, ls[i].name, sizeof ls[i].name);

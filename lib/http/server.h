@@ -91,8 +91,8 @@ struct mr_api_request
 struct mr_api_response
 {
   unsigned status;
-  char *body; /* owned: freed by the server */
-  size_t body_len; /* 0: strlen (body) */
+  char *body;              /* owned: freed by the server */
+  size_t body_len;         /* 0: strlen (body) */
   const void *static_body; /* not freed; used when body is NULL */
   size_t static_len;
   /* When set, called with static_cls once static_body is sent (a shared
@@ -154,8 +154,7 @@ void mr_dashboard_handle (struct mr_api *api, const struct mr_api_request *req,
  * whole success envelope of GET /containers, shared and not copied.  */
 int mr_api_list (struct mr_api *api, struct mr_container_info **list, size_t *n,
                  struct mr_error *err);
-int mr_api_list_respond (struct mr_api *api, struct mr_api_response *res,
-                         struct mr_error *err);
+int mr_api_list_respond (struct mr_api *api, struct mr_api_response *res, struct mr_error *err);
 /* Marks the list stale: after a change the watcher cannot see.  */
 void mr_api_changed (struct mr_api *api);
 /* The watcher of the state and record directories; stop frees the cache.  */
