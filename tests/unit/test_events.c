@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,26 +28,13 @@ static char *scratch;
 static char *data_dir;
 static struct mr_context *ctx;
 
-static int
-rm_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-  (void)st;
-  (void)flag;
-  (void)ftw;
-  remove (path);
-  return 0;
-}
-
 static void
 setup (void)
 {
-  char t[] = "/tmp/mr-test-events-XXXXXX";
   struct mr_context_opts o = { .size = sizeof o };
   struct mr_error err = { 0 };
 
-  if (mkdtemp (t) == NULL)
-    abort ();
-  scratch = strdup (t);
+  scratch = unit_mkdtemp ("events");
   o.root = scratch;
   if (mr_context_new (&o, &ctx, &err) < 0)
     abort ();
@@ -60,7 +46,7 @@ teardown (void)
 {
   mr_context_free (ctx);
   ctx = NULL;
-  nftw (scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+  unit_rm_tree (scratch);
   free (scratch);
   free (data_dir);
   scratch = data_dir = NULL;

@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <libgen.h>
 #include <pthread.h>
 #include <signal.h>
@@ -28,20 +27,10 @@ static char scratch[] = "/tmp/mr-test-exec-XXXXXX";
 static char id[64];
 static struct mr_context *ctx;
 
-static int
-rm_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-  (void)st;
-  (void)flag;
-  (void)ftw;
-  remove (path);
-  return 0;
-}
-
 static void
 remove_scratch (void)
 {
-  nftw (scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+  unit_rm_tree (scratch);
 }
 
 /* tests/integration/mkrootfs.sh: from $top_srcdir as `make check` sets it,

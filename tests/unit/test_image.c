@@ -21,31 +21,17 @@
    process, so that it goes away even when a test fails.  */
 static char *scratch;
 
-static int
-rm_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-  (void)st;
-  (void)flag;
-  (void)ftw;
-  remove (path);
-  return 0;
-}
-
 static void
 scratch_setup (void)
 {
-  char t[] = "/tmp/mr-test-image-XXXXXX";
-
-  if (mkdtemp (t) == NULL)
-    abort ();
-  scratch = strdup (t);
+  scratch = unit_mkdtemp ("image");
 }
 
 static void
 scratch_teardown (void)
 {
   /* FTW_MOUNT: never descend into anything mounted there.  */
-  nftw (scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+  unit_rm_tree (scratch);
   free (scratch);
   scratch = NULL;
 }

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -24,30 +23,16 @@
 /* A scratch directory per test case, removed even when the test fails.  */
 static char *scratch;
 
-static int
-rm_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-  (void)st;
-  (void)flag;
-  (void)ftw;
-  remove (path);
-  return 0;
-}
-
 static void
 setup (void)
 {
-  char t[] = "/tmp/mr-test-log-XXXXXX";
-
-  if (mkdtemp (t) == NULL)
-    abort ();
-  scratch = strdup (t);
+  scratch = unit_mkdtemp ("log");
 }
 
 static void
 teardown (void)
 {
-  nftw (scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+  unit_rm_tree (scratch);
   free (scratch);
   scratch = NULL;
 }

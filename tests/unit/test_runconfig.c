@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <linux/capability.h>
 #include <math.h>
 #include <sched.h>
@@ -38,30 +37,16 @@ static char *scratch;
 static json_t *spec, *record;
 static struct mr_spec *parsed;
 
-static int
-rm_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-  (void)st;
-  (void)flag;
-  (void)ftw;
-  remove (path);
-  return 0;
-}
-
 static void
 group_setup (void)
 {
-  char t[] = "/tmp/mr-test-runconfig-XXXXXX";
-
-  if (mkdtemp (t) == NULL)
-    abort ();
-  scratch_root = strdup (t);
+  scratch_root = unit_mkdtemp ("runconfig");
 }
 
 static void
 group_teardown (void)
 {
-  nftw (scratch_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+  unit_rm_tree (scratch_root);
   free (scratch_root);
   scratch_root = NULL;
 }
@@ -84,7 +69,7 @@ teardown (void)
   mr_spec_free (parsed);
   spec = record = NULL;
   parsed = NULL;
-  nftw (scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+  unit_rm_tree (scratch);
   free (scratch);
   scratch = NULL;
 }

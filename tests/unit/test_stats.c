@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,16 +290,6 @@ START_TEST (sizes_as_docker_prints_them)
 }
 END_TEST
 
-static int
-rm_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-  (void)st;
-  (void)flag;
-  (void)ftw;
-  remove (path);
-  return 0;
-}
-
 static void
 put_file (const char *dir, const char *name, const char *content)
 {
@@ -345,7 +334,7 @@ START_TEST (cgroup_v2_stats_read_the_files_docker_reads)
   ck_assert_msg (mr_cgroup_stats (cg, &st, &err) == 0, "%s", err.msg);
   mr_cgroup_free (cg);
   mr_cgroup_set_override (0, NULL);
-  nftw (root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+  unit_rm_tree (root);
 
   ck_assert_uint_eq (st.cpu_usage_ns, 1500000000ULL);
   ck_assert_uint_eq (st.memory_usage, 52428800);
@@ -379,7 +368,7 @@ START_TEST (cgroup_v2_stats_of_a_missing_file_are_zero)
   ck_assert_msg (mr_cgroup_stats (cg, &st, &err) == 0, "%s", err.msg);
   mr_cgroup_free (cg);
   mr_cgroup_set_override (0, NULL);
-  nftw (root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+  unit_rm_tree (root);
 
   ck_assert_uint_eq (st.memory_usage, 4096);
   ck_assert_uint_eq (st.memory_inactive_file, 0);

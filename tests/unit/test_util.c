@@ -34,31 +34,17 @@
    process, so that it goes away even when a test fails.  */
 static char *scratch;
 
-static int
-rm_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-  (void)st;
-  (void)flag;
-  (void)ftw;
-  remove (path);
-  return 0;
-}
-
 static void
 rm_rf (const char *path)
 {
   /* FTW_MOUNT: never descend into anything mounted there.  */
-  nftw (path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+  unit_rm_tree (path);
 }
 
 static void
 scratch_setup (void)
 {
-  char t[] = "/tmp/mr-test-util-XXXXXX";
-
-  if (mkdtemp (t) == NULL)
-    abort ();
-  scratch = strdup (t);
+  scratch = unit_mkdtemp ("util");
 }
 
 static void
