@@ -612,30 +612,6 @@ follow_switch (struct reader *rd, struct follow *fw, struct mr_error *err)
   return 2;
 }
 
-/* Empties the inotify queue; 1 when the directory itself went away.  */
-static int
-drain_inotify (int ifd)
-{
-  char buf[4096] __attribute__ ((aligned (__alignof__(struct inotify_event))));
-  int gone = 0;
-
-  for (;;)
-    {
-      ssize_t n = read (ifd, buf, sizeof buf);
-
-      if (n <= 0)
-        return gone;
-      for (char *p = buf; p < buf + n;)
-        {
-          const struct inotify_event *ev = (const struct inotify_event *)p;
-
-          if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))
-            gone = 1;
-          p += sizeof *ev + ev->len;
-        }
-    }
-}
-
 static int
 follow_loop (struct reader *rd, struct follow *fw, int ifd, struct mr_error *err)
 {
@@ -668,7 +644,7 @@ follow_loop (struct reader *rd, struct follow *fw, int ifd, struct mr_error *err
       r = poll (&p, 1, timeout);
       if (r < 0 && errno != EINTR)
         return mr_error_errno (err, errno, "wait for events in '%s'", fw->path);
-      if (r > 0 && drain_inotify (ifd))
+      if (r > 0 && mr_inotify_drain (ifd))
         return 0;
     }
 }

@@ -1429,30 +1429,6 @@ follow_rotation (struct follow *fw, struct mr_error *err)
   return 1;
 }
 
-/* Empties the inotify queue; 1 when the directory itself went away.  */
-static int
-drain_inotify (int ifd)
-{
-  char buf[4096] __attribute__ ((aligned (__alignof__(struct inotify_event))));
-  int gone = 0;
-
-  for (;;)
-    {
-      ssize_t n = read (ifd, buf, sizeof buf);
-
-      if (n <= 0)
-        return gone;
-      for (char *p = buf; p < buf + n;)
-        {
-          const struct inotify_event *ev = (const struct inotify_event *)p;
-
-          if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))
-            gone = 1;
-          p += sizeof *ev + ev->len;
-        }
-    }
-}
-
 static int
 follow_loop (struct follow *fw, int ifd, int stop_fd, struct mr_error *err)
 {
@@ -1482,7 +1458,7 @@ follow_loop (struct follow *fw, int ifd, int stop_fd, struct mr_error *err)
         continue;
       if (stop_fd >= 0 && pfd[1].revents)
         done = true;
-      if ((pfd[0].revents & POLLIN) && drain_inotify (ifd))
+      if ((pfd[0].revents & POLLIN) && mr_inotify_drain (ifd))
         done = true;
     }
 }

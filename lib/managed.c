@@ -1076,7 +1076,6 @@ mr_container_wait (struct mr_context *ctx, const char *name, int *exit_code,
   for (;;)
     {
       struct mr_error e = { 0 };
-      char buf[4096];
       const char *now = mr_managed_status (ctx, &m, NULL);
 
       if (strcmp (now, "stopped") == 0 || mr_managed_int (m.status, "RestartCount") != restarts
@@ -1090,8 +1089,7 @@ mr_container_wait (struct mr_context *ctx, const char *name, int *exit_code,
           return -1;
         }
       if (wait_fd (ino, 1000) > 0)
-        while (read (ino, buf, sizeof buf) > 0)
-          ;
+        mr_inotify_drain (ino);
       if (mr_managed_read_status (&m, &e) < 0)
         {
           /* removed meanwhile (--rm): the event log still has its exit */
@@ -1110,11 +1108,9 @@ mr_container_wait (struct mr_context *ctx, const char *name, int *exit_code,
        i++)
     {
       struct mr_error e = { 0 };
-      char buf[4096];
 
       if (wait_fd (ino, 100) > 0)
-        while (read (ino, buf, sizeof buf) > 0)
-          ;
+        mr_inotify_drain (ino);
       if (mr_managed_read_status (&m, &e) < 0)
         break;
     }

@@ -1026,7 +1026,7 @@ sample_all (struct mr_api *api, struct sample **out, size_t *n_out, struct mr_er
 
   *out = NULL;
   *n_out = 0;
-  if (mr_container_list (api->ctx, &list, &n, err) < 0)
+  if (mr_api_list (api, &list, &n, err) < 0)
     return -1;
   s = calloc (n + 1, sizeof *s);
   if (s == NULL)
@@ -1213,7 +1213,7 @@ HANDLER (get_ports)
   (void)name;
   if (out == NULL)
     return fail (res, 500, "out of memory");
-  if (mr_container_list (api->ctx, &list, &n, &err) < 0)
+  if (mr_api_list (api, &list, &n, &err) < 0)
     {
       json_decref (out);
       return fail_library (api, res, NULL, &err);

@@ -239,7 +239,7 @@ resolve (struct dreq *d, const char *id)
       return found;
     }
   len = strlen (id);
-  if (len > 0 && mr_container_list (d->api->ctx, &list, &n, &err) == 0)
+  if (len > 0 && mr_api_list (d->api, &list, &n, &err) == 0)
     {
       for (size_t i = 0; i < n; i++)
         if (list[i].managed && strncmp (list[i].id, id, len) == 0)
@@ -576,7 +576,7 @@ get_containers (struct dreq *d)
   /* docker ps -n N and a status filter show every state */
   if (limit > 0 || json_object_get (filters, "status") || json_object_get (filters, "exited"))
     all = true;
-  if (mr_container_list (d->api->ctx, &list, &n, &err) < 0)
+  if (mr_api_list (d->api, &list, &n, &err) < 0)
     return fail_library (d, NULL, &err);
   entries = calloc (n + 1, sizeof *entries);
   if (entries == NULL)
@@ -2580,7 +2580,7 @@ get_info (struct dreq *d)
 
   if (info == NULL)
     return;
-  if (mr_container_list (d->api->ctx, &list, &n, &err) == 0)
+  if (mr_api_list (d->api, &list, &n, &err) == 0)
     {
       for (size_t i = 0; i < n; i++)
         {

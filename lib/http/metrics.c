@@ -105,7 +105,7 @@ mr_api_metrics (struct mr_api *api, struct mr_api_response *res)
   struct timespec now;
   size_t n = 0;
 
-  if (mr_container_list (api->ctx, &list, &n, &err) < 0)
+  if (mr_api_list (api, &list, &n, &err) < 0)
     {
       res->status = 503;
       res->body = mr_api_error_body (503, err.msg);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -183,4 +184,27 @@ mr_asprintf (struct mr_error *err, char **out, const char *fmt, ...)
       return mr_error_errno (err, ENOMEM, "out of memory");
     }
   return 0;
+}
+
+int
+mr_inotify_drain (int ifd)
+{
+  char buf[4096] __attribute__ ((aligned (__alignof__(struct inotify_event))));
+  int gone = 0;
+
+  for (;;)
+    {
+      ssize_t n = read (ifd, buf, sizeof buf);
+
+      if (n <= 0)
+        return gone;
+      for (char *p = buf; p < buf + n;)
+        {
+          const struct inotify_event *ev = (const struct inotify_event *)p;
+
+          if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))
+            gone = 1;
+          p += sizeof *ev + ev->len;
+        }
+    }
 }

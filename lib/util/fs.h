@@ -39,6 +39,10 @@ int mr_mkdir_p (const char *path, mode_t mode, struct mr_error *err);
 /* Writes all of buf, retrying on EINTR and short writes.  Returns 0 or -1 (errno).  */
 int mr_write_all (int fd, const void *buf, size_t len);
 
+/* Empties the queue of a non-blocking inotify descriptor; 1 when a watched
+ * directory itself went away (deleted, moved, or its watch dropped).  */
+int mr_inotify_drain (int ifd);
+
 /* asprintf that reports ENOMEM as an error.  */
 int mr_asprintf (struct mr_error *err, char **out, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
