@@ -443,17 +443,34 @@ END_TEST
 
 /* --- capabilities and user --------------------------------------------- */
 
+/* This process's /proc directory, opened while the child is still root:
+   after a switch to an unprivileged user, a path from "/" may no longer
+   resolve (a machine whose root directory is mode 0700).  */
+static int self_dirfd = -1;
+
+static void
+open_self_dir (void)
+{
+  self_dirfd = open ("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 /* A "CapXxx:" line of /proc/self/status.  */
 static int
 status_caps (const char *field, uint64_t *out)
 {
   char line[256];
   size_t flen = strlen (field);
-  FILE *f = fopen ("/proc/self/status", "re");
+  int fd = self_dirfd >= 0 ? openat (self_dirfd, "status", O_RDONLY | O_CLOEXEC)
+                           : open ("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  FILE *f = fd >= 0 ? fdopen (fd, "re") : NULL;
   int r = -1;
 
   if (f == NULL)
-    return -1;
+    {
+      if (fd >= 0)
+        close (fd);
+      return -1;
+    }
   while (fgets (line, sizeof line, f))
     if (strncmp (line, field, flen) == 0 && line[flen] == ':')
       {
@@ -481,6 +498,7 @@ child_caps_and_user (void *arg)
   gid_t got[8];
   uint64_t v;
 
+  open_self_dir ();
   CHILD_OK (mr_caps_drop_bounding (&caps, &err), &err);
   CHILD_OK (mr_user_switch (&user, &err), &err);
   CHILD_OK (mr_caps_apply (&caps, &err), &err);
