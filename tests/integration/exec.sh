@@ -289,6 +289,21 @@ test_exec_tty_detached ()
   assert_contains "$TTY_OUT" detached-tty "terminal output"
 }
 
+# The command runs only once it is in the container's cgroup in every
+# hierarchy: on a hybrid host the v1 ones are joined after the clone, and a
+# command that ran first would be charged to the runtime's cgroups.
+test_exec_runs_inside_every_cgroup_from_its_first_instruction ()
+{
+  running
+  local want got i
+  want=$(rt exec "$ID" cat /proc/1/cgroup)
+  [ -n "$want" ] || fail "no cgroups read"
+  for i in $(seq 10); do
+    got=$(rt exec "$ID" cat /proc/self/cgroup)
+    assert_eq "$got" "$want" "cgroups of exec $i"
+  done
+}
+
 t_ok "exec runs a command: output and exit status" test_exec_output_and_exit_status
 t_ok "exec passes stdin through" test_exec_stdin
 t_ok "exec: stdout and stderr land apart" test_exec_stdout_and_stderr_apart
@@ -306,6 +321,7 @@ t_ok "exec -d --pid-file: a process in the container's namespaces and cgroup" te
 t_ok "exec sees the container's pid namespace and hostname" test_exec_sees_the_container
 t_ok "exec --cap adds a capability" test_exec_capabilities
 t_ok "exec of a missing binary fails and names it" test_exec_missing_binary_fails
+t_ok "exec runs in every cgroup of the container before its command" test_exec_runs_inside_every_cgroup_from_its_first_instruction
 t_ok "exec into a stopped container fails" test_exec_into_stopped_container_fails
 t_ok "exec into a paused container fails" test_exec_into_paused_container_fails
 t_ok "exec into an unknown container fails" test_exec_into_unknown_container_fails
