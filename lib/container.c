@@ -909,9 +909,13 @@ mr_container_kill (struct mr_context *ctx, const char *id, const struct mr_kill_
   if (opts->all && st->cgroup_path)
     {
       cleanup_cgroup struct mr_cgroup *cg = NULL;
-      if (mr_cgroup_open (st->cgroup_path, &cg, err) < 0 || mr_cgroup_kill (cg, sig, err) < 0)
+      if (mr_cgroup_open (st->cgroup_path, &cg, err) < 0)
         return mr_error_prefix (err, "kill '%s'", id);
+      /* before the signal: a watcher must see "kill" ahead of the "die" it
+         causes, as Docker orders them */
       mr_event_emit (ctx, "kill", id, mr_event_signal_attrs (sig), NULL);
+      if (mr_cgroup_kill (cg, sig, err) < 0)
+        return mr_error_prefix (err, "kill '%s'", id);
       return 0;
     }
   /* a pidfd pins the process: the pid cannot be reused between the check
@@ -919,9 +923,9 @@ mr_container_kill (struct mr_context *ctx, const char *id, const struct mr_kill_
   pidfd = mr_pidfd_open (st->pid);
   if (pidfd < 0 || !mr_state_pid_alive (st))
     return mr_error_set (err, "cannot kill container '%s': it is not running", id);
+  mr_event_emit (ctx, "kill", id, mr_event_signal_attrs (sig), NULL);
   if (syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
     return mr_error_errno (err, errno, "kill '%s'", id);
-  mr_event_emit (ctx, "kill", id, mr_event_signal_attrs (sig), NULL);
   return 0;
 }
 
