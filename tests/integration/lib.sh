@@ -194,7 +194,16 @@ kill_if ()
   cmd=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 0
   case $cmd in
     *"$2"*) kill -KILL "$1" 2>/dev/null || true ;;
+    *) return 0 ;;
   esac
+  # until it has exited (a zombie holds no files or locks), so that what
+  # follows never meets its socket or its lock
+  local i
+  for i in $(seq 100); do
+    [ -e "/proc/$1" ] || return 0
+    [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ] || return 0
+    sleep 0.05
+  done
 }
 
 # --- per-test cleanup -----------------------------------------------------
