@@ -34,6 +34,7 @@
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/path.h"
 
 static inline void
 cleanup_statep (struct mr_state **st)
@@ -414,6 +415,28 @@ struct creation
   int pty_master;
 };
 
+/* A user namespace's root is some other host id: a directory above the
+ * rootfs that it may not search fails every runtime with EACCES.  Say which
+ * one and what to do, instead of a bare "Permission denied".  */
+static void
+explain_unreachable_rootfs (struct creation *c, struct mr_error *err)
+{
+  unsigned uid = host_root_id (c->spec->linux.uid_mappings, c->spec->linux.n_uid_mappings);
+  unsigned gid = host_root_id (c->spec->linux.gid_mappings, c->spec->linux.n_gid_mappings);
+  char dir[PATH_MAX];
+  struct stat st;
+
+  if (c->st->rootfs == NULL
+      || mr_path_unsearchable (c->st->rootfs, uid, gid, dir, sizeof dir, &st) != 1)
+    return;
+  mr_error_errno (err, EACCES,
+                  "rootfs '%s': the container's root is host uid %u gid %u, which may not "
+                  "search '%s' (mode %04o, owner %u:%u); make it searchable (chmod o+x '%s') "
+                  "or map the container's root to an id that may",
+                  c->st->rootfs, uid, gid, dir, (unsigned)(st.st_mode & 07777),
+                  (unsigned)st.st_uid, (unsigned)st.st_gid, dir);
+}
+
 static void
 creation_abort (struct creation *c)
 {
@@ -616,7 +639,11 @@ do_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *
         return -1;
     }
   if (mr_spawn_wait_ready (&c->sp, &c->pty_master, err) < 0)
-    return mr_error_prefix (err, "create '%s'", id);
+    {
+      if (err->errnum == EACCES && has_ns (c->spec, CLONE_NEWUSER, true))
+        explain_unreachable_rootfs (c, err);
+      return mr_error_prefix (err, "create '%s'", id);
+    }
 
   if (opts->pid_file && write_pid_file (opts->pid_file, c->sp.pid, err) < 0)
     return -1;

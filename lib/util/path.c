@@ -389,3 +389,56 @@ mr_path_join (const char *a, const char *b)
   free (in);
   return out;
 }
+
+static bool
+may_search (const struct stat *st, uid_t uid, gid_t gid)
+{
+  if (st->st_uid == uid)
+    return st->st_mode & S_IXUSR;
+  if (st->st_gid == gid)
+    return st->st_mode & S_IXGRP;
+  return st->st_mode & S_IXOTH;
+}
+
+static int
+check_searchable (const char *dir, uid_t uid, gid_t gid, char *out, size_t outlen,
+                  struct stat *st_out)
+{
+  struct stat st;
+
+  if (stat (dir, &st) < 0)
+    return -1;
+  if (!S_ISDIR (st.st_mode) || may_search (&st, uid, gid))
+    return 0;
+  snprintf (out, outlen, "%s", dir);
+  if (st_out)
+    *st_out = st;
+  return 1;
+}
+
+int
+mr_path_unsearchable (const char *path, uid_t uid, gid_t gid, char *out, size_t outlen,
+                      struct stat *st_out)
+{
+  char buf[PATH_MAX];
+  size_t len = strlen (path);
+  int r;
+
+  if (path[0] != '/' || len >= sizeof buf)
+    return -1;
+  /* from "/" down, so that the answer is the highest one in the way */
+  if ((r = check_searchable ("/", uid, gid, out, outlen, st_out)) != 0)
+    return r;
+  for (size_t i = 1; i <= len; i++)
+    {
+      if (i < len && path[i] != '/')
+        continue;
+      if (path[i - 1] == '/')
+        continue;
+      memcpy (buf, path, i);
+      buf[i] = '\0';
+      if ((r = check_searchable (buf, uid, gid, out, outlen, st_out)) != 0)
+        return r;
+    }
+  return 0;
+}

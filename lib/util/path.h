@@ -4,6 +4,8 @@
 #ifndef MR_UTIL_PATH_H
 #define MR_UTIL_PATH_H
 
+#include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "minirun.h"
@@ -27,5 +29,13 @@ int mr_create_in_root (int rootfd, const char *path, int flags, mode_t mode, mod
 /* Joins and lexically cleans "a" + "/" + "b" ("//", ".", ".." removed,
  * never climbing above "/").  Caller frees.  */
 char *mr_path_join (const char *a, const char *b);
+
+/* The first directory on the way to path (path itself included when it is
+ * a directory) that uid:gid may not search, by its mode bits: what a user
+ * namespace's root, some other host id, meets on a host path.  Copies it to
+ * out and returns 1, returns 0 when every one is searchable, -1 when path
+ * cannot be examined.  */
+int mr_path_unsearchable (const char *path, uid_t uid, gid_t gid, char *out, size_t outlen,
+                          struct stat *st_out);
 
 #endif

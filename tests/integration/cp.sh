@@ -167,6 +167,7 @@ test_cp_archive_keeps_owners ()
 test_cp_maps_owners_in_a_user_namespace ()
 {
   [ -e /proc/self/ns/user ] || skip "no user namespaces"
+  need_reach 100000 100000
   running '.linux.namespaces += [{"type": "user"}]
        | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
        | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'

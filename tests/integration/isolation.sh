@@ -374,6 +374,7 @@ test_join_uts_namespace_of_another_container ()
 test_user_namespace_with_mappings ()
 {
   [ -e /proc/self/ns/user ] || skip "no user namespaces"
+  need_reach 100000 100000
   new_bundle /bin/sh -c 'cat /proc/self/uid_map /proc/self/gid_map >/tmp/maps; id -u >>/tmp/maps; exec sleep 600'
   chmod -R go+rX "$B"
   cfg '.linux.namespaces += [{"type": "user"}]
@@ -388,6 +389,27 @@ test_user_namespace_with_mappings ()
   assert_eq "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" 100000 "uid seen from the host"
   assert_eq "$(awk '/^Gid:/ { print $2 }' "/proc/$pid/status")" 100000 "gid seen from the host"
   assert_ne "$(readlink "/proc/$pid/ns/user")" "$(host_ns user)" "user namespace"
+}
+
+test_user_namespace_root_that_cannot_reach_the_rootfs_is_explained ()
+{
+  [ -e /proc/self/ns/user ] || skip "no user namespaces"
+  need_reach 100000 100000
+  new_bundle /bin/true
+  chmod -R go+rX "$B"
+  # the bundle moves into a directory the mapped root may not search
+  local priv=$T_DIR/private-$ID
+  mkdir -m 0700 "$priv"
+  mv "$B" "$priv/"
+  B=$priv/$(basename "$B")
+  cfg '.linux.namespaces += [{"type": "user"}]
+       | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+       | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  t_run rt create --bundle "$B" "$ID"
+  assert_failure
+  assert_contains "$out$err" "host uid 100000 gid 100000, which may not search '$priv' (mode 0700, owner 0:0)" error
+  assert_contains "$out$err" "chmod o+x '$priv'" "what to do"
+  [ ! -e "$T_ROOT/$ID" ] || fail "state left behind"
 }
 
 t_ok "hostname is set" test_hostname
@@ -417,6 +439,7 @@ t_ok "net sysctls are set in the container's namespace" test_sysctl_in_net_names
 t_ok "pid namespace: the process is pid 1" test_pid_namespace
 t_ok "net namespace: only lo" test_net_namespace_has_only_lo
 t_ok "uts, ipc and mount namespaces are new" test_uts_ipc_mount_namespaces
+t_ok "a user namespace's root that cannot reach its rootfs is told which directory and what to do" test_user_namespace_root_that_cannot_reach_the_rootfs_is_explained
 t_ok "a namespace not in the list is the host's" test_namespace_not_requested_is_shared
 t_ok "a net namespace is joined by path" test_join_net_namespace_by_path
 t_ok "the uts namespace of another container is joined" test_join_uts_namespace_of_another_container

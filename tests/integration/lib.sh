@@ -206,6 +206,24 @@ kill_if ()
   done
 }
 
+# need_reach UID GID: skips the test unless host uid:gid may search every
+# directory above $T_DIR.  A user namespace's root is such a host id, and
+# under any runtime it must reach its bundle: on a machine whose "/" (or
+# /tmp) is mode 0700, no user-namespaced container can start from /tmp.
+need_reach ()
+{
+  local d=$T_DIR mode owner group bit
+  while :; do
+    read -r mode owner group < <(stat -c '%a %u %g' "$d")
+    if [ "$owner" = "$1" ]; then bit=$(((8#$mode >> 6) & 1))
+    elif [ "$group" = "$2" ]; then bit=$(((8#$mode >> 3) & 1))
+    else bit=$((8#$mode & 1)); fi
+    [ "$bit" = 1 ] || skip "host uid $1 may not search '$d' (mode $mode): a user namespace's root cannot reach the bundles"
+    [ "$d" = / ] && return 0
+    d=$(dirname "$d")
+  done
+}
+
 # --- per-test cleanup -----------------------------------------------------
 
 # defer CMD...: runs CMD after the current test, whatever its outcome.

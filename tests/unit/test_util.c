@@ -151,6 +151,49 @@ START_TEST (path_join_cleans_lexically_and_never_climbs_above_root)
 }
 END_TEST
 
+/* --- mr_path_unsearchable ------------------------------------------------ */
+
+START_TEST (path_unsearchable_names_the_highest_directory_in_the_way)
+{
+  cleanup_free char *d = unit_mkdtemp ("unsearch");
+  char a[PATH_MAX], b[PATH_MAX], out[PATH_MAX];
+  struct stat st;
+  uid_t uid = 100000;
+  gid_t gid = 100000;
+
+  if (geteuid () != 0)
+    {
+      rmdir (d);
+      return;
+    }
+  snprintf (a, sizeof a, "%s/a", d);
+  snprintf (b, sizeof b, "%s/a/b", d);
+  ck_assert_int_eq (mkdir (a, 0711), 0);
+  ck_assert_int_eq (mkdir (b, 0700), 0);
+  ck_assert_int_eq (chmod (d, 0755), 0);
+  if (mr_path_unsearchable (d, uid, gid, out, sizeof out, &st) == 1)
+    {
+      /* this machine's own directories are in the way: nothing to check */
+      rmdir (b), rmdir (a), rmdir (d);
+      return;
+    }
+  ck_assert_int_eq (mr_path_unsearchable (a, uid, gid, out, sizeof out, &st), 0);
+  ck_assert_int_eq (mr_path_unsearchable (b, uid, gid, out, sizeof out, &st), 1);
+  ck_assert_str_eq (out, b);
+  ck_assert_int_eq (st.st_mode & 07777, 0700);
+  /* the owner may, through its own bits */
+  ck_assert_int_eq (chown (b, uid, 0), 0);
+  ck_assert_int_eq (mr_path_unsearchable (b, uid, gid, out, sizeof out, NULL), 0);
+  ck_assert_int_eq (chmod (a, 0700), 0);
+  ck_assert_int_eq (mr_path_unsearchable (b, uid, gid, out, sizeof out, NULL), 1);
+  ck_assert_str_eq (out, a);
+  ck_assert_int_eq (mr_path_unsearchable ("relative", uid, gid, out, sizeof out, NULL), -1);
+  rmdir (b);
+  rmdir (a);
+  rmdir (d);
+}
+END_TEST
+
 /* --- mr_open_in_root and its fallback ------------------------------------------ */
 
 typedef int (*open_fn) (int, const char *, int, mode_t, struct mr_error *);
@@ -1339,6 +1382,10 @@ util_suite (void)
   tc = tcase_create ("path_join");
   tcase_add_loop_test (tc, path_join_cleans_lexically_and_never_climbs_above_root, 0,
                        (int)(sizeof join_cases / sizeof join_cases[0]));
+  suite_add_tcase (s, tc);
+
+  tc = tcase_create ("path_unsearchable");
+  tcase_add_test (tc, path_unsearchable_names_the_highest_directory_in_the_way);
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("open_in_root");
