@@ -100,6 +100,66 @@ test_missing_cwd_is_created ()
   fi
 }
 
+# cap_bit STATUS-OUTPUT FIELD CAP-NUMBER: 1 when the set FIELD (CapEff...)
+# of a /proc/self/status dump holds the capability.
+cap_bit ()
+{
+  local hex
+  hex=$(awk -v f="$2:" '$1 == f { print $2 }' <<<"$1")
+  echo $(((0x$hex >> $3) & 1))
+}
+
+test_unknown_capability_is_skipped_with_a_warning ()
+{
+  new_bundle
+  cfg '.process.capabilities.bounding += ["CAP_BANANA"] | .process.capabilities.effective += ["CAP_BANANA"]'
+  sh_args 'cat /proc/self/status'
+  run_ctr
+  assert_success
+  assert_match "$err" "CAP_BANANA" "warning"
+  assert_match "$err" "(ignoring|unknown)" "warning"
+  # the known ones are still there: CAP_KILL is 5
+  assert_eq "$(cap_bit "$out" CapEff 5)" 1 "CAP_KILL in CapEff"
+}
+
+test_exec_cap_sets ()
+{
+  running '.process.capabilities = {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"], "inheritable": ["CAP_KILL"]}'
+  t_run rt exec --cap CAP_SYS_ADMIN "$ID" cat /proc/self/status
+  assert_success
+  local set
+  for set in CapBnd CapEff CapPrm; do
+    assert_eq "$(cap_bit "$out" $set 21)" 1 "CAP_SYS_ADMIN in $set"
+  done
+  assert_eq "$(cap_bit "$out" CapInh 21)" 0 "CAP_SYS_ADMIN in CapInh"
+  assert_eq "$(cap_bit "$out" CapInh 5)" 1 "CAP_KILL in CapInh"
+}
+
+test_exec_unknown_cap_is_skipped ()
+{
+  running
+  t_run rt exec --cap CAP_BANANA "$ID" true
+  assert_success
+  assert_match "$err" "CAP_BANANA" "warning"
+}
+
+test_exec_process_file_ambient_caps ()
+{
+  running
+  jq '.process | .args = ["cat", "/proc/self/status"] | .user = {"uid": 1000, "gid": 1000}
+      | .noNewPrivileges = false
+      | .capabilities = {"bounding": ["CAP_NET_RAW", "CAP_KILL"], "effective": ["CAP_NET_RAW"],
+                         "permitted": ["CAP_NET_RAW"], "inheritable": ["CAP_NET_RAW"],
+                         "ambient": ["CAP_NET_RAW"]}' "$B/config.json" >"$T_DIR/$ID.process.json"
+  t_run rt exec -p "$T_DIR/$ID.process.json" "$ID"
+  assert_success
+  # CAP_NET_RAW is 13; a uid 1000 process keeps it only through ambient
+  assert_eq "$(cap_bit "$out" CapAmb 13)" 1 "CAP_NET_RAW in CapAmb"
+  assert_eq "$(cap_bit "$out" CapEff 13)" 1 "CAP_NET_RAW in CapEff"
+  assert_eq "$(cap_bit "$out" CapBnd 5)" 1 "CAP_KILL in CapBnd"
+  assert_eq "$(cap_bit "$out" CapEff 5)" 0 "CAP_KILL in CapEff"
+}
+
 t_ok "seccomp with a non-root user, noNewPrivileges false (run)" seccomp_user_run false
 t_ok "seccomp with a non-root user, noNewPrivileges true (run)" seccomp_user_run true
 t_ok "seccomp with a non-root user, without --no-new-privs (exec)" seccomp_user_exec false
@@ -108,4 +168,8 @@ t_ok "HOME comes from the container's /etc/passwd, else /" test_home_from_passwd
 t_ok "HOME in the config's env is kept" test_home_from_config_wins
 t_ok "exec: HOME comes from the container's /etc/passwd" test_exec_home
 t_ok "a cwd missing from the rootfs is created" test_missing_cwd_is_created
+t_ok "an unknown capability is skipped with a warning" test_unknown_capability_is_skipped_with_a_warning
+t_ok "exec --cap: bounding, effective, permitted, not inheritable" test_exec_cap_sets
+t_ok "exec --cap of an unknown capability is skipped with a warning" test_exec_unknown_cap_is_skipped
+t_ok "exec -p: ambient capabilities of the process file" test_exec_process_file_ambient_caps
 t_done
