@@ -534,6 +534,9 @@ do_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *
     return -1;
   if (mr_spec_load_file (config, &c->spec, err) < 0)
     return -1;
+  if (c->spec->process.caps.unknown)
+    mr_context_warn (ctx, "ignoring unknown or unavailable capabilities: [%s]",
+                     c->spec->process.caps.unknown);
   if (check_spec (c->spec, opts, run, err) < 0)
     return -1;
 
@@ -1322,6 +1325,7 @@ struct exec_process
   bool has_parsed;
   char **env;  /* owned array, strings borrowed */
   char **args; /* owned array, strings borrowed */
+  char unknown_caps[512]; /* skipped names, of the process and of --cap */
 };
 
 static void
@@ -1359,12 +1363,16 @@ build_exec_process (const struct mr_spec *spec, const struct mr_exec_opts *o,
         return -1;
       ep->has_parsed = true;
       ep->p = ep->parsed;
+      if (ep->p.caps.unknown)
+        snprintf (ep->unknown_caps, sizeof ep->unknown_caps, "%s", ep->p.caps.unknown);
       return 0;
     }
   if (o->args == NULL || o->args[0] == NULL)
     return mr_error_set (err, "exec: no command given");
   ep->p = spec->process;
   ep->p.terminal = o->tty;
+  if (ep->p.caps.unknown)
+    snprintf (ep->unknown_caps, sizeof ep->unknown_caps, "%s", ep->p.caps.unknown);
   for (; o->args[n_args]; n_args++)
     ;
   ep->args = calloc (n_args + 1, sizeof (char *));
@@ -1409,13 +1417,20 @@ build_exec_process (const struct mr_spec *spec, const struct mr_exec_opts *o,
     for (size_t i = 0; o->caps[i]; i++)
       {
         int cap = mr_spec_cap_from_name (o->caps[i]);
+        /* skipped with a warning, as an unknown one of the config's is */
         if (cap < 0)
-          return mr_error_set (err, "exec --cap: unknown capability '%s'", o->caps[i]);
+          {
+            size_t l = strlen (ep->unknown_caps);
+            snprintf (ep->unknown_caps + l, sizeof ep->unknown_caps - l, "%s%s", l ? " " : "",
+                      o->caps[i]);
+            continue;
+          }
+        /* not inheritable, as runc: the process keeps it, its children
+           that exec do not, unless they are privileged themselves */
         ep->p.caps_set = true;
         ep->p.caps.bounding |= 1ULL << cap;
         ep->p.caps.effective |= 1ULL << cap;
         ep->p.caps.permitted |= 1ULL << cap;
-        ep->p.caps.inheritable |= 1ULL << cap;
       }
   return 0;
 }
@@ -1469,6 +1484,8 @@ exec_spawn (struct mr_context *ctx, const char *id, const struct mr_exec_opts *o
     return -1;
   if (build_exec_process (spec, o, &ep, err) < 0)
     goto out;
+  if (ep.unknown_caps[0])
+    mr_context_warn (ctx, "ignoring unknown or unavailable capabilities: [%s]", ep.unknown_caps);
   if (capture && ep.p.terminal)
     {
       mr_error_errno (err, EINVAL, "exec in '%s': captured output cannot go through a terminal",

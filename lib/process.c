@@ -242,11 +242,151 @@ close_fds (int *fds, size_t n)
       }
 }
 
-/* Credentials, seccomp and exec: the last steps of every container process.
- * NNP and seccomp order follows runc: without no_new_privs the filter must
- * be loaded while CAP_SYS_ADMIN is still held.  */
+/* Marks every descriptor from low up close-on-exec, so that nothing of the
+ * runtime's reaches the program, whatever flags it was opened with.
+ * Kernels before 5.11 have no CLOSE_RANGE_CLOEXEC: the descriptors are
+ * then found in /proc/self/fd.  */
 static int
-finish_and_exec (struct mr_spawn *sp, const char *exe, struct mr_error *err)
+fds_cloexec_from (int low, struct mr_error *err)
+{
+  char buf[4096];
+  int dfd;
+  long n;
+
+  if (syscall (SYS_close_range, (unsigned)low, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return 0;
+  dfd = open ("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return mr_error_errno (err, errno, "open '/proc/self/fd'");
+  while ((n = syscall (SYS_getdents64, dfd, buf, sizeof buf)) > 0)
+    for (long off = 0; off < n;)
+      {
+        struct
+        {
+          uint64_t ino;
+          int64_t off;
+          unsigned short reclen;
+          unsigned char type;
+          char name[];
+        } *d = (void *)(buf + off);
+        char *end;
+        long fd = strtol (d->name, &end, 10);
+
+        off += d->reclen;
+        if (*end != '\0' || end == d->name || fd < low || fd == dfd)
+          continue;
+        int fl = fcntl ((int)fd, F_GETFD);
+        if (fl >= 0 && !(fl & FD_CLOEXEC))
+          fcntl ((int)fd, F_SETFD, fl | FD_CLOEXEC);
+      }
+  close (dfd);
+  if (n < 0)
+    return mr_error_errno (err, errno, "read '/proc/self/fd'");
+  return 0;
+}
+
+/* The program's environment: the configured one, with HOME from the
+ * container's /etc/passwd for the process's user when the config sets none
+ * ("/" for a user that has no entry), as runc does.  envv has room for
+ * n_env + 2 pointers; home is where the added variable is written.  */
+static char **
+process_env (const struct mr_spec_process *p, char **envv, char *home, size_t homelen)
+{
+  size_t n = 0;
+  bool has_home = false;
+
+  for (size_t i = 0; i < p->n_env; i++)
+    {
+      if (strncmp (p->env[i], "HOME=", 5) == 0)
+        has_home = true;
+      envv[n++] = p->env[i];
+    }
+  if (!has_home)
+    {
+      memcpy (home, "HOME=", 5);
+      if (mr_passwd_home (p->user.uid, home + 5, homelen - 5) < 0)
+        snprintf (home + 5, homelen - 5, "/");
+      envv[n++] = home;
+    }
+  envv[n] = NULL;
+  return envv;
+}
+
+/* A cwd reached through something that leads out of the root (a directory
+ * fd of the runtime's under /proc/self/fd, say) is not the container's:
+ * the kernel then reports it as unreachable from the root.  */
+static int
+check_cwd_inside (struct mr_error *err)
+{
+  char buf[4096];
+  long n = syscall (SYS_getcwd, buf, sizeof buf);
+
+  if ((n < 0 && errno == ENOENT) || (n > 0 && buf[0] != '/'))
+    return mr_error_errno (err, EPERM,
+                           "current working directory is outside of container mount namespace "
+                           "root -- possible container breakout detected");
+  return 0;
+}
+
+/* Makes the missing directories of the absolute path dir, each owned by
+ * uid:gid.  We are inside the container's root here.  */
+static int
+mkdir_owned (const char *dir, uid_t uid, gid_t gid, struct mr_error *err)
+{
+  char path[4096];
+  size_t len = strlen (dir);
+
+  if (len >= sizeof path)
+    return mr_error_errno (err, ENAMETOOLONG, "create cwd '%s'", dir);
+  memcpy (path, dir, len + 1);
+  for (char *s = path + 1;; s++)
+    {
+      if (*s != '/' && *s != '\0')
+        continue;
+      char c = *s;
+      *s = '\0';
+      if (mkdir (path, 0755) == 0)
+        {
+          if (lchown (path, uid, gid) < 0)
+            return mr_error_errno (err, errno, "create cwd '%s': chown '%s'", dir, path);
+        }
+      else if (errno != EEXIST)
+        return mr_error_errno (err, errno, "create cwd '%s': mkdir '%s'", dir, path);
+      *s = c;
+      if (c == '\0')
+        break;
+    }
+  return 0;
+}
+
+/* chdir to the process's cwd; a new container's is made when missing, as
+ * runc makes it.  */
+static int
+enter_cwd (const struct mr_spec_process *p, bool create, struct mr_error *err)
+{
+  if (p->cwd == NULL)
+    return 0;
+  if (chdir (p->cwd) < 0)
+    {
+      if (!(create && errno == ENOENT && p->cwd[0] == '/'))
+        return mr_error_errno (err, errno, "chdir to '%s'", p->cwd);
+      if (mkdir_owned (p->cwd, p->user.uid, p->user.gid, err) < 0)
+        return -1;
+      if (chdir (p->cwd) < 0)
+        return mr_error_errno (err, errno, "chdir to '%s'", p->cwd);
+    }
+  return check_cwd_inside (err);
+}
+
+/* Credentials, seccomp and exec: the last steps of every container process.
+ * The order is runc's.  Without no_new_privs, loading a filter needs
+ * CAP_SYS_ADMIN, which a switch to a non-root user takes from the effective
+ * set: the filter goes in first, while we are still root, and the
+ * capabilities kept across the switch (PR_SET_KEEPCAPS) are set after it.
+ * With no_new_privs anyone may load one, so it goes in as late as it can,
+ * right before execve, and filters only what the program itself does.  */
+static int
+finish_and_exec (struct mr_spawn *sp, const char *exe, char **env, struct mr_error *err)
 {
   const struct mr_spec_process *p = sp->process;
   sigset_t none;
@@ -255,13 +395,15 @@ finish_and_exec (struct mr_spawn *sp, const char *exe, struct mr_error *err)
     return -1;
   if (p->caps_set && mr_caps_drop_bounding (&p->caps, err) < 0)
     return -1;
-  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    return mr_error_errno (err, errno, "prctl no_new_privs");
-  if (mr_user_switch (&p->user, err) < 0)
-    return -1;
   if (sp->seccomp && !p->no_new_privileges && mr_seccomp_load (sp->seccomp, err) < 0)
     return -1;
+  if (mr_user_switch (&p->user, err) < 0)
+    return -1;
   if (p->caps_set && mr_caps_apply (&p->caps, err) < 0)
+    return -1;
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return mr_error_errno (err, errno, "prctl no_new_privs");
+  if (fds_cloexec_from (3 + (sp->preserve_fds > 0 ? sp->preserve_fds : 0), err) < 0)
     return -1;
   if (sp->preserve_fds > 0)
     for (int fd = 3; fd < 3 + sp->preserve_fds; fd++)
@@ -270,14 +412,11 @@ finish_and_exec (struct mr_spawn *sp, const char *exe, struct mr_error *err)
         if (fl >= 0)
           fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC);
       }
-  /* everything above the preserved fds closes at exec, whatever its flags */
-  syscall (SYS_close_range, 3 + (sp->preserve_fds > 0 ? sp->preserve_fds : 0), ~0U,
-           CLOSE_RANGE_CLOEXEC);
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   if (sp->seccomp && p->no_new_privileges && mr_seccomp_load (sp->seccomp, err) < 0)
     return -1;
-  execve (exe, p->args, p->env);
+  execve (exe, p->args, env);
   child_cmd_status = cmd_status_for (errno);
   return mr_error_errno (err, errno, "exec '%s'", p->args[0]);
 }
@@ -323,7 +462,8 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
   const struct mr_spec *spec = sp->spec;
   const struct mr_spec_process *p = sp->process;
   cleanup_free char *state_json = NULL;
-  char exe[4096];
+  char exe[4096], home[4096 + 8];
+  char *envv[p->n_env + 2];
   struct msg_head h;
   bool new_userns = false, new_uts = false, new_net = false;
   int userns_fd = -1;
@@ -408,8 +548,9 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
     if (mr_rootfs_finalize (&ro, err) < 0)
       return -1;
   }
-  if (p->cwd && chdir (p->cwd) < 0)
-    return mr_error_errno (err, errno, "chdir to '%s'", p->cwd);
+  if (enter_cwd (p, true, err) < 0)
+    return -1;
+  process_env (p, envv, home, sizeof home);
   if (find_executable (p, exe, sizeof exe, err) < 0)
     return -1;
   if (p->terminal && setup_terminal (sp, console_fd, err) < 0)
@@ -452,7 +593,7 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
           < 0)
         return -1;
     }
-  return finish_and_exec (sp, exe, err);
+  return finish_and_exec (sp, exe, envv, err);
 }
 
 /* Moves *fd to the lowest free descriptor >= low unless it is there
@@ -538,7 +679,8 @@ out:
 static int
 exec_child (struct mr_spawn *sp, int console_fd, struct mr_error *err)
 {
-  char exe[4096];
+  char exe[4096], home[4096 + 8];
+  char *envv[sp->process->n_env + 2];
   int flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWCGROUP;
   int low = 3 + (sp->preserve_fds > 0 ? sp->preserve_fds : 0);
 
@@ -567,8 +709,9 @@ exec_child (struct mr_spawn *sp, int console_fd, struct mr_error *err)
     }
   if (sp->target_userns && become_root () < 0)
     return mr_error_errno (err, errno, "become root in the user namespace");
-  if (sp->process->cwd && chdir (sp->process->cwd) < 0)
-    return mr_error_errno (err, errno, "chdir to '%s'", sp->process->cwd);
+  if (enter_cwd (sp->process, false, err) < 0)
+    return -1;
+  process_env (sp->process, envv, home, sizeof home);
   if (find_executable (sp->process, exe, sizeof exe, err) < 0)
     return -1;
   if (sp->process->terminal && setup_terminal (sp, console_fd, err) < 0)
@@ -581,7 +724,7 @@ exec_child (struct mr_spawn *sp, int console_fd, struct mr_error *err)
   if (sp->process->user.umask_set)
     umask (sp->process->user.umask);
   /* the sync socket is O_CLOEXEC: the parent sees EOF when exec succeeds */
-  return finish_and_exec (sp, exe, err);
+  return finish_and_exec (sp, exe, envv, err);
 }
 
 static pid_t

@@ -368,6 +368,7 @@ mr_spec_process_clear (struct mr_spec_process *p)
   strv_free (p->env);
   free (p->cwd);
   free (p->rlimits);
+  free (p->caps.unknown);
   free (p->apparmor_profile);
   free (p->selinux_label);
   memset (p, 0, sizeof *p);
@@ -938,6 +939,27 @@ alloc_array (struct pctx *pc, json_t *a, size_t elem, void **out, size_t *n)
 /* ------------------------------------------------------------------------ */
 /* process */
 
+/* Appends name to the space-separated list *list, once.  */
+static int
+add_unknown_cap (char **list, const char *name)
+{
+  size_t len = *list ? strlen (*list) : 0, nlen = strlen (name);
+  char *l;
+
+  if (*list)
+    for (const char *s = *list; (s = strstr (s, name)) != NULL; s += nlen)
+      if ((s == *list || s[-1] == ' ') && (s[nlen] == ' ' || s[nlen] == '\0'))
+        return 0;
+  l = realloc (*list, len + nlen + 2);
+  if (l == NULL)
+    return -1;
+  if (len)
+    l[len++] = ' ';
+  memcpy (l + len, name, nlen + 1);
+  *list = l;
+  return 0;
+}
+
 static int
 parse_caps (struct pctx *pc, json_t *obj, const char *path, struct mr_spec_caps *caps)
 {
@@ -964,8 +986,14 @@ parse_caps (struct pctx *pc, json_t *obj, const char *path, struct mr_spec_caps 
         if (v_cstr (pc, e, index_path (ep, p, i), &name) < 0)
           return -1;
         cap = mr_spec_cap_from_name (name);
+        /* a newer kernel's capability, or a typo: skipped, as runc skips
+           it, and named so that the caller can warn */
         if (cap < 0)
-          return fail (pc, ep, "unknown capability '%s'", name);
+          {
+            if (add_unknown_cap (&caps->unknown, name) < 0)
+              return oom (pc);
+            continue;
+          }
         *sets[k] |= UINT64_C (1) << cap;
       }
     }

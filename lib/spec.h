@@ -39,6 +39,7 @@ struct mr_spec_caps
   uint64_t inheritable;
   uint64_t permitted;
   uint64_t ambient;
+  char *unknown; /* names not known here, space-separated (skipped); NULL: none */
 };
 
 struct mr_spec_process

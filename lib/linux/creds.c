@@ -455,3 +455,77 @@ mr_caps_apply (const struct mr_spec_caps *caps, struct mr_error *err)
      names the capability.  */
   return apply_ambient (amb, err);
 }
+
+/* Field 6 of the /etc/passwd line whose third field is uid.  Read in pieces
+   into a stack buffer, a line at a time; a line longer than the buffer is
+   skipped.  */
+int
+mr_passwd_home (uid_t uid, char *out, size_t outlen)
+{
+  char buf[8192];
+  size_t have = 0;
+  bool skipping = false;
+  struct stat st;
+  cleanup_close int fd = open ("/etc/passwd", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+  if (fd < 0 || fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || outlen == 0)
+    return -1;
+  for (;;)
+    {
+      ssize_t n = read (fd, buf + have, sizeof buf - 1 - have);
+      char *line, *nl;
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          if (have == 0 || skipping)
+            return -1;
+          buf[have++] = '\n'; /* the last line, without its newline */
+          n = 0;
+        }
+      have += (size_t)n;
+      buf[have] = '\0';
+      line = buf;
+      while ((nl = memchr (line, '\n', have - (size_t)(line - buf))) != NULL)
+        {
+          char *f[7] = { line };
+          int nf = 1;
+
+          *nl = '\0';
+          if (skipping)
+            skipping = false;
+          else
+            {
+              for (char *c = line; *c && nf < 7; c++)
+                if (*c == ':')
+                  {
+                    *c = '\0';
+                    f[nf++] = c + 1;
+                  }
+              if (nf == 7 && f[2][0] != '\0')
+                {
+                  char *end;
+                  unsigned long v = strtoul (f[2], &end, 10);
+                  if (*end == '\0' && v == (unsigned long)uid)
+                    {
+                      if (f[5][0] == '\0')
+                        return -1;
+                      snprintf (out, outlen, "%s", f[5]);
+                      return 0;
+                    }
+                }
+            }
+          line = nl + 1;
+        }
+      have -= (size_t)(line - buf);
+      memmove (buf, line, have);
+      if (n == 0)
+        return -1;
+      if (have == sizeof buf - 1)
+        {
+          skipping = true;
+          have = 0;
+        }
+    }
+}

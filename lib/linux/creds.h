@@ -31,6 +31,11 @@ int mr_user_switch (const struct mr_spec_user *user, struct mr_error *err);
  * capability the host does not have is an error that names it.  */
 int mr_caps_apply (const struct mr_spec_caps *caps, struct mr_error *err);
 
+/* The home directory of uid in /etc/passwd (the container's, when called
+ * inside its root): 0 and out filled, or -1 when uid has no entry.  No heap
+ * and no stdio: safe in a forked child.  */
+int mr_passwd_home (uid_t uid, char *out, size_t outlen);
+
 /* The highest capability number the running kernel knows.  */
 int mr_cap_last (void);
 

