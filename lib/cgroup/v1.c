@@ -938,6 +938,8 @@ undo_create (struct mr_cgroup *cg)
     mr_cgroup_rmdir_levels (cg->v2_root, d->unified_rel, d->unified_created);
 }
 
+static int refuse_frozen (struct mr_cgroup *cg, struct mr_error *err);
+
 static int
 v1_create (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_error *err)
 {
@@ -968,7 +970,7 @@ v1_create (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_er
           goto fail;
         }
     }
-  if (apply (cg, r, err) < 0)
+  if (refuse_frozen (cg, err) < 0 || apply (cg, r, err) < 0)
     goto fail;
   return 0;
 
@@ -1062,31 +1064,35 @@ freezer_set (const char *dir, bool frozen, struct mr_error *err)
                        frozen ? "freeze" : "thaw", dir);
 }
 
+/* Where the v1 freezer controller is mounted, it is the freezer: that is
+ * the state engines and other runtimes read (freezer.state), and on a
+ * hybrid host it is what pauses the container for them.  The cgroup2
+ * freezer of the hybrid directory is used only without it; thawing thaws
+ * both, whichever froze.  */
 static int
 v1_freeze (struct mr_cgroup *cg, bool frozen, struct mr_error *err)
 {
   const char *freezer = dir_of (cg, "freezer");
+  bool v2_frozen = false;
 
-  if (mr_cgroup2_has_file (cg->v2_fd, "cgroup.freeze"))
+  if (freezer)
     {
-      char state[32];
-
-      if (mr_cgroup2_freeze (cg->v2_fd, cg->v2_dir, frozen, err) < 0)
+      if (freezer_set (freezer, frozen, err) < 0)
         return -1;
-      /* Someone may have used the v1 freezer: thawing means both.  */
-      if (frozen || freezer == NULL)
+      if (frozen)
         return 0;
-      if (freezer_state (freezer, state, sizeof state, err) < 0)
+      if (mr_cgroup2_is_frozen (cg->v2_fd, &v2_frozen, err) < 0)
         return -1;
-      if (state[0] == '\0' || strcmp (state, "THAWED") == 0)
+      if (!v2_frozen)
         return 0;
+      return mr_cgroup2_freeze (cg->v2_fd, cg->v2_dir, false, err);
     }
-  else if (freezer == NULL)
+  if (!mr_cgroup2_has_file (cg->v2_fd, "cgroup.freeze"))
     return mr_error_set (err,
-                         "%s cgroup '%s': no freezer (no cgroup.freeze, no freezer "
-                         "controller mounted)",
+                         "%s cgroup '%s': no freezer (no freezer controller mounted, no "
+                         "cgroup.freeze)",
                          frozen ? "freeze" : "thaw", cg->path);
-  return freezer_set (freezer, frozen, err);
+  return mr_cgroup2_freeze (cg->v2_fd, cg->v2_dir, frozen, err);
 }
 
 static int
@@ -1095,13 +1101,30 @@ v1_is_frozen (struct mr_cgroup *cg, bool *frozen, struct mr_error *err)
   const char *freezer = dir_of (cg, "freezer");
   char state[32];
 
-  if (mr_cgroup2_is_frozen (cg->v2_fd, frozen, err) < 0)
+  *frozen = false;
+  if (freezer)
+    {
+      if (freezer_state (freezer, state, sizeof state, err) < 0)
+        return -1;
+      /* FREEZING: some tasks are, which is no running container either.  */
+      *frozen = strcmp (state, "FROZEN") == 0 || strcmp (state, "FREEZING") == 0;
+      if (*frozen)
+        return 0;
+    }
+  return mr_cgroup2_is_frozen (cg->v2_fd, frozen, err);
+}
+
+/* A process that joins a frozen cgroup freezes at once: create would wait
+ * for it for ever.  */
+static int
+refuse_frozen (struct mr_cgroup *cg, struct mr_error *err)
+{
+  bool frozen = false;
+
+  if (v1_is_frozen (cg, &frozen, err) < 0)
     return -1;
-  if (*frozen || freezer == NULL)
-    return 0;
-  if (freezer_state (freezer, state, sizeof state, err) < 0)
-    return -1;
-  *frozen = strcmp (state, "FROZEN") == 0;
+  if (frozen)
+    return mr_error_set (err, "cgroup '%s' is frozen: thaw it first", cg->path);
   return 0;
 }
 
