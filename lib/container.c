@@ -206,9 +206,14 @@ kill_all_and_wait (const struct mr_state *st, struct mr_cgroup *cg)
     }
 }
 
-/* Removes what create made: processes, cgroup, state.  */
+/* Removes what create made: processes, cgroup, state.  With force, a
+ * cgroup that cannot be removed (a process that does not die, such as one
+ * frozen by someone else) is a warning: the state goes all the same, as
+ * runc's and crun's delete --force do, so that the name can be used
+ * again.  */
 static int
-destroy (struct mr_context *ctx, const struct mr_state *st, int dirfd, struct mr_error *err)
+destroy (struct mr_context *ctx, const struct mr_state *st, int dirfd, bool force,
+         struct mr_error *err)
 {
   cleanup_cgroup struct mr_cgroup *cg = NULL;
   int rootfd = mr_context_rootfd (ctx, err);
@@ -216,10 +221,20 @@ destroy (struct mr_context *ctx, const struct mr_state *st, int dirfd, struct mr
   if (rootfd < 0)
     return -1;
   if (st->cgroup_path && mr_cgroup_open (st->cgroup_path, &cg, err) < 0)
-    return -1;
+    {
+      if (!force)
+        return -1;
+      mr_context_warn (ctx, "delete '%s': %s", st->id, err->msg);
+      mr_error_clear (err);
+    }
   kill_all_and_wait (st, cg);
   if (cg && mr_cgroup_destroy (cg, err) < 0)
-    return mr_error_prefix (err, "delete '%s'", st->id);
+    {
+      if (!force)
+        return mr_error_prefix (err, "delete '%s'", st->id);
+      mr_context_warn (ctx, "delete '%s': %s (removing the state anyway)", st->id, err->msg);
+      mr_error_clear (err);
+    }
   if (st->poststop_hooks)
     {
       cleanup_spec struct mr_spec *spec = NULL;
@@ -836,7 +851,7 @@ mr_container_run (struct mr_context *ctx, const char *id, const struct mr_create
           /* the state may be gone already if someone deleted it meanwhile */
           struct stat sb;
           if (fstatat (rootfd, id, &sb, AT_SYMLINK_NOFOLLOW) == 0)
-            destroy (ctx, c.st, c.lockfd, &e);
+            destroy (ctx, c.st, c.lockfd, true, &e);
         }
     }
   creation_free (&c);
@@ -901,7 +916,7 @@ mr_container_delete_runtime (struct mr_context *ctx, const char *id, struct mr_e
     }
   if (mr_state_read (dirfd, id, &st, err) < 0)
     return mr_state_dir_remove (rootfd, id, dirfd, err);
-  return destroy (ctx, st, dirfd, err);
+  return destroy (ctx, st, dirfd, true, err);
 }
 
 int
@@ -975,8 +990,18 @@ mr_container_delete (struct mr_context *ctx, const char *id, const struct mr_del
   if (is_data_dir (ctx, id))
     return no_such_container (id, err);
   rootfd = mr_context_rootfd (ctx, err);
-  if (rootfd < 0 || mr_state_dir_open (rootfd, id, true, &dirfd, err) < 0)
+  if (rootfd < 0)
     return -1;
+  if (mr_state_dir_open (rootfd, id, true, &dirfd, err) < 0)
+    {
+      /* as runc and crun: forcing the removal of what is not there is done */
+      if (opts->force && err->errnum == ENOENT)
+        {
+          mr_error_clear (err);
+          return 0;
+        }
+      return -1;
+    }
   if (mr_state_read (dirfd, id, &st, err) < 0)
     {
       /* create died before its first state write: only the directory is left */
@@ -990,7 +1015,7 @@ mr_container_delete (struct mr_context *ctx, const char *id, const struct mr_del
                          "cannot delete container '%s': it is %s (stop it first, or use "
                          "--force)",
                          id, mr_status_name (status));
-  if (destroy (ctx, st, dirfd, err) < 0)
+  if (destroy (ctx, st, dirfd, opts->force, err) < 0)
     return -1;
   mr_event_emit (ctx, "delete", id, NULL, NULL);
   return 0;

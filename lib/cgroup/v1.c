@@ -938,6 +938,8 @@ undo_create (struct mr_cgroup *cg)
     mr_cgroup_rmdir_levels (cg->v2_root, d->unified_rel, d->unified_created);
 }
 
+static int refuse_frozen (struct mr_cgroup *cg, struct mr_error *err);
+
 static int
 v1_create (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_error *err)
 {
@@ -968,7 +970,7 @@ v1_create (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_er
           goto fail;
         }
     }
-  if (apply (cg, r, err) < 0)
+  if (refuse_frozen (cg, err) < 0 || apply (cg, r, err) < 0)
     goto fail;
   return 0;
 
@@ -1062,31 +1064,35 @@ freezer_set (const char *dir, bool frozen, struct mr_error *err)
                        frozen ? "freeze" : "thaw", dir);
 }
 
+/* Where the v1 freezer controller is mounted, it is the freezer: that is
+ * the state engines and other runtimes read (freezer.state), and on a
+ * hybrid host it is what pauses the container for them.  The cgroup2
+ * freezer of the hybrid directory is used only without it; thawing thaws
+ * both, whichever froze.  */
 static int
 v1_freeze (struct mr_cgroup *cg, bool frozen, struct mr_error *err)
 {
   const char *freezer = dir_of (cg, "freezer");
+  bool v2_frozen = false;
 
-  if (mr_cgroup2_has_file (cg->v2_fd, "cgroup.freeze"))
+  if (freezer)
     {
-      char state[32];
-
-      if (mr_cgroup2_freeze (cg->v2_fd, cg->v2_dir, frozen, err) < 0)
+      if (freezer_set (freezer, frozen, err) < 0)
         return -1;
-      /* Someone may have used the v1 freezer: thawing means both.  */
-      if (frozen || freezer == NULL)
+      if (frozen)
         return 0;
-      if (freezer_state (freezer, state, sizeof state, err) < 0)
+      if (mr_cgroup2_is_frozen (cg->v2_fd, &v2_frozen, err) < 0)
         return -1;
-      if (state[0] == '\0' || strcmp (state, "THAWED") == 0)
+      if (!v2_frozen)
         return 0;
+      return mr_cgroup2_freeze (cg->v2_fd, cg->v2_dir, false, err);
     }
-  else if (freezer == NULL)
+  if (!mr_cgroup2_has_file (cg->v2_fd, "cgroup.freeze"))
     return mr_error_set (err,
-                         "%s cgroup '%s': no freezer (no cgroup.freeze, no freezer "
-                         "controller mounted)",
+                         "%s cgroup '%s': no freezer (no freezer controller mounted, no "
+                         "cgroup.freeze)",
                          frozen ? "freeze" : "thaw", cg->path);
-  return freezer_set (freezer, frozen, err);
+  return mr_cgroup2_freeze (cg->v2_fd, cg->v2_dir, frozen, err);
 }
 
 static int
@@ -1095,13 +1101,30 @@ v1_is_frozen (struct mr_cgroup *cg, bool *frozen, struct mr_error *err)
   const char *freezer = dir_of (cg, "freezer");
   char state[32];
 
-  if (mr_cgroup2_is_frozen (cg->v2_fd, frozen, err) < 0)
+  *frozen = false;
+  if (freezer)
+    {
+      if (freezer_state (freezer, state, sizeof state, err) < 0)
+        return -1;
+      /* FREEZING: some tasks are, which is no running container either.  */
+      *frozen = strcmp (state, "FROZEN") == 0 || strcmp (state, "FREEZING") == 0;
+      if (*frozen)
+        return 0;
+    }
+  return mr_cgroup2_is_frozen (cg->v2_fd, frozen, err);
+}
+
+/* A process that joins a frozen cgroup freezes at once: create would wait
+ * for it for ever.  */
+static int
+refuse_frozen (struct mr_cgroup *cg, struct mr_error *err)
+{
+  bool frozen = false;
+
+  if (v1_is_frozen (cg, &frozen, err) < 0)
     return -1;
-  if (*frozen || freezer == NULL)
-    return 0;
-  if (freezer_state (freezer, state, sizeof state, err) < 0)
-    return -1;
-  *frozen = strcmp (state, "FROZEN") == 0;
+  if (frozen)
+    return mr_error_set (err, "cgroup '%s' is frozen: thaw it first", cg->path);
   return 0;
 }
 
@@ -1158,10 +1181,92 @@ v1_pids (struct mr_cgroup *cg, pid_t **pids, size_t *n, struct mr_error *err)
 }
 
 static int
+pid_cmp (const void *a, const void *b)
+{
+  pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Every pid in the cgroup's tree of every hierarchy, sorted, each once: a
+ * process can be in a sub-cgroup of one hierarchy only (moved there from
+ * outside the container), and it keeps that hierarchy's directory busy
+ * all the same.  */
+static int
+all_pids (struct mr_cgroup *cg, pid_t **pids, size_t *n, struct mr_error *err)
+{
+  struct v1_data *d = cg->data;
+  size_t alloc = 0, i, o;
+
+  *pids = NULL;
+  *n = 0;
+  for (i = 0; i <= d->m->n; i++)
+    {
+      cleanup_close int fd = -1;
+      const char *dir = i < d->m->n ? d->dirs[i] : cg->v2_dir;
+
+      if (dir == NULL)
+        continue;
+      fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0)
+        {
+          if (errno == ENOENT)
+            continue;
+          return mr_error_errno (err, errno, "open cgroup '%s'", dir);
+        }
+      if (mr_cgroup_read_pids_tree (fd, dir, pids, n, &alloc, err) < 0)
+        return -1;
+    }
+  if (*n == 0)
+    return 0;
+  qsort (*pids, *n, sizeof **pids, pid_cmp);
+  for (i = 1, o = 1; i < *n; i++)
+    if ((*pids)[i] != (*pids)[o - 1])
+      (*pids)[o++] = (*pids)[i];
+  *n = o;
+  return 0;
+}
+
+/* Signals every process of every hierarchy's tree, going round until a
+ * pass finds nobody new (a process may fork meanwhile).  */
+static int
+signal_every_hierarchy (struct mr_cgroup *cg, int sig, struct mr_error *err)
+{
+  cleanup_free pid_t *done = NULL;
+  size_t n_done = 0;
+  int round;
+
+  for (round = 0; round < 100; round++)
+    {
+      cleanup_free pid_t *pids = NULL;
+      size_t n = 0, i, fresh = 0;
+      pid_t *nd;
+
+      if (all_pids (cg, &pids, &n, err) < 0)
+        return -1;
+      for (i = 0; i < n; i++)
+        {
+          if (n_done && bsearch (&pids[i], done, n_done, sizeof *done, pid_cmp) != NULL)
+            continue;
+          if (kill (pids[i], sig) < 0 && errno != ESRCH)
+            return mr_error_errno (err, errno, "kill %d in cgroup '%s'", (int)pids[i], cg->path);
+          pids[fresh++] = pids[i];
+        }
+      if (fresh == 0)
+        return 0;
+      nd = realloc (done, (n_done + fresh) * sizeof *nd);
+      if (nd == NULL)
+        return mr_error_errno (err, ENOMEM, "kill processes in cgroup '%s'", cg->path);
+      done = nd;
+      memcpy (done + n_done, pids, fresh * sizeof *pids);
+      n_done += fresh;
+      qsort (done, n_done, sizeof *done, pid_cmp);
+    }
+  return mr_error_set (err, "kill processes in cgroup '%s': they keep forking", cg->path);
+}
+
+static int
 signal_all (struct mr_cgroup *cg, int sig, struct mr_error *err)
 {
-  cleanup_close int fd = -1;
-  const char *shown = NULL;
 
   if (sig == SIGKILL && mr_cgroup2_has_file (cg->v2_fd, "cgroup.kill"))
     {
@@ -1176,12 +1281,7 @@ signal_all (struct mr_cgroup *cg, int sig, struct mr_error *err)
         }
     }
   /* Also for processes that joined the v1 hierarchies only.  */
-  fd = procs_fd (cg, &shown, err);
-  if (fd == -2)
-    return 0;
-  if (fd < 0)
-    return -1;
-  return mr_cgroup_kill_tree (fd, shown, sig, err);
+  return signal_every_hierarchy (cg, sig, err);
 }
 
 static int

@@ -627,6 +627,20 @@ v2_open_fd (struct mr_cgroup *cg, struct mr_error *err)
   return 0;
 }
 
+/* A process that joins a frozen cgroup freezes at once: create would wait
+ * for it for ever.  */
+static int
+refuse_frozen (struct mr_cgroup *cg, struct mr_error *err)
+{
+  bool frozen = false;
+
+  if (mr_cgroup2_is_frozen (cg->v2_fd, &frozen, err) < 0)
+    return -1;
+  if (frozen)
+    return mr_error_set (err, "cgroup '%s' is frozen: thaw it first", cg->v2_dir);
+  return 0;
+}
+
 static int
 v2_create (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_error *err)
 {
@@ -641,7 +655,7 @@ v2_create (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_er
   if (mr_cgroup_mkdir_levels (cg->v2_root, cg->path, false, &first_created, err) < 0)
     return -1;
   if (enable_controllers (cg, needs, n_needs, err) < 0 || v2_open_fd (cg, err) < 0
-      || apply (cg, r, err) < 0)
+      || refuse_frozen (cg, err) < 0 || apply (cg, r, err) < 0)
     {
       if (cg->v2_fd >= 0)
         close (cg->v2_fd);

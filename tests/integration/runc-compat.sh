@@ -1,0 +1,109 @@
+#!/bin/bash
+# The lifecycle verbs as runc has them: delete --force of what is not there,
+# kill with signal 0, list and ps output, events, and the default spec.
+# Each test holds against runc 1.1 too (MINIRUN=/usr/sbin/runc), except
+# where it says minirun_only.
+. "$(dirname "$0")/lib.sh"
+
+MODE=$(cg_mode)
+
+# v1_dir PID CONTROLLER: PID's cgroup directory in that v1 hierarchy.
+v1_dir ()
+{
+  cg_path "$1" "$2"
+}
+
+have_v1 ()
+{
+  awk -v c="$1" '$3 == "cgroup" { n = split($4, o, ","); for (i = 1; i <= n; i++) if (o[i] == c) f = 1 } END { exit !f }' /proc/self/mounts
+}
+
+test_delete_force_of_missing_container_succeeds_silently ()
+{
+  new_id
+  t_run rt delete --force "$ID"
+  assert_success
+  assert_eq "$output" "" "output"
+  t_run rt delete -f "$ID"
+  assert_success
+}
+
+test_delete_of_missing_container_fails ()
+{
+  new_id
+  t_run rt delete "$ID"
+  assert_failure
+  assert_contains "$err" "not exist" "error"
+}
+
+# A process of the host moved into a sub-cgroup that exists in one v1
+# hierarchy only (it is in no cgroup of the container's elsewhere).
+test_delete_force_kills_processes_in_nested_v1_cgroups ()
+{
+  minirun_only "runc 1.1 leaves them"
+  [ "$MODE" = v1 ] || skip "cgroup v1 only"
+  have_v1 memory || skip "no memory controller"
+  local dir spid
+  new_bundle /bin/sleep 600
+  start_ctr
+  dir=$(v1_dir "$(ctr_pid "$ID")" memory)
+  mkdir "$dir/nested"
+  defer rmdir "$dir/nested"
+  sleep 600 &
+  spid=$!
+  defer kill -KILL "$spid"
+  echo "$spid" >"$dir/nested/cgroup.procs"
+  t_run rt delete --force "$ID"
+  assert_success
+  wait_for 5 pid_gone "$spid"
+  [ ! -d "$dir" ] || fail "cgroup $dir is left"
+}
+
+# unfreeze_and_remove DIR PID: thaws DIR/busy, kills PID and removes both
+# cgroups.
+unfreeze_and_remove ()
+{
+  echo THAWED >"$1/busy/freezer.state" 2>/dev/null || true
+  kill -KILL "$2" 2>/dev/null || true
+  wait_for 5 pid_gone "$2" || true
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    rmdir "$1/busy" 2>/dev/null || true
+    rmdir "$1" 2>/dev/null && break
+    [ -d "$1" ] || break
+    sleep 0.1
+  done
+}
+
+# A process frozen by someone else in a sub-cgroup cannot die: delete
+# --force still removes the state, and says what it could not remove.
+test_delete_force_removes_state_when_cgroup_stays_busy ()
+{
+  [ "$MODE" = v1 ] || skip "cgroup v1 only"
+  have_v1 freezer || skip "no freezer controller"
+  local dir spid
+  new_bundle /bin/sleep 600
+  start_ctr
+  dir=$(v1_dir "$(ctr_pid "$ID")" freezer)
+  mkdir "$dir/busy"
+  sleep 600 &
+  spid=$!
+  defer unfreeze_and_remove "$dir" "$spid"
+  echo "$spid" >"$dir/busy/cgroup.procs"
+  echo FROZEN >"$dir/busy/freezer.state"
+  wait_for 5 grep -qx FROZEN "$dir/busy/freezer.state"
+  t_run rt delete --force "$ID"
+  assert_success
+  assert_contains "$err" "$dir" "warning"
+  [ ! -e "$T_ROOT/$ID" ] || fail "state left"
+  t_run rt state "$ID"
+  assert_failure
+}
+
+t_ok "delete --force of a container that does not exist succeeds silently" \
+  test_delete_force_of_missing_container_succeeds_silently
+t_ok "delete of a container that does not exist fails" test_delete_of_missing_container_fails
+t_ok "delete --force kills processes in nested v1 cgroups and removes them" \
+  test_delete_force_kills_processes_in_nested_v1_cgroups
+t_ok "delete --force removes the state when a cgroup stays busy" \
+  test_delete_force_removes_state_when_cgroup_stays_busy
+t_done
