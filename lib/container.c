@@ -152,6 +152,7 @@ run_hooks_warn (struct mr_context *ctx, const struct mr_spec_hook *hooks, size_t
 {
   cleanup_free char *json = NULL;
   struct mr_error e = { 0 };
+  struct mr_hook_where where = { .cwd = st->bundle };
 
   if (n == 0)
     return;
@@ -161,7 +162,7 @@ run_hooks_warn (struct mr_context *ctx, const struct mr_spec_hook *hooks, size_t
   /* the spec: a failing poststart or poststop hook is a warning, and the
      remaining hooks still run */
   for (size_t i = 0; i < n; i++)
-    if (mr_hooks_run (&hooks[i], 1, kind, json, &e) < 0)
+    if (mr_hooks_run (&hooks[i], 1, kind, json, &where, &e) < 0)
       mr_context_warn (ctx, "container '%s': %s", st->id, e.msg);
 }
 
@@ -646,11 +647,12 @@ do_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *
       state_json = state_json_text (c->st, MR_STATUS_CREATING);
       if (state_json == NULL)
         return mr_error_errno (err, ENOMEM, "create '%s'", id);
+      struct mr_hook_where where = { .cwd = c->st->bundle };
       if (mr_hooks_run (c->spec->hooks.prestart, c->spec->hooks.n_prestart, "prestart", state_json,
-                        err)
+                        &where, err)
               < 0
           || mr_hooks_run (c->spec->hooks.create_runtime, c->spec->hooks.n_create_runtime,
-                           "createRuntime", state_json, err)
+                           "createRuntime", state_json, &where, err)
                  < 0)
         return mr_error_prefix (err, "create '%s'", id);
       if (mr_spawn_send_go (&c->sp, state_json, err) < 0)

@@ -49,10 +49,10 @@ wait_hook (pid_t pid, int timeout, int *status)
 
 static int
 run_one (const struct mr_spec_hook *h, const char *kind, const char *state_json,
-         struct mr_error *err)
+         const struct mr_hook_where *where, struct mr_error *err)
 {
   char *default_argv[] = { h->path, NULL };
-  char *empty_env[] = { NULL };
+  char *const *env = h->env ? h->env : where && where->env ? where->env : environ;
   posix_spawn_file_actions_t fa;
   int pipefd[2];
   pid_t pid;
@@ -63,8 +63,9 @@ run_one (const struct mr_spec_hook *h, const char *kind, const char *state_json,
     return mr_error_errno (err, errno, "%s hook '%s': pipe", kind, h->path);
   posix_spawn_file_actions_init (&fa);
   posix_spawn_file_actions_adddup2 (&fa, pipefd[0], 0);
-  r = posix_spawn (&pid, h->path, &fa, NULL, h->args ? h->args : default_argv,
-                   h->env ? h->env : empty_env);
+  if (where && where->cwd)
+    posix_spawn_file_actions_addchdir_np (&fa, where->cwd);
+  r = posix_spawn (&pid, h->path, &fa, NULL, h->args ? h->args : default_argv, env);
   posix_spawn_file_actions_destroy (&fa);
   close (pipefd[0]);
   if (r != 0)
@@ -93,10 +94,10 @@ run_one (const struct mr_spec_hook *h, const char *kind, const char *state_json,
 
 int
 mr_hooks_run (const struct mr_spec_hook *hooks, size_t n, const char *kind, const char *state_json,
-              struct mr_error *err)
+              const struct mr_hook_where *where, struct mr_error *err)
 {
   for (size_t i = 0; i < n; i++)
-    if (run_one (&hooks[i], kind, state_json, err) < 0)
+    if (run_one (&hooks[i], kind, state_json, where, err) < 0)
       return -1;
   return 0;
 }

@@ -535,11 +535,18 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
     };
     if (mr_rootfs_prepare (&ro, err) < 0)
       return -1;
-    if (spec->hooks.n_create_container
-        && mr_hooks_run (spec->hooks.create_container, spec->hooks.n_create_container,
-                         "createContainer", state_json ? state_json : "{}", err)
-               < 0)
-      return -1;
+    if (spec->hooks.n_create_container)
+      {
+        /* as runc: in the container's namespaces, from its rootfs, with
+           the process's environment */
+        char *no_env[] = { NULL };
+        struct mr_hook_where where = { .cwd = sp->rootfs,
+                                       .env = spec->process.env ? spec->process.env : no_env };
+        if (mr_hooks_run (spec->hooks.create_container, spec->hooks.n_create_container,
+                          "createContainer", state_json ? state_json : "{}", &where, err)
+            < 0)
+          return -1;
+      }
     if (mr_rootfs_pivot (sp->rootfs, sp->no_pivot, err) < 0)
       return -1;
     /* before finalize: /proc/sys is usually among the readonly paths */
@@ -588,8 +595,9 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
           started = json_dumps (o, JSON_COMPACT);
           json_decref (o);
         }
+      struct mr_hook_where where = { .env = envv };
       if (mr_hooks_run (spec->hooks.start_container, spec->hooks.n_start_container,
-                        "startContainer", started ? started : "{}", err)
+                        "startContainer", started ? started : "{}", &where, err)
           < 0)
         return -1;
     }

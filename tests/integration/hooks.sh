@@ -206,8 +206,34 @@ test_hook_timeout_kills_the_hook ()
   assert_container_gone
 }
 
+# As runc: a hook without "env" gets the runtime's environment and runs in
+# the bundle directory; createContainer runs from the rootfs with the
+# container process's environment.
+test_hooks_without_env_get_the_runtimes_environment_and_dir ()
+{
+  new_bundle /bin/true
+  local d=$T_DIR/hookenv-$ID kind probe
+  mkdir -p "$d"
+  probe='echo "$(pwd) ${RUNTIME_SIDE:-none} ${FROM_PROCESS:-none}" > '
+  cfg '.process.env += ["FROM_PROCESS=yes"]
+       | .hooks = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", ($p + $d + "/prestart")]}],
+                   "createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", ($p + $d + "/createRuntime")]}],
+                   "createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", ($p + $d + "/createContainer")]}],
+                   "poststart": [{"path": "/bin/sh", "args": ["sh", "-c", ($p + $d + "/poststart")]}],
+                   "poststop": [{"path": "/bin/sh", "args": ["sh", "-c", ($p + $d + "/poststop")]}]}' \
+    --arg p "$probe" --arg d "$d"
+  (cd / && RUNTIME_SIDE=yes rt run --bundle "$B" "$ID" >/dev/null)
+  RUNTIME_SIDE=yes rt delete "$ID" >/dev/null 2>&1 || true
+  for kind in prestart createRuntime poststart poststop; do
+    [ -s "$d/$kind" ] || fail "$kind did not run"
+    assert_eq "$(cat "$d/$kind")" "$B yes none" "$kind: directory, runtime env, process env"
+  done
+  assert_eq "$(cat "$d/createContainer")" "$B/rootfs none yes" "createContainer"
+}
+
 t_ok "every kind of hook runs, in order, with the state on stdin" test_every_hook_runs_with_the_state
 t_ok "a hook gets its args and env" test_hook_gets_args_and_env
+t_ok "hooks without env get the runtime's environment and the bundle directory" test_hooks_without_env_get_the_runtimes_environment_and_dir
 t_ok "a failing prestart hook fails create and leaves no container" test_failing_prestart_fails_create
 t_ok "a failing createRuntime hook fails run and leaves no container" test_failing_create_runtime_fails_run
 t_ok "a failing startContainer hook fails start and run with its message" test_failing_start_container_fails_start
