@@ -26,7 +26,14 @@ struct mr_global
   bool debug;
   bool systemd_cgroup;
   bool rootless;
+  /* the command line as given, for a verb that executes another program */
+  int argc;
+  char **argv;
 };
+
+/* What `minirun serve` tells the minirun-serve program it executes: the
+ * path of the minirun binary, for the monitors of managed containers.  */
+#define MR_EXE_ENV "MINIRUN_EXE"
 
 typedef int (*applet_fn) (struct mr_global *g, int argc, char **argv);
 

@@ -186,7 +186,18 @@ context_open (struct mr_global *g)
 
   if (g->ctx)
     return 0;
-  /* managed containers are monitored by this very binary */
+  /* managed containers are monitored by this very binary; minirun-serve
+     is told which minirun executed it, so that monitors it starts map
+     none of the server's libraries */
+  {
+    const char *exe = getenv (MR_EXE_ENV);
+    if (exe && exe[0] == '/' && strlen (exe) < sizeof self)
+      {
+        strcpy (self, exe);
+        o.monitor_path = self;
+        return mr_context_new (&o, &g->ctx, &g->err);
+      }
+  }
   n = readlink ("/proc/self/exe", self, sizeof self - 1);
   if (n > 0)
     {

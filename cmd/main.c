@@ -565,7 +565,7 @@ unknown_command (const char *name)
 int
 main (int argc, char **argv)
 {
-  struct mr_global g = { .log_format = LOG_FORMAT_TEXT };
+  struct mr_global g = { .log_format = LOG_FORMAT_TEXT, .argc = argc, .argv = argv };
   const char *base = argc > 0 ? strrchr (argv[0], '/') : NULL;
   const struct applet *a;
   int ret;

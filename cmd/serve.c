@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "http/serve.h"
 #include "util/cleanup.h"
 
 #define DEFAULT_TLS_CERT "/etc/minirun/cert.pem"

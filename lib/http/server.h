@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "minirun.h"
+#include "http/serve.h"
 
 /* Request counts and latencies, for /metrics.  */
 #define MR_HTTP_METHODS 5 /* GET POST DELETE HEAD other */
