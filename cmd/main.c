@@ -96,21 +96,24 @@ static const struct applet applets[] = {
       "Send a signal to a container's init process",
       "[-a|--all] ID [SIGNAL]",
       "  -a, --all                   Signal every process in the container\n" HELP_LINE
-      "\nSIGNAL is a name (KILL, SIGKILL) or a number; the default is TERM.\n",
+      "\nSIGNAL is a name (KILL, SIGKILL) or a number; the default is TERM.\n"
+      "Signal 0 sends nothing: the status says whether the container runs.\n",
   },
   {
       "delete",
       cmd_delete,
       "Delete containers and release their resources (managed: records and logs too)",
       "[-f|--force] ID...",
-      "  -f, --force                 Kill a running container first\n" HELP_LINE,
+      "  -f, --force                 Kill a running container first; a missing one is no "
+      "error\n" HELP_LINE,
   },
   {
       "rm",
       cmd_rm,
       "Remove containers (delete, printing each name)",
       "[-f|--force] NAME...",
-      "  -f, --force                 Kill a running container first\n" HELP_LINE,
+      "  -f, --force                 Kill a running container first; a missing one is no "
+      "error\n" HELP_LINE,
   },
   {
       "stop",

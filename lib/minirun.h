@@ -109,7 +109,8 @@ extern "C"
   {
     size_t size;
     int signal;
-    bool all; /* every process in the container's cgroup */
+    bool all;         /* every process in the container's cgroup */
+    bool signal_zero; /* signal 0: only check that the container runs */
   };
   int mr_container_kill (struct mr_context *ctx, const char *id, const struct mr_kill_opts *opts,
                          struct mr_error *err);
