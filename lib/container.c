@@ -1658,7 +1658,7 @@ mr_exec_result_clear (struct mr_exec_result *res)
 static void
 set_i64 (bool *set, int64_t *dst, int64_t v)
 {
-  if (v >= 0)
+  if (v != MR_UPDATE_UNSET)
     {
       *set = true;
       *dst = v;
@@ -1704,6 +1704,20 @@ mr_container_update (struct mr_context *ctx, const char *id, const struct mr_upd
     {
       res->cpu.shares_set = true;
       res->cpu.shares = (uint64_t)o->cpu_shares;
+    }
+  if (o->size > offsetof (struct mr_update_opts, cpu_rt_runtime))
+    {
+      if (o->blkio_weight >= 0)
+        {
+          res->blkio_weight_set = true;
+          res->blkio_weight = (uint16_t)o->blkio_weight;
+        }
+      if (o->cpu_rt_period >= 0)
+        {
+          res->cpu.realtime_period_set = true;
+          res->cpu.realtime_period = (uint64_t)o->cpu_rt_period;
+        }
+      set_i64 (&res->cpu.realtime_runtime_set, &res->cpu.realtime_runtime, o->cpu_rt_runtime);
     }
   set_i64 (&res->pids_limit_set, &res->pids_limit, o->pids_limit);
   if (o->cpuset_cpus)

@@ -246,6 +246,97 @@ test_kernel_tcp_limit_refused_without_the_file ()
   assert_contains "$err" kernelTCP "error"
 }
 
+# cg_value PID CONTROLLER V1-FILE V2-FILE: the file of the container's cgroup
+# that the host has.
+cg_value ()
+{
+  if [ "$MODE" = v1 ]; then cg_read "$1" "$2" "$3"; else cg_read "$1" "$2" "$4"; fi
+}
+
+test_update_memory_swap_minus_1_is_unlimited ()
+{
+  if [ "$MODE" = v1 ]; then
+    need_v1 memory
+    [ -e "$(v1_mount memory)/memory.memsw.limit_in_bytes" ] || skip "no swap accounting"
+  else
+    [ -e /sys/fs/cgroup/memory.swap.max ] || grep -qw memory /sys/fs/cgroup/cgroup.subtree_control ||
+      skip "no memory controller"
+  fi
+  new_bundle /bin/sleep 600
+  cfg '.linux.resources.memory = {"limit": 67108864, "swap": 134217728}'
+  start_ctr
+  PID=$(ctr_pid "$ID")
+  t_run rt update --memory-swap -1 "$ID"
+  assert_success
+  if [ "$MODE" = v1 ]; then
+    assert_match "$(cg_read "$PID" memory memory.memsw.limit_in_bytes)" '^9223372036854[0-9]+$' \
+      memory.memsw.limit_in_bytes
+  else
+    assert_eq "$(cg_read "$PID" memory memory.swap.max)" max memory.swap.max
+  fi
+  assert_eq "$(cg_value "$PID" memory memory.limit_in_bytes memory.max)" 67108864 "memory limit"
+}
+
+test_update_cpu_limits ()
+{
+  [ "$MODE" = v2 ] || need_v1 cpu
+  running_sleep
+  t_run rt update --cpu-quota 20000 --cpu-period 100000 --cpu-share 512 "$ID"
+  assert_success
+  if [ "$MODE" = v1 ]; then
+    assert_eq "$(cg_read "$PID" cpu cpu.cfs_quota_us)" 20000 cpu.cfs_quota_us
+    assert_eq "$(cg_read "$PID" cpu cpu.cfs_period_us)" 100000 cpu.cfs_period_us
+    assert_eq "$(cg_read "$PID" cpu cpu.shares)" 512 cpu.shares
+  else
+    assert_eq "$(cg_read "$PID" cpu cpu.max)" "20000 100000" cpu.max
+  fi
+  t_run rt update --cpu-quota -1 "$ID"
+  assert_success
+  if [ "$MODE" = v1 ]; then
+    assert_eq "$(cg_read "$PID" cpu cpu.cfs_quota_us)" -1 "cpu.cfs_quota_us after -1"
+  else
+    assert_eq "$(cg_read "$PID" cpu cpu.max)" "max 100000" "cpu.max after -1"
+  fi
+}
+
+test_update_memory_and_pids_limits ()
+{
+  [ "$MODE" = v2 ] || { need_v1 memory && need_v1 pids; }
+  running_sleep
+  t_run rt update --memory 64m --memory-reservation 32m --pids-limit 50 "$ID"
+  assert_success
+  assert_eq "$(cg_value "$PID" memory memory.limit_in_bytes memory.max)" 67108864 "memory limit"
+  assert_eq "$(cg_value "$PID" memory memory.soft_limit_in_bytes memory.low)" 33554432 \
+    "memory reservation"
+  assert_eq "$(cg_value "$PID" pids pids.max pids.max)" 50 pids.max
+  t_run rt update --pids-limit -1 "$ID"
+  assert_success
+  assert_eq "$(cg_value "$PID" pids pids.max pids.max)" max "pids.max after -1"
+}
+
+# A shorter period with the old quota would exceed the parent's limit: the
+# quota goes first then.
+test_update_cpu_period_inside_a_limited_parent ()
+{
+  need_v1 cpu
+  local mnt parent=/$T_TAG-lim
+  mnt=$(v1_mount cpu)
+  mkdir "$mnt$parent"
+  defer rmdir_everywhere "$T_TAG-lim"
+  echo 100000 >"$mnt$parent/cpu.cfs_period_us"
+  echo 50000 >"$mnt$parent/cpu.cfs_quota_us"
+  new_bundle /bin/sleep 600
+  cfg '.linux.cgroupsPath = $p | .linux.resources.cpu = {"quota": 50000, "period": 100000}' \
+    --arg p "$parent/$ID"
+  start_ctr
+  t_run rt update --cpu-period 50000 --cpu-quota 25000 "$ID"
+  assert_success
+  assert_eq "$(cat "$mnt$parent/$ID/cpu.cfs_period_us")" 50000 cpu.cfs_period_us
+  assert_eq "$(cat "$mnt$parent/$ID/cpu.cfs_quota_us")" 25000 cpu.cfs_quota_us
+  t_run rt delete --force "$ID"
+  assert_success
+}
+
 t_ok "pause freezes through the v1 freezer; state says paused, resume thaws" \
   test_pause_uses_the_v1_freezer
 t_ok "a container frozen in the v1 freezer is paused" test_state_reports_v1_frozen_as_paused
@@ -260,4 +351,10 @@ t_ok "v1: cpuset values reach every level of the cgroup path" test_cpuset_values
 t_ok "kernelTCP sets memory.kmem.tcp.limit_in_bytes (v1)" test_kernel_tcp_limit_on_v1
 t_ok "kernelTCP is refused clearly where the host has no TCP memory limit" \
   test_kernel_tcp_limit_refused_without_the_file
+t_ok "update --memory-swap -1 lifts the swap limit" test_update_memory_swap_minus_1_is_unlimited
+t_ok "update sets cpu quota, period and shares; --cpu-quota -1 lifts the quota" test_update_cpu_limits
+t_ok "update sets memory, reservation and pids; --pids-limit -1 lifts it" \
+  test_update_memory_and_pids_limits
+t_ok "update of the cpu period inside a parent with its own limit" \
+  test_update_cpu_period_inside_a_limited_parent
 t_done
