@@ -2,6 +2,7 @@
 
 #include <getopt.h>
 #include <signal.h>
+#include <string.h>
 
 #include "cmd.h"
 
@@ -31,7 +32,13 @@ cmd_kill (struct mr_global *g, int argc, char **argv)
     return usage_error ("kill", "missing container id");
   if (argc - optind > 2)
     return usage_error ("kill", "too many arguments");
-  if (argc - optind > 1 && mr_signal_parse (argv[optind + 1], &o.signal) < 0)
+  /* as kill(1) and runc: signal 0 only checks that the container runs */
+  if (argc - optind > 1 && strcmp (argv[optind + 1], "0") == 0)
+    {
+      o.signal = 0;
+      o.signal_zero = true;
+    }
+  else if (argc - optind > 1 && mr_signal_parse (argv[optind + 1], &o.signal) < 0)
     return usage_error ("kill", "unknown signal '%s'", argv[optind + 1]);
   if (context_open (g) < 0)
     return report (-1, &g->err);

@@ -96,21 +96,24 @@ static const struct applet applets[] = {
       "Send a signal to a container's init process",
       "[-a|--all] ID [SIGNAL]",
       "  -a, --all                   Signal every process in the container\n" HELP_LINE
-      "\nSIGNAL is a name (KILL, SIGKILL) or a number; the default is TERM.\n",
+      "\nSIGNAL is a name (KILL, SIGKILL) or a number; the default is TERM.\n"
+      "Signal 0 sends nothing: the status says whether the container runs.\n",
   },
   {
       "delete",
       cmd_delete,
       "Delete containers and release their resources (managed: records and logs too)",
       "[-f|--force] ID...",
-      "  -f, --force                 Kill a running container first\n" HELP_LINE,
+      "  -f, --force                 Kill a running container first; a missing one is no "
+      "error\n" HELP_LINE,
   },
   {
       "rm",
       cmd_rm,
       "Remove containers (delete, printing each name)",
       "[-f|--force] NAME...",
-      "  -f, --force                 Kill a running container first\n" HELP_LINE,
+      "  -f, --force                 Kill a running container first; a missing one is no "
+      "error\n" HELP_LINE,
   },
   {
       "stop",
@@ -269,18 +272,22 @@ static const struct applet applets[] = {
       "Change the resource limits of a container",
       "[-r|--resources FILE|-] [--memory BYTES] [--memory-swap BYTES] "
       "[--memory-reservation BYTES] [--cpu-quota N] [--cpu-period N] [--cpu-shares N] "
-      "[--cpuset-cpus LIST] [--cpuset-mems LIST] [--pids-limit N] ID",
+      "[--cpu-rt-period N] [--cpu-rt-runtime N] [--cpuset-cpus LIST] [--cpuset-mems LIST] "
+      "[--pids-limit N] [--blkio-weight N] ID",
       "  -r, --resources FILE|-      Read an OCI linux.resources JSON object (-: stdin)\n"
-      "      --memory BYTES          Memory limit, e.g. 512m or 2g\n"
-      "      --memory-swap BYTES     Memory plus swap limit\n"
+      "      --memory BYTES          Memory limit, e.g. 512m or 2g; -1: none\n"
+      "      --memory-swap BYTES     Memory plus swap limit; -1: unlimited swap\n"
       "      --memory-reservation BYTES\n"
-      "                              Soft memory limit\n"
-      "      --cpu-quota N           CPU time in microseconds per period\n"
+      "                              Soft memory limit; -1: none\n"
+      "      --cpu-quota N           CPU time in microseconds per period; -1: none\n"
       "      --cpu-period N          CPU period in microseconds\n"
-      "      --cpu-shares N          Relative CPU weight\n"
+      "      --cpu-shares N          Relative CPU weight (also --cpu-share)\n"
+      "      --cpu-rt-period N       Realtime period in microseconds\n"
+      "      --cpu-rt-runtime N      Realtime CPU time in microseconds per period\n"
       "      --cpuset-cpus LIST      CPUs the container may use, e.g. 0-2,4\n"
       "      --cpuset-mems LIST      Memory nodes the container may use\n"
-      "      --pids-limit N          Maximum number of processes\n" HELP_LINE
+      "      --pids-limit N          Maximum number of processes; -1 or 0: none\n"
+      "      --blkio-weight N        Block I/O weight, 10 to 1000\n" HELP_LINE
       "\nThe flags override the same values read with --resources.\n",
   },
   {

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "util/cleanup.h"
@@ -22,22 +23,32 @@ enum
   OPT_CPUSET_CPUS,
   OPT_CPUSET_MEMS,
   OPT_PIDS_LIMIT,
+  OPT_BLKIO_WEIGHT,
+  OPT_CPU_RT_PERIOD,
+  OPT_CPU_RT_RUNTIME,
 };
 
+/* A size, or -1 for no limit (as runc takes it).  */
 static int
 parse_size_opt (const char *name, const char *s, int64_t *out)
 {
+  if (strcmp (s, "-1") == 0)
+    {
+      *out = -1;
+      return 0;
+    }
   if (mr_size_parse (s, out) < 0 || *out < 0)
     return usage_error ("update", "invalid size '%s' for --%s", s, name);
   return 0;
 }
 
+/* A number from min to max.  */
 static int
-parse_count_opt (const char *name, const char *s, int64_t *out)
+parse_count_opt (const char *name, const char *s, long long min, long long max, int64_t *out)
 {
   long long v;
 
-  if (parse_number (s, 0, INT64_MAX, &v) < 0)
+  if (parse_number (s, min, max, &v) < 0)
     return usage_error ("update", "invalid value '%s' for --%s", s, name);
   *out = v;
   return 0;
@@ -54,6 +65,10 @@ cmd_update (struct mr_global *g, int argc, char **argv)
     { "cpu-quota", required_argument, NULL, OPT_CPU_QUOTA },
     { "cpu-period", required_argument, NULL, OPT_CPU_PERIOD },
     { "cpu-shares", required_argument, NULL, OPT_CPU_SHARES },
+    { "cpu-share", required_argument, NULL, OPT_CPU_SHARES },
+    { "cpu-rt-period", required_argument, NULL, OPT_CPU_RT_PERIOD },
+    { "cpu-rt-runtime", required_argument, NULL, OPT_CPU_RT_RUNTIME },
+    { "blkio-weight", required_argument, NULL, OPT_BLKIO_WEIGHT },
     { "cpuset-cpus", required_argument, NULL, OPT_CPUSET_CPUS },
     { "cpuset-mems", required_argument, NULL, OPT_CPUSET_MEMS },
     { "pids-limit", required_argument, NULL, OPT_PIDS_LIMIT },
@@ -86,13 +101,25 @@ cmd_update (struct mr_global *g, int argc, char **argv)
           ret = parse_size_opt ("memory-reservation", optarg, &o.memory_reservation);
           break;
         case OPT_CPU_QUOTA:
-          ret = parse_count_opt ("cpu-quota", optarg, &o.cpu_quota);
+          ret = parse_count_opt ("cpu-quota", optarg, -1, INT64_MAX, &o.cpu_quota);
           break;
         case OPT_CPU_PERIOD:
-          ret = parse_count_opt ("cpu-period", optarg, &o.cpu_period);
+          ret = parse_count_opt ("cpu-period", optarg, 0, INT64_MAX, &o.cpu_period);
           break;
         case OPT_CPU_SHARES:
-          ret = parse_count_opt ("cpu-shares", optarg, &o.cpu_shares);
+          ret = parse_count_opt ("cpu-shares", optarg, 0, INT64_MAX, &o.cpu_shares);
+          break;
+        case OPT_CPU_RT_PERIOD:
+          ret = parse_count_opt ("cpu-rt-period", optarg, 0, INT64_MAX, &o.cpu_rt_period);
+          break;
+        case OPT_CPU_RT_RUNTIME:
+          ret = parse_count_opt ("cpu-rt-runtime", optarg, -1, INT64_MAX, &o.cpu_rt_runtime);
+          break;
+        case OPT_BLKIO_WEIGHT:
+          ret = parse_count_opt ("blkio-weight", optarg, 0, 1000, &o.blkio_weight);
+          if (ret == 0 && o.blkio_weight != 0 && o.blkio_weight < 10)
+            ret = usage_error ("update", "invalid value '%s' for --blkio-weight: 10 to 1000",
+                               optarg);
           break;
         case OPT_CPUSET_CPUS:
           o.cpuset_cpus = optarg;
@@ -101,7 +128,7 @@ cmd_update (struct mr_global *g, int argc, char **argv)
           o.cpuset_mems = optarg;
           break;
         case OPT_PIDS_LIMIT:
-          ret = parse_count_opt ("pids-limit", optarg, &o.pids_limit);
+          ret = parse_count_opt ("pids-limit", optarg, -1, INT64_MAX, &o.pids_limit);
           break;
         case 'h':
           return verb_help ("update");

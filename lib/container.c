@@ -88,7 +88,7 @@ container_status (const struct mr_state *st, int dirfd)
       cleanup_cgroup struct mr_cgroup *cg = NULL;
       struct mr_error e = { 0 };
       bool frozen = false;
-      if (mr_cgroup_open (st->cgroup_path, &cg, &e) == 0
+      if (mr_cgroup_open_in (st->cgroup_path, st->cgroup_layout, &cg, &e) == 0
           && mr_cgroup_is_frozen (cg, &frozen, &e) == 0 && frozen)
         return MR_STATUS_PAUSED;
     }
@@ -221,7 +221,7 @@ destroy (struct mr_context *ctx, const struct mr_state *st, int dirfd, bool forc
 
   if (rootfd < 0)
     return -1;
-  if (st->cgroup_path && mr_cgroup_open (st->cgroup_path, &cg, err) < 0)
+  if (st->cgroup_path && mr_cgroup_open_in (st->cgroup_path, st->cgroup_layout, &cg, err) < 0)
     {
       if (!force)
         return -1;
@@ -523,7 +523,7 @@ do_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *
 {
   cleanup_free char *bundle = NULL;
   cleanup_free char *config = NULL;
-  cleanup_free char *own_cg = NULL;
+  cleanup_free char *cg_name = NULL;
   cleanup_free char *cg_in = NULL;
   cleanup_free char *state_json = NULL;
   char created[48];
@@ -578,7 +578,8 @@ do_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *
                              json_string (c->spec->annotations[i].value));
     }
 
-  if (mr_cgroup_own_path (&own_cg, err) < 0)
+  /* the root exists from here on: its absolute path names the cgroup */
+  if (mr_context_rootfd (ctx, err) < 0 || mr_cgroup_default_name (ctx->root, id, &cg_name, err) < 0)
     return -1;
   if (ctx->systemd_cgroup && c->spec->linux.cgroups_path
       && strchr (c->spec->linux.cgroups_path, ':'))
@@ -588,7 +589,8 @@ do_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *
     }
   else if (c->spec->linux.cgroups_path)
     cg_in = strdup (c->spec->linux.cgroups_path);
-  if (mr_cgroup_resolve_path (cg_in, own_cg, id, &c->st->cgroup_path, err) < 0)
+  if (mr_cgroup_resolve_layout (cg_in, cg_name, &c->st->cgroup_path, &c->st->cgroup_layout, err)
+      < 0)
     return -1;
 
   if (c->spec->linux.seccomp && mr_seccomp_compile (c->spec->linux.seccomp, &c->seccomp, err) < 0)
@@ -615,18 +617,23 @@ do_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *
       cleanup_free struct mr_spec_device_rule *rules = NULL;
       if (effective_resources (c->spec->linux.resources, c->spec, &res, &rules, err) < 0)
         return -1;
-      if (mr_cgroup_create (c->st->cgroup_path, &res, &c->cg, err) < 0)
+      if (mr_cgroup_create_in (c->st->cgroup_path, c->st->cgroup_layout, &res, &c->cg, err) < 0)
         return mr_error_prefix (err, "create '%s'", id);
     }
-  else if (mr_cgroup_create (c->st->cgroup_path, NULL, &c->cg, err) < 0)
+  else if (mr_cgroup_create_in (c->st->cgroup_path, c->st->cgroup_layout, NULL, &c->cg, err) < 0)
     return mr_error_prefix (err, "create '%s'", id);
+  /* what create made, for delete to remove it all again */
+  json_decref (c->st->cgroup_layout);
+  c->st->cgroup_layout = json_incref (mr_cgroup_layout (c->cg));
 
   c->sp.spec = c->spec;
   c->sp.process = &c->spec->process;
   c->sp.seccomp = c->spec->linux.seccomp ? &c->seccomp : NULL;
   c->sp.cgroup = c->cg;
   c->sp.rootfs = c->st->rootfs;
-  c->sp.cgroup_path = c->st->cgroup_path;
+  /* a v1 cgroup at different paths per hierarchy: the cgroup mounts use
+     the init's own /proc/self/cgroup */
+  c->sp.cgroup_path = mr_cgroup_same_path_everywhere (c->cg) ? c->st->cgroup_path : NULL;
   c->sp.state_dirfd = c->state_dirfd;
   c->sp.start_mode = run ? MR_START_MESSAGE : MR_START_FIFO;
   c->sp.no_pivot = opts->no_pivot;
@@ -946,7 +953,8 @@ mr_container_kill (struct mr_context *ctx, const char *id, const struct mr_kill_
   cleanup_close int dirfd = -1;
   cleanup_close int pidfd = -1;
   enum mr_status status;
-  int sig = opts->signal ? opts->signal : SIGTERM;
+  bool zero = opts->size > offsetof (struct mr_kill_opts, signal_zero) && opts->signal_zero;
+  int sig = zero ? 0 : opts->signal ? opts->signal : SIGTERM;
 
   if (load (ctx, id, false, &dirfd, &st, err) < 0)
     return -1;
@@ -956,11 +964,12 @@ mr_container_kill (struct mr_context *ctx, const char *id, const struct mr_kill_
   if (opts->all && st->cgroup_path)
     {
       cleanup_cgroup struct mr_cgroup *cg = NULL;
-      if (mr_cgroup_open (st->cgroup_path, &cg, err) < 0)
+      if (mr_cgroup_open_in (st->cgroup_path, st->cgroup_layout, &cg, err) < 0)
         return mr_error_prefix (err, "kill '%s'", id);
       /* before the signal: a watcher must see "kill" ahead of the "die" it
-         causes, as Docker orders them */
-      mr_event_emit (ctx, "kill", id, mr_event_signal_attrs (sig), NULL);
+         causes, as Docker orders them; signal 0 only asks */
+      if (sig != 0)
+        mr_event_emit (ctx, "kill", id, mr_event_signal_attrs (sig), NULL);
       if (mr_cgroup_kill (cg, sig, err) < 0)
         return mr_error_prefix (err, "kill '%s'", id);
       return 0;
@@ -970,7 +979,8 @@ mr_container_kill (struct mr_context *ctx, const char *id, const struct mr_kill_
   pidfd = mr_pidfd_open (st->pid);
   if (pidfd < 0 || !mr_state_pid_alive (st))
     return mr_error_set (err, "cannot kill container '%s': it is not running", id);
-  mr_event_emit (ctx, "kill", id, mr_event_signal_attrs (sig), NULL);
+  if (sig != 0)
+    mr_event_emit (ctx, "kill", id, mr_event_signal_attrs (sig), NULL);
   if (syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
     return mr_error_errno (err, errno, "kill '%s'", id);
   return 0;
@@ -1188,7 +1198,7 @@ open_running (struct mr_context *ctx, const char *id, bool lock, int *dirfd, str
     return mr_error_set (err, "container '%s' is not running", id);
   if ((*st)->cgroup_path == NULL)
     return mr_error_set (err, "container '%s' has no cgroup", id);
-  return mr_cgroup_open ((*st)->cgroup_path, cg, err);
+  return mr_cgroup_open_in ((*st)->cgroup_path, (*st)->cgroup_layout, cg, err);
 }
 
 int
@@ -1207,7 +1217,7 @@ mr_container_ps (struct mr_context *ctx, const char *id, pid_t **pids, size_t *n
   status = container_status (st, dirfd);
   if (status == MR_STATUS_STOPPED || st->cgroup_path == NULL)
     return 0;
-  if (mr_cgroup_open (st->cgroup_path, &cg, err) < 0)
+  if (mr_cgroup_open_in (st->cgroup_path, st->cgroup_layout, &cg, err) < 0)
     return -1;
   return mr_cgroup_pids (cg, pids, n, err);
 }
@@ -1526,7 +1536,7 @@ exec_spawn (struct mr_context *ctx, const char *id, const struct mr_exec_opts *o
     }
   if (spec->linux.seccomp && mr_seccomp_compile (spec->linux.seccomp, &prog, err) < 0)
     goto out;
-  if (st->cgroup_path && mr_cgroup_open (st->cgroup_path, &cg, err) < 0)
+  if (st->cgroup_path && mr_cgroup_open_in (st->cgroup_path, st->cgroup_layout, &cg, err) < 0)
     goto out;
 
   sp->spec = spec;
@@ -1696,7 +1706,7 @@ mr_exec_result_clear (struct mr_exec_result *res)
 static void
 set_i64 (bool *set, int64_t *dst, int64_t v)
 {
-  if (v >= 0)
+  if (v != MR_UPDATE_UNSET)
     {
       *set = true;
       *dst = v;
@@ -1742,6 +1752,20 @@ mr_container_update (struct mr_context *ctx, const char *id, const struct mr_upd
     {
       res->cpu.shares_set = true;
       res->cpu.shares = (uint64_t)o->cpu_shares;
+    }
+  if (o->size > offsetof (struct mr_update_opts, cpu_rt_runtime))
+    {
+      if (o->blkio_weight >= 0)
+        {
+          res->blkio_weight_set = true;
+          res->blkio_weight = (uint16_t)o->blkio_weight;
+        }
+      if (o->cpu_rt_period >= 0)
+        {
+          res->cpu.realtime_period_set = true;
+          res->cpu.realtime_period = (uint64_t)o->cpu_rt_period;
+        }
+      set_i64 (&res->cpu.realtime_runtime_set, &res->cpu.realtime_runtime, o->cpu_rt_runtime);
     }
   set_i64 (&res->pids_limit_set, &res->pids_limit, o->pids_limit);
   if (o->cpuset_cpus)

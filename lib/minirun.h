@@ -109,7 +109,8 @@ extern "C"
   {
     size_t size;
     int signal;
-    bool all; /* every process in the container's cgroup */
+    bool all;         /* every process in the container's cgroup */
+    bool signal_zero; /* signal 0: only check that the container runs */
   };
   int mr_container_kill (struct mr_context *ctx, const char *id, const struct mr_kill_opts *opts,
                          struct mr_error *err);
@@ -208,7 +209,9 @@ extern "C"
   {
     size_t size;
     const char *resources_json; /* an OCI linux.resources object, or NULL */
-    /* the per-resource flags; a negative value (or NULL) means unset */
+    /* the per-resource flags; MR_UPDATE_UNSET (or NULL) means unset; -1
+       means unlimited for memory, memory_swap, memory_reservation,
+       cpu_quota, cpu_rt_runtime and pids_limit */
     int64_t memory;
     int64_t memory_swap;
     int64_t memory_reservation;
@@ -218,8 +221,13 @@ extern "C"
     int64_t pids_limit;
     const char *cpuset_cpus;
     const char *cpuset_mems;
+    int64_t blkio_weight;
+    int64_t cpu_rt_period;
+    int64_t cpu_rt_runtime;
   };
-  /* Sets every int64 field of opts to -1 and the rest to NULL.  */
+#define MR_UPDATE_UNSET INT64_MIN
+  /* Sets every int64 field of opts to MR_UPDATE_UNSET and the rest to
+     NULL.  */
   void mr_update_opts_init (struct mr_update_opts *opts);
   int mr_container_update (struct mr_context *ctx, const char *id,
                            const struct mr_update_opts *opts, struct mr_error *err);

@@ -250,6 +250,7 @@ mr_update_opts_init (struct mr_update_opts *o)
 {
   memset (o, 0, sizeof *o);
   o->size = sizeof *o;
-  o->memory = o->memory_swap = o->memory_reservation = -1;
-  o->cpu_quota = o->cpu_period = o->cpu_shares = o->pids_limit = -1;
+  o->memory = o->memory_swap = o->memory_reservation = MR_UPDATE_UNSET;
+  o->cpu_quota = o->cpu_period = o->cpu_shares = o->pids_limit = MR_UPDATE_UNSET;
+  o->blkio_weight = o->cpu_rt_period = o->cpu_rt_runtime = MR_UPDATE_UNSET;
 }

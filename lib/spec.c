@@ -1406,6 +1406,9 @@ parse_memory (struct pctx *pc, json_t *o, const char *path, struct mr_spec_memor
   if ((r = read_bool (pc, o, path, "disableOOMKiller", false, &m->disable_oom_killer)) < 0)
     return -1;
   m->disable_oom_killer_set = r > 0;
+  if ((r = read_int64 (pc, o, path, "kernelTCP", false, -1, INT64_MAX, &m->kernel_tcp)) < 0)
+    return -1;
+  m->kernel_tcp_set = r > 0;
   return 0;
 }
 

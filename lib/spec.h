@@ -126,6 +126,8 @@ struct mr_spec_memory
   uint64_t swappiness;
   bool disable_oom_killer_set;
   bool disable_oom_killer;
+  bool kernel_tcp_set;
+  int64_t kernel_tcp; /* kernelTCP: v1 memory.kmem.tcp.limit_in_bytes; -1: unlimited */
 };
 
 struct mr_spec_cpu

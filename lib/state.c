@@ -29,6 +29,7 @@ mr_state_free (struct mr_state *st)
   free (st->created);
   free (st->owner);
   free (st->cgroup_path);
+  json_decref (st->cgroup_layout);
   json_decref (st->annotations);
   free (st);
 }
@@ -139,6 +140,8 @@ mr_state_write (int dirfd, const struct mr_state *st, bool durable, struct mr_er
   set_str (o, "created", st->created);
   set_str (o, "owner", st->owner);
   set_str (o, "cgroup_path", st->cgroup_path);
+  if (st->cgroup_layout)
+    json_object_set (o, "cgroup_layout", st->cgroup_layout);
   json_object_set_new (o, "userns", json_boolean (st->userns));
   json_object_set_new (o, "poststart_hooks", json_boolean (st->poststart_hooks));
   json_object_set_new (o, "poststop_hooks", json_boolean (st->poststop_hooks));
@@ -200,6 +203,8 @@ mr_state_read (int dirfd, const char *id, struct mr_state **out, struct mr_error
   st->created = dup_str (o, "created");
   st->owner = dup_str (o, "owner");
   st->cgroup_path = dup_str (o, "cgroup_path");
+  if (json_is_object (json_object_get (o, "cgroup_layout")))
+    st->cgroup_layout = json_incref (json_object_get (o, "cgroup_layout"));
   st->userns = json_is_true (json_object_get (o, "userns"));
   st->poststart_hooks = json_is_true (json_object_get (o, "poststart_hooks"));
   st->poststop_hooks = json_is_true (json_object_get (o, "poststop_hooks"));

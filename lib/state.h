@@ -24,6 +24,7 @@ struct mr_state
   char *created; /* RFC 3339, nanoseconds */
   char *owner;
   char *cgroup_path;
+  json_t *cgroup_layout; /* each hierarchy's path and the levels create made; may be NULL */
   bool userns;          /* the container has its own user namespace */
   bool poststart_hooks; /* the config has poststart hooks */
   bool poststop_hooks;

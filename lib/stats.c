@@ -379,7 +379,7 @@ sample (struct mr_context *ctx, const char *id, struct mr_stats *s, struct mr_er
       not_running (id, err);
       goto out;
     }
-  if (st->cgroup_path && mr_cgroup_open (st->cgroup_path, &cg, err) < 0)
+  if (st->cgroup_path && mr_cgroup_open_in (st->cgroup_path, st->cgroup_layout, &cg, err) < 0)
     {
       mr_error_prefix (err, "stats '%s'", id);
       goto out;

@@ -290,6 +290,10 @@ complete -c minirun -n '__minirun_verb_is update' -l cpu-shares -x -d 'Relative 
 complete -c minirun -n '__minirun_verb_is update' -l cpuset-cpus -x -d 'CPUs to use, e.g. 0-3'
 complete -c minirun -n '__minirun_verb_is update' -l cpuset-mems -x -d 'Memory nodes to use'
 complete -c minirun -n '__minirun_verb_is update' -l pids-limit -x -d 'Maximum number of processes'
+complete -c minirun -n '__minirun_verb_is update' -l cpu-share -x -d 'Relative CPU weight'
+complete -c minirun -n '__minirun_verb_is update' -l cpu-rt-period -x -d 'Realtime period, microseconds'
+complete -c minirun -n '__minirun_verb_is update' -l cpu-rt-runtime -x -d 'Realtime CPU time per period, microseconds'
+complete -c minirun -n '__minirun_verb_is update' -l blkio-weight -x -d 'Block I/O weight, 10 to 1000'
 
 # spec
 complete -c minirun -n '__minirun_verb_is spec' -l rootless -d 'Configuration for an unprivileged user'

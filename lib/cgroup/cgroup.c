@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <signal.h>
 #include <stdio.h>
@@ -105,7 +106,7 @@ mr_cgroup_clean_path (const char *path, char **out, struct mr_error *err)
 }
 
 int
-mr_cgroup_resolve_path (const char *cgroups_path, const char *own_cgroup, const char *id,
+mr_cgroup_resolve_path (const char *cgroups_path, const char *own_cgroup, const char *name,
                         char **out, struct mr_error *err)
 {
   cleanup_free char *raw = NULL;
@@ -122,9 +123,9 @@ mr_cgroup_resolve_path (const char *cgroups_path, const char *own_cgroup, const 
     }
   else
     {
-      if (id == NULL || id[0] == '\0')
+      if (name == NULL || name[0] == '\0')
         return mr_error_set (err, "cgroup path: no cgroupsPath and no container id");
-      if (mr_asprintf (err, &raw, "%s/minirun/%s", own_cgroup, id) < 0)
+      if (mr_asprintf (err, &raw, "%s/%s", own_cgroup, name) < 0)
         return -1;
     }
   if (raw == NULL)
@@ -135,6 +136,115 @@ mr_cgroup_resolve_path (const char *cgroups_path, const char *own_cgroup, const 
     return mr_error_set (err, "cgroup path '%s' is the root cgroup", raw);
   *out = steal_pointer (&clean);
   return 0;
+}
+
+int
+mr_cgroup_default_name (const char *state_root, const char *id, char **out, struct mr_error *err)
+{
+  char abs[PATH_MAX];
+  const char *root = realpath (state_root, abs) ? abs : state_root;
+  uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+  for (const unsigned char *p = (const unsigned char *)root; *p; p++)
+    {
+      h ^= *p;
+      h *= 1099511628211ULL;
+    }
+  return mr_asprintf (err, out, "minirun-%08" PRIx32 "-%s", (uint32_t)(h ^ (h >> 32)), id);
+}
+
+static int
+layout_add (json_t *layout, const char *key, size_t key_len, const char *path,
+            struct mr_error *err)
+{
+  cleanup_free char *k = strndup (key, key_len);
+  json_t *e = json_pack ("{s:s}", "path", path);
+
+  if (k == NULL || e == NULL || json_object_set_new (layout, k, e) < 0)
+    return mr_error_errno (err, ENOMEM, "cgroup layout");
+  return 0;
+}
+
+int
+mr_cgroup_parse_layout (const char *content, enum mr_cgroup_mode mode, const char *cgroups_path,
+                        const char *name, char **primary, json_t **layout, struct mr_error *err)
+{
+  cleanup_free char *own = NULL;
+  json_t *l = NULL;
+  const char *line;
+
+  *layout = NULL;
+  if (mr_cgroup_parse_own_path (content, mode, &own, err) < 0
+      || mr_cgroup_resolve_path (cgroups_path, own, name, primary, err) < 0)
+    return -1;
+  l = json_object ();
+  if (l == NULL)
+    return mr_error_errno (err, ENOMEM, "cgroup layout");
+  for (line = content; line && *line;)
+    {
+      const char *eol = strchr (line, '\n');
+      const char *end = eol ? eol : line + strlen (line);
+      const char *c1 = memchr (line, ':', (size_t)(end - line));
+      const char *c2 = c1 ? memchr (c1 + 1, ':', (size_t)(end - c1 - 1)) : NULL;
+
+      if (c2 && c2[1] == '/')
+        {
+          cleanup_free char *self = strndup (c2 + 1, (size_t)(end - c2 - 1));
+          cleanup_free char *path = NULL;
+          bool unified = c2 == c1 + 1;
+
+          if (self == NULL)
+            goto nomem;
+          /* v2: the cgroup2 hierarchy is the only one.  */
+          if ((mode == MR_CGROUP_V1 || unified)
+              && (mr_cgroup_resolve_path (cgroups_path, self, name, &path, err) < 0
+                  || layout_add (l, unified ? "unified" : c1 + 1,
+                                 unified ? strlen ("unified") : (size_t)(c2 - c1 - 1), path, err)
+                         < 0))
+            goto fail;
+        }
+      line = eol ? eol + 1 : NULL;
+    }
+  *layout = l;
+  return 0;
+
+nomem:
+  mr_error_errno (err, ENOMEM, "cgroup layout");
+fail:
+  json_decref (l);
+  free (*primary);
+  *primary = NULL;
+  return -1;
+}
+
+int
+mr_cgroup_resolve_layout (const char *cgroups_path, const char *name, char **primary,
+                          json_t **layout, struct mr_error *err)
+{
+  cleanup_free char *content = NULL;
+  enum mr_cgroup_mode mode;
+
+  if (mr_cgroup_mode (&mode, err) < 0)
+    return -1;
+  if (mr_read_file ("/proc/self/cgroup", &content, NULL, err) < 0)
+    return -1;
+  return mr_cgroup_parse_layout (content, mode, cgroups_path, name, primary, layout, err);
+}
+
+json_t *
+mr_cgroup_layout_entry (json_t *layout, const char *controllers)
+{
+  size_t first = strcspn (controllers, ",");
+  cleanup_free char *want = strndup (controllers, first);
+  const char *key;
+  json_t *v;
+
+  if (layout == NULL || want == NULL)
+    return NULL;
+  json_object_foreach (layout, key, v)
+    if (json_is_object (v) && mr_cgroup_list_has (key, strlen (key), want))
+      return v;
+  return NULL;
 }
 
 /* Whether the comma-separated list has the item.  */
@@ -576,25 +686,86 @@ mr_cgroup_rmdir_tree (const char *dir, uint64_t deadline_ns, struct mr_error *er
   return rmdir_retry (AT_FDCWD, dir, dir, deadline_ns, err);
 }
 
+/* A new v1 cpuset cgroup starts with empty cpuset.cpus and cpuset.mems,
+ * where no task may join: it gets the values of its nearest ancestor (up
+ * to the hierarchy's mount point, root) that has them; a parent that
+ * someone made without them has none.  */
 static int
-copy_parent_file (const char *dir, const char *name, struct mr_error *err)
+copy_parent_file (const char *root, const char *dir, const char *name, struct mr_error *err)
 {
   char path[PATH_MAX];
-  cleanup_free char *value = NULL;
+  size_t rl = strlen (root);
+  size_t len = 0;
   char *slash;
-  size_t len;
 
-  if ((size_t)snprintf (path, sizeof path, "%s/../%s", dir, name) >= sizeof path)
+  if ((size_t)snprintf (path, sizeof path, "%s", dir) >= sizeof path)
     return mr_error_set (err, "cgroup '%s': path too long", dir);
-  if (mr_read_file (path, &value, &len, err) < 0)
-    return -1;
+  while ((slash = strrchr (path, '/')) != NULL && (size_t)(slash - path) >= rl)
+    {
+      cleanup_free char *value = NULL;
+      char file[PATH_MAX];
+
+      *slash = '\0';
+      if ((size_t)snprintf (file, sizeof file, "%s/%s", path, name) >= sizeof file)
+        return mr_error_set (err, "cgroup '%s': path too long", dir);
+      if (mr_read_file (file, &value, &len, err) < 0)
+        return -1;
+      while (len > 0 && (value[len - 1] == '\n' || value[len - 1] == ' '))
+        len--;
+      if (len == 0)
+        continue;
+      if ((size_t)snprintf (file, sizeof file, "%s/%s", dir, name) >= sizeof file)
+        return mr_error_set (err, "cgroup '%s': path too long", dir);
+      return mr_write_file (file, value, len, err);
+    }
+  return 0;
+}
+
+static bool
+empty_file (const char *dir, const char *name)
+{
+  char file[PATH_MAX];
+  cleanup_free char *value = NULL;
+  size_t len = 0;
+
+  if ((size_t)snprintf (file, sizeof file, "%s/%s", dir, name) >= sizeof file
+      || mr_read_file (file, &value, &len, NULL) < 0)
+    return false;
   while (len > 0 && (value[len - 1] == '\n' || value[len - 1] == ' '))
     len--;
-  if (len == 0)
-    return 0;
-  slash = path + strlen (dir);
-  snprintf (slash, sizeof path - strlen (dir), "/%s", name);
-  return mr_write_file (path, value, len, err);
+  return len == 0;
+}
+
+/* Every level of full below root, from the top down, gets the cpuset
+ * values it lacks from its nearest ancestor: a task can only join a cpuset
+ * with cpus and mems, and a cgroup's values must be within its parent's,
+ * so a parent that someone else made without them is filled too, as runc
+ * does.  */
+static int
+fill_cpuset_levels (const char *root, char *full, struct mr_error *err)
+{
+  static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+  char *p = full + strlen (root);
+
+  while (*p)
+    {
+      char *next = strchr (p + 1, '/');
+
+      if (next)
+        *next = '\0';
+      for (size_t i = 0; i < 2; i++)
+        if (empty_file (full, files[i]) && copy_parent_file (root, full, files[i], err) < 0)
+          {
+            if (next)
+              *next = '/';
+            return -1;
+          }
+      if (next == NULL)
+        break;
+      *next = '/';
+      p = next;
+    }
+  return 0;
 }
 
 int
@@ -616,14 +787,10 @@ mr_cgroup_mkdir_levels (const char *root, const char *path, bool init_cpuset, in
         if (*p == '/')
           level++;
       *first_created = level;
-      if (init_cpuset
-          && (copy_parent_file (full, "cpuset.cpus", err) < 0
-              || copy_parent_file (full, "cpuset.mems", err) < 0))
-        goto fail;
-      return 0;
+      goto done;
     }
   if (errno == EEXIST)
-    return 0;
+    goto done;
   if (errno != ENOENT)
     return mr_error_errno (err, errno, "create cgroup '%s'", full);
   for (p = full + rl; *p;)
@@ -641,10 +808,6 @@ mr_cgroup_mkdir_levels (const char *root, const char *path, bool init_cpuset, in
         {
           if (*first_created == 0)
             *first_created = level;
-          if (init_cpuset
-              && (copy_parent_file (full, "cpuset.cpus", err) < 0
-                  || copy_parent_file (full, "cpuset.mems", err) < 0))
-            goto fail;
         }
       else if (errno != EEXIST)
         {
@@ -656,6 +819,10 @@ mr_cgroup_mkdir_levels (const char *root, const char *path, bool init_cpuset, in
       *next = saved;
       p = next;
     }
+
+done:
+  if (init_cpuset && fill_cpuset_levels (root, full, err) < 0)
+    goto fail;
   return 0;
 
 fail:
@@ -723,15 +890,52 @@ handle_new (const char *path, struct mr_cgroup **out, struct mr_error *err)
   return 0;
 }
 
+static int
+set_layout (struct mr_cgroup *cg, json_t *layout, struct mr_error *err)
+{
+  const char *key;
+  json_t *v;
+
+  cg->uniform = true;
+  if (layout == NULL)
+    return 0;
+  if (!json_is_object (layout))
+    return mr_error_set (err, "cgroup '%s': the layout is not an object", cg->path);
+  cg->layout = json_deep_copy (layout);
+  if (cg->layout == NULL)
+    return mr_error_errno (err, ENOMEM, "cgroup '%s'", cg->path);
+  json_object_foreach (cg->layout, key, v)
+    {
+      const char *p = json_string_value (json_object_get (v, "path"));
+      cleanup_free char *clean = NULL;
+
+      if (p == NULL)
+        continue;
+      /* state.json is ours, but a path from it still must not climb.  */
+      if (p[0] != '/' || mr_cgroup_clean_path (p, &clean, err) < 0)
+        return mr_error_set (err, "cgroup '%s': bad path '%s' for '%s'", cg->path, p, key);
+      if (strcmp (clean, cg->path) != 0)
+        cg->uniform = false;
+    }
+  return 0;
+}
+
 int
 mr_cgroup_create (const char *path, const struct mr_spec_resources *resources,
                   struct mr_cgroup **out, struct mr_error *err)
+{
+  return mr_cgroup_create_in (path, NULL, resources, out, err);
+}
+
+int
+mr_cgroup_create_in (const char *path, json_t *layout, const struct mr_spec_resources *resources,
+                     struct mr_cgroup **out, struct mr_error *err)
 {
   struct mr_cgroup *cg = NULL;
 
   if (handle_new (path, &cg, err) < 0)
     return -1;
-  if (cg->ops->create (cg, resources, err) < 0)
+  if (set_layout (cg, layout, err) < 0 || cg->ops->create (cg, resources, err) < 0)
     {
       mr_cgroup_free (cg);
       return -1;
@@ -744,11 +948,18 @@ mr_cgroup_create (const char *path, const struct mr_spec_resources *resources,
 int
 mr_cgroup_open (const char *path, struct mr_cgroup **out, struct mr_error *err)
 {
+  return mr_cgroup_open_in (path, NULL, out, err);
+}
+
+int
+mr_cgroup_open_in (const char *path, json_t *layout, struct mr_cgroup **out,
+                   struct mr_error *err)
+{
   struct mr_cgroup *cg = NULL;
 
   if (handle_new (path, &cg, err) < 0)
     return -1;
-  if (cg->ops->open (cg, err) < 0)
+  if (set_layout (cg, layout, err) < 0 || cg->ops->open (cg, err) < 0)
     {
       mr_cgroup_free (cg);
       return -1;
@@ -769,7 +980,20 @@ mr_cgroup_free (struct mr_cgroup *cg)
   free (cg->v2_root);
   free (cg->v2_dir);
   free (cg->path);
+  json_decref (cg->layout);
   free (cg);
+}
+
+json_t *
+mr_cgroup_layout (const struct mr_cgroup *cg)
+{
+  return cg->layout;
+}
+
+bool
+mr_cgroup_same_path_everywhere (const struct mr_cgroup *cg)
+{
+  return cg->uniform;
 }
 
 const char *

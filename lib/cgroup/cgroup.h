@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "minirun.h"
 #include "spec.h"
 
@@ -22,9 +24,29 @@ int mr_cgroup_mode (enum mr_cgroup_mode *mode, struct mr_error *err);
  * starting with '/': an absolute linux.cgroupsPath is used as it is; a
  * relative one is taken relative to the cgroup the runtime runs in
  * (own_cgroup, as read from /proc/self/cgroup); none gives
- * <own_cgroup>/minirun/<id>.  Rejects paths with ".." components.  */
-int mr_cgroup_resolve_path (const char *cgroups_path, const char *own_cgroup, const char *id,
+ * <own_cgroup>/<name>.  Rejects paths with ".." components.  */
+int mr_cgroup_resolve_path (const char *cgroups_path, const char *own_cgroup, const char *name,
                             char **out, struct mr_error *err);
+
+/* The cgroup name of a container without linux.cgroupsPath:
+ * "minirun-<8 hex digits of a hash of the absolute state root>-<id>", so
+ * that runtimes with different --root never share a cgroup.  */
+int mr_cgroup_default_name (const char *state_root, const char *id, char **out,
+                            struct mr_error *err);
+
+/* Where the container's cgroup goes in each hierarchy, from the content of
+ * /proc/self/cgroup: a relative (or no) cgroupsPath is taken below the
+ * runtime's own cgroup of each v1 hierarchy and of the cgroup2 one, as
+ * runc does.  *primary is the path of the hierarchy that
+ * mr_cgroup_own_path picks; *layout an object {"<controllers>" or
+ * "unified": {"path": P}} that mr_cgroup_create_in and mr_cgroup_open_in
+ * take (and state.json keeps).  */
+int mr_cgroup_parse_layout (const char *proc_self_cgroup, enum mr_cgroup_mode mode,
+                            const char *cgroups_path, const char *name, char **primary,
+                            json_t **layout, struct mr_error *err);
+/* The same for this process.  */
+int mr_cgroup_resolve_layout (const char *cgroups_path, const char *name, char **primary,
+                              json_t **layout, struct mr_error *err);
 
 /* The runtime's own cgroup path for the hierarchy that matters to the
  * backend (v2: the "0::" line; v1: the memory controller's line, else the
@@ -40,12 +62,26 @@ struct mr_cgroup;
  * On failure nothing is left behind.  */
 int mr_cgroup_create (const char *path, const struct mr_spec_resources *resources,
                       struct mr_cgroup **out, struct mr_error *err);
+/* With a layout (may be NULL): each hierarchy's own path.  Afterwards the
+ * handle's layout (mr_cgroup_layout) also says which levels of each path
+ * create made, so that destroy removes those parents again (when empty).  */
+int mr_cgroup_create_in (const char *path, json_t *layout,
+                         const struct mr_spec_resources *resources, struct mr_cgroup **out,
+                         struct mr_error *err);
 
 /* Opens an existing cgroup (for state, kill, pause, delete, update); a
  * cgroup that no longer exists is not an error: the handle still works and
  * operations on it are no-ops, except mr_cgroup_enter, which fails so that
  * no process runs unconfined.  */
 int mr_cgroup_open (const char *path, struct mr_cgroup **out, struct mr_error *err);
+/* With the layout that state.json kept (may be NULL).  */
+int mr_cgroup_open_in (const char *path, json_t *layout, struct mr_cgroup **out,
+                       struct mr_error *err);
+
+/* The handle's layout (borrowed), NULL when it has none.  */
+json_t *mr_cgroup_layout (const struct mr_cgroup *cg);
+/* Whether every hierarchy has the cgroup at mr_cgroup_path.  */
+bool mr_cgroup_same_path_everywhere (const struct mr_cgroup *cg);
 
 void mr_cgroup_free (struct mr_cgroup *cg);
 

@@ -41,8 +41,15 @@ struct mr_cgroup
   char *v2_root; /* cgroup2 mount point (v2, or the hybrid one in v1); NULL if none */
   char *v2_dir;  /* v2_root + path */
   int v2_fd;     /* O_DIRECTORY fd of v2_dir, or -1 */
-  void *data;    /* backend state */
+  int v2_created; /* first level of the cgroup2 path that create made, 0: none */
+  json_t *layout; /* per hierarchy path and levels made (see mr_cgroup_create_in), or NULL */
+  bool uniform;   /* every hierarchy at path */
+  void *data;     /* backend state */
 };
+
+/* The layout entry of the hierarchy with these controllers ("unified" for
+ * the cgroup2 one): an entry whose key shares the first controller.  */
+json_t *mr_cgroup_layout_entry (json_t *layout, const char *controllers);
 
 extern const struct mr_cgroup_ops mr_cgroup_v1_ops;
 extern const struct mr_cgroup_ops mr_cgroup_v2_ops;
@@ -115,8 +122,9 @@ int mr_cgroup_rmdir_tree (const char *dir, uint64_t deadline_ns, struct mr_error
 
 /* Creates dir below root level by level (root must exist); *first_created
  * is the index of the first level created, counting from 1 for the first
- * component of path, or 0 if none was.  When init_cpuset is set, each new
- * level gets the parent's cpuset.cpus and cpuset.mems.  */
+ * component of path, or 0 if none was.  When init_cpuset is set, every
+ * level whose cpuset.cpus or cpuset.mems is empty gets the nearest
+ * ancestor's values (from the top down).  */
 int mr_cgroup_mkdir_levels (const char *root, const char *path, bool init_cpuset,
                             int *first_created, struct mr_error *err);
 

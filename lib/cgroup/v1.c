@@ -300,10 +300,11 @@ struct v1_data
 {
   const struct mr_cgroup_v1_mounts *m;
   char **dirs;       /* per hierarchy: mount point + the cgroup's path in it */
+  char **paths;      /* per hierarchy: the cgroup's path from the hierarchy's root */
   const char **rels; /* per hierarchy: the cgroup's path below the mount point */
+  char *unified_path;
   int *created;      /* per hierarchy: first level mkdir created, 0 if none */
   const char *unified_rel;
-  int unified_created;
 };
 
 /* The cgroup's path below a mount of the hierarchy's directory root:
@@ -326,14 +327,73 @@ v1_free (struct mr_cgroup *cg)
 
   if (d == NULL)
     return;
-  if (d->dirs)
-    for (i = 0; i < d->m->n; i++)
-      free (d->dirs[i]);
+  for (i = 0; i < d->m->n; i++)
+    {
+      if (d->dirs)
+        free (d->dirs[i]);
+      if (d->paths)
+        free (d->paths[i]);
+    }
   free (d->dirs);
+  free (d->paths);
+  free (d->unified_path);
   free (d->rels);
   free (d->created);
   free (d);
   cg->data = NULL;
+}
+
+/* The cgroup's path in the hierarchy with these controllers (its own in
+ * the layout, else the handle's path), and the first level of it that
+ * create made.  */
+static int
+layout_path (struct mr_cgroup *cg, const char *controllers, char **path, int *created,
+             struct mr_error *err)
+{
+  json_t *e = mr_cgroup_layout_entry (cg->layout, controllers);
+  const char *p = e ? json_string_value (json_object_get (e, "path")) : NULL;
+  json_t *c = e ? json_object_get (e, "created") : NULL;
+
+  *created = json_is_integer (c) ? (int)json_integer_value (c) : 0;
+  if (p == NULL)
+    p = cg->path;
+  if (mr_cgroup_clean_path (p, path, err) < 0)
+    return -1;
+  if (strcmp (*path, "/") == 0)
+    return mr_error_set (err, "cgroup path '%s' is the root cgroup", p);
+  return 0;
+}
+
+/* The layout of what create made: each hierarchy's path and first level
+ * made, for destroy to remove those again.  */
+static int
+record_layout (struct mr_cgroup *cg, struct mr_error *err)
+{
+  struct v1_data *d = cg->data;
+  json_t *l = json_object ();
+  size_t i;
+
+  if (l == NULL)
+    return mr_error_errno (err, ENOMEM, "cgroup '%s'", cg->path);
+  for (i = 0; i < d->m->n; i++)
+    if (json_object_set_new (l, d->m->h[i].controllers,
+                             json_pack ("{s:s,s:i}", "path", d->paths[i], "created",
+                                        d->created[i]))
+        < 0)
+      goto nomem;
+  if (d->unified_path
+      && json_object_set_new (l, "unified",
+                              json_pack ("{s:s,s:i}", "path", d->unified_path, "created",
+                                         cg->v2_created))
+             < 0)
+    goto nomem;
+  json_decref (cg->layout);
+  cg->layout = l;
+  return 0;
+
+nomem:
+  json_decref (l);
+  return mr_error_errno (err, ENOMEM, "cgroup '%s'", cg->path);
 }
 
 static int
@@ -354,13 +414,16 @@ v1_setup (struct mr_cgroup *cg, struct mr_error *err)
   cg->data = d;
   d->m = m;
   d->dirs = calloc (m->n, sizeof *d->dirs);
+  d->paths = calloc (m->n, sizeof *d->paths);
   d->rels = calloc (m->n, sizeof *d->rels);
   d->created = calloc (m->n, sizeof *d->created);
-  if (d->dirs == NULL || d->rels == NULL || d->created == NULL)
+  if (d->dirs == NULL || d->paths == NULL || d->rels == NULL || d->created == NULL)
     return mr_error_errno (err, ENOMEM, "cgroup '%s'", cg->path);
   for (i = 0; i < m->n; i++)
     {
-      d->rels[i] = below_root (m->h[i].root, cg->path);
+      if (layout_path (cg, m->h[i].controllers, &d->paths[i], &d->created[i], err) < 0)
+        return -1;
+      d->rels[i] = below_root (m->h[i].root, d->paths[i]);
       if (d->rels[i][0] == '\0')
         return mr_error_set (err, "cgroup '%s' is the root of the hierarchy mounted on '%s'",
                              cg->path, m->h[i].mountpoint);
@@ -376,7 +439,9 @@ v1_setup (struct mr_cgroup *cg, struct mr_error *err)
     }
   if (unified)
     {
-      d->unified_rel = below_root (unified_root, cg->path);
+      if (layout_path (cg, "unified", &d->unified_path, &cg->v2_created, err) < 0)
+        return -1;
+      d->unified_rel = below_root (unified_root, d->unified_path);
       if (d->unified_rel[0] == '\0')
         return mr_error_set (err, "cgroup '%s' is the root of the hierarchy mounted on '%s'",
                              cg->path, unified);
@@ -450,7 +515,8 @@ apply_memory (struct mr_cgroup *cg, const struct mr_spec_memory *m, struct mr_er
     {
       if ((has_limit && m->limit > 0) || (m->reservation_set && m->reservation > 0)
           || (has_swap && m->swap > 0) || m->swappiness_set
-          || (m->disable_oom_killer_set && m->disable_oom_killer))
+          || (m->disable_oom_killer_set && m->disable_oom_killer)
+          || (m->kernel_tcp_set && m->kernel_tcp > 0))
         return missing ("memory.limit_in_bytes", "memory", err);
       return 0;
     }
@@ -514,6 +580,17 @@ apply_memory (struct mr_cgroup *cg, const struct mr_spec_memory *m, struct mr_er
   if (m->disable_oom_killer_set
       && write_file (dir, "memory.oom_control", m->disable_oom_killer ? "1" : "0", err) < 0)
     return -1;
+  if (m->kernel_tcp_set && m->kernel_tcp != 0)
+    {
+      /* Kernels since 5.16 or built without kmem accounting lack it.  */
+      if (!has_file (dir, "memory.kmem.tcp.limit_in_bytes"))
+        return mr_error_set (err, "memory.kmem.tcp.limit_in_bytes: the kernel has no TCP "
+                                  "memory accounting for cgroups (linux.resources.memory."
+                                  "kernelTCP)");
+      snprintf (buf, sizeof buf, "%" PRId64, m->kernel_tcp < 0 ? (int64_t)-1 : m->kernel_tcp);
+      if (write_file (dir, "memory.kmem.tcp.limit_in_bytes", buf, err) < 0)
+        return -1;
+    }
   return 0;
 }
 
@@ -935,7 +1012,7 @@ undo_create (struct mr_cgroup *cg)
   for (i = 0; i < d->m->n; i++)
     mr_cgroup_rmdir_levels (d->m->h[i].mountpoint, d->rels[i], d->created[i]);
   if (cg->v2_root)
-    mr_cgroup_rmdir_levels (cg->v2_root, d->unified_rel, d->unified_created);
+    mr_cgroup_rmdir_levels (cg->v2_root, d->unified_rel, cg->v2_created);
 }
 
 static int refuse_frozen (struct mr_cgroup *cg, struct mr_error *err);
@@ -961,7 +1038,7 @@ v1_create (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_er
     }
   if (cg->v2_root)
     {
-      if (mr_cgroup_mkdir_levels (cg->v2_root, d->unified_rel, false, &d->unified_created, err) < 0)
+      if (mr_cgroup_mkdir_levels (cg->v2_root, d->unified_rel, false, &cg->v2_created, err) < 0)
         goto fail;
       cg->v2_fd = open (cg->v2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (cg->v2_fd < 0)
@@ -970,7 +1047,7 @@ v1_create (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_er
           goto fail;
         }
     }
-  if (refuse_frozen (cg, err) < 0 || apply (cg, r, err) < 0)
+  if (refuse_frozen (cg, err) < 0 || apply (cg, r, err) < 0 || record_layout (cg, err) < 0)
     goto fail;
   return 0;
 
@@ -1307,13 +1384,20 @@ v1_destroy (struct mr_cgroup *cg, struct mr_error *err)
   if (v1_kill (cg, SIGKILL, err) < 0)
     return -1;
   for (i = 0; i < d->m->n; i++)
-    if (mr_cgroup_rmdir_tree (d->dirs[i], deadline, ret < 0 ? NULL : err) < 0)
-      ret = -1;
+    {
+      if (mr_cgroup_rmdir_tree (d->dirs[i], deadline, ret < 0 ? NULL : err) < 0)
+        ret = -1;
+      /* and the parents create made, those that are empty now */
+      else if (d->created[i] > 0)
+        mr_cgroup_rmdir_levels (d->m->h[i].mountpoint, d->rels[i], d->created[i]);
+    }
   if (cg->v2_fd >= 0)
     close (cg->v2_fd);
   cg->v2_fd = -1;
   if (cg->v2_dir && mr_cgroup_rmdir_tree (cg->v2_dir, deadline, ret < 0 ? NULL : err) < 0)
     ret = -1;
+  else if (cg->v2_dir && cg->v2_created > 0)
+    mr_cgroup_rmdir_levels (cg->v2_root, d->unified_rel, cg->v2_created);
   return ret;
 }
 

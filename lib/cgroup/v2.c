@@ -349,6 +349,10 @@ apply_memory (struct mr_cgroup *cg, const struct mr_spec_memory *m, struct mr_er
   char buf[32];
   int64_t limit = 0;
 
+  /* cgroup v2 charges socket memory to memory.max: no limit of its own.  */
+  if (m->kernel_tcp_set && m->kernel_tcp > 0)
+    return mr_error_set (err, "linux.resources.memory.kernelTCP: cgroup v2 has no TCP memory "
+                              "limit (socket memory counts in memory.max)");
   if (m->limit_set && m->limit != 0)
     {
       limit = m->limit;
@@ -627,6 +631,20 @@ v2_open_fd (struct mr_cgroup *cg, struct mr_error *err)
   return 0;
 }
 
+/* What create made, for destroy to remove it again: the levels of the
+ * path from first_created on.  */
+static int
+record_layout (struct mr_cgroup *cg, struct mr_error *err)
+{
+  json_t *l = json_pack ("{s:{s:s,s:i}}", "unified", "path", cg->path, "created", cg->v2_created);
+
+  if (l == NULL)
+    return mr_error_errno (err, ENOMEM, "cgroup '%s'", cg->path);
+  json_decref (cg->layout);
+  cg->layout = l;
+  return 0;
+}
+
 /* A process that joins a frozen cgroup freezes at once: create would wait
  * for it for ever.  */
 static int
@@ -654,8 +672,9 @@ v2_create (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_er
     return -1;
   if (mr_cgroup_mkdir_levels (cg->v2_root, cg->path, false, &first_created, err) < 0)
     return -1;
+  cg->v2_created = first_created;
   if (enable_controllers (cg, needs, n_needs, err) < 0 || v2_open_fd (cg, err) < 0
-      || refuse_frozen (cg, err) < 0 || apply (cg, r, err) < 0)
+      || refuse_frozen (cg, err) < 0 || apply (cg, r, err) < 0 || record_layout (cg, err) < 0)
     {
       if (cg->v2_fd >= 0)
         close (cg->v2_fd);
@@ -669,6 +688,10 @@ v2_create (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_er
 static int
 v2_open (struct mr_cgroup *cg, struct mr_error *err)
 {
+  json_t *e = mr_cgroup_layout_entry (cg->layout, "unified");
+  json_t *c = e ? json_object_get (e, "created") : NULL;
+
+  cg->v2_created = json_is_integer (c) ? (int)json_integer_value (c) : 0;
   if (set_dirs (cg, err) < 0)
     return -1;
   cg->v2_fd = open (cg->v2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -779,7 +802,12 @@ v2_destroy (struct mr_cgroup *cg, struct mr_error *err)
       close (cg->v2_fd);
       cg->v2_fd = -1;
     }
-  return mr_cgroup_rmdir_tree (cg->v2_dir, deadline, err);
+  if (mr_cgroup_rmdir_tree (cg->v2_dir, deadline, err) < 0)
+    return -1;
+  /* and the parents create made, those that are empty now */
+  if (cg->v2_created > 0)
+    mr_cgroup_rmdir_levels (cg->v2_root, cg->path, cg->v2_created);
+  return 0;
 }
 
 static void

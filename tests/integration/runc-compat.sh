@@ -99,6 +99,36 @@ test_delete_force_removes_state_when_cgroup_stays_busy ()
   assert_failure
 }
 
+test_kill_0_checks_that_the_container_runs ()
+{
+  new_bundle /bin/sleep 600
+  start_ctr
+  t_run rt kill "$ID" 0
+  assert_success
+  assert_eq "$(ctr_status "$ID")" running "status after kill 0"
+  t_run rt kill "$ID" KILL
+  assert_success
+  wait_status "$ID" stopped
+  t_run rt kill "$ID" 0
+  assert_failure
+}
+
+# run -d: the runtime that made the container is gone, init is someone
+# else's child.
+test_kill_of_a_detached_container ()
+{
+  new_bundle /bin/sleep 600
+  t_run rt run -d --bundle "$B" "$ID"
+  assert_success
+  t_run rt kill "$ID" 0
+  assert_success
+  t_run rt kill "$ID" KILL
+  assert_success
+  wait_status "$ID" stopped
+  t_run rt delete "$ID"
+  assert_success
+}
+
 t_ok "delete --force of a container that does not exist succeeds silently" \
   test_delete_force_of_missing_container_succeeds_silently
 t_ok "delete of a container that does not exist fails" test_delete_of_missing_container_fails
@@ -106,4 +136,7 @@ t_ok "delete --force kills processes in nested v1 cgroups and removes them" \
   test_delete_force_kills_processes_in_nested_v1_cgroups
 t_ok "delete --force removes the state when a cgroup stays busy" \
   test_delete_force_removes_state_when_cgroup_stays_busy
+t_ok "kill ID 0 succeeds while the container runs, fails once it stopped" \
+  test_kill_0_checks_that_the_container_runs
+t_ok "kill of a container started with run -d" test_kill_of_a_detached_container
 t_done

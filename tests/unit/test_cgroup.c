@@ -64,14 +64,69 @@ START_TEST (resolve_relative_path_is_below_own_cgroup)
 }
 END_TEST
 
-START_TEST (resolve_without_path_uses_minirun_and_id)
+START_TEST (resolve_without_path_uses_the_name)
 {
-  char *p = resolve (NULL, "/user.slice", "web");
-  ck_assert_str_eq (p, "/user.slice/minirun/web");
+  char *p = resolve (NULL, "/user.slice", "minirun-0123abcd-web");
+  ck_assert_str_eq (p, "/user.slice/minirun-0123abcd-web");
   free (p);
   p = resolve ("", "/", "db");
-  ck_assert_str_eq (p, "/minirun/db");
+  ck_assert_str_eq (p, "/db");
   free (p);
+}
+END_TEST
+
+START_TEST (default_name_differs_per_state_root)
+{
+  struct mr_error err = { 0 };
+  char *a = NULL, *b = NULL, *c = NULL;
+
+  ck_assert_int_eq (mr_cgroup_default_name ("/run/one", "web", &a, &err), 0);
+  ck_assert_int_eq (mr_cgroup_default_name ("/run/two", "web", &b, &err), 0);
+  ck_assert_int_eq (mr_cgroup_default_name ("/run/one", "web", &c, &err), 0);
+  ck_assert_str_ne (a, b);
+  ck_assert_str_eq (a, c);
+  ck_assert_int_eq ((int)strlen (a), (int)strlen ("minirun-01234567-web"));
+  ck_assert (strncmp (a, "minirun-", 8) == 0);
+  ck_assert (strcmp (a + strlen (a) - 4, "-web") == 0);
+  free (a);
+  free (b);
+  free (c);
+}
+END_TEST
+
+START_TEST (layout_v1_is_below_each_hierarchys_own_cgroup)
+{
+  static const char self[] = "4:memory:/svc/a\n3:cpu,cpuacct:/\n1:name=systemd:/user.slice\n0::/u\n";
+  struct mr_error err = { 0 };
+  char *primary = NULL;
+  json_t *l = NULL;
+
+  ck_assert_msg (mr_cgroup_parse_layout (self, MR_CGROUP_V1, NULL, "n", &primary, &l, &err) == 0,
+                 "%s", err.msg);
+  ck_assert_str_eq (primary, "/svc/a/n");
+  ck_assert_str_eq (json_string_value (json_object_get (json_object_get (l, "memory"), "path")),
+                    "/svc/a/n");
+  ck_assert_str_eq (
+      json_string_value (json_object_get (json_object_get (l, "cpu,cpuacct"), "path")), "/n");
+  ck_assert_str_eq (
+      json_string_value (json_object_get (json_object_get (l, "name=systemd"), "path")),
+      "/user.slice/n");
+  ck_assert_str_eq (json_string_value (json_object_get (json_object_get (l, "unified"), "path")),
+                    "/u/n");
+  /* found by any of the controllers, as mountinfo names them */
+  ck_assert_ptr_nonnull (mr_cgroup_layout_entry (l, "cpu,cpuacct"));
+  ck_assert_ptr_null (mr_cgroup_layout_entry (l, "pids"));
+  free (primary);
+  json_decref (l);
+
+  /* an absolute path is the same everywhere */
+  ck_assert_int_eq (mr_cgroup_parse_layout (self, MR_CGROUP_V1, "/abs/x", "n", &primary, &l, &err),
+                    0);
+  ck_assert_str_eq (primary, "/abs/x");
+  ck_assert_str_eq (
+      json_string_value (json_object_get (json_object_get (l, "cpu,cpuacct"), "path")), "/abs/x");
+  free (primary);
+  json_decref (l);
 }
 END_TEST
 
@@ -1742,7 +1797,9 @@ cgroup_suite (void)
 
   tcase_add_test (tc, resolve_absolute_path_is_used_as_is);
   tcase_add_test (tc, resolve_relative_path_is_below_own_cgroup);
-  tcase_add_test (tc, resolve_without_path_uses_minirun_and_id);
+  tcase_add_test (tc, resolve_without_path_uses_the_name);
+  tcase_add_test (tc, default_name_differs_per_state_root);
+  tcase_add_test (tc, layout_v1_is_below_each_hierarchys_own_cgroup);
   tcase_add_test (tc, resolve_rejects_dot_dot);
   tcase_add_test (tc, resolve_cleans_slashes_and_dots);
   tcase_add_test (tc, resolve_rejects_the_root_cgroup);
