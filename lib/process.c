@@ -318,7 +318,7 @@ loopback_up (void)
 }
 
 static int
-init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *err)
+init_child (struct mr_spawn *sp, int *ns_fds, int *mount_fds, int console_fd, struct mr_error *err)
 {
   const struct mr_spec *spec = sp->spec;
   const struct mr_spec_process *p = sp->process;
@@ -392,9 +392,12 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
       .userns = new_userns || userns_fd >= 0,
       .new_cgroupns = mr_spec_find_namespace (spec, CLONE_NEWCGROUP) != NULL,
       .cgroup_path = sp->cgroup_path,
+      .source_fds = mount_fds,
     };
     if (mr_rootfs_prepare (&ro, err) < 0)
       return -1;
+    if (mount_fds)
+      close_fds (mount_fds, spec->n_mounts);
     if (spec->hooks.n_create_container
         && mr_hooks_run (spec->hooks.create_container, spec->hooks.n_create_container,
                          "createContainer", state_json ? state_json : "{}", err)
@@ -623,6 +626,8 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
   const struct mr_spec *spec = sp->spec;
   size_t n_ns = spec->linux.n_namespaces;
   int ns_fds[n_ns + 1];
+  int mount_fds[spec->n_mounts + 1];
+  bool have_mount_fds = false;
   int pair[2];
   cleanup_close int console_fd = -1;
   cleanup_close int own_pidns = -1;
@@ -664,6 +669,13 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
           else if (ns->type == CLONE_NEWPID)
             pidns_fd = ns_fds[i];
         }
+      /* opened with our credentials: the user namespace's root may not
+         reach them */
+      if (mr_spec_find_namespace (spec, CLONE_NEWUSER) && spec->n_mounts > 0)
+        {
+          mr_rootfs_open_sources (spec, mount_fds);
+          have_mount_fds = true;
+        }
       sp->need_go = (flags & CLONE_NEWUSER) || spec->hooks.n_prestart
                     || spec->hooks.n_create_runtime || spec->hooks.n_create_container
                     || spec->hooks.n_start_container;
@@ -672,6 +684,8 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
     {
       close_fds (ns_fds, n_ns);
+      if (have_mount_fds)
+        close_fds (mount_fds, spec->n_mounts);
       return mr_error_errno (err, errno, "socketpair");
     }
 
@@ -686,6 +700,8 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
           close (pair[0]);
           close (pair[1]);
           close_fds (ns_fds, n_ns);
+          if (have_mount_fds)
+            close_fds (mount_fds, spec->n_mounts);
           return mr_error_errno (err, e, "join the container's pid namespace");
         }
     }
@@ -701,7 +717,7 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
       if (sp->exec)
         exec_child (sp, console_fd, &cerr);
       else
-        init_child (sp, ns_fds, console_fd, &cerr);
+        init_child (sp, ns_fds, have_mount_fds ? mount_fds : NULL, console_fd, &cerr);
       child_fail (sp->sync_fd, &cerr);
     }
   {
@@ -710,6 +726,8 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
       setns (own_pidns, CLONE_NEWPID);
     close (pair[1]);
     close_fds (ns_fds, n_ns);
+    if (have_mount_fds)
+      close_fds (mount_fds, spec->n_mounts);
     if (pid < 0)
       {
         close (pair[0]);
