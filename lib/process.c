@@ -394,7 +394,10 @@ init_child (struct mr_spawn *sp, int *ns_fds, int *mount_fds, int console_fd, st
       .cgroup_path = sp->cgroup_path,
       .source_fds = mount_fds,
     };
-    if (mr_rootfs_prepare (&ro, err) < 0)
+    /* without a mount namespace of its own, nothing is mounted: the
+       host's is shared (mr_rootfs_check_inherited) */
+    bool own_mntns = mr_spec_find_namespace (spec, CLONE_NEWNS) != NULL;
+    if (own_mntns && mr_rootfs_prepare (&ro, err) < 0)
       return -1;
     if (mount_fds)
       close_fds (mount_fds, spec->n_mounts);
@@ -403,12 +406,14 @@ init_child (struct mr_spawn *sp, int *ns_fds, int *mount_fds, int console_fd, st
                          "createContainer", state_json ? state_json : "{}", err)
                < 0)
       return -1;
-    if (mr_rootfs_pivot (sp->rootfs, sp->no_pivot, err) < 0)
+    if ((own_mntns ? mr_rootfs_pivot (sp->rootfs, sp->no_pivot, err)
+                   : mr_rootfs_chroot (sp->rootfs, err))
+        < 0)
       return -1;
     /* before finalize: /proc/sys is usually among the readonly paths */
     if (spec->linux.n_sysctl && mr_sysctl_apply (spec->linux.sysctl, spec->linux.n_sysctl, err) < 0)
       return -1;
-    if (mr_rootfs_finalize (&ro, err) < 0)
+    if (own_mntns && mr_rootfs_finalize (&ro, err) < 0)
       return -1;
   }
   if (p->cwd && chdir (p->cwd) < 0)
@@ -544,6 +549,7 @@ exec_child (struct mr_spawn *sp, int console_fd, struct mr_error *err)
   char exe[4096];
   int flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWCGROUP;
   int low = 3 + (sp->preserve_fds > 0 ? sp->preserve_fds : 0);
+  cleanup_close int croot = -1;
 
   /* whatever stops it from here on, the command could not be run */
   child_cmd_status = 126;
@@ -554,6 +560,16 @@ exec_child (struct mr_spawn *sp, int console_fd, struct mr_error *err)
     return -1;
   if (sp->target_userns)
     flags |= CLONE_NEWUSER;
+  /* a container that shares our mount namespace is only chroot'ed: joining
+     the namespace puts us at its root, the container's is elsewhere */
+  if (mr_spec_find_namespace (sp->spec, CLONE_NEWNS) == NULL)
+    {
+      char rp[64];
+      snprintf (rp, sizeof rp, "/proc/%d/root", (int)sp->target_pid);
+      croot = open (rp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (croot < 0)
+        return mr_error_errno (err, errno, "open the container's root");
+    }
   /* setns with a pidfd joins all of them at once, the user namespace first */
   if (setns (sp->pidfd, flags) < 0)
     {
@@ -570,6 +586,8 @@ exec_child (struct mr_spawn *sp, int console_fd, struct mr_error *err)
     }
   if (sp->target_userns && become_root () < 0)
     return mr_error_errno (err, errno, "become root in the user namespace");
+  if (croot >= 0 && (fchdir (croot) < 0 || chroot (".") < 0 || chdir ("/") < 0))
+    return mr_error_errno (err, errno, "chroot into the container's root");
   if (sp->process->cwd && chdir (sp->process->cwd) < 0)
     return mr_error_errno (err, errno, "chdir to '%s'", sp->process->cwd);
   if (find_executable (sp->process, exe, sizeof exe, err) < 0)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1060,8 +1061,10 @@ mr_rootfs_prepare (const struct mr_rootfs_opts *opts, struct mr_error *err)
   if (rootfs == NULL)
     return mr_error_errno (err, errno, "rootfs '%s'", opts->rootfs);
 
-  /* Nothing done from here on may reach the host's mount namespace.  */
-  if (propagation == 0)
+  /* Nothing done from here on may reach the host's mount namespace.  An
+     unbindable root comes at the end (mr_rootfs_finalize): before, the
+     rootfs and the bind sources must still be bindable.  */
+  if (propagation == 0 || (propagation & MS_UNBINDABLE))
     propagation = MS_SLAVE | MS_REC;
   if (mount (NULL, "/", NULL, MS_REC | propagation, NULL) < 0)
     return mr_error_errno (err, errno, "set propagation of '/'");
@@ -1119,6 +1122,52 @@ mr_rootfs_prepare (const struct mr_rootfs_opts *opts, struct mr_error *err)
           < 0)
         return -1;
     }
+  return 0;
+}
+
+int
+mr_rootfs_check_inherited (const struct mr_spec *spec, bool no_pivot, struct mr_error *err)
+{
+  static const char hint[] = "(add {\"type\": \"mount\"} to linux.namespaces)";
+  const char *what = NULL;
+
+  if (mr_spec_find_namespace (spec, CLONE_NEWNS) != NULL)
+    return 0;
+  if (spec->n_mounts > 0)
+    what = "mounts";
+  else if (spec->linux.n_masked_paths > 0)
+    what = "linux.maskedPaths";
+  else if (spec->linux.n_readonly_paths > 0)
+    what = "linux.readonlyPaths";
+  else if (spec->root_readonly)
+    what = "root.readonly";
+  else if (spec->linux.rootfs_propagation)
+    what = "linux.rootfsPropagation";
+  else if (spec->linux.n_devices > 0)
+    what = "linux.devices";
+  if (what)
+    return mr_error_set (err,
+                         "config.json: %s: needs a mount namespace of the container's own: "
+                         "without one the container shares the host's, where no mount is "
+                         "made %s",
+                         what, hint);
+  if (no_pivot)
+    return mr_error_set (err,
+                         "--no-pivot needs a mount namespace of the container's own: without "
+                         "one the container is only chroot'ed into its root %s",
+                         hint);
+  return 0;
+}
+
+int
+mr_rootfs_chroot (const char *rootfs, struct mr_error *err)
+{
+  if (chdir (rootfs) < 0)
+    return mr_error_errno (err, errno, "chdir '%s'", rootfs);
+  if (chroot (".") < 0)
+    return mr_error_errno (err, errno, "chroot '%s'", rootfs);
+  if (chdir ("/") < 0)
+    return mr_error_errno (err, errno, "chdir '/'");
   return 0;
 }
 

@@ -41,6 +41,15 @@ void mr_rootfs_open_sources (const struct mr_spec *spec, int *fds);
  * resolved inside rootfs safely.  */
 int mr_rootfs_prepare (const struct mr_rootfs_opts *opts, struct mr_error *err);
 
+/* A config without a mount namespace runs in the runtime's own, as the
+ * spec has it, but no mount is ever made there: mounts, masked and
+ * read-only paths, a read-only root, rootfsPropagation, linux.devices and
+ * no_pivot are refused with a message that says so.  */
+int mr_rootfs_check_inherited (const struct mr_spec *spec, bool no_pivot, struct mr_error *err);
+
+/* Without a mount namespace: chroot into rootfs, cwd at the new /.  */
+int mr_rootfs_chroot (const char *rootfs, struct mr_error *err);
+
 /* pivot_root into rootfs and detach the old root; with no_pivot, MS_MOVE
  * the root onto / and chroot.  Leaves the cwd at the new /.  */
 int mr_rootfs_pivot (const char *rootfs, bool no_pivot, struct mr_error *err);

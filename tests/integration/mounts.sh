@@ -193,6 +193,65 @@ test_atime_options ()
   assert_match "$(mount_opts /b-nodir)" 'nodiratime' "bind nodiratime"
 }
 
+# What of the host's mount table a container of this script could change:
+# its root (propagation) and whatever is under the script's directory.
+# Other programs may mount elsewhere meanwhile.
+host_mounts ()
+{
+  awk -v d="$T_DIR" '$5 == "/" || index($5, d) == 1 { $1 = ""; $2 = ""; print }' /proc/self/mountinfo | sort
+}
+
+# A bundle without a mount namespace, mounts or paths that need one.
+no_mntns_bundle ()
+{
+  [ "$RT_NAME" = minirun ] || skip "$RT_NAME changes the host's mounts without a mount namespace"
+  new_bundle "$@"
+  cfg '.linux.namespaces |= map(select(.type != "mount"))
+       | .mounts = [] | .linux.maskedPaths = [] | .linux.readonlyPaths = []'
+}
+
+test_no_mount_namespace_runs_chrooted_in_the_hosts ()
+{
+  no_mntns_bundle /bin/sleep 600
+  echo "$ID" >"$B/rootfs/marker"
+  local before
+  before=$(host_mounts)
+  start_ctr
+  local pid
+  pid=$(ctr_pid "$ID")
+  assert_eq "$(readlink "/proc/$pid/ns/mnt")" "$(readlink /proc/$$/ns/mnt)" "mount namespace"
+  assert_eq "$(readlink "/proc/$pid/root")" "$B/rootfs" "root"
+  t_run rt exec "$ID" /bin/sh -c 'cat /marker; pwd'
+  assert_success
+  assert_eq "$out" "$ID"$'
+/' "exec runs in the container's root"
+  assert_eq "$(host_mounts)" "$before" "host mounts"
+}
+
+test_no_mount_namespace_refuses_mounts ()
+{
+  no_mntns_bundle
+  cfg '.mounts = [{"destination": "/proc", "type": "proc", "source": "proc"}]'
+  local before
+  before=$(host_mounts)
+  run_ctr
+  assert_failure
+  assert_contains "$err" "mounts: needs a mount namespace"
+  cfg '.mounts = [] | .linux.maskedPaths = ["/proc/kcore"]'
+  run_ctr
+  assert_failure
+  assert_contains "$err" "maskedPaths: needs a mount namespace"
+  assert_eq "$(host_mounts)" "$before" "host mounts"
+}
+
+test_rootfs_propagation_unbindable ()
+{
+  new_bundle
+  cfg '.linux.rootfsPropagation = "unbindable"'
+  in_ctr 'awk "\$5 == \"/\"" /proc/self/mountinfo'
+  assert_contains "$out" "unbindable" "root propagation"
+}
+
 t_ok "a bind source under a root-only directory works in a user namespace" test_bind_source_under_a_root_only_directory_in_a_user_namespace
 t_ok "an unreachable bind source in a user namespace names the mount and the uid" test_unreachable_source_error_names_the_mount
 t_ok "mounts are applied in config order" test_mounts_apply_in_config_order
@@ -204,4 +263,7 @@ t_ok "rbind,ro makes every mount of the tree read-only" test_rbind_ro_is_recursi
 t_ok "rnosuid and rnoatime reach the submounts" test_recursive_nosuid_and_noatime
 t_ok "a bind of a read-only source is read-write unless ro is given" test_bind_of_a_readonly_source_is_read_write
 t_ok "atime options on tmpfs and bind mounts" test_atime_options
+t_ok "without a mount namespace the container is chroot'ed in the host's, no mount made" test_no_mount_namespace_runs_chrooted_in_the_hosts
+t_ok "without a mount namespace mounts and masked paths are refused" test_no_mount_namespace_refuses_mounts
+t_ok "rootfsPropagation unbindable works" test_rootfs_propagation_unbindable
 t_done
