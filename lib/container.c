@@ -26,6 +26,7 @@
 #include "context.h"
 #include "events.h"
 #include "hooks.h"
+#include "linux/mount.h"
 #include "linux/seccomp.h"
 #include "managed.h"
 #include "process.h"
@@ -324,8 +325,8 @@ check_spec (const struct mr_spec *spec, const struct mr_create_opts *opts, bool 
 {
   if (!spec->has_process)
     return mr_error_set (err, "config.json: process: required to run a container");
-  if (!has_ns (spec, CLONE_NEWNS, false))
-    return mr_error_set (err, "config.json: linux.namespaces: a mount namespace is required");
+  if (mr_rootfs_check_inherited (spec, opts->no_pivot, err) < 0)
+    return -1;
   if ((spec->hostname || spec->domainname) && !has_ns (spec, CLONE_NEWUTS, true))
     return mr_error_set (err, "config.json: hostname: setting it needs a new uts namespace");
   if (has_ns (spec, CLONE_NEWTIME, false))

@@ -457,7 +457,7 @@ loopback_up (void)
 }
 
 static int
-init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *err)
+init_child (struct mr_spawn *sp, int *ns_fds, int *mount_fds, int console_fd, struct mr_error *err)
 {
   const struct mr_spec *spec = sp->spec;
   const struct mr_spec_process *p = sp->process;
@@ -532,9 +532,15 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
       .userns = new_userns || userns_fd >= 0,
       .new_cgroupns = mr_spec_find_namespace (spec, CLONE_NEWCGROUP) != NULL,
       .cgroup_path = sp->cgroup_path,
+      .source_fds = mount_fds,
     };
-    if (mr_rootfs_prepare (&ro, err) < 0)
+    /* without a mount namespace of its own, nothing is mounted: the
+       host's is shared (mr_rootfs_check_inherited) */
+    bool own_mntns = mr_spec_find_namespace (spec, CLONE_NEWNS) != NULL;
+    if (own_mntns && mr_rootfs_prepare (&ro, err) < 0)
       return -1;
+    if (mount_fds)
+      close_fds (mount_fds, spec->n_mounts);
     if (spec->hooks.n_create_container)
       {
         /* as runc: in the container's namespaces, from its rootfs, with
@@ -547,12 +553,14 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
             < 0)
           return -1;
       }
-    if (mr_rootfs_pivot (sp->rootfs, sp->no_pivot, err) < 0)
+    if ((own_mntns ? mr_rootfs_pivot (sp->rootfs, sp->no_pivot, err)
+                   : mr_rootfs_chroot (sp->rootfs, err))
+        < 0)
       return -1;
     /* before finalize: /proc/sys is usually among the readonly paths */
     if (spec->linux.n_sysctl && mr_sysctl_apply (spec->linux.sysctl, spec->linux.n_sysctl, err) < 0)
       return -1;
-    if (mr_rootfs_finalize (&ro, err) < 0)
+    if (own_mntns && mr_rootfs_finalize (&ro, err) < 0)
       return -1;
   }
   if (enter_cwd (p, true, err) < 0)
@@ -691,6 +699,7 @@ exec_child (struct mr_spawn *sp, int console_fd, struct mr_error *err)
   char *envv[sp->process->n_env + 2];
   int flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWCGROUP;
   int low = 3 + (sp->preserve_fds > 0 ? sp->preserve_fds : 0);
+  cleanup_close int croot = -1;
 
   /* whatever stops it from here on, the command could not be run */
   child_cmd_status = 126;
@@ -701,6 +710,16 @@ exec_child (struct mr_spawn *sp, int console_fd, struct mr_error *err)
     return -1;
   if (sp->target_userns)
     flags |= CLONE_NEWUSER;
+  /* a container that shares our mount namespace is only chroot'ed: joining
+     the namespace puts us at its root, the container's is elsewhere */
+  if (mr_spec_find_namespace (sp->spec, CLONE_NEWNS) == NULL)
+    {
+      char rp[64];
+      snprintf (rp, sizeof rp, "/proc/%d/root", (int)sp->target_pid);
+      croot = open (rp, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (croot < 0)
+        return mr_error_errno (err, errno, "open the container's root");
+    }
   /* setns with a pidfd joins all of them at once, the user namespace first */
   if (setns (sp->pidfd, flags) < 0)
     {
@@ -717,6 +736,8 @@ exec_child (struct mr_spawn *sp, int console_fd, struct mr_error *err)
     }
   if (sp->target_userns && become_root () < 0)
     return mr_error_errno (err, errno, "become root in the user namespace");
+  if (croot >= 0 && (fchdir (croot) < 0 || chroot (".") < 0 || chdir ("/") < 0))
+    return mr_error_errno (err, errno, "chroot into the container's root");
   if (enter_cwd (sp->process, false, err) < 0)
     return -1;
   process_env (sp->process, envv, home, sizeof home);
@@ -774,6 +795,8 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
   const struct mr_spec *spec = sp->spec;
   size_t n_ns = spec->linux.n_namespaces;
   int ns_fds[n_ns + 1];
+  int mount_fds[spec->n_mounts + 1];
+  bool have_mount_fds = false;
   int pair[2];
   cleanup_close int console_fd = -1;
   cleanup_close int own_pidns = -1;
@@ -815,6 +838,13 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
           else if (ns->type == CLONE_NEWPID)
             pidns_fd = ns_fds[i];
         }
+      /* opened with our credentials: the user namespace's root may not
+         reach them */
+      if (mr_spec_find_namespace (spec, CLONE_NEWUSER) && spec->n_mounts > 0)
+        {
+          mr_rootfs_open_sources (spec, mount_fds);
+          have_mount_fds = true;
+        }
       sp->need_go = (flags & CLONE_NEWUSER) || spec->hooks.n_prestart
                     || spec->hooks.n_create_runtime || spec->hooks.n_create_container
                     || spec->hooks.n_start_container;
@@ -823,6 +853,8 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
     {
       close_fds (ns_fds, n_ns);
+      if (have_mount_fds)
+        close_fds (mount_fds, spec->n_mounts);
       return mr_error_errno (err, errno, "socketpair");
     }
 
@@ -837,6 +869,8 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
           close (pair[0]);
           close (pair[1]);
           close_fds (ns_fds, n_ns);
+          if (have_mount_fds)
+            close_fds (mount_fds, spec->n_mounts);
           return mr_error_errno (err, e, "join the container's pid namespace");
         }
     }
@@ -861,7 +895,7 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
       if (sp->exec)
         exec_child (sp, console_fd, &cerr);
       else
-        init_child (sp, ns_fds, console_fd, &cerr);
+        init_child (sp, ns_fds, have_mount_fds ? mount_fds : NULL, console_fd, &cerr);
       child_fail (sp->sync_fd, &cerr);
     }
   {
@@ -870,6 +904,8 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
       setns (own_pidns, CLONE_NEWPID);
     close (pair[1]);
     close_fds (ns_fds, n_ns);
+    if (have_mount_fds)
+      close_fds (mount_fds, spec->n_mounts);
     if (pid < 0)
       {
         close (pair[0]);

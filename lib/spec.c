@@ -172,6 +172,11 @@ static const char *const seccomp_archs[] = {
   "SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",
 };
 
+/* In a recursive option's flag: the attribute is cleared, not set;
+   the atime mode is replaced (MOUNT_ATTR__ATIME cleared first).  */
+#define RATTR_CLEAR (1UL << 30)
+#define RATTR_ATIME (1UL << 31)
+
 enum mount_opt_kind
 {
   OPT_SET,
@@ -179,7 +184,7 @@ enum mount_opt_kind
   OPT_PROPAGATION,
   OPT_TMPCOPYUP,
   OPT_NOOP,
-  OPT_RECURSIVE_ATTR, /* needs mount_setattr (AT_RECURSIVE): not supported */
+  OPT_RECURSIVE_ATTR, /* MOUNT_ATTR_* on the whole tree, with the RATTR_ bits */
   OPT_IDMAP,          /* id-mapped mounts: not supported */
 };
 
@@ -231,24 +236,24 @@ static const struct mount_opt
   { "unbindable", OPT_PROPAGATION, MS_UNBINDABLE },
   { "runbindable", OPT_PROPAGATION, MS_UNBINDABLE | MS_REC },
   { "tmpcopyup", OPT_TMPCOPYUP, 0 },
-  { "rro", OPT_RECURSIVE_ATTR, 0 },
-  { "rrw", OPT_RECURSIVE_ATTR, 0 },
-  { "rnosuid", OPT_RECURSIVE_ATTR, 0 },
-  { "rsuid", OPT_RECURSIVE_ATTR, 0 },
-  { "rnodev", OPT_RECURSIVE_ATTR, 0 },
-  { "rdev", OPT_RECURSIVE_ATTR, 0 },
-  { "rnoexec", OPT_RECURSIVE_ATTR, 0 },
-  { "rexec", OPT_RECURSIVE_ATTR, 0 },
-  { "rnodiratime", OPT_RECURSIVE_ATTR, 0 },
-  { "rdiratime", OPT_RECURSIVE_ATTR, 0 },
-  { "rrelatime", OPT_RECURSIVE_ATTR, 0 },
-  { "rnorelatime", OPT_RECURSIVE_ATTR, 0 },
-  { "rnoatime", OPT_RECURSIVE_ATTR, 0 },
-  { "ratime", OPT_RECURSIVE_ATTR, 0 },
-  { "rstrictatime", OPT_RECURSIVE_ATTR, 0 },
-  { "rnostrictatime", OPT_RECURSIVE_ATTR, 0 },
-  { "rnosymfollow", OPT_RECURSIVE_ATTR, 0 },
-  { "rsymfollow", OPT_RECURSIVE_ATTR, 0 },
+  { "rro", OPT_RECURSIVE_ATTR, MOUNT_ATTR_RDONLY },
+  { "rrw", OPT_RECURSIVE_ATTR, RATTR_CLEAR | MOUNT_ATTR_RDONLY },
+  { "rnosuid", OPT_RECURSIVE_ATTR, MOUNT_ATTR_NOSUID },
+  { "rsuid", OPT_RECURSIVE_ATTR, RATTR_CLEAR | MOUNT_ATTR_NOSUID },
+  { "rnodev", OPT_RECURSIVE_ATTR, MOUNT_ATTR_NODEV },
+  { "rdev", OPT_RECURSIVE_ATTR, RATTR_CLEAR | MOUNT_ATTR_NODEV },
+  { "rnoexec", OPT_RECURSIVE_ATTR, MOUNT_ATTR_NOEXEC },
+  { "rexec", OPT_RECURSIVE_ATTR, RATTR_CLEAR | MOUNT_ATTR_NOEXEC },
+  { "rnodiratime", OPT_RECURSIVE_ATTR, MOUNT_ATTR_NODIRATIME },
+  { "rdiratime", OPT_RECURSIVE_ATTR, RATTR_CLEAR | MOUNT_ATTR_NODIRATIME },
+  { "rrelatime", OPT_RECURSIVE_ATTR, RATTR_ATIME | MOUNT_ATTR_RELATIME },
+  { "rnorelatime", OPT_RECURSIVE_ATTR, RATTR_ATIME | MOUNT_ATTR_STRICTATIME },
+  { "rnoatime", OPT_RECURSIVE_ATTR, RATTR_ATIME | MOUNT_ATTR_NOATIME },
+  { "ratime", OPT_RECURSIVE_ATTR, RATTR_ATIME | MOUNT_ATTR_RELATIME },
+  { "rstrictatime", OPT_RECURSIVE_ATTR, RATTR_ATIME | MOUNT_ATTR_STRICTATIME },
+  { "rnostrictatime", OPT_RECURSIVE_ATTR, RATTR_ATIME | MOUNT_ATTR_RELATIME },
+  { "rnosymfollow", OPT_RECURSIVE_ATTR, MOUNT_ATTR_NOSYMFOLLOW },
+  { "rsymfollow", OPT_RECURSIVE_ATTR, RATTR_CLEAR | MOUNT_ATTR_NOSYMFOLLOW },
   { "idmap", OPT_IDMAP, 0 },
   { "ridmap", OPT_IDMAP, 0 },
 };
@@ -1235,7 +1240,25 @@ parse_mount_options (struct pctx *pc, json_t *a, const char *path, struct mr_spe
       case OPT_NOOP:
         break;
       case OPT_RECURSIVE_ATTR:
-        return fail (pc, p, "recursive mount option '%s' is not supported", name);
+        {
+          unsigned int attr = (unsigned int)(o->flag & ~(RATTR_CLEAR | RATTR_ATIME));
+          if (o->flag & RATTR_ATIME)
+            {
+              m->attr_clr |= MOUNT_ATTR__ATIME;
+              m->attr_set = (m->attr_set & ~MOUNT_ATTR__ATIME) | attr;
+            }
+          else if (o->flag & RATTR_CLEAR)
+            {
+              m->attr_clr |= attr;
+              m->attr_set &= ~attr;
+            }
+          else
+            {
+              m->attr_set |= attr;
+              m->attr_clr &= ~attr;
+            }
+        }
+        break;
       case OPT_IDMAP:
         return fail (pc, p, "id-mapped mounts ('%s') are not supported", name);
       }
@@ -2515,7 +2538,7 @@ mr_features (char **json, struct mr_error *err)
   cleanup_json json_t *doc = NULL;
 
   for (size_t i = 0; i < N_ELEMENTS (mount_opts); i++)
-    if (mount_opts[i].kind != OPT_RECURSIVE_ATTR && mount_opts[i].kind != OPT_IDMAP)
+    if (mount_opts[i].kind != OPT_IDMAP)
       opts[n_opts++] = mount_opts[i].name;
   for (size_t i = 0; i < N_ELEMENTS (namespace_names); i++)
     ns[i] = namespace_names[i].name;

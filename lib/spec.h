@@ -74,6 +74,11 @@ struct mr_spec_mount
   unsigned long propagation; /* MS_PRIVATE, MS_SLAVE, ... with MS_REC; 0 if none */
   char *data;                /* options the kernel takes as a string, comma separated */
   bool tmpcopyup;            /* copy the image's directory content into the tmpfs */
+  /* rro, rnosuid, ...: MOUNT_ATTR_* set and cleared on the whole tree
+     (mount_setattr with AT_RECURSIVE); attr_clr holds MOUNT_ATTR__ATIME
+     when an atime mode is set.  */
+  unsigned int attr_set;
+  unsigned int attr_clr;
 };
 
 struct mr_spec_namespace

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,10 @@
 #include "util/fs.h"
 #include "util/path.h"
 
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+
 #define PROPAGATION_FLAGS (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE)
 /* Flags that mean an operation, not a property of the new mount.  */
 #define OPERATION_FLAGS (MS_BIND | MS_REC | MS_REMOUNT | MS_MOVE | PROPAGATION_FLAGS)
@@ -39,6 +44,54 @@ fd_path (char buf[FD_PATH_MAX], int fd)
 {
   snprintf (buf, FD_PATH_MAX, "/proc/self/fd/%d", fd);
   return buf;
+}
+
+/* The new mount API (Linux 5.2, mount_setattr 5.12), through syscall(2):
+   callers fall back where the kernel answers ENOSYS.  */
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef MOVE_MOUNT_T_EMPTY_PATH
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
+
+static int
+sys_open_tree (int dfd, const char *path, unsigned int flags)
+{
+#ifdef SYS_open_tree
+  return (int)syscall (SYS_open_tree, dfd, path, flags);
+#else
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+static int
+sys_move_mount (int from_dfd, const char *from, int to_dfd, const char *to, unsigned int flags)
+{
+#ifdef SYS_move_mount
+  return (int)syscall (SYS_move_mount, from_dfd, from, to_dfd, to, flags);
+#else
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+static int
+sys_mount_setattr (int dfd, const char *path, unsigned int flags, struct mount_attr *attr)
+{
+#ifdef SYS_mount_setattr
+  return (int)syscall (SYS_mount_setattr, dfd, path, flags, attr, sizeof *attr);
+#else
+  errno = ENOSYS;
+  return -1;
+#endif
 }
 
 /* --- pure helpers ---------------------------------------------------------- */
@@ -434,9 +487,12 @@ set_propagation (int fd, const char *dest, unsigned long propagation, struct mr_
 }
 
 /* A bind mount starts with the flags of its source; changing them takes a
-   remount, which must repeat the flags the source has (a user namespace
-   may not drop the ones locked by a more privileged one: EPERM) except
-   those the spec clears.  fd is the mount, target the path to reach it.  */
+   remount.  It is read-write unless flags ask for read-only, whatever the
+   source was; nosuid, nodev and noexec of the source stay unless cleared.
+   A user namespace may not drop the flags a more privileged one locked
+   (EPERM): then those of the source are kept, except one the spec clears
+   explicitly, which is an error.  fd is the mount, target the path to
+   reach it.  */
 static int
 remount_bind (int fd, const char *target, const char *dest, unsigned long flags,
               unsigned long clear, struct mr_error *err)
@@ -447,13 +503,54 @@ remount_bind (int fd, const char *target, const char *dest, unsigned long flags,
   if (fstatfs (fd, &sfs) < 0)
     return mr_error_errno (err, errno, "statfs '%s'", dest);
   have = mr_mount_flags_from_statfs (sfs.f_flags);
-  want = ((flags & LOCKABLE_FLAGS) | have) & ~clear;
+  want = ((flags & LOCKABLE_FLAGS) | (have & ~MS_RDONLY)) & ~clear;
   other = flags & ~(LOCKABLE_FLAGS | OPERATION_FLAGS) & ~clear;
   if (want == have && other == 0)
     return 0;
-  if (mount (NULL, target, NULL, MS_BIND | MS_REMOUNT | want | other, NULL) < 0)
-    return mr_error_errno (err, errno, "remount '%s'", dest);
-  return 0;
+  if (mount (NULL, target, NULL, MS_BIND | MS_REMOUNT | want | other, NULL) == 0)
+    return 0;
+  if (errno == EPERM && (have & ~want & ~clear) != 0
+      && mount (NULL, target, NULL, MS_BIND | MS_REMOUNT | want | (have & ~clear) | other, NULL)
+             == 0)
+    return 0;
+  if (errno == EPERM && (have & clear & LOCKABLE_FLAGS))
+    return mr_error_errno (
+        err, errno,
+        "remount '%s': its source's %s%s%s%sflags are locked by a more "
+        "privileged mount namespace and cannot be cleared",
+        dest, (have & clear & MS_RDONLY) ? "ro " : "", (have & clear & MS_NOSUID) ? "nosuid " : "",
+        (have & clear & MS_NODEV) ? "nodev " : "", (have & clear & MS_NOEXEC) ? "noexec " : "");
+  return mr_error_errno (err, errno, "remount '%s'", dest);
+}
+
+/* rro, rnosuid, ... and the read-only of an "rbind,ro": applied to every
+   mount of the tree at dest.  */
+static int
+set_recursive_attrs (int rootfd, const struct mr_spec_mount *m, const char *dest,
+                     struct mr_error *err)
+{
+  struct mount_attr attr = { .attr_set = m->attr_set, .attr_clr = m->attr_clr };
+  bool rbind_ro = mr_mount_is_bind (m) && (m->flags & MS_REC) && (m->flags & MS_RDONLY);
+  cleanup_close int fd = -1;
+
+  if (rbind_ro && !(attr.attr_clr & MOUNT_ATTR_RDONLY))
+    attr.attr_set |= MOUNT_ATTR_RDONLY;
+  if (attr.attr_set == 0 && attr.attr_clr == 0)
+    return 0;
+  fd = reopen (rootfd, dest, err);
+  if (fd < 0)
+    return mr_error_prefix (err, "mount on '%s'", dest);
+  if (sys_mount_setattr (fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) == 0)
+    return 0;
+  /* "rbind,ro" before recursive attributes existed: the top mount only.  */
+  if ((errno == ENOSYS || errno == EINVAL) && rbind_ro && m->attr_set == 0 && m->attr_clr == 0)
+    return 0;
+  if (errno == ENOSYS)
+    return mr_error_errno (err, errno,
+                           "mount on '%s': recursive mount options need mount_setattr "
+                           "(Linux 5.12)",
+                           dest);
+  return mr_error_errno (err, errno, "set recursive mount options of '%s'", dest);
 }
 
 static int
@@ -486,26 +583,102 @@ file_target (int rootfd, const char *dest, struct mr_error *err)
   return mr_create_in_root (rootfd, dest, O_WRONLY | O_NOCTTY | O_NONBLOCK, 0644, 0755, err);
 }
 
+/* The host uid that root of the container's user namespace is.  */
+static long
+mapped_root (const struct mr_spec *spec)
+{
+  for (size_t i = 0; i < spec->linux.n_uid_mappings; i++)
+    if (spec->linux.uid_mappings[i].container_id == 0)
+      return spec->linux.uid_mappings[i].host_id;
+  return -1;
+}
+
 static int
-mount_bind_spec (int rootfd, const struct mr_spec_mount *m, const char *dest, struct mr_error *err)
+bind_source_error (const struct mr_rootfs_opts *opts, const struct mr_spec_mount *m,
+                   const char *dest, int e, struct mr_error *err)
+{
+  long uid = mapped_root (opts->spec);
+
+  if (opts->userns && (e == EACCES || e == EPERM))
+    {
+      if (uid >= 0)
+        return mr_error_errno (
+            err, e,
+            "bind mount '%s' on '%s': the source is not reachable by the user namespace's "
+            "root (host uid %ld): let that uid search every directory above it and read it "
+            "(chmod o+x, or chown to the mapped ids)",
+            m->source, dest, uid);
+      return mr_error_errno (err, e,
+                             "bind mount '%s' on '%s': the source is not reachable by the user "
+                             "namespace's root: make it and the directories above it "
+                             "accessible to the mapped ids",
+                             m->source, dest);
+    }
+  return mr_error_errno (err, e, "bind mount '%s' on '%s'", m->source, dest);
+}
+
+static int
+mount_bind_spec (const struct mr_rootfs_opts *opts, int rootfd, const struct mr_spec_mount *m,
+                 int srcfd, const char *dest, struct mr_error *err)
 {
   cleanup_close int targetfd = -1;
+  cleanup_close int fd = -1;
   unsigned long flags = m->flags | MS_BIND;
+  bool from_fd = false;
+  char p[FD_PATH_MAX];
   struct stat st;
 
   if (m->source == NULL)
     return mr_error_set (err, "bind mount on '%s': no source", dest);
   if (m->type && strcmp (m->type, "rbind") == 0)
     flags |= MS_REC;
+  /* The path first: it sees what earlier mounts put there.  What the
+     namespace's root may not reach, the runtime opened for it.  */
   if (stat (m->source, &st) < 0)
-    return mr_error_errno (err, errno, "bind mount '%s' on '%s'", m->source, dest);
+    {
+      int e = errno;
+      if (srcfd < 0 || fstat (srcfd, &st) < 0)
+        return bind_source_error (opts, m, dest, e, err);
+      from_fd = true;
+    }
   if (S_ISDIR (st.st_mode))
     targetfd = mr_mkdir_in_root (rootfd, dest, 0755, err);
   else
     targetfd = file_target (rootfd, dest, err);
   if (targetfd < 0)
     return mr_error_prefix (err, "bind mount '%s' on '%s'", m->source, dest);
-  return bind_onto (rootfd, dest, m->source, targetfd, flags, m->clear_flags, m->propagation, err);
+  if (!from_fd)
+    return bind_onto (rootfd, dest, m->source, targetfd, flags, m->clear_flags, m->propagation,
+                      err);
+
+  if (sys_move_mount (srcfd, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+      < 0)
+    return mr_error_errno (err, errno, "bind mount '%s' on '%s'", m->source, dest);
+  fd = reopen (rootfd, dest, err);
+  if (fd < 0)
+    return mr_error_prefix (err, "bind mount '%s' on '%s'", m->source, dest);
+  if (remount_bind (fd, fd_path (p, fd), dest, flags, m->clear_flags, err) < 0)
+    return -1;
+  return set_propagation (fd, dest, m->propagation, err);
+}
+
+void
+mr_rootfs_open_sources (const struct mr_spec *spec, int *fds)
+{
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    {
+      const struct mr_spec_mount *m = &spec->mounts[i];
+      unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
+
+      fds[i] = -1;
+      if (!mr_mount_is_bind (m) || m->source == NULL)
+        continue;
+      if ((m->type && strcmp (m->type, "rbind") == 0) || (m->flags & MS_REC))
+        flags |= AT_RECURSIVE;
+      fds[i] = sys_open_tree (AT_FDCWD, m->source, flags);
+      if (fds[i] < 0 && errno == ENOSYS)
+        return;
+    }
 }
 
 /* Fills the new tmpfs with what the image had at its place; the tmpfs
@@ -537,9 +710,11 @@ mount_fs (const struct mr_rootfs_opts *opts, int rootfd, const struct mr_spec_mo
   const char *source = m->source ? m->source : type;
   const char *data = m->data;
   unsigned long flags = m->flags & ~OPERATION_FLAGS;
-  bool copyup = m->tmpcopyup && strcmp (type, "tmpfs") == 0;
+  bool tmpfs = strcmp (type, "tmpfs") == 0;
+  bool copyup = m->tmpcopyup && tmpfs;
   bool sysfs = strcmp (type, "sysfs") == 0, mqueue = strcmp (type, "mqueue") == 0;
   cleanup_free char *data_nogid = NULL;
+  cleanup_free char *data_mode = NULL;
   cleanup_close int targetfd = -1;
   cleanup_close int imagefd = -1;
   cleanup_close int fd = -1;
@@ -548,6 +723,23 @@ mount_fs (const struct mr_rootfs_opts *opts, int rootfd, const struct mr_spec_mo
 
   if (strcmp (type, "devpts") == 0 && (data == NULL || *data == '\0'))
     data = DEFAULT_DEVPTS_DATA;
+  /* A tmpfs over a directory of the image keeps that directory's mode
+     unless the options say otherwise; over a new one it has tmpfs's
+     own 1777.  */
+  if (strcmp (type, "tmpfs") == 0 && !mr_mount_data_has (data, "mode"))
+    {
+      cleanup_close int dfd = mr_open_in_root (rootfd, dest, O_PATH, 0, err);
+      struct stat st;
+
+      if (dfd >= 0 && fstat (dfd, &st) == 0 && S_ISDIR (st.st_mode))
+        {
+          if (mr_asprintf (err, &data_mode, "mode=%04o%s%s", (unsigned)(st.st_mode & 07777),
+                           data && *data ? "," : "", data ? data : "")
+              < 0)
+            return -1;
+          data = data_mode;
+        }
+    }
   targetfd = mr_mkdir_in_root (rootfd, dest, 0755, err);
   if (targetfd < 0)
     return mr_error_prefix (err, "mount '%s' on '%s'", type, dest);
@@ -559,8 +751,10 @@ mount_fs (const struct mr_rootfs_opts *opts, int rootfd, const struct mr_spec_mo
         return mr_error_errno (err, errno, "tmpcopyup '%s'", dest);
     }
 
-  /* A read-only tmpfs is filled first, then made read-only.  */
-  r = mount (source, fd_path (p, targetfd), type, copyup ? flags & ~MS_RDONLY : flags, data);
+  /* A read-only tmpfs is filled first (the image's content, the devices
+     of /dev, the mount points of later mounts), and made read-only at the
+     end of mr_rootfs_prepare.  */
+  r = mount (source, fd_path (p, targetfd), type, tmpfs ? flags & ~MS_RDONLY : flags, data);
   if (r < 0 && errno == EINVAL && strcmp (type, "devpts") == 0 && mr_mount_data_has (data, "gid"))
     {
       /* The tty group (gid=5) may not be mapped in a user namespace.  */
@@ -585,8 +779,6 @@ mount_fs (const struct mr_rootfs_opts *opts, int rootfd, const struct mr_spec_mo
   if (copyup)
     {
       if (copy_up (imagefd, fd, dest, data, err) < 0)
-        return -1;
-      if ((flags & MS_RDONLY) && remount_bind (fd, fd_path (p, fd), dest, flags, 0, err) < 0)
         return -1;
     }
   return set_propagation (fd, dest, m->propagation, err);
@@ -770,10 +962,11 @@ mount_cgroup (const struct mr_rootfs_opts *opts, int rootfd, const struct mr_spe
 }
 
 static int
-mount_spec (const struct mr_rootfs_opts *opts, int rootfd, const struct mr_spec_mount *m,
-            struct mr_error *err)
+mount_spec (const struct mr_rootfs_opts *opts, int rootfd, size_t i, struct mr_error *err)
 {
+  const struct mr_spec_mount *m = &opts->spec->mounts[i];
   cleanup_free char *dest = mr_path_join ("/", m->destination);
+  int r;
 
   if (dest == NULL)
     return mr_error_errno (err, ENOMEM, "mount on '%s'", m->destination);
@@ -781,10 +974,14 @@ mount_spec (const struct mr_rootfs_opts *opts, int rootfd, const struct mr_spec_
     return mr_error_set (err, "mount '%s' on '/': the root cannot be a mount destination",
                          m->type ? m->type : "bind");
   if (mr_mount_is_bind (m))
-    return mount_bind_spec (rootfd, m, dest, err);
-  if (strcmp (m->type, "cgroup") == 0)
-    return mount_cgroup (opts, rootfd, m, dest, err);
-  return mount_fs (opts, rootfd, m, dest, err);
+    r = mount_bind_spec (opts, rootfd, m, opts->source_fds ? opts->source_fds[i] : -1, dest, err);
+  else if (strcmp (m->type, "cgroup") == 0)
+    r = mount_cgroup (opts, rootfd, m, dest, err);
+  else
+    r = mount_fs (opts, rootfd, m, dest, err);
+  if (r < 0)
+    return -1;
+  return set_recursive_attrs (rootfd, m, dest, err);
 }
 
 /* The mount that holds path, from mountinfo: the longest mount point
@@ -864,8 +1061,10 @@ mr_rootfs_prepare (const struct mr_rootfs_opts *opts, struct mr_error *err)
   if (rootfs == NULL)
     return mr_error_errno (err, errno, "rootfs '%s'", opts->rootfs);
 
-  /* Nothing done from here on may reach the host's mount namespace.  */
-  if (propagation == 0)
+  /* Nothing done from here on may reach the host's mount namespace.  An
+     unbindable root comes at the end (mr_rootfs_finalize): before, the
+     rootfs and the bind sources must still be bindable.  */
+  if (propagation == 0 || (propagation & MS_UNBINDABLE))
     propagation = MS_SLAVE | MS_REC;
   if (mount (NULL, "/", NULL, MS_REC | propagation, NULL) < 0)
     return mr_error_errno (err, errno, "set propagation of '/'");
@@ -890,7 +1089,7 @@ mr_rootfs_prepare (const struct mr_rootfs_opts *opts, struct mr_error *err)
     return -1;
 
   for (i = 0; i < spec->n_mounts; i++)
-    if (mount_spec (opts, rootfd, &spec->mounts[i], err) < 0)
+    if (mount_spec (opts, rootfd, i, err) < 0)
       return -1;
 
   /* A /dev bound from the host has its devices already.  */
@@ -902,6 +1101,73 @@ mr_rootfs_prepare (const struct mr_rootfs_opts *opts, struct mr_error *err)
       if (mr_dev_populate (devfd, "/dev", spec, opts->userns, err) < 0)
         return -1;
     }
+
+  /* Last, once everything below them is in place.  */
+  for (i = 0; i < spec->n_mounts; i++)
+    {
+      const struct mr_spec_mount *m = &spec->mounts[i];
+      cleanup_free char *dest = NULL;
+      cleanup_close int fd = -1;
+      char p[FD_PATH_MAX];
+
+      if (mr_mount_is_bind (m) || strcmp (m->type, "tmpfs") != 0 || !(m->flags & MS_RDONLY))
+        continue;
+      dest = mr_path_join ("/", m->destination);
+      if (dest == NULL)
+        return mr_error_errno (err, ENOMEM, "remount '%s'", m->destination);
+      fd = reopen (rootfd, dest, err);
+      if (fd < 0)
+        return mr_error_prefix (err, "make '%s' read-only", dest);
+      if (remount_bind (fd, fd_path (p, fd), dest, m->flags & ~OPERATION_FLAGS, m->clear_flags, err)
+          < 0)
+        return -1;
+    }
+  return 0;
+}
+
+int
+mr_rootfs_check_inherited (const struct mr_spec *spec, bool no_pivot, struct mr_error *err)
+{
+  static const char hint[] = "(add {\"type\": \"mount\"} to linux.namespaces)";
+  const char *what = NULL;
+
+  if (mr_spec_find_namespace (spec, CLONE_NEWNS) != NULL)
+    return 0;
+  if (spec->n_mounts > 0)
+    what = "mounts";
+  else if (spec->linux.n_masked_paths > 0)
+    what = "linux.maskedPaths";
+  else if (spec->linux.n_readonly_paths > 0)
+    what = "linux.readonlyPaths";
+  else if (spec->root_readonly)
+    what = "root.readonly";
+  else if (spec->linux.rootfs_propagation)
+    what = "linux.rootfsPropagation";
+  else if (spec->linux.n_devices > 0)
+    what = "linux.devices";
+  if (what)
+    return mr_error_set (err,
+                         "config.json: %s: needs a mount namespace of the container's own: "
+                         "without one the container shares the host's, where no mount is "
+                         "made %s",
+                         what, hint);
+  if (no_pivot)
+    return mr_error_set (err,
+                         "--no-pivot needs a mount namespace of the container's own: without "
+                         "one the container is only chroot'ed into its root %s",
+                         hint);
+  return 0;
+}
+
+int
+mr_rootfs_chroot (const char *rootfs, struct mr_error *err)
+{
+  if (chdir (rootfs) < 0)
+    return mr_error_errno (err, errno, "chdir '%s'", rootfs);
+  if (chroot (".") < 0)
+    return mr_error_errno (err, errno, "chroot '%s'", rootfs);
+  if (chdir ("/") < 0)
+    return mr_error_errno (err, errno, "chdir '/'");
   return 0;
 }
 

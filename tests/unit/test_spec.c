@@ -719,9 +719,6 @@ static const struct invalid_case
     "config.json: mounts[0].options[1]: expected a string" },
   { "mount_option_must_not_be_empty", HEAD "'mounts':[{'destination':'/a','options':['']}]}",
     "config.json: mounts[0].options[0]: empty mount option" },
-  { "mount_recursive_readonly_is_not_supported",
-    HEAD "'mounts':[{'destination':'/a','type':'bind','source':'/b','options':['rbind','rro']}]}",
-    "config.json: mounts[0].options[1]: recursive mount option 'rro' is not supported" },
   { "mount_idmap_option_is_not_supported",
     HEAD "'mounts':[{'destination':'/a','source':'/b','options':['bind','idmap']}]}",
     "config.json: mounts[0].options[1]: id-mapped mounts ('idmap') are not supported" },
@@ -1056,6 +1053,21 @@ START_TEST (mount_option_is_translated)
 }
 END_TEST
 
+START_TEST (recursive_mount_options_become_attributes)
+{
+  struct mr_spec *s = parse_ok (HEAD "'mounts':[{'destination':'/m','type':'bind','source':'/s',"
+                                     "'options':['rbind','rro','rnosuid','rsuid','rnodev',"
+                                     "'rnoatime','rstrictatime','rnoexec','rexec']}]}");
+
+  ck_assert_uint_eq (s->mounts[0].flags, MS_BIND | MS_REC);
+  ck_assert_uint_eq (s->mounts[0].attr_set,
+                     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_STRICTATIME);
+  ck_assert_uint_eq (s->mounts[0].attr_clr,
+                     MOUNT_ATTR_NOSUID | MOUNT_ATTR__ATIME | MOUNT_ATTR_NOEXEC);
+  mr_spec_free (s);
+}
+END_TEST
+
 START_TEST (later_mount_option_wins)
 {
   struct mr_spec *s = parse_ok (HEAD "'mounts':[{'destination':'/m','type':'tmpfs',"
@@ -1252,7 +1264,7 @@ START_TEST (features_document_lists_what_is_supported)
   ck_assert (array_has (opts, "rbind"));
   ck_assert (array_has (opts, "tmpcopyup"));
   ck_assert (array_has (opts, "nosymfollow"));
-  ck_assert (!array_has (opts, "rro"));
+  ck_assert (array_has (opts, "rro"));
   ck_assert (!array_has (opts, "idmap"));
   ck_assert_uint_eq (json_array_size (json_object_get (lx, "namespaces")), 8);
   ck_assert (array_has (json_object_get (lx, "namespaces"), "time"));
@@ -1638,6 +1650,7 @@ suite (void)
   tcase_add_test (tc, numbers_above_int64_are_read_as_uint64);
   tcase_add_test (tc, syntax_error_after_a_huge_number_keeps_its_column);
   tcase_add_test (tc, later_mount_option_wins);
+  tcase_add_test (tc, recursive_mount_options_become_attributes);
   tcase_add_test (tc, bind_type_implies_ms_bind);
   tcase_add_test (tc, every_field_of_the_wrong_type_is_rejected_by_name);
   suite_add_tcase (s, tc);

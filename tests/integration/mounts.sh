@@ -1,0 +1,269 @@
+#!/bin/bash
+# The container's mounts and root: bind sources, order, tmpfs modes,
+# read-only and atime options (recursive ones too), /dev, masked and
+# read-only paths, user namespaces, id-mapped mounts, chroot mode.
+. "$(dirname "$0")/lib.sh"
+
+# userns_bundle [ARGS...]: a bundle whose user namespace maps 0 to 100000.
+userns_bundle ()
+{
+  [ -e /proc/self/ns/user ] || skip "no user namespaces"
+  new_bundle "$@"
+  chmod -R go+rX "$B"
+  cfg '.linux.namespaces += [{"type": "user"}]
+       | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+       | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+}
+
+# add_mount JSON: appends one entry to mounts.
+add_mount ()
+{
+  cfg '.mounts += [$m]' --argjson m "$1"
+}
+
+# host_mount ARGS... DIR: mount(8) on the host, undone after the test.
+host_mount ()
+{
+  mount "$@"
+  defer umount -l "${!#}"
+}
+
+# mount_opts PATH: the per-mount options of PATH in the container's
+# /proc/self/mountinfo output saved in $out.
+mount_opts ()
+{
+  awk -v p="$1" '$5 == p { o = $6 } END { print o }' <<<"$out"
+}
+
+test_bind_source_under_a_root_only_directory_in_a_user_namespace ()
+{
+  userns_bundle
+  local top=$T_DIR/$ID.private
+  mkdir -p "$top/data"
+  chmod 700 "$top"
+  echo secret-data >"$top/data/file"
+  chmod 755 "$top/data"
+  chmod 644 "$top/data/file"
+  mkdir -p "$B/rootfs/data"
+  add_mount "$(jq -n --arg s "$top/data" '{"destination": "/data", "type": "bind", "source": $s, "options": ["rbind"]}')"
+  in_ctr 'cat /data/file; id -u'
+  assert_eq "$out" $'secret-data\n0' "bind source read through a root-only parent"
+}
+
+test_unreachable_source_error_names_the_mount ()
+{
+  minirun_only "error wording"
+  userns_bundle
+  local top=$T_DIR/$ID.private
+  mkdir -p "$top/data"
+  chmod 700 "$top"
+  mkdir -p "$B/rootfs/data"
+  # a source on a file system the runtime cannot clone from: a path the
+  # namespace's root may not reach, with nothing opened for it
+  add_mount "$(jq -n --arg s "$top/missing" '{"destination": "/data", "type": "bind", "source": $s}')"
+  sh_args true
+  run_ctr
+  assert_failure
+  assert_contains "$err" "$top/missing"
+  assert_contains "$err" "host uid 100000"
+}
+
+test_mounts_apply_in_config_order ()
+{
+  new_bundle
+  local src=$T_DIR/$ID.src
+  mkdir -p "$src/inner"
+  echo from-first >"$src/inner/file"
+  add_mount "$(jq -n --arg s "$src" '{"destination": "/first", "type": "bind", "source": $s, "options": ["rbind"]}')"
+  # a source that lies under the first mount's destination
+  add_mount "$(jq -n --arg s "$B/rootfs/first/inner" '{"destination": "/second", "type": "bind", "source": $s, "options": ["rbind"]}')"
+  add_mount '{"destination": "/first/inner/deeper", "type": "tmpfs", "source": "tmpfs"}'
+  in_ctr 'cat /second/file; grep -c " /first/inner/deeper " /proc/self/mountinfo'
+  assert_eq "$out" $'from-first\n1' "second bind sees the first, the tmpfs goes on the first"
+  [ ! -e "$src/inner/deeper" ] || [ -d "$src/inner/deeper" ]
+}
+
+test_tmpfs_mode_follows_the_covered_directory ()
+{
+  new_bundle
+  mkdir -p "$B/rootfs/d700" "$B/rootfs/d750"
+  chmod 700 "$B/rootfs/d700"
+  chmod 2750 "$B/rootfs/d750"
+  add_mount '{"destination": "/d700", "type": "tmpfs", "source": "tmpfs"}'
+  add_mount '{"destination": "/d750", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]}'
+  add_mount '{"destination": "/fresh", "type": "tmpfs", "source": "tmpfs"}'
+  in_ctr 'stat -c "%n %a" /d700 /d750 /fresh'
+  assert_eq "$out" $'/d700 700\n/d750 2750\n/fresh 1777' "tmpfs modes"
+}
+
+test_tmpfs_mode_option_wins ()
+{
+  [ "$RT_NAME" != runc ] || skip "runc 1.1 chmods the tmpfs back to the directory's mode"
+  new_bundle
+  mkdir -p "$B/rootfs/d700"
+  chmod 700 "$B/rootfs/d700"
+  add_mount '{"destination": "/d700", "type": "tmpfs", "source": "tmpfs", "options": ["mode=1777"]}'
+  add_mount '{"destination": "/fresh", "type": "tmpfs", "source": "tmpfs", "options": ["mode=710"]}'
+  in_ctr 'stat -c "%n %a" /d700 /fresh'
+  assert_eq "$out" $'/d700 1777\n/fresh 710' "tmpfs mode= options"
+}
+
+test_readonly_dev_is_populated_first ()
+{
+  new_bundle
+  cfg '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"]'
+  in_ctr 'test -c /dev/null && test -c /dev/zero && test -L /dev/fd && test -d /dev/pts && test -d /dev/shm && echo ok;
+          grep " /dev " /proc/self/mountinfo | cut -d" " -f6;
+          touch /dev/new 2>/dev/null || echo refused;
+          echo x >/dev/shm/w && echo shm-writable'
+  assert_eq "$(sed -n 1p <<<"$out")" ok "devices, links, pts, shm"
+  assert_match "$(sed -n 2p <<<"$out")" '^ro,' "/dev options"
+  assert_eq "$(sed -n 3p <<<"$out")" refused "a new file in /dev"
+  assert_eq "$(sed -n 4p <<<"$out")" shm-writable "/dev/shm"
+}
+
+# A host directory with a tmpfs mounted below it (SUB: DIR/sub).
+dir_with_submount ()
+{
+  DIR=$T_DIR/$ID.tree
+  mkdir -p "$DIR/sub"
+  host_mount -t tmpfs -o size=1m tmpfs "$DIR/sub"
+}
+
+test_rro_is_recursive ()
+{
+  new_bundle
+  dir_with_submount
+  add_mount "$(jq -n --arg s "$DIR" '{"destination": "/tree", "type": "bind", "source": $s, "options": ["rbind", "rro"]}')"
+  in_ctr 'touch /tree/a 2>/dev/null || echo top-ro; touch /tree/sub/a 2>/dev/null || echo sub-ro'
+  assert_eq "$out" $'top-ro\nsub-ro' "rro"
+  [ ! -e "$DIR/sub/a" ]
+}
+
+test_rbind_ro_is_recursive ()
+{
+  [ "$RT_NAME" != runc ] || skip "runc 1.1 makes only the top mount of rbind,ro read-only"
+  new_bundle
+  dir_with_submount
+  add_mount "$(jq -n --arg s "$DIR" '{"destination": "/tree", "type": "bind", "source": $s, "options": ["rbind", "ro"]}')"
+  in_ctr 'touch /tree/a 2>/dev/null || echo top-ro; touch /tree/sub/a 2>/dev/null || echo sub-ro'
+  assert_eq "$out" $'top-ro\nsub-ro' "rbind,ro"
+}
+
+test_recursive_nosuid_and_noatime ()
+{
+  new_bundle
+  dir_with_submount
+  add_mount "$(jq -n --arg s "$DIR" '{"destination": "/tree", "type": "bind", "source": $s, "options": ["rbind", "rnosuid", "rnoatime"]}')"
+  in_ctr 'cat /proc/self/mountinfo'
+  assert_match "$(mount_opts /tree/sub)" 'nosuid' "submount nosuid"
+  assert_match "$(mount_opts /tree/sub)" 'noatime' "submount noatime"
+}
+
+test_bind_of_a_readonly_source_is_read_write ()
+{
+  [ "$RT_NAME" != runc ] || skip "runc 1.1 keeps the source's flags when no option is given"
+  new_bundle
+  local src=$T_DIR/$ID.ro
+  mkdir -p "$src"
+  host_mount --bind "$src" "$src"
+  mount -o remount,bind,ro "$src"
+  add_mount "$(jq -n --arg s "$src" '{"destination": "/rw", "type": "bind", "source": $s, "options": ["bind"]}')"
+  add_mount "$(jq -n --arg s "$src" '{"destination": "/ro", "type": "bind", "source": $s, "options": ["bind", "ro"]}')"
+  in_ctr 'touch /rw/made && echo rw-ok; touch /ro/x 2>/dev/null || echo ro-refused'
+  assert_eq "$out" $'rw-ok\nro-refused' "implicit rw, explicit ro"
+  [ -e "$src/made" ]
+}
+
+test_atime_options ()
+{
+  new_bundle
+  local src=$T_DIR/$ID.src
+  mkdir -p "$src"
+  add_mount '{"destination": "/t-noatime", "type": "tmpfs", "source": "tmpfs", "options": ["noatime"]}'
+  add_mount '{"destination": "/t-strict", "type": "tmpfs", "source": "tmpfs", "options": ["strictatime"]}'
+  add_mount '{"destination": "/t-nodir", "type": "tmpfs", "source": "tmpfs", "options": ["nodiratime"]}'
+  add_mount "$(jq -n --arg s "$src" '{"destination": "/b-noatime", "type": "bind", "source": $s, "options": ["bind", "noatime"]}')"
+  add_mount "$(jq -n --arg s "$src" '{"destination": "/b-nodir", "type": "bind", "source": $s, "options": ["bind", "nodiratime"]}')"
+  in_ctr 'cat /proc/self/mountinfo'
+  assert_match "$(mount_opts /t-noatime)" 'noatime' "tmpfs noatime"
+  assert_no_match "$(mount_opts /t-strict)" 'noatime|relatime' "tmpfs strictatime"
+  assert_match "$(mount_opts /t-nodir)" 'nodiratime' "tmpfs nodiratime"
+  assert_match "$(mount_opts /b-noatime)" 'noatime' "bind noatime"
+  assert_match "$(mount_opts /b-nodir)" 'nodiratime' "bind nodiratime"
+}
+
+# What of the host's mount table a container of this script could change:
+# its root (propagation) and whatever is under the script's directory.
+# Other programs may mount elsewhere meanwhile.
+host_mounts ()
+{
+  awk -v d="$T_DIR" '$5 == "/" || index($5, d) == 1 { $1 = ""; $2 = ""; print }' /proc/self/mountinfo | sort
+}
+
+# A bundle without a mount namespace, mounts or paths that need one.
+no_mntns_bundle ()
+{
+  [ "$RT_NAME" = minirun ] || skip "$RT_NAME changes the host's mounts without a mount namespace"
+  new_bundle "$@"
+  cfg '.linux.namespaces |= map(select(.type != "mount"))
+       | .mounts = [] | .linux.maskedPaths = [] | .linux.readonlyPaths = []'
+}
+
+test_no_mount_namespace_runs_chrooted_in_the_hosts ()
+{
+  no_mntns_bundle /bin/sleep 600
+  echo "$ID" >"$B/rootfs/marker"
+  local before
+  before=$(host_mounts)
+  start_ctr
+  local pid
+  pid=$(ctr_pid "$ID")
+  assert_eq "$(readlink "/proc/$pid/ns/mnt")" "$(readlink /proc/$$/ns/mnt)" "mount namespace"
+  assert_eq "$(readlink "/proc/$pid/root")" "$B/rootfs" "root"
+  t_run rt exec "$ID" /bin/sh -c 'cat /marker; pwd'
+  assert_success
+  assert_eq "$out" "$ID"$'
+/' "exec runs in the container's root"
+  assert_eq "$(host_mounts)" "$before" "host mounts"
+}
+
+test_no_mount_namespace_refuses_mounts ()
+{
+  no_mntns_bundle
+  cfg '.mounts = [{"destination": "/proc", "type": "proc", "source": "proc"}]'
+  local before
+  before=$(host_mounts)
+  run_ctr
+  assert_failure
+  assert_contains "$err" "mounts: needs a mount namespace"
+  cfg '.mounts = [] | .linux.maskedPaths = ["/proc/kcore"]'
+  run_ctr
+  assert_failure
+  assert_contains "$err" "maskedPaths: needs a mount namespace"
+  assert_eq "$(host_mounts)" "$before" "host mounts"
+}
+
+test_rootfs_propagation_unbindable ()
+{
+  new_bundle
+  cfg '.linux.rootfsPropagation = "unbindable"'
+  in_ctr 'awk "\$5 == \"/\"" /proc/self/mountinfo'
+  assert_contains "$out" "unbindable" "root propagation"
+}
+
+t_ok "a bind source under a root-only directory works in a user namespace" test_bind_source_under_a_root_only_directory_in_a_user_namespace
+t_ok "an unreachable bind source in a user namespace names the mount and the uid" test_unreachable_source_error_names_the_mount
+t_ok "mounts are applied in config order" test_mounts_apply_in_config_order
+t_ok "a tmpfs takes the mode of the directory it covers, 1777 on a new one" test_tmpfs_mode_follows_the_covered_directory
+t_ok "a tmpfs mode= option wins" test_tmpfs_mode_option_wins
+t_ok "a read-only /dev gets its devices, links, pts and shm first" test_readonly_dev_is_populated_first
+t_ok "rro makes every mount of the tree read-only" test_rro_is_recursive
+t_ok "rbind,ro makes every mount of the tree read-only" test_rbind_ro_is_recursive
+t_ok "rnosuid and rnoatime reach the submounts" test_recursive_nosuid_and_noatime
+t_ok "a bind of a read-only source is read-write unless ro is given" test_bind_of_a_readonly_source_is_read_write
+t_ok "atime options on tmpfs and bind mounts" test_atime_options
+t_ok "without a mount namespace the container is chroot'ed in the host's, no mount made" test_no_mount_namespace_runs_chrooted_in_the_hosts
+t_ok "without a mount namespace mounts and masked paths are refused" test_no_mount_namespace_refuses_mounts
+t_ok "rootfsPropagation unbindable works" test_rootfs_propagation_unbindable
+t_done
