@@ -61,6 +61,11 @@ int mr_cgroup_clone_fd (const struct mr_cgroup *cg);
  * the v1 controllers are written.  */
 int mr_cgroup_enter (struct mr_cgroup *cg, pid_t pid, bool born_in_v2, struct mr_error *err);
 
+/* Moves pid into the cgroup in the one cgroup v1 hierarchy that has
+ * controller; an error on a v2 host and for a controller not mounted.  */
+int mr_cgroup_enter_controller (struct mr_cgroup *cg, const char *controller, pid_t pid,
+                                struct mr_error *err);
+
 /* Applies (more) resources to an existing cgroup (update).  */
 int mr_cgroup_update (struct mr_cgroup *cg, const struct mr_spec_resources *resources,
                       struct mr_error *err);
