@@ -50,13 +50,15 @@ cmd_exec (struct mr_global *g, int argc, char **argv)
   /* Each -e or -c takes at least one argument, so argc bounds both.  */
   cleanup_free const char **env = calloc ((size_t)argc + 1, sizeof *env);
   cleanup_free const char **caps = calloc ((size_t)argc + 1, sizeof *caps);
-  size_t n_env = 0, n_caps = 0;
-  bool interactive = false;
+  cleanup_free const char **cgroups = calloc ((size_t)argc + 1, sizeof *cgroups);
+  cleanup_free gid_t *gids = NULL;
+  size_t n_env = 0, n_caps = 0, n_cgroups = 0, n_gids = 0;
+  bool interactive = false, managed;
   int status = 0;
   long long n;
   int c;
 
-  if (env == NULL || caps == NULL)
+  if (env == NULL || caps == NULL || cgroups == NULL)
     return cmd_fail ("exec: out of memory");
   /* "+": the command's own options after the id are not ours.  */
   while ((c = getopt_long (argc, argv, "+:p:dtiw:e:u:c:g:h", long_opts, NULL)) != -1)
@@ -114,13 +116,33 @@ cmd_exec (struct mr_global *g, int argc, char **argv)
         log_debug ("exec: ignoring --apparmor '%s'", optarg);
         break;
       case OPT_CGROUP:
-        log_debug ("exec: ignoring --cgroup '%s'", optarg);
+        cgroups[n_cgroups++] = optarg;
         break;
       case 'g':
-        log_debug ("exec: ignoring --additional-gids '%s'", optarg);
+        /* repeatable, and each a comma-separated list */
+        for (const char *a = optarg;; a++)
+          {
+            size_t len = strcspn (a, ",");
+            char num[24];
+            gid_t *grown;
+            if (len == 0 || len >= sizeof num)
+              return usage_error ("exec", "invalid --additional-gids value '%s'", optarg);
+            memcpy (num, a, len);
+            num[len] = '\0';
+            if (parse_number (num, 0, UINT32_MAX - 1, &n) < 0)
+              return usage_error ("exec", "invalid --additional-gids value '%s'", optarg);
+            grown = realloc (gids, (n_gids + 1) * sizeof *gids);
+            if (grown == NULL)
+              return cmd_fail ("exec: out of memory");
+            gids = grown;
+            gids[n_gids++] = (gid_t)n;
+            a += len;
+            if (*a == '\0')
+              break;
+          }
         break;
       case OPT_IGNORE_PAUSED:
-        log_debug ("exec: ignoring --ignore-paused");
+        o.ignore_paused = true;
         break;
       case 'h':
         return verb_help ("exec");
@@ -141,12 +163,17 @@ cmd_exec (struct mr_global *g, int argc, char **argv)
     o.env = env;
   if (n_caps)
     o.caps = caps;
+  if (n_cgroups)
+    o.cgroups = cgroups;
+  o.additional_gids = gids;
+  o.n_additional_gids = n_gids;
   if (context_open (g) < 0)
     return report (-1, &g->err);
   /* Engines hand an OCI container's exec its stdio, as runc takes it; a
      managed container's exec reads stdin only when asked to, as docker's,
      and a detached one keeps none of the caller's streams open.  */
-  if (mr_container_is_managed (g->ctx, argv[optind]) && (o.detach || !interactive))
+  managed = mr_container_is_managed (g->ctx, argv[optind]);
+  if (managed && (o.detach || !interactive))
     {
       o.stdio_set = true;
       o.stdio[0] = -1;
@@ -156,7 +183,10 @@ cmd_exec (struct mr_global *g, int argc, char **argv)
   if (mr_container_exec (g->ctx, argv[optind], &o, &status, &g->err) < 0)
     {
       report (-1, &g->err);
-      /* as a shell: 127 not found, 126 found but not run */
+      /* a managed container's as docker exec's: 127 not found, 126 found
+         but not run; an OCI one's as runc's: 255 for whatever failed */
+      if (!managed)
+        return 255;
       return status == 126 || status == 127 ? status : 1;
     }
   return o.detach ? 0 : status;

@@ -224,7 +224,9 @@ static const struct applet applets[] = {
       "Run a new process inside a running container",
       "[-p|--process FILE] [-d|--detach] [--pid-file FILE] [-t|--tty] [-i|--interactive] "
       "[--console-socket SOCK] [-w|--workdir|--cwd DIR] [-e|--env K=V]... [-u|--user UID[:GID]] "
-      "[-c|--cap CAP]... [--no-new-privs] [--preserve-fds N] ID [COMMAND [ARG...]]",
+      "[-c|--cap CAP]... [-g|--additional-gids GID[,GID...]]... [--no-new-privs] "
+      "[--preserve-fds N] [--ignore-paused] [--cgroup [CTRL[,CTRL...]:]PATH]... "
+      "ID [COMMAND [ARG...]]",
       "  -p, --process FILE          Take the process from an OCI process.json\n"
       "  -d, --detach                Return once the process runs, do not wait\n"
       "      --pid-file FILE         Write the process's pid to FILE\n"
@@ -236,12 +238,16 @@ static const struct applet applets[] = {
       "  -e, --env K=V               Add an environment variable (repeatable)\n"
       "  -u, --user UID[:GID]        Run as this numeric user and group\n"
       "  -c, --cap CAP               Add a capability, e.g. CAP_NET_ADMIN (repeatable)\n"
+      "  -g, --additional-gids GID   Add supplementary groups (repeatable, or a comma list)\n"
       "      --no-new-privs          Set no_new_privs for the process\n"
-      "      --preserve-fds N        Pass file descriptors 3 to 3+N-1 to the process\n" HELP_LINE
-      "\nExit status: the process's; 127 when COMMAND is not found, 126 when it cannot\n"
-      "be run; 1 when exec itself fails.\n"
-      "\nAccepted for engines and ignored: --process-label, --apparmor, --cgroup,\n"
-      "--additional-gids (-g), --ignore-paused.\n",
+      "      --preserve-fds N        Pass file descriptors 3 to 3+N-1 to the process\n"
+      "      --ignore-paused         Exec into a paused container too (runs once resumed)\n"
+      "      --cgroup [CTRL:]PATH    Join this existing sub-cgroup of the container's\n"
+      "                              (CTRL: only those v1 controllers; repeatable)\n" HELP_LINE
+      "\nExit status: the process's; when it could not be started, 255 (as runc) for\n"
+      "an OCI container, 127 (not found) or 126 (cannot be run) for a managed one\n"
+      "(as docker exec); 255 or 1 when exec itself fails.\n"
+      "\nAccepted for engines and ignored: --process-label, --apparmor.\n",
   },
   {
       "cp",

@@ -1364,6 +1364,7 @@ struct exec_process
   char **env;  /* owned array, strings borrowed */
   char **args; /* owned array, strings borrowed */
   char unknown_caps[512]; /* skipped names, of the process and of --cap */
+  gid_t *gids;            /* owned: additionalGids with those of -g */
 };
 
 static void
@@ -1371,6 +1372,7 @@ exec_process_clear (struct exec_process *ep)
 {
   free (ep->env);
   free (ep->args);
+  free (ep->gids);
   if (ep->has_parsed)
     mr_spec_process_clear (&ep->parsed);
 }
@@ -1442,12 +1444,23 @@ build_exec_process (const struct mr_spec *spec, const struct mr_exec_opts *o,
   ep->p.n_env = n_env;
   if (o->cwd)
     ep->p.cwd = (char *)o->cwd;
+  /* as runc: the config's additionalGids stay with another user */
   if (o->user_set)
     {
       ep->p.user.uid = o->uid;
       ep->p.user.gid = o->gid_set ? o->gid : 0;
-      ep->p.user.additional_gids = NULL;
-      ep->p.user.n_additional_gids = 0;
+    }
+  if (o->n_additional_gids)
+    {
+      size_t n0 = ep->p.user.n_additional_gids;
+      ep->gids = calloc (n0 + o->n_additional_gids, sizeof (gid_t));
+      if (ep->gids == NULL)
+        return mr_error_errno (err, ENOMEM, "exec");
+      if (n0)
+        memcpy (ep->gids, ep->p.user.additional_gids, n0 * sizeof (gid_t));
+      memcpy (ep->gids + n0, o->additional_gids, o->n_additional_gids * sizeof (gid_t));
+      ep->p.user.additional_gids = ep->gids;
+      ep->p.user.n_additional_gids = n0 + o->n_additional_gids;
     }
   if (o->no_new_privs)
     ep->p.no_new_privileges = true;
@@ -1485,6 +1498,100 @@ make_pipe (int *rd, int *wr, struct mr_error *err)
   return 0;
 }
 
+/* exec --cgroup: sub-cgroups of the container's.  The one for every
+ * hierarchy replaces the container's cgroup (so that a v2 process is born
+ * in it); those for some v1 controllers are joined after the clone.  */
+struct exec_cgroup
+{
+  struct exec_cgroup *next;
+  struct mr_cgroup *cg;
+  char controllers[256];
+};
+
+static void
+exec_cgroups_free (struct exec_cgroup *l)
+{
+  while (l)
+    {
+      struct exec_cgroup *n = l->next;
+      mr_cgroup_free (l->cg);
+      free (l);
+      l = n;
+    }
+}
+
+static int
+open_exec_cgroups (const struct mr_state *st, const char *const *specs, struct mr_cgroup **cg,
+                   struct exec_cgroup **out, struct mr_error *err)
+{
+  for (size_t i = 0; specs[i]; i++)
+    {
+      const char *colon = strchr (specs[i], ':');
+      const char *rel = colon ? colon + 1 : specs[i];
+      cleanup_free char *path = NULL;
+      struct mr_cgroup *sub = NULL;
+
+      if (st->cgroup_path == NULL || *cg == NULL)
+        return mr_error_set (err, "--cgroup '%s': the container has no cgroup", specs[i]);
+      while (*rel == '/')
+        rel++;
+      if (*rel == '\0' || (colon && colon == specs[i]))
+        return mr_error_set (err, "--cgroup '%s': expected PATH or CONTROLLER[,...]:PATH",
+                             specs[i]);
+      for (const char *c = rel; *c; c = *c ? c + 1 : c)
+        {
+          size_t len = strcspn (c, "/");
+          if (len == 2 && c[0] == '.' && c[1] == '.')
+            return mr_error_set (err, "--cgroup '%s': the path must stay below the container's",
+                                 specs[i]);
+          c += len;
+        }
+      if (colon && (size_t)(colon - specs[i]) >= sizeof ((struct exec_cgroup *)0)->controllers)
+        return mr_error_set (err, "--cgroup '%s': too many controllers", specs[i]);
+      if (mr_asprintf (err, &path, "%s/%s", st->cgroup_path, rel) < 0)
+        return -1;
+      if (mr_cgroup_open (path, &sub, err) < 0)
+        return mr_error_prefix (err, "--cgroup '%s'", specs[i]);
+      if (colon == NULL)
+        {
+          mr_cgroup_free (*cg);
+          *cg = sub;
+          continue;
+        }
+      struct exec_cgroup *e = calloc (1, sizeof *e);
+      if (e == NULL)
+        {
+          mr_cgroup_free (sub);
+          return mr_error_errno (err, ENOMEM, "--cgroup '%s'", specs[i]);
+        }
+      e->cg = sub;
+      snprintf (e->controllers, sizeof e->controllers, "%.*s", (int)(colon - specs[i]), specs[i]);
+      e->next = *out;
+      *out = e;
+    }
+  return 0;
+}
+
+static int
+enter_exec_cgroups (struct exec_cgroup *l, pid_t pid, struct mr_error *err)
+{
+  for (; l; l = l->next)
+    for (char *c = l->controllers; *c;)
+      {
+        size_t len = strcspn (c, ",");
+        char save = c[len];
+        int r;
+
+        c[len] = '\0';
+        r = mr_cgroup_enter_controller (l->cg, c, pid, err);
+        c[len] = save;
+        if (r < 0)
+          return -1;
+        c += len + (save ? 1 : 0);
+      }
+  return 0;
+}
+
 /* Starts the exec'ed process.  On success it runs (or ran: it may have
  * exited already) and the caller reaps sp->pid and closes sp and
  * *pty_master.  On failure *cmd_status is 126 or 127 when the command
@@ -1499,6 +1606,7 @@ exec_spawn (struct mr_context *ctx, const char *id, const struct mr_exec_opts *o
   cleanup_cgroup struct mr_cgroup *cg = NULL;
   cleanup_close int dirfd = -1;
   struct mr_seccomp_prog prog = { 0 };
+  struct exec_cgroup *sub = NULL;
   struct exec_process ep;
   enum mr_status status;
   int r = -1;
@@ -1515,7 +1623,12 @@ exec_spawn (struct mr_context *ctx, const char *id, const struct mr_exec_opts *o
   if (load (ctx, id, false, &dirfd, &st, err) < 0)
     return -1;
   status = container_status (st, dirfd);
-  if (status != MR_STATUS_RUNNING && status != MR_STATUS_CREATED)
+  if (status == MR_STATUS_PAUSED && !o->ignore_paused)
+    return mr_error_set (err,
+                         "exec in '%s': cannot exec in a paused container "
+                         "(use --ignore-paused to override)",
+                         id);
+  if (status != MR_STATUS_RUNNING && status != MR_STATUS_CREATED && status != MR_STATUS_PAUSED)
     return mr_error_set (err, "cannot exec in container '%s': it is %s", id,
                          mr_status_name (status));
   if (load_spec_for (st, &spec, err) < 0)
@@ -1539,6 +1652,11 @@ exec_spawn (struct mr_context *ctx, const char *id, const struct mr_exec_opts *o
     goto out;
   if (st->cgroup_path && mr_cgroup_open_in (st->cgroup_path, st->cgroup_layout, &cg, err) < 0)
     goto out;
+  if (o->cgroups && open_exec_cgroups (st, o->cgroups, &cg, &sub, err) < 0)
+    {
+      mr_error_prefix (err, "exec in '%s'", id);
+      goto out;
+    }
 
   sp->spec = spec;
   sp->process = &ep.p;
@@ -1552,7 +1670,10 @@ exec_spawn (struct mr_context *ctx, const char *id, const struct mr_exec_opts *o
   sp->console_socket = o->console_socket;
   sp->preserve_fds = o->preserve_fds;
   sp->state_dirfd = -1;
-  if (mr_spawn_clone (sp, NULL, 0, err) < 0)
+  /* the process waits until it is in all of its cgroups */
+  sp->exec_wait_go = cg != NULL;
+  if (mr_spawn_clone (sp, NULL, 0, err) < 0 || enter_exec_cgroups (sub, sp->pid, err) < 0
+      || (sp->need_go && mr_spawn_send_go (sp, NULL, err) < 0))
     {
       mr_error_prefix (err, "exec in '%s'", id);
       if (sp->pid > 0)
@@ -1565,7 +1686,11 @@ exec_spawn (struct mr_context *ctx, const char *id, const struct mr_exec_opts *o
     }
   if (mr_spawn_wait_ready (sp, pty_master, err) < 0)
     {
-      mr_error_prefix (err, "exec in '%s'", id);
+      /* the words of runc: the process itself could not be started */
+      if (sp->child_failed)
+        mr_error_prefix (err, "exec failed: unable to start container process");
+      else
+        mr_error_prefix (err, "exec in '%s'", id);
       if (sp->cmd_status)
         *cmd_status = sp->cmd_status;
       waitpid (sp->pid, NULL, 0);
@@ -1590,6 +1715,7 @@ out:
   sp->cgroup = NULL;
   mr_seccomp_prog_clear (&prog);
   exec_process_clear (&ep);
+  exec_cgroups_free (sub);
   return r;
 }
 

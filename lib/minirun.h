@@ -196,6 +196,17 @@ extern "C"
      * caller's 0, 1 and 2, as with runc.  */
     bool stdio_set;
     int stdio[3];
+    /* Groups added to the process's additionalGids (runc's -g).  */
+    const gid_t *additional_gids;
+    size_t n_additional_gids;
+    /* Exec into a paused container too: the process runs once it is
+     * resumed.  Without it, a paused container refuses the exec.  */
+    bool ignore_paused;
+    /* NULL-terminated: "PATH" (every hierarchy) or "CTRL[,CTRL...]:PATH"
+     * (those cgroup v1 controllers only), sub-cgroups of the container's
+     * that the process joins instead of the container's own (runc's
+     * --cgroup).  They must exist.  */
+    const char *const *cgroups;
   };
   /* When not detached, waits and stores the process's exit status.  */
   int mr_container_exec (struct mr_context *ctx, const char *id, const struct mr_exec_opts *opts,

@@ -159,12 +159,12 @@ find_executable (const struct mr_spec_process *p, char *out, size_t outlen, stru
       if (stat (name, &st) < 0)
         {
           child_cmd_status = cmd_status_for (errno);
-          return mr_error_errno (err, errno, "exec '%s'", name);
+          return mr_error_errno (err, errno, "exec: \"%s\": stat %s", name, name);
         }
       if (S_ISDIR (st.st_mode))
         {
           child_cmd_status = 126;
-          return mr_error_errno (err, EISDIR, "exec '%s'", name);
+          return mr_error_errno (err, EISDIR, "exec: \"%s\"", name);
         }
       snprintf (out, outlen, "%s", name);
       return 0;
@@ -190,7 +190,7 @@ find_executable (const struct mr_spec_process *p, char *out, size_t outlen, stru
       path = *end ? end + 1 : end;
     }
   child_cmd_status = 127;
-  mr_error_set (err, "exec '%s': executable file not found in $PATH", name);
+  mr_error_set (err, "exec: \"%s\": executable file not found in $PATH", name);
   err->errnum = ENOENT;
   return -1;
 }
@@ -369,11 +369,13 @@ enter_cwd (const struct mr_spec_process *p, bool create, struct mr_error *err)
   if (chdir (p->cwd) < 0)
     {
       if (!(create && errno == ENOENT && p->cwd[0] == '/'))
-        return mr_error_errno (err, errno, "chdir to '%s'", p->cwd);
+        return mr_error_errno (err, errno, "chdir to cwd (\"%s\") set in config.json failed",
+                               p->cwd);
       if (mkdir_owned (p->cwd, p->user.uid, p->user.gid, err) < 0)
         return -1;
       if (chdir (p->cwd) < 0)
-        return mr_error_errno (err, errno, "chdir to '%s'", p->cwd);
+        return mr_error_errno (err, errno, "chdir to cwd (\"%s\") set in config.json failed",
+                               p->cwd);
     }
   return check_cwd_inside (err);
 }
@@ -418,7 +420,7 @@ finish_and_exec (struct mr_spawn *sp, const char *exe, char **env, struct mr_err
     return -1;
   execve (exe, p->args, env);
   child_cmd_status = cmd_status_for (errno);
-  return mr_error_errno (err, errno, "exec '%s'", p->args[0]);
+  return mr_error_errno (err, errno, "exec: \"%s\"", p->args[0]);
 }
 
 static int
@@ -703,6 +705,12 @@ exec_child (struct mr_spawn *sp, int console_fd, struct mr_error *err)
 
   /* whatever stops it from here on, the command could not be run */
   child_cmd_status = 126;
+  if (sp->need_go)
+    {
+      struct msg_head h;
+      if (recv_msg (sp->sync_fd, &h, NULL, 0) != MSG_GO)
+        _exit (1); /* the runtime is gone: nothing to report to */
+    }
   if (move_fd_up (&sp->sync_fd, low, err) < 0 || move_fd_up (&sp->pidfd, low, err) < 0
       || move_fd_up (&console_fd, low, err) < 0)
     return -1;
@@ -822,6 +830,7 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
         return mr_error_errno (err, errno, "open the container's init process %d",
                                (int)sp->target_pid);
       pidns_fd = sp->pidfd;
+      sp->need_go = sp->exec_wait_go;
     }
   else
     {
@@ -1015,6 +1024,7 @@ mr_spawn_wait_ready (struct mr_spawn *sp, int *pty_master, struct mr_error *err)
           snprintf (err->msg, sizeof err->msg, "%s", buf);
           err->errnum = h.errnum;
           sp->cmd_status = h.cmd_status;
+          sp->child_failed = true;
           return -1;
         }
       if (r == MSG_READY)
@@ -1044,6 +1054,7 @@ mr_spawn_wait_exec (struct mr_spawn *sp, struct mr_error *err)
           snprintf (err->msg, sizeof err->msg, "%s", buf);
           err->errnum = h.errnum;
           sp->cmd_status = h.cmd_status;
+          sp->child_failed = true;
           return -1;
         }
     }

@@ -46,6 +46,9 @@ struct mr_spawn
 
   const char *console_socket; /* NULL: pty master goes back to the parent */
   int preserve_fds;
+  /* the exec'ed child waits for mr_spawn_send_go before it does anything,
+     so that the parent can put it in its cgroups first */
+  bool exec_wait_go;
 
   /* filled by mr_spawn_clone */
   pid_t pid;
@@ -53,6 +56,8 @@ struct mr_spawn
   int pidfd;   /* of the new process, -1 if the kernel has none */
   bool need_go;
 
+  /* set when the child reported an error of its own setup */
+  bool child_failed;
   /* filled when the child fails: 127 when the program was not found, 126
      when an exec'ed process failed before running it, else 0 */
   int cmd_status;

@@ -53,9 +53,12 @@ function __minirun_npos
         end
         switch $w
             case -g -s -d
-                # values only for useradd (-d is run's and exec's --detach)
-                contains -- $verb useradd; and set skip 1
-            case --bundle --pid-file --console-socket --preserve-fds --format --process --cwd --workdir -w --env --user --cap --resources --memory --memory-swap --memory-reservation --cpu-quota --cpu-period --cpu-shares --cpuset-cpus --cpuset-mems --pids-limit --uid --gid --shell --home -b -f -p -e -u -c -r
+                # values only for useradd and exec's -g (-d is run's and
+                # exec's --detach)
+                if contains -- $verb useradd; or begin; test $w = -g; and test $verb = exec; end
+                    set skip 1
+                end
+            case --bundle --pid-file --console-socket --preserve-fds --format --process --cwd --workdir -w --env --user --cap --additional-gids --cgroup --resources --memory --memory-swap --memory-reservation --cpu-quota --cpu-period --cpu-shares --cpuset-cpus --cpuset-mems --pids-limit --uid --gid --shell --home -b -f -p -e -u -c -r
                 # -f takes a value only for list, ps and image (ls)
                 if test $w != -f; or contains -- $verb list ls ps image
                     set skip 1
@@ -264,6 +267,9 @@ complete -c minirun -n $__minirun_exec_opts -s u -l user -x -d 'Numeric UID[:GID
 complete -c minirun -n $__minirun_exec_opts -s c -l cap -x -a 'CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_FSETID CAP_KILL CAP_SETGID CAP_SETUID CAP_SETPCAP CAP_LINUX_IMMUTABLE CAP_NET_BIND_SERVICE CAP_NET_BROADCAST CAP_NET_ADMIN CAP_NET_RAW CAP_IPC_LOCK CAP_IPC_OWNER CAP_SYS_MODULE CAP_SYS_RAWIO CAP_SYS_CHROOT CAP_SYS_PTRACE CAP_SYS_PACCT CAP_SYS_ADMIN CAP_SYS_BOOT CAP_SYS_NICE CAP_SYS_RESOURCE CAP_SYS_TIME CAP_SYS_TTY_CONFIG CAP_MKNOD CAP_LEASE CAP_AUDIT_WRITE CAP_AUDIT_CONTROL CAP_SETFCAP CAP_MAC_OVERRIDE CAP_MAC_ADMIN CAP_SYSLOG CAP_WAKE_ALARM CAP_BLOCK_SUSPEND CAP_AUDIT_READ CAP_PERFMON CAP_BPF CAP_CHECKPOINT_RESTORE' -d 'Add a capability'
 complete -c minirun -n $__minirun_exec_opts -l no-new-privs -d 'Set no_new_privs'
 complete -c minirun -n $__minirun_exec_opts -l preserve-fds -x -d 'Number of extra fds to pass'
+complete -c minirun -n $__minirun_exec_opts -s g -l additional-gids -x -d 'Add supplementary groups GID[,GID...]'
+complete -c minirun -n $__minirun_exec_opts -l ignore-paused -d 'Exec into a paused container too'
+complete -c minirun -n $__minirun_exec_opts -l cgroup -x -d 'Join a sub-cgroup of the container [CTRL:]PATH'
 complete -c minirun -n '__minirun_verb_is exec; and test (__minirun_npos) = 1' -a '(__fish_complete_command)' -d Command
 complete -c minirun -n '__minirun_verb_is exec; and test (__minirun_npos) -ge 2' -F
 

@@ -101,6 +101,11 @@ int mr_cgroup_enter (struct mr_cgroup *cg, pid_t pid, bool born_in_v2, struct mr
  * the join, or what it does first is charged to the runtime's cgroups.  */
 bool mr_cgroup_enter_pending (const struct mr_cgroup *cg, bool born_in_v2);
 
+/* Moves pid into the cgroup in the one cgroup v1 hierarchy that has
+ * controller; an error on a v2 host and for a controller not mounted.  */
+int mr_cgroup_enter_controller (struct mr_cgroup *cg, const char *controller, pid_t pid,
+                                struct mr_error *err);
+
 /* Applies (more) resources to an existing cgroup (update).  */
 int mr_cgroup_update (struct mr_cgroup *cg, const struct mr_spec_resources *resources,
                       struct mr_error *err);

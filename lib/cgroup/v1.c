@@ -1101,6 +1101,28 @@ v1_enter (struct mr_cgroup *cg, pid_t pid, bool born_in_v2, struct mr_error *err
   return 0;
 }
 
+int
+mr_cgroup_enter_controller (struct mr_cgroup *cg, const char *controller, pid_t pid,
+                            struct mr_error *err)
+{
+  struct v1_data *d = cg->data;
+  const struct mr_cgroup_v1_hierarchy *h;
+  char buf[32];
+
+  if (cg->mode != MR_CGROUP_V1 || d == NULL)
+    return mr_error_errno (err, EINVAL,
+                           "cgroup '%s': cgroup v2 has no per-controller cgroups (controller '%s')",
+                           cg->path, controller);
+  h = mr_cgroup_v1_find (d->m, controller);
+  if (h == NULL)
+    return mr_error_errno (err, ENOENT, "cgroup '%s': no hierarchy has the controller '%s'",
+                           cg->path, controller);
+  snprintf (buf, sizeof buf, "%d", (int)pid);
+  if (write_file (d->dirs[h - d->m->h], "cgroup.procs", buf, err) < 0)
+    return mr_error_prefix (err, "join cgroup '%s'", d->dirs[h - d->m->h]);
+  return 0;
+}
+
 static int
 freezer_state (const char *dir, char *state, size_t size, struct mr_error *err)
 {

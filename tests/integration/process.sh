@@ -160,6 +160,83 @@ test_exec_process_file_ambient_caps ()
   assert_eq "$(cap_bit "$out" CapEff 5)" 0 "CAP_KILL in CapEff"
 }
 
+test_exec_additional_gids ()
+{
+  running
+  t_run rt exec -u 1000:1000 -g 10 -g 20 "$ID" id -G
+  assert_success
+  assert_eq "$out" "1000 10 20" groups
+  if [ "$RT_NAME" = minirun ]; then
+    t_run rt exec -u 1000:1000 -g 10,20 -g 30 "$ID" id -G
+    assert_success
+    assert_eq "$out" "1000 10 20 30" "groups from a comma list"
+  fi
+}
+
+test_exec_paused_needs_ignore_paused ()
+{
+  running
+  t_run rt pause "$ID"
+  assert_success
+  defer rt resume "$ID"
+  t_run rt exec "$ID" echo hi
+  assert_status 255
+  assert_contains "$err" "cannot exec in a paused container (use --ignore-paused to override)" error
+  # with it, the process runs once the container is resumed
+  rt exec --ignore-paused "$ID" echo resumed-hi >"$T_DIR/$ID.out" 2>"$T_DIR/$ID.err" &
+  local epid=$!
+  sleep 1
+  assert_eq "$(cat "$T_DIR/$ID.out")" "" "output while paused"
+  t_run rt resume "$ID"
+  assert_success
+  wait "$epid" || fail "exec --ignore-paused failed: $(cat "$T_DIR/$ID.err")"
+  assert_eq "$(cat "$T_DIR/$ID.out")" resumed-hi output
+}
+
+test_exec_cgroup ()
+{
+  running
+  local dir
+  if [ "$(cg_mode)" = v2 ]; then
+    dir=$(cg_path "$PID")/sub
+    mkdir "$dir"
+    defer rmdir "$dir"
+    t_run rt exec --cgroup sub "$ID" cat /proc/self/cgroup
+    assert_success
+    assert_match "$(grep '^0::' <<<"$out")" "/sub$" "cgroup"
+  else
+    dir=$(cg_path "$PID" memory)/sub
+    mkdir "$dir"
+    defer rmdir "$dir"
+    t_run rt exec --cgroup memory:sub "$ID" cat /proc/self/cgroup
+    assert_success
+    assert_match "$(grep -E '^[0-9]+:([^:]*,)?memory(,[^:]*)?:' <<<"$out")" "/sub$" "memory cgroup"
+    assert_no_match "$(grep -E '^[0-9]+:([^:]*,)?pids(,[^:]*)?:' <<<"$out")" "/sub$" "pids cgroup"
+  fi
+  t_run rt exec --cgroup no-such-sub "$ID" true
+  assert_status 255
+}
+
+test_exec_errors_exit_255_with_runc_messages ()
+{
+  running
+  # runc's log quotes the message: its backslashes are not the point
+  t_run rt exec "$ID" nope
+  assert_status 255
+  err=${err//\\/}
+  assert_contains "$err" 'exec failed: unable to start container process: exec: "nope": executable file not found in $PATH' error
+  t_run rt exec "$ID" /no/such/file
+  assert_status 255
+  err=${err//\\/}
+  assert_contains "$err" 'exec: "/no/such/file": stat /no/such/file: ' error
+  t_run rt exec --cwd /no/such/dir "$ID" true
+  assert_status 255
+  err=${err//\\/}
+  assert_contains "$err" 'chdir to cwd ("/no/such/dir") set in config.json failed' error
+  t_run rt exec no-such-container-"$ID" true
+  assert_status 255
+}
+
 t_ok "seccomp with a non-root user, noNewPrivileges false (run)" seccomp_user_run false
 t_ok "seccomp with a non-root user, noNewPrivileges true (run)" seccomp_user_run true
 t_ok "seccomp with a non-root user, without --no-new-privs (exec)" seccomp_user_exec false
@@ -172,4 +249,8 @@ t_ok "an unknown capability is skipped with a warning" test_unknown_capability_i
 t_ok "exec --cap: bounding, effective, permitted, not inheritable" test_exec_cap_sets
 t_ok "exec --cap of an unknown capability is skipped with a warning" test_exec_unknown_cap_is_skipped
 t_ok "exec -p: ambient capabilities of the process file" test_exec_process_file_ambient_caps
+t_ok "exec -g/--additional-gids, repeatable" test_exec_additional_gids
+t_ok "exec into a paused container needs --ignore-paused" test_exec_paused_needs_ignore_paused
+t_ok "exec --cgroup joins a sub-cgroup" test_exec_cgroup
+t_ok "exec errors exit 255 with runc's messages" test_exec_errors_exit_255_with_runc_messages
 t_done
