@@ -892,15 +892,6 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
         close (close_fds_list[i]);
       close (pair[0]);
       sp->sync_fd = pair[1];
-      if (sp->exec && sp->cgroup && mr_cgroup_enter_pending (sp->cgroup, born_in_cgroup))
-        {
-          struct msg_head h;
-          char none[1];
-          /* until the runtime has put us in every hierarchy (v1, or a v2
-             clone3 could not place us in) */
-          if (recv_msg (sp->sync_fd, &h, none, sizeof none) != MSG_GO)
-            _exit (1);
-        }
       if (sp->exec)
         exec_child (sp, console_fd, &cerr);
       else
@@ -927,9 +918,6 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
     sp->pidfd = (int)syscall (SYS_pidfd_open, pid, 0);
   if (sp->cgroup && mr_cgroup_enter (sp->cgroup, pid, born_in_cgroup, err) < 0)
     return -1;
-  if (sp->exec && sp->cgroup && mr_cgroup_enter_pending (sp->cgroup, born_in_cgroup)
-      && send_msg (sp->sync_fd, MSG_GO, 0, 0, "") < 0)
-    return mr_error_errno (err, errno, "signal the exec process");
   return 0;
 }
 

@@ -1017,12 +1017,6 @@ mr_cgroup_enter (struct mr_cgroup *cg, pid_t pid, bool born_in_v2, struct mr_err
   return cg->ops->enter (cg, pid, born_in_v2, err);
 }
 
-bool
-mr_cgroup_enter_pending (const struct mr_cgroup *cg, bool born_in_v2)
-{
-  return !born_in_v2 || cg->ops != &mr_cgroup_v2_ops;
-}
-
 int
 mr_cgroup_update (struct mr_cgroup *cg, const struct mr_spec_resources *resources,
                   struct mr_error *err)

@@ -96,10 +96,6 @@ int mr_cgroup_clone_fd (const struct mr_cgroup *cg);
  * into the cgroup2 directory with CLONE_INTO_CGROUP, pass born_in_v2 so only
  * the v1 controllers are written.  */
 int mr_cgroup_enter (struct mr_cgroup *cg, pid_t pid, bool born_in_v2, struct mr_error *err);
-/* Whether mr_cgroup_enter has anything left to do for a process born (or
- * not) in the v2 cgroup: then that process must not run its command before
- * the join, or what it does first is charged to the runtime's cgroups.  */
-bool mr_cgroup_enter_pending (const struct mr_cgroup *cg, bool born_in_v2);
 
 /* Moves pid into the cgroup in the one cgroup v1 hierarchy that has
  * controller; an error on a v2 host and for a controller not mounted.  */
