@@ -1686,9 +1686,10 @@ exec_spawn (struct mr_context *ctx, const char *id, const struct mr_exec_opts *o
     }
   if (mr_spawn_wait_ready (sp, pty_master, err) < 0)
     {
-      /* the words of runc: the process itself could not be started */
+      /* runc's words after the container's name: the process itself could
+         not be started */
       if (sp->child_failed)
-        mr_error_prefix (err, "exec failed: unable to start container process");
+        mr_error_prefix (err, "exec in '%s': exec failed: unable to start container process", id);
       else
         mr_error_prefix (err, "exec in '%s'", id);
       if (sp->cmd_status)
