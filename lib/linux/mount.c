@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -1171,6 +1172,53 @@ mr_rootfs_chroot (const char *rootfs, struct mr_error *err)
   return 0;
 }
 
+/* Without pivot_root the host's mounts stay in the namespace, below the
+   chroot.  A full proc or sysfs among them would let the container mount
+   a new one (the kernel allows that where one is fully visible in the
+   namespace), masked paths and all undone: each is detached, or covered
+   where it cannot be.  */
+static int
+hide_host_proc_sys (const char *path, struct mr_error *err)
+{
+  cleanup_free char *rootfs = realpath (path, NULL);
+  cleanup_free char *mountinfo = NULL;
+  char *save = NULL;
+  size_t rlen;
+
+  if (rootfs == NULL)
+    return mr_error_errno (err, errno, "rootfs '%s'", path);
+  rlen = strlen (rootfs);
+  if (mr_read_file ("/proc/self/mountinfo", &mountinfo, NULL, err) < 0)
+    return -1;
+  for (char *line = strtok_r (mountinfo, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      struct mr_mountinfo mi;
+
+      if (mr_mountinfo_parse_line (line, &mi) < 0)
+        continue;
+      if (strcmp (mi.root, "/") != 0
+          || (strcmp (mi.fstype, "proc") != 0 && strcmp (mi.fstype, "sysfs") != 0))
+        continue;
+      if (strncmp (mi.mountpoint, rootfs, rlen) == 0
+          && (mi.mountpoint[rlen] == '/' || mi.mountpoint[rlen] == '\0'))
+        continue;
+      /* slave first: the unmount must not reach the host */
+      if (mount (NULL, mi.mountpoint, NULL, MS_SLAVE | MS_REC, NULL) < 0)
+        {
+          if (errno == ENOENT)
+            continue; /* under one detached already */
+          return mr_error_errno (err, errno, "make '%s' a slave", mi.mountpoint);
+        }
+      if (umount2 (mi.mountpoint, MNT_DETACH) == 0)
+        continue;
+      if (errno != EINVAL && errno != EPERM)
+        return mr_error_errno (err, errno, "unmount the host's '%s'", mi.mountpoint);
+      if (mount ("tmpfs", mi.mountpoint, "tmpfs", MS_RDONLY, "size=0") < 0)
+        return mr_error_errno (err, errno, "cover the host's '%s'", mi.mountpoint);
+    }
+  return 0;
+}
+
 int
 mr_rootfs_pivot (const char *rootfs, bool no_pivot, struct mr_error *err)
 {
@@ -1179,6 +1227,8 @@ mr_rootfs_pivot (const char *rootfs, bool no_pivot, struct mr_error *err)
 
   if (no_pivot)
     {
+      if (hide_host_proc_sys (rootfs, err) < 0)
+        return -1;
       if (chdir (rootfs) < 0)
         return mr_error_errno (err, errno, "chdir '%s'", rootfs);
       if (mount (rootfs, "/", NULL, MS_MOVE, NULL) < 0)
@@ -1238,7 +1288,23 @@ mask_path (int rootfd, const char *path, bool have_proc, struct mr_error *err)
   if (S_ISDIR (st.st_mode))
     r = mount ("tmpfs", target_of (p, fd, path, have_proc), "tmpfs", MS_RDONLY, NULL);
   else
-    r = mount ("/dev/null", target_of (p, fd, path, have_proc), NULL, MS_BIND, NULL);
+    {
+      /* The container's /dev/null: what its image or a bind put there
+         must be the null device, or a mask would show that file.  */
+      char np[FD_PATH_MAX];
+      cleanup_close int nullfd = mr_open_in_root (rootfd, "/dev/null", O_PATH, 0, err);
+      struct stat nst;
+
+      if (nullfd < 0)
+        return mr_error_prefix (err, "mask '%s'", path);
+      if (fstat (nullfd, &nst) < 0)
+        return mr_error_errno (err, errno, "mask '%s'", path);
+      if (!S_ISCHR (nst.st_mode) || major (nst.st_rdev) != 1 || minor (nst.st_rdev) != 3)
+        return mr_error_set (err, "mask '%s': the container's /dev/null is not the null device",
+                             path);
+      r = mount (target_of (np, nullfd, "/dev/null", have_proc), target_of (p, fd, path, have_proc),
+                 NULL, MS_BIND, NULL);
+    }
   if (r < 0)
     return mr_error_errno (err, errno, "mask '%s'", path);
   return 0;

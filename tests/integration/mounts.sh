@@ -252,6 +252,61 @@ test_rootfs_propagation_unbindable ()
   assert_contains "$out" "unbindable" "root propagation"
 }
 
+test_masked_symlink_resolves_inside_the_root ()
+{
+  new_bundle
+  echo image-secret >"$B/rootfs/etc/target"
+  local host=$T_DIR/$ID.host
+  echo host-file >"$host"
+  # an absolute link and one that climbs: both stay in the root
+  ln -s /etc/target "$B/rootfs/link-in"
+  ln -s "../../../../../../..$host" "$B/rootfs/link-up"
+  cfg '.linux.maskedPaths += ["/link-in", "/link-up"]'
+  in_ctr 'cat /etc/target; echo end'
+  assert_eq "$out" end "the link's target inside the root is masked"
+  assert_eq "$(cat "$host")" host-file "host file"
+  [ -L "$B/rootfs/link-up" ]
+}
+
+test_masked_symlink_to_a_magic_link_is_refused ()
+{
+  minirun_only "runc 1.1 follows the link"
+  new_bundle
+  ln -s /proc/self/root/etc/hostname "$B/rootfs/magic"
+  cfg '.linux.maskedPaths += ["/magic"]'
+  run_ctr
+  assert_failure
+  assert_contains "$err" "mask '/magic'"
+}
+
+test_mask_needs_the_real_null_device ()
+{
+  minirun_only "runc 1.1 binds whatever /dev/null is"
+  new_bundle
+  mkdir -p "$B/fakedev"
+  echo leaked >"$B/fakedev/null"
+  echo image-secret >"$B/rootfs/etc/secret"
+  cfg '(.mounts[] | select(.destination == "/dev")) |= {"destination": "/dev", "type": "bind", "source": $d, "options": ["rbind"]}
+       | .mounts |= map(select(.destination | startswith("/dev/") | not))
+       | .linux.maskedPaths = ["/etc/secret"] | .linux.readonlyPaths = []' --arg d "$B/fakedev"
+  run_ctr
+  assert_failure
+  assert_contains "$err" "/dev/null is not the null device"
+}
+
+test_no_pivot_leaves_no_host_proc ()
+{
+  # In a user namespace of its own (where the container's masked /proc is
+  # locked, so not fully visible) a process may mount a new proc only if a
+  # fully visible one is left in the mount namespace: the host's.
+  new_bundle /bin/busybox unshare -mrpf /bin/sh -c 'mkdir -p /tmp/p; mount -t proc proc /tmp/p 2>&1 && echo mounted || echo refused'
+  cfg '.process.capabilities.bounding += ["CAP_SETFCAP"] | .process.capabilities.permitted += ["CAP_SETFCAP"]
+       | .process.capabilities.effective += ["CAP_SETFCAP"]'
+  run_ctr --no-pivot
+  assert_success
+  assert_contains "$out" refused "a new proc with the host's hidden"
+}
+
 t_ok "a bind source under a root-only directory works in a user namespace" test_bind_source_under_a_root_only_directory_in_a_user_namespace
 t_ok "an unreachable bind source in a user namespace names the mount and the uid" test_unreachable_source_error_names_the_mount
 t_ok "mounts are applied in config order" test_mounts_apply_in_config_order
@@ -266,4 +321,8 @@ t_ok "atime options on tmpfs and bind mounts" test_atime_options
 t_ok "without a mount namespace the container is chroot'ed in the host's, no mount made" test_no_mount_namespace_runs_chrooted_in_the_hosts
 t_ok "without a mount namespace mounts and masked paths are refused" test_no_mount_namespace_refuses_mounts
 t_ok "rootfsPropagation unbindable works" test_rootfs_propagation_unbindable
+t_ok "a masked symlink resolves inside the root" test_masked_symlink_resolves_inside_the_root
+t_ok "a masked symlink to a magic link is refused" test_masked_symlink_to_a_magic_link_is_refused
+t_ok "masking a file needs /dev/null to be the null device" test_mask_needs_the_real_null_device
+t_ok "--no-pivot leaves no host proc to mount a new one from" test_no_pivot_leaves_no_host_proc
 t_done
