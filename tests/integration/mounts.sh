@@ -246,6 +246,7 @@ test_no_mount_namespace_refuses_mounts ()
 
 test_rootfs_propagation_unbindable ()
 {
+  [ "$RT_NAME" != runc ] || skip "runc 1.1 binds the rootfs after making / unbindable (EINVAL)"
   new_bundle
   cfg '.linux.rootfsPropagation = "unbindable"'
   in_ctr 'awk "\$5 == \"/\"" /proc/self/mountinfo'
@@ -307,6 +308,28 @@ test_no_pivot_leaves_no_host_proc ()
   assert_contains "$out" refused "a new proc with the host's hidden"
 }
 
+# tree_of DIR: every entry of DIR with what a write would change.
+tree_of ()
+{
+  (cd "$1" && find . -printf '%p %y %m %u:%g %s %T@ %l\n' | LC_ALL=C sort)
+}
+
+test_managed_rootfs_is_left_as_it_was ()
+{
+  minirun_only "managed containers"
+  new_bundle
+  local R=$B/rootfs
+  rm -f "$R/etc/hostname" "$R/etc/hosts" "$R/etc/resolv.conf"
+  local before
+  before=$(tree_of "$R")
+  t_run rt run --rootfs "$R" --name "$ID" --hostname boxname -- sh -c 'hostname; ls /etc'
+  assert_success
+  assert_eq "$(head -n 1 <<<"$out")" boxname "hostname"
+  t_run rt rm "$ID"
+  assert_success
+  assert_eq "$(tree_of "$R")" "$before" "the rootfs tree"
+}
+
 t_ok "a bind source under a root-only directory works in a user namespace" test_bind_source_under_a_root_only_directory_in_a_user_namespace
 t_ok "an unreachable bind source in a user namespace names the mount and the uid" test_unreachable_source_error_names_the_mount
 t_ok "mounts are applied in config order" test_mounts_apply_in_config_order
@@ -325,4 +348,5 @@ t_ok "a masked symlink resolves inside the root" test_masked_symlink_resolves_in
 t_ok "a masked symlink to a magic link is refused" test_masked_symlink_to_a_magic_link_is_refused
 t_ok "masking a file needs /dev/null to be the null device" test_mask_needs_the_real_null_device
 t_ok "--no-pivot leaves no host proc to mount a new one from" test_no_pivot_leaves_no_host_proc
+t_ok "a managed --rootfs directory is left as it was" test_managed_rootfs_is_left_as_it_was
 t_done
