@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "linux/dev.h"
@@ -634,8 +636,15 @@ mount_bind_spec (const struct mr_rootfs_opts *opts, int rootfd, const struct mr_
   if (m->type && strcmp (m->type, "rbind") == 0)
     flags |= MS_REC;
   /* The path first: it sees what earlier mounts put there.  What the
-     namespace's root may not reach, the runtime opened for it.  */
-  if (stat (m->source, &st) < 0)
+     namespace's root may not reach, the runtime opened for it, and made
+     the id-mapped mounts.  */
+  if (m->idmap)
+    {
+      if (srcfd < 0 || fstat (srcfd, &st) < 0)
+        return mr_error_set (err, "id-mapped mount of '%s' on '%s': not prepared", m->source, dest);
+      from_fd = true;
+    }
+  else if (stat (m->source, &st) < 0)
     {
       int e = errno;
       if (srcfd < 0 || fstat (srcfd, &st) < 0)
@@ -663,23 +672,146 @@ mount_bind_spec (const struct mr_rootfs_opts *opts, int rootfd, const struct mr_
   return set_propagation (fd, dest, m->propagation, err);
 }
 
-void
-mr_rootfs_open_sources (const struct mr_spec *spec, int *fds)
+static int
+write_idmap (pid_t pid, const char *file, const struct mr_spec_idmap *m, size_t n,
+             struct mr_error *err)
 {
+  char path[64], buf[4096];
+  size_t len = 0;
+
+  for (size_t i = 0; i < n && len < sizeof buf; i++)
+    len += (size_t)snprintf (buf + len, sizeof buf - len, "%u %u %u\n", m[i].container_id,
+                             m[i].host_id, m[i].size);
+  if (len >= sizeof buf)
+    return mr_error_set (err, "%s: too many mappings", file);
+  snprintf (path, sizeof path, "/proc/%d/%s", (int)pid, file);
+  return mr_write_file (path, buf, len, err);
+}
+
+/* A user namespace with these mappings, held by an fd: a child made in it
+   waits until its maps are written and the namespace is opened.  */
+static int
+idmap_userns (const struct mr_spec_idmap *uids, size_t n_uids, const struct mr_spec_idmap *gids,
+              size_t n_gids, struct mr_error *err)
+{
+  char path[64];
+  int pipefd[2];
+  int fd = -1;
+  pid_t pid;
+
+  if (pipe2 (pipefd, O_CLOEXEC) < 0)
+    return mr_error_errno (err, errno, "pipe");
+  pid = (pid_t)syscall (SYS_clone, (unsigned long)(CLONE_NEWUSER | SIGCHLD), NULL, NULL, NULL,
+                        NULL);
+  if (pid == 0)
+    {
+      char c;
+      close (pipefd[1]);
+      while (read (pipefd[0], &c, 1) < 0 && errno == EINTR)
+        ;
+      _exit (0);
+    }
+  close (pipefd[0]);
+  if (pid < 0)
+    {
+      close (pipefd[1]);
+      return mr_error_errno (err, errno, "create a user namespace for an id-mapped mount");
+    }
+  snprintf (path, sizeof path, "/proc/%d/ns/user", (int)pid);
+  if (write_idmap (pid, "uid_map", uids, n_uids, err) == 0
+      && write_idmap (pid, "gid_map", gids, n_gids, err) == 0)
+    {
+      fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        mr_error_errno (err, errno, "open '%s'", path);
+    }
+  close (pipefd[1]);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  return fd;
+}
+
+static int
+open_idmapped (const struct mr_spec *spec, const struct mr_spec_mount *m, unsigned int flags,
+               struct mr_error *err)
+{
+  const struct mr_spec_idmap *uids = m->uid_mappings, *gids = m->gid_mappings;
+  size_t n_uids = m->n_uid_mappings, n_gids = m->n_gid_mappings;
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
+  cleanup_close int userns = -1;
+  cleanup_close int fd = -1;
+
+  if (n_uids == 0)
+    {
+      uids = spec->linux.uid_mappings;
+      n_uids = spec->linux.n_uid_mappings;
+      gids = spec->linux.gid_mappings;
+      n_gids = spec->linux.n_gid_mappings;
+    }
+  if (n_uids == 0 || n_gids == 0)
+    return mr_error_set (err,
+                         "id-mapped mount of '%s' on '%s': no mappings (give the mount's "
+                         "uidMappings and gidMappings, or the container's)",
+                         m->source, m->destination);
+  fd = sys_open_tree (AT_FDCWD, m->source, flags);
+  if (fd < 0 && errno == ENOSYS)
+    return mr_error_errno (err, errno, "id-mapped mount of '%s': it needs Linux 5.12", m->source);
+  if (fd < 0)
+    return mr_error_errno (err, errno, "id-mapped mount of '%s' on '%s'", m->source,
+                           m->destination);
+  userns = idmap_userns (uids, n_uids, gids, n_gids, err);
+  if (userns < 0)
+    return mr_error_prefix (err, "id-mapped mount of '%s' on '%s'", m->source, m->destination);
+  attr.userns_fd = (uint64_t)userns;
+  if (sys_mount_setattr (fd, "", AT_EMPTY_PATH | (m->idmap_recursive ? AT_RECURSIVE : 0), &attr)
+      < 0)
+    {
+      int e = errno;
+      if (e == EINVAL || e == EOPNOTSUPP)
+        return mr_error_errno (err, e,
+                               "id-mapped mount of '%s' on '%s': its file system does not "
+                               "support id-mapped mounts (or the mount is id-mapped already)",
+                               m->source, m->destination);
+      if (e == ENOSYS)
+        return mr_error_errno (err, e, "id-mapped mount of '%s': it needs Linux 5.12", m->source);
+      return mr_error_errno (err, e, "id-mapped mount of '%s' on '%s'", m->source, m->destination);
+    }
+  return steal_fd (&fd);
+}
+
+int
+mr_rootfs_open_sources (const struct mr_spec *spec, int *fds, struct mr_error *err)
+{
+  bool have_open_tree = true;
+
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    fds[i] = -1;
   for (size_t i = 0; i < spec->n_mounts; i++)
     {
       const struct mr_spec_mount *m = &spec->mounts[i];
       unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
 
-      fds[i] = -1;
       if (!mr_mount_is_bind (m) || m->source == NULL)
         continue;
       if ((m->type && strcmp (m->type, "rbind") == 0) || (m->flags & MS_REC))
         flags |= AT_RECURSIVE;
-      fds[i] = sys_open_tree (AT_FDCWD, m->source, flags);
-      if (fds[i] < 0 && errno == ENOSYS)
-        return;
+      if (m->idmap)
+        fds[i] = open_idmapped (spec, m, flags, err);
+      else if (have_open_tree)
+        fds[i] = sys_open_tree (AT_FDCWD, m->source, flags);
+      if (fds[i] >= 0)
+        continue;
+      if (m->idmap)
+        {
+          for (size_t j = 0; j < i; j++)
+            if (fds[j] >= 0)
+              close (fds[j]);
+          return -1;
+        }
+      if (errno == ENOSYS)
+        have_open_tree = false;
     }
+  return 0;
 }
 
 /* Fills the new tmpfs with what the image had at its place; the tmpfs

@@ -330,6 +330,39 @@ test_managed_rootfs_is_left_as_it_was ()
   assert_eq "$(tree_of "$R")" "$before" "the rootfs tree"
 }
 
+test_idmapped_bind_mount ()
+{
+  [ "$RT_NAME" != runc ] || skip "runc 1.1 has no id-mapped mounts"
+  userns_bundle
+  local src=$T_DIR/$ID.idmap
+  mkdir -p "$src" "$B/rootfs/idm" "$B/rootfs/plain"
+  echo root-file >"$src/by-root"
+  echo user-file >"$src/by-user"
+  chown 1000:1000 "$src/by-user"
+  add_mount "$(jq -n --arg s "$src" '{"destination": "/idm", "type": "bind", "source": $s, "options": ["bind"],
+    "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
+    "gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}]}')"
+  add_mount "$(jq -n --arg s "$src" '{"destination": "/plain", "type": "bind", "source": $s, "options": ["bind"]}')"
+  sh_args 'stat -c "%n %u:%g" /idm/by-root /idm/by-user /plain/by-root; touch /idm/made-inside && echo wrote'
+  run_ctr
+  if [ "$status" != 0 ] && grep -q "does not support id-mapped mounts" <<<"$err"; then
+    skip "the file system of $T_DIR has no id-mapped mounts on this kernel"
+  fi
+  assert_success
+  assert_eq "$out" $'/idm/by-root 0:0\n/idm/by-user 1000:1000\n/plain/by-root 65534:65534\nwrote' "owners through the mapping"
+  assert_eq "$(stat -c %u:%g "$src/made-inside")" 0:0 "a file made through the mount, seen from the host"
+}
+
+test_idmapped_mount_needs_a_user_namespace ()
+{
+  [ "$RT_NAME" != runc ] || skip "runc 1.1 has no id-mapped mounts"
+  new_bundle
+  add_mount "$(jq -n --arg s "$T_DIR" '{"destination": "/idm", "type": "bind", "source": $s, "options": ["bind", "idmap"]}')"
+  run_ctr
+  assert_failure
+  assert_contains "$err" "an id-mapped mount needs a user namespace"
+}
+
 t_ok "a bind source under a root-only directory works in a user namespace" test_bind_source_under_a_root_only_directory_in_a_user_namespace
 t_ok "an unreachable bind source in a user namespace names the mount and the uid" test_unreachable_source_error_names_the_mount
 t_ok "mounts are applied in config order" test_mounts_apply_in_config_order
@@ -349,4 +382,6 @@ t_ok "a masked symlink to a magic link is refused" test_masked_symlink_to_a_magi
 t_ok "masking a file needs /dev/null to be the null device" test_mask_needs_the_real_null_device
 t_ok "--no-pivot leaves no host proc to mount a new one from" test_no_pivot_leaves_no_host_proc
 t_ok "a managed --rootfs directory is left as it was" test_managed_rootfs_is_left_as_it_was
+t_ok "an id-mapped bind mount shows owners through its mappings" test_idmapped_bind_mount
+t_ok "an id-mapped mount without a user namespace is refused" test_idmapped_mount_needs_a_user_namespace
 t_done
