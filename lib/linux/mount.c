@@ -596,6 +596,23 @@ mapped_root (const struct mr_spec *spec)
   return -1;
 }
 
+/* In a user namespace the mount point an image lacks is made by the
+   namespace's root, which may not write there: the message says what
+   to do.  Returns -1.  */
+static int
+mountpoint_hint (const struct mr_rootfs_opts *opts, struct mr_error *err)
+{
+  size_t len = strlen (err->msg);
+  long uid = mapped_root (opts->spec);
+
+  if (opts->userns && uid >= 0 && (err->errnum == EACCES || err->errnum == EPERM))
+    snprintf (err->msg + len, sizeof err->msg - len,
+              " (the user namespace's root, host uid %ld, may not create it: make the mount "
+              "point in the rootfs, or let that uid write to its parent)",
+              uid);
+  return -1;
+}
+
 static int
 bind_source_error (const struct mr_rootfs_opts *opts, const struct mr_spec_mount *m,
                    const char *dest, int e, struct mr_error *err)
@@ -656,7 +673,10 @@ mount_bind_spec (const struct mr_rootfs_opts *opts, int rootfd, const struct mr_
   else
     targetfd = file_target (rootfd, dest, err);
   if (targetfd < 0)
-    return mr_error_prefix (err, "bind mount '%s' on '%s'", m->source, dest);
+    {
+      mountpoint_hint (opts, err);
+      return mr_error_prefix (err, "bind mount '%s' on '%s'", m->source, dest);
+    }
   if (!from_fd)
     return bind_onto (rootfd, dest, m->source, targetfd, flags, m->clear_flags, m->propagation,
                       err);
@@ -875,7 +895,10 @@ mount_fs (const struct mr_rootfs_opts *opts, int rootfd, const struct mr_spec_mo
     }
   targetfd = mr_mkdir_in_root (rootfd, dest, 0755, err);
   if (targetfd < 0)
-    return mr_error_prefix (err, "mount '%s' on '%s'", type, dest);
+    {
+      mountpoint_hint (opts, err);
+      return mr_error_prefix (err, "mount '%s' on '%s'", type, dest);
+    }
   if (copyup)
     {
       /* Opened before the mount hides it.  */
