@@ -368,6 +368,20 @@ test_idmapped_bind_mount ()
   assert_eq "$(stat -c %u:%g "$src/made-inside")" 0:0 "a file made through the mount, seen from the host"
 }
 
+test_idmapped_mount_of_an_unsupporting_file_system_is_refused ()
+{
+  [ "$RT_NAME" != runc ] || skip "runc 1.1 has no id-mapped mounts"
+  [ -d /sys/kernel ] || skip "no /sys/kernel"
+  userns_bundle
+  mkdir -p "$B/rootfs/idm"
+  # sysfs has no id-mapped mounts
+  add_mount '{"destination": "/idm", "type": "bind", "source": "/sys/kernel", "options": ["bind", "idmap"]}'
+  sh_args true
+  run_ctr
+  assert_failure
+  assert_contains "$err" "id-mapped mount of '/sys/kernel' on '/idm': its file system does not support id-mapped mounts"
+}
+
 test_idmapped_mount_needs_a_user_namespace ()
 {
   [ "$RT_NAME" != runc ] || skip "runc 1.1 has no id-mapped mounts"
@@ -399,5 +413,6 @@ t_ok "masking a file needs /dev/null to be the null device" test_mask_needs_the_
 t_ok "--no-pivot leaves no host proc to mount a new one from" test_no_pivot_leaves_no_host_proc
 t_ok "a managed --rootfs directory is left as it was" test_managed_rootfs_is_left_as_it_was
 t_ok "an id-mapped bind mount shows owners through its mappings" test_idmapped_bind_mount
+t_ok "an id-mapped mount of a file system without them is refused" test_idmapped_mount_of_an_unsupporting_file_system_is_refused
 t_ok "an id-mapped mount without a user namespace is refused" test_idmapped_mount_needs_a_user_namespace
 t_done
