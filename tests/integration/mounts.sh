@@ -187,6 +187,26 @@ test_bind_of_a_readonly_source_is_read_write ()
   [ -e "$src/made" ]
 }
 
+test_bind_of_a_locked_readonly_source_in_a_user_namespace ()
+{
+  [ "$RT_NAME" != runc ] || skip "runc 1.1 keeps the source's flags when no option is given"
+  userns_bundle
+  local src=$T_DIR/$ID.ro
+  mkdir -p "$src" "$B/rootfs/rw" "$B/rootfs/asked-rw"
+  host_mount --bind "$src" "$src"
+  mount -o remount,bind,ro "$src"
+  # the host's read-only is locked for the user namespace: kept, unless
+  # the config asks to clear it, which cannot be done
+  add_mount "$(jq -n --arg s "$src" '{"destination": "/rw", "type": "bind", "source": $s, "options": ["bind"]}')"
+  in_ctr 'touch /rw/x 2>/dev/null || echo kept-ro'
+  assert_eq "$out" kept-ro "locked read-only"
+  add_mount "$(jq -n --arg s "$src" '{"destination": "/asked-rw", "type": "bind", "source": $s, "options": ["bind", "rw"]}')"
+  sh_args true
+  run_ctr
+  assert_failure
+  assert_contains "$err" "flags are locked by a more privileged mount namespace"
+}
+
 test_atime_options ()
 {
   new_bundle
@@ -403,6 +423,7 @@ t_ok "rro makes every mount of the tree read-only" test_rro_is_recursive
 t_ok "rbind,ro makes every mount of the tree read-only" test_rbind_ro_is_recursive
 t_ok "rnosuid and rnoatime reach the submounts" test_recursive_nosuid_and_noatime
 t_ok "a bind of a read-only source is read-write unless ro is given" test_bind_of_a_readonly_source_is_read_write
+t_ok "a bind of a locked read-only source in a user namespace stays read-only" test_bind_of_a_locked_readonly_source_in_a_user_namespace
 t_ok "atime options on tmpfs and bind mounts" test_atime_options
 t_ok "without a mount namespace the container is chroot'ed in the host's, no mount made" test_no_mount_namespace_runs_chrooted_in_the_hosts
 t_ok "without a mount namespace mounts and masked paths are refused" test_no_mount_namespace_refuses_mounts
