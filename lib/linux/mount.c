@@ -1360,7 +1360,7 @@ hide_host_proc_sys (const char *path, struct mr_error *err)
       /* slave first: the unmount must not reach the host */
       if (mount (NULL, mi.mountpoint, NULL, MS_SLAVE | MS_REC, NULL) < 0)
         {
-          if (errno == ENOENT)
+          if (errno == ENOENT || errno == EINVAL)
             continue; /* under one detached already */
           return mr_error_errno (err, errno, "make '%s' a slave", mi.mountpoint);
         }
