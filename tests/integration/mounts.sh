@@ -301,6 +301,16 @@ test_masked_symlink_resolves_inside_the_root ()
   [ -L "$B/rootfs/link-up" ]
 }
 
+test_readonly_symlink_resolves_inside_the_root ()
+{
+  new_bundle
+  mkdir -p "$B/rootfs/data"
+  ln -s /data "$B/rootfs/ro-link"
+  cfg '.linux.readonlyPaths += ["/ro-link"]'
+  in_ctr 'touch /data/x 2>/dev/null || echo data-ro; touch /tmp/x && echo tmp-rw'
+  assert_eq "$out" $'data-ro\ntmp-rw' "the link's target inside the root is read-only"
+}
+
 test_masked_symlink_to_a_magic_link_is_refused ()
 {
   minirun_only "runc 1.1 follows the link"
@@ -429,6 +439,7 @@ t_ok "without a mount namespace the container is chroot'ed in the host's, no mou
 t_ok "without a mount namespace mounts and masked paths are refused" test_no_mount_namespace_refuses_mounts
 t_ok "rootfsPropagation unbindable works" test_rootfs_propagation_unbindable
 t_ok "a masked symlink resolves inside the root" test_masked_symlink_resolves_inside_the_root
+t_ok "a read-only symlink resolves inside the root" test_readonly_symlink_resolves_inside_the_root
 t_ok "a masked symlink to a magic link is refused" test_masked_symlink_to_a_magic_link_is_refused
 t_ok "masking a file needs /dev/null to be the null device" test_mask_needs_the_real_null_device
 t_ok "--no-pivot leaves no host proc to mount a new one from" test_no_pivot_leaves_no_host_proc
