@@ -851,7 +851,11 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
          reach them */
       if (mr_spec_find_namespace (spec, CLONE_NEWUSER) && spec->n_mounts > 0)
         {
-          mr_rootfs_open_sources (spec, mount_fds);
+          if (mr_rootfs_open_sources (spec, mount_fds, err) < 0)
+            {
+              close_fds (ns_fds, n_ns);
+              return -1;
+            }
           have_mount_fds = true;
         }
       sp->need_go = (flags & CLONE_NEWUSER) || spec->hooks.n_prestart

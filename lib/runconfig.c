@@ -30,6 +30,7 @@
 #include "util/json.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/path.h"
 
 #define N_ELEMENTS(a) (sizeof (a) / sizeof ((a)[0]))
 
@@ -804,12 +805,30 @@ add_default_mounts (json_t *mounts)
   return 0;
 }
 
+/* Whether path is a regular file in the directory tree root (symlinks
+   followed inside it).  */
+static bool
+file_in_root (int rootfd, const char *path)
+{
+  struct mr_error e = { 0 };
+  cleanup_close int fd = mr_open_in_root (rootfd, path, O_PATH, 0, &e);
+  struct stat st;
+
+  return fd >= 0 && fstat (fd, &st) == 0 && S_ISREG (st.st_mode);
+}
+
+/* user_rootfs: the user's own directory (--rootfs), which the runtime
+   never writes to: only the files it has are bound over, none is made
+   there to mount on.  */
 static int
-add_etc_mounts (json_t *mounts, const char *etc_dir, struct mr_error *err)
+add_etc_mounts (json_t *mounts, const char *etc_dir, const char *user_rootfs, struct mr_error *err)
 {
   static const char *const files[] = { "hostname", "hosts", "resolv.conf" };
   static const char *const opts[] = { "rbind", "rprivate", NULL };
+  cleanup_close int rootfd = -1;
 
+  if (user_rootfs)
+    rootfd = open (user_rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   for (size_t i = 0; i < N_ELEMENTS (files); i++)
     {
       cleanup_free char *src = NULL, *dst = NULL;
@@ -823,6 +842,8 @@ add_etc_mounts (json_t *mounts, const char *etc_dir, struct mr_error *err)
           dst = NULL;
           return oom (err);
         }
+      if (user_rootfs && !file_in_root (rootfd, dst))
+        continue;
       if (json_array_append_new (mounts, mount_json (dst, "bind", src, opts)) < 0)
         return oom (err);
     }
@@ -987,8 +1008,8 @@ add_tmpfs (json_t *mounts, struct strlist *taken, json_t *rec, const char *arg,
 }
 
 static int
-build_mounts (const struct mr_run_config *cfg, const char *etc_dir, json_t **mounts, json_t **binds,
-              json_t **tmpfs, struct mr_error *err)
+build_mounts (const struct mr_run_config *cfg, const char *etc_dir, const char *user_rootfs,
+              json_t **mounts, json_t **binds, json_t **tmpfs, struct mr_error *err)
 {
   struct strlist taken = { 0 };
   int r = -1;
@@ -1001,7 +1022,7 @@ build_mounts (const struct mr_run_config *cfg, const char *etc_dir, json_t **mou
       oom (err);
       goto out;
     }
-  if (etc_dir && add_etc_mounts (*mounts, etc_dir, err) < 0)
+  if (etc_dir && add_etc_mounts (*mounts, etc_dir, user_rootfs, err) < 0)
     goto out;
   for (size_t i = 0; cfg->volumes && cfg->volumes[i]; i++)
     if (add_volume (*mounts, &taken, cfg->volumes[i], err) < 0)
@@ -1361,7 +1382,7 @@ mr_run_config_build (const struct mr_run_config *cfg, const char *id, const char
       || build_cwd (cfg, image_config, &cwd, err) < 0
       || build_caps (cfg, &caps, &cap_add, &cap_drop, err) < 0
       || build_rlimits (cfg, &rlimits, &ulimits, err) < 0
-      || build_mounts (cfg, etc_dir, &mounts, &binds, &tmpfs, err) < 0
+      || build_mounts (cfg, etc_dir, image_config ? NULL : rootfs, &mounts, &binds, &tmpfs, err) < 0
       || build_resources (cfg, &res, host, err) < 0 || build_stop (cfg, config, err) < 0
       || build_labels (cfg, &labels, err) < 0)
     goto out;

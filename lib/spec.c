@@ -440,6 +440,8 @@ mr_spec_free (struct mr_spec *spec)
         free (spec->mounts[i].source);
         free (spec->mounts[i].type);
         free (spec->mounts[i].data);
+        free (spec->mounts[i].uid_mappings);
+        free (spec->mounts[i].gid_mappings);
       }
   free (spec->mounts);
   hooks_free (spec->hooks.prestart, spec->hooks.n_prestart);
@@ -1260,11 +1262,16 @@ parse_mount_options (struct pctx *pc, json_t *a, const char *path, struct mr_spe
         }
         break;
       case OPT_IDMAP:
-        return fail (pc, p, "id-mapped mounts ('%s') are not supported", name);
+        m->idmap = true;
+        m->idmap_recursive = name[0] == 'r';
+        break;
       }
   }
   return 0;
 }
+
+static int parse_idmaps (struct pctx *pc, json_t *lxo, const char *parent, const char *key,
+                         struct mr_spec_idmap **out, size_t *n_out);
 
 static int
 parse_mounts (struct pctx *pc, json_t *a, struct mr_spec *spec)
@@ -1278,7 +1285,7 @@ parse_mounts (struct pctx *pc, json_t *a, struct mr_spec *spec)
   json_array_foreach (a, i, e)
   {
     struct mr_spec_mount *m = &spec->mounts[i];
-    json_t *opts, *idmap;
+    json_t *opts;
     int r;
 
     index_path (p, "mounts", i);
@@ -1297,11 +1304,15 @@ parse_mounts (struct pctx *pc, json_t *a, struct mr_spec *spec)
       m->flags |= MS_BIND;
     if ((m->flags & MS_BIND) && m->source == NULL)
       return fail (pc, key_path (ep, p, "source"), "required for a bind mount");
-    idmap = member (e, "uidMappings");
-    if (idmap == NULL)
-      idmap = member (e, "gidMappings");
-    if (idmap != NULL && (!json_is_array (idmap) || json_array_size (idmap) > 0))
-      return fail (pc, p, "id-mapped mounts are not supported");
+    if (parse_idmaps (pc, e, p, "uidMappings", &m->uid_mappings, &m->n_uid_mappings) < 0
+        || parse_idmaps (pc, e, p, "gidMappings", &m->gid_mappings, &m->n_gid_mappings) < 0)
+      return -1;
+    if (m->n_uid_mappings || m->n_gid_mappings)
+      m->idmap = true;
+    if (m->idmap && m->type && !(m->flags & MS_BIND) && strcmp (m->type, "rbind") != 0)
+      return fail (pc, p, "an id-mapped mount must be a bind mount");
+    if ((m->n_uid_mappings == 0) != (m->n_gid_mappings == 0))
+      return fail (pc, p, "an id-mapped mount needs both uidMappings and gidMappings");
   }
   return 0;
 }
@@ -1980,17 +1991,17 @@ parse_namespaces (struct pctx *pc, json_t *a, const char *path, struct mr_spec_l
 }
 
 static int
-parse_idmaps (struct pctx *pc, json_t *lxo, const char *key, struct mr_spec_idmap **out,
-              size_t *n_out)
+parse_idmaps (struct pctx *pc, json_t *lxo, const char *parent, const char *key,
+              struct mr_spec_idmap **out, size_t *n_out)
 {
   char p[PATH_LEN], ep[PATH_LEN];
   json_t *a, *e;
   size_t i;
-  int r = read_array (pc, lxo, "linux", key, false, &a);
+  int r = read_array (pc, lxo, parent, key, false, &a);
 
   if (r <= 0)
     return r;
-  key_path (p, "linux", key);
+  key_path (p, parent, key);
   if (alloc_array (pc, a, sizeof **out, (void **)out, n_out) < 0)
     return -1;
   json_array_foreach (a, i, e)
@@ -2076,8 +2087,8 @@ parse_linux (struct pctx *pc, json_t *obj, struct mr_spec_linux *lx)
     return -1;
   if (r > 0 && parse_namespaces (pc, o, key_path (p, path, "namespaces"), lx) < 0)
     return -1;
-  if (parse_idmaps (pc, obj, "uidMappings", &lx->uid_mappings, &lx->n_uid_mappings) < 0
-      || parse_idmaps (pc, obj, "gidMappings", &lx->gid_mappings, &lx->n_gid_mappings) < 0)
+  if (parse_idmaps (pc, obj, "linux", "uidMappings", &lx->uid_mappings, &lx->n_uid_mappings) < 0
+      || parse_idmaps (pc, obj, "linux", "gidMappings", &lx->gid_mappings, &lx->n_gid_mappings) < 0)
     return -1;
   if (read_kv (pc, obj, path, "sysctl", &lx->sysctl, &lx->n_sysctl) < 0)
     return -1;
@@ -2152,6 +2163,14 @@ validate_spec (struct pctx *pc, struct mr_spec *spec)
       return fail (pc, index_path (p, "linux.namespaces", (size_t)(userns - lx->namespaces)),
                    "a new user namespace needs linux.uidMappings and linux.gidMappings");
     }
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    if (spec->mounts[i].idmap && userns == NULL)
+      {
+        char p[PATH_LEN];
+        return fail (pc, index_path (p, "mounts", i),
+                     "an id-mapped mount needs a user namespace (add {\"type\": \"user\"} "
+                     "with linux.uidMappings and linux.gidMappings)");
+      }
   if (spec->hostname && *spec->hostname && mr_spec_find_namespace (spec, CLONE_NEWUTS) == NULL)
     return fail (pc, "hostname", "cannot be set without a uts namespace");
   if (spec->domainname && *spec->domainname && mr_spec_find_namespace (spec, CLONE_NEWUTS) == NULL)
@@ -2538,8 +2557,7 @@ mr_features (char **json, struct mr_error *err)
   cleanup_json json_t *doc = NULL;
 
   for (size_t i = 0; i < N_ELEMENTS (mount_opts); i++)
-    if (mount_opts[i].kind != OPT_IDMAP)
-      opts[n_opts++] = mount_opts[i].name;
+    opts[n_opts++] = mount_opts[i].name;
   for (size_t i = 0; i < N_ELEMENTS (namespace_names); i++)
     ns[i] = namespace_names[i].name;
 

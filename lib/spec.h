@@ -64,6 +64,13 @@ struct mr_spec_process
   char *selinux_label;
 };
 
+struct mr_spec_idmap
+{
+  uint32_t container_id;
+  uint32_t host_id;
+  uint32_t size;
+};
+
 struct mr_spec_mount
 {
   char *destination;
@@ -79,6 +86,14 @@ struct mr_spec_mount
      when an atime mode is set.  */
   unsigned int attr_set;
   unsigned int attr_clr;
+  /* An id-mapped mount ("idmap", "ridmap", or mappings given): files show
+     their owners through these mappings; none given: the container's.  */
+  bool idmap;
+  bool idmap_recursive;
+  struct mr_spec_idmap *uid_mappings;
+  size_t n_uid_mappings;
+  struct mr_spec_idmap *gid_mappings;
+  size_t n_gid_mappings;
 };
 
 struct mr_spec_namespace
@@ -86,13 +101,6 @@ struct mr_spec_namespace
   int type;   /* CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUTS,
                  CLONE_NEWUSER, CLONE_NEWCGROUP, CLONE_NEWTIME */
   char *path; /* join this namespace instead of creating one; NULL: new */
-};
-
-struct mr_spec_idmap
-{
-  uint32_t container_id;
-  uint32_t host_id;
-  uint32_t size;
 };
 
 struct mr_spec_device

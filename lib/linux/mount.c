@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,9 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "linux/dev.h"
@@ -593,6 +596,23 @@ mapped_root (const struct mr_spec *spec)
   return -1;
 }
 
+/* In a user namespace the mount point an image lacks is made by the
+   namespace's root, which may not write there: the message says what
+   to do.  Returns -1.  */
+static int
+mountpoint_hint (const struct mr_rootfs_opts *opts, struct mr_error *err)
+{
+  size_t len = strlen (err->msg);
+  long uid = mapped_root (opts->spec);
+
+  if (opts->userns && uid >= 0 && (err->errnum == EACCES || err->errnum == EPERM))
+    snprintf (err->msg + len, sizeof err->msg - len,
+              " (the user namespace's root, host uid %ld, may not create it: make the mount "
+              "point in the rootfs, or let that uid write to its parent)",
+              uid);
+  return -1;
+}
+
 static int
 bind_source_error (const struct mr_rootfs_opts *opts, const struct mr_spec_mount *m,
                    const char *dest, int e, struct mr_error *err)
@@ -633,8 +653,15 @@ mount_bind_spec (const struct mr_rootfs_opts *opts, int rootfd, const struct mr_
   if (m->type && strcmp (m->type, "rbind") == 0)
     flags |= MS_REC;
   /* The path first: it sees what earlier mounts put there.  What the
-     namespace's root may not reach, the runtime opened for it.  */
-  if (stat (m->source, &st) < 0)
+     namespace's root may not reach, the runtime opened for it, and made
+     the id-mapped mounts.  */
+  if (m->idmap)
+    {
+      if (srcfd < 0 || fstat (srcfd, &st) < 0)
+        return mr_error_set (err, "id-mapped mount of '%s' on '%s': not prepared", m->source, dest);
+      from_fd = true;
+    }
+  else if (stat (m->source, &st) < 0)
     {
       int e = errno;
       if (srcfd < 0 || fstat (srcfd, &st) < 0)
@@ -646,7 +673,10 @@ mount_bind_spec (const struct mr_rootfs_opts *opts, int rootfd, const struct mr_
   else
     targetfd = file_target (rootfd, dest, err);
   if (targetfd < 0)
-    return mr_error_prefix (err, "bind mount '%s' on '%s'", m->source, dest);
+    {
+      mountpoint_hint (opts, err);
+      return mr_error_prefix (err, "bind mount '%s' on '%s'", m->source, dest);
+    }
   if (!from_fd)
     return bind_onto (rootfd, dest, m->source, targetfd, flags, m->clear_flags, m->propagation,
                       err);
@@ -662,23 +692,146 @@ mount_bind_spec (const struct mr_rootfs_opts *opts, int rootfd, const struct mr_
   return set_propagation (fd, dest, m->propagation, err);
 }
 
-void
-mr_rootfs_open_sources (const struct mr_spec *spec, int *fds)
+static int
+write_idmap (pid_t pid, const char *file, const struct mr_spec_idmap *m, size_t n,
+             struct mr_error *err)
 {
+  char path[64], buf[4096];
+  size_t len = 0;
+
+  for (size_t i = 0; i < n && len < sizeof buf; i++)
+    len += (size_t)snprintf (buf + len, sizeof buf - len, "%u %u %u\n", m[i].container_id,
+                             m[i].host_id, m[i].size);
+  if (len >= sizeof buf)
+    return mr_error_set (err, "%s: too many mappings", file);
+  snprintf (path, sizeof path, "/proc/%d/%s", (int)pid, file);
+  return mr_write_file (path, buf, len, err);
+}
+
+/* A user namespace with these mappings, held by an fd: a child made in it
+   waits until its maps are written and the namespace is opened.  */
+static int
+idmap_userns (const struct mr_spec_idmap *uids, size_t n_uids, const struct mr_spec_idmap *gids,
+              size_t n_gids, struct mr_error *err)
+{
+  char path[64];
+  int pipefd[2];
+  int fd = -1;
+  pid_t pid;
+
+  if (pipe2 (pipefd, O_CLOEXEC) < 0)
+    return mr_error_errno (err, errno, "pipe");
+  pid = (pid_t)syscall (SYS_clone, (unsigned long)(CLONE_NEWUSER | SIGCHLD), NULL, NULL, NULL,
+                        NULL);
+  if (pid == 0)
+    {
+      char c;
+      close (pipefd[1]);
+      while (read (pipefd[0], &c, 1) < 0 && errno == EINTR)
+        ;
+      _exit (0);
+    }
+  close (pipefd[0]);
+  if (pid < 0)
+    {
+      close (pipefd[1]);
+      return mr_error_errno (err, errno, "create a user namespace for an id-mapped mount");
+    }
+  snprintf (path, sizeof path, "/proc/%d/ns/user", (int)pid);
+  if (write_idmap (pid, "uid_map", uids, n_uids, err) == 0
+      && write_idmap (pid, "gid_map", gids, n_gids, err) == 0)
+    {
+      fd = open (path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        mr_error_errno (err, errno, "open '%s'", path);
+    }
+  close (pipefd[1]);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  return fd;
+}
+
+static int
+open_idmapped (const struct mr_spec *spec, const struct mr_spec_mount *m, unsigned int flags,
+               struct mr_error *err)
+{
+  const struct mr_spec_idmap *uids = m->uid_mappings, *gids = m->gid_mappings;
+  size_t n_uids = m->n_uid_mappings, n_gids = m->n_gid_mappings;
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
+  cleanup_close int userns = -1;
+  cleanup_close int fd = -1;
+
+  if (n_uids == 0)
+    {
+      uids = spec->linux.uid_mappings;
+      n_uids = spec->linux.n_uid_mappings;
+      gids = spec->linux.gid_mappings;
+      n_gids = spec->linux.n_gid_mappings;
+    }
+  if (n_uids == 0 || n_gids == 0)
+    return mr_error_set (err,
+                         "id-mapped mount of '%s' on '%s': no mappings (give the mount's "
+                         "uidMappings and gidMappings, or the container's)",
+                         m->source, m->destination);
+  fd = sys_open_tree (AT_FDCWD, m->source, flags);
+  if (fd < 0 && errno == ENOSYS)
+    return mr_error_errno (err, errno, "id-mapped mount of '%s': it needs Linux 5.12", m->source);
+  if (fd < 0)
+    return mr_error_errno (err, errno, "id-mapped mount of '%s' on '%s'", m->source,
+                           m->destination);
+  userns = idmap_userns (uids, n_uids, gids, n_gids, err);
+  if (userns < 0)
+    return mr_error_prefix (err, "id-mapped mount of '%s' on '%s'", m->source, m->destination);
+  attr.userns_fd = (uint64_t)userns;
+  if (sys_mount_setattr (fd, "", AT_EMPTY_PATH | (m->idmap_recursive ? AT_RECURSIVE : 0), &attr)
+      < 0)
+    {
+      int e = errno;
+      if (e == EINVAL || e == EOPNOTSUPP)
+        return mr_error_errno (err, e,
+                               "id-mapped mount of '%s' on '%s': its file system does not "
+                               "support id-mapped mounts (or the mount is id-mapped already)",
+                               m->source, m->destination);
+      if (e == ENOSYS)
+        return mr_error_errno (err, e, "id-mapped mount of '%s': it needs Linux 5.12", m->source);
+      return mr_error_errno (err, e, "id-mapped mount of '%s' on '%s'", m->source, m->destination);
+    }
+  return steal_fd (&fd);
+}
+
+int
+mr_rootfs_open_sources (const struct mr_spec *spec, int *fds, struct mr_error *err)
+{
+  bool have_open_tree = true;
+
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    fds[i] = -1;
   for (size_t i = 0; i < spec->n_mounts; i++)
     {
       const struct mr_spec_mount *m = &spec->mounts[i];
       unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
 
-      fds[i] = -1;
       if (!mr_mount_is_bind (m) || m->source == NULL)
         continue;
       if ((m->type && strcmp (m->type, "rbind") == 0) || (m->flags & MS_REC))
         flags |= AT_RECURSIVE;
-      fds[i] = sys_open_tree (AT_FDCWD, m->source, flags);
-      if (fds[i] < 0 && errno == ENOSYS)
-        return;
+      if (m->idmap)
+        fds[i] = open_idmapped (spec, m, flags, err);
+      else if (have_open_tree)
+        fds[i] = sys_open_tree (AT_FDCWD, m->source, flags);
+      if (fds[i] >= 0)
+        continue;
+      if (m->idmap)
+        {
+          for (size_t j = 0; j < i; j++)
+            if (fds[j] >= 0)
+              close (fds[j]);
+          return -1;
+        }
+      if (errno == ENOSYS)
+        have_open_tree = false;
     }
+  return 0;
 }
 
 /* Fills the new tmpfs with what the image had at its place; the tmpfs
@@ -742,7 +895,10 @@ mount_fs (const struct mr_rootfs_opts *opts, int rootfd, const struct mr_spec_mo
     }
   targetfd = mr_mkdir_in_root (rootfd, dest, 0755, err);
   if (targetfd < 0)
-    return mr_error_prefix (err, "mount '%s' on '%s'", type, dest);
+    {
+      mountpoint_hint (opts, err);
+      return mr_error_prefix (err, "mount '%s' on '%s'", type, dest);
+    }
   if (copyup)
     {
       /* Opened before the mount hides it.  */
@@ -1171,6 +1327,53 @@ mr_rootfs_chroot (const char *rootfs, struct mr_error *err)
   return 0;
 }
 
+/* Without pivot_root the host's mounts stay in the namespace, below the
+   chroot.  A full proc or sysfs among them would let the container mount
+   a new one (the kernel allows that where one is fully visible in the
+   namespace), masked paths and all undone: each is detached, or covered
+   where it cannot be.  */
+static int
+hide_host_proc_sys (const char *path, struct mr_error *err)
+{
+  cleanup_free char *rootfs = realpath (path, NULL);
+  cleanup_free char *mountinfo = NULL;
+  char *save = NULL;
+  size_t rlen;
+
+  if (rootfs == NULL)
+    return mr_error_errno (err, errno, "rootfs '%s'", path);
+  rlen = strlen (rootfs);
+  if (mr_read_file ("/proc/self/mountinfo", &mountinfo, NULL, err) < 0)
+    return -1;
+  for (char *line = strtok_r (mountinfo, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      struct mr_mountinfo mi;
+
+      if (mr_mountinfo_parse_line (line, &mi) < 0)
+        continue;
+      if (strcmp (mi.root, "/") != 0
+          || (strcmp (mi.fstype, "proc") != 0 && strcmp (mi.fstype, "sysfs") != 0))
+        continue;
+      if (strncmp (mi.mountpoint, rootfs, rlen) == 0
+          && (mi.mountpoint[rlen] == '/' || mi.mountpoint[rlen] == '\0'))
+        continue;
+      /* slave first: the unmount must not reach the host */
+      if (mount (NULL, mi.mountpoint, NULL, MS_SLAVE | MS_REC, NULL) < 0)
+        {
+          if (errno == ENOENT || errno == EINVAL)
+            continue; /* under one detached already */
+          return mr_error_errno (err, errno, "make '%s' a slave", mi.mountpoint);
+        }
+      if (umount2 (mi.mountpoint, MNT_DETACH) == 0)
+        continue;
+      if (errno != EINVAL && errno != EPERM)
+        return mr_error_errno (err, errno, "unmount the host's '%s'", mi.mountpoint);
+      if (mount ("tmpfs", mi.mountpoint, "tmpfs", MS_RDONLY, "size=0") < 0)
+        return mr_error_errno (err, errno, "cover the host's '%s'", mi.mountpoint);
+    }
+  return 0;
+}
+
 int
 mr_rootfs_pivot (const char *rootfs, bool no_pivot, struct mr_error *err)
 {
@@ -1179,6 +1382,8 @@ mr_rootfs_pivot (const char *rootfs, bool no_pivot, struct mr_error *err)
 
   if (no_pivot)
     {
+      if (hide_host_proc_sys (rootfs, err) < 0)
+        return -1;
       if (chdir (rootfs) < 0)
         return mr_error_errno (err, errno, "chdir '%s'", rootfs);
       if (mount (rootfs, "/", NULL, MS_MOVE, NULL) < 0)
@@ -1238,7 +1443,23 @@ mask_path (int rootfd, const char *path, bool have_proc, struct mr_error *err)
   if (S_ISDIR (st.st_mode))
     r = mount ("tmpfs", target_of (p, fd, path, have_proc), "tmpfs", MS_RDONLY, NULL);
   else
-    r = mount ("/dev/null", target_of (p, fd, path, have_proc), NULL, MS_BIND, NULL);
+    {
+      /* The container's /dev/null: what its image or a bind put there
+         must be the null device, or a mask would show that file.  */
+      char np[FD_PATH_MAX];
+      cleanup_close int nullfd = mr_open_in_root (rootfd, "/dev/null", O_PATH, 0, err);
+      struct stat nst;
+
+      if (nullfd < 0)
+        return mr_error_prefix (err, "mask '%s'", path);
+      if (fstat (nullfd, &nst) < 0)
+        return mr_error_errno (err, errno, "mask '%s'", path);
+      if (!S_ISCHR (nst.st_mode) || major (nst.st_rdev) != 1 || minor (nst.st_rdev) != 3)
+        return mr_error_set (err, "mask '%s': the container's /dev/null is not the null device",
+                             path);
+      r = mount (target_of (np, nullfd, "/dev/null", have_proc), target_of (p, fd, path, have_proc),
+                 NULL, MS_BIND, NULL);
+    }
   if (r < 0)
     return mr_error_errno (err, errno, "mask '%s'", path);
   return 0;

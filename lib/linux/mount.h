@@ -27,10 +27,13 @@ struct mr_rootfs_opts
 /* In the runtime, before the child enters a user namespace: clones the
  * tree of each bind mount's source (open_tree), so that a source the
  * namespace's root cannot reach (under a directory only the host's root
- * may enter) can still be mounted.  fds has one slot per spec mount, -1
- * where nothing was opened (not a bind, the kernel has no open_tree, or
- * the source cannot be opened: the child reports that).  */
-void mr_rootfs_open_sources (const struct mr_spec *spec, int *fds);
+ * may enter) can still be mounted, and makes the id-mapped ones
+ * (mount_setattr MOUNT_ATTR_IDMAP with a user namespace of their
+ * mappings).  fds has one slot per spec mount, -1 where nothing was
+ * opened (not a bind, the kernel has no open_tree, or the source cannot
+ * be opened: the child reports that).  Fails only for an id-mapped mount
+ * that cannot be made; fds are then all closed.  */
+int mr_rootfs_open_sources (const struct mr_spec *spec, int *fds, struct mr_error *err);
 
 /* Before the createContainer hooks: makes the mount tree private (or as
  * rootfsPropagation says), bind-mounts rootfs onto itself, performs every

@@ -68,6 +68,18 @@ test_unreachable_source_error_names_the_mount ()
   assert_contains "$err" "host uid 100000"
 }
 
+test_missing_mount_point_in_a_user_namespace_says_what_to_do ()
+{
+  minirun_only "error wording"
+  userns_bundle
+  add_mount "$(jq -n --arg s "$T_DIR" '{"destination": "/not-in-image", "type": "bind", "source": $s, "options": ["bind"]}')"
+  sh_args true
+  run_ctr
+  assert_failure
+  assert_contains "$err" "/not-in-image"
+  assert_contains "$err" "host uid 100000, may not create it: make the mount point in the rootfs"
+}
+
 test_mounts_apply_in_config_order ()
 {
   new_bundle
@@ -175,6 +187,26 @@ test_bind_of_a_readonly_source_is_read_write ()
   [ -e "$src/made" ]
 }
 
+test_bind_of_a_locked_readonly_source_in_a_user_namespace ()
+{
+  [ "$RT_NAME" != runc ] || skip "runc 1.1 keeps the source's flags when no option is given"
+  userns_bundle
+  local src=$T_DIR/$ID.ro
+  mkdir -p "$src" "$B/rootfs/rw" "$B/rootfs/asked-rw"
+  host_mount --bind "$src" "$src"
+  mount -o remount,bind,ro "$src"
+  # the host's read-only is locked for the user namespace: kept, unless
+  # the config asks to clear it, which cannot be done
+  add_mount "$(jq -n --arg s "$src" '{"destination": "/rw", "type": "bind", "source": $s, "options": ["bind"]}')"
+  in_ctr 'touch /rw/x 2>/dev/null || echo kept-ro'
+  assert_eq "$out" kept-ro "locked read-only"
+  add_mount "$(jq -n --arg s "$src" '{"destination": "/asked-rw", "type": "bind", "source": $s, "options": ["bind", "rw"]}')"
+  sh_args true
+  run_ctr
+  assert_failure
+  assert_contains "$err" "flags are locked by a more privileged mount namespace"
+}
+
 test_atime_options ()
 {
   new_bundle
@@ -220,7 +252,7 @@ test_no_mount_namespace_runs_chrooted_in_the_hosts ()
   local pid
   pid=$(ctr_pid "$ID")
   assert_eq "$(readlink "/proc/$pid/ns/mnt")" "$(readlink /proc/$$/ns/mnt)" "mount namespace"
-  assert_eq "$(readlink "/proc/$pid/root")" "$B/rootfs" "root"
+  assert_eq "$(readlink "/proc/$pid/root")" "$(realpath "$B/rootfs")" "root"
   t_run rt exec "$ID" /bin/sh -c 'cat /marker; pwd'
   assert_success
   assert_eq "$out" "$ID"$'
@@ -246,14 +278,153 @@ test_no_mount_namespace_refuses_mounts ()
 
 test_rootfs_propagation_unbindable ()
 {
+  [ "$RT_NAME" != runc ] || skip "runc 1.1 binds the rootfs after making / unbindable (EINVAL)"
   new_bundle
   cfg '.linux.rootfsPropagation = "unbindable"'
   in_ctr 'awk "\$5 == \"/\"" /proc/self/mountinfo'
   assert_contains "$out" "unbindable" "root propagation"
 }
 
+test_masked_symlink_resolves_inside_the_root ()
+{
+  new_bundle
+  echo image-secret >"$B/rootfs/etc/target"
+  local host=$T_DIR/$ID.host
+  echo host-file >"$host"
+  # an absolute link and one that climbs: both stay in the root
+  ln -s /etc/target "$B/rootfs/link-in"
+  ln -s "../../../../../../..$host" "$B/rootfs/link-up"
+  cfg '.linux.maskedPaths += ["/link-in", "/link-up"]'
+  in_ctr 'cat /etc/target; echo end'
+  assert_eq "$out" end "the link's target inside the root is masked"
+  assert_eq "$(cat "$host")" host-file "host file"
+  [ -L "$B/rootfs/link-up" ]
+}
+
+test_readonly_symlink_resolves_inside_the_root ()
+{
+  new_bundle
+  mkdir -p "$B/rootfs/data"
+  ln -s /data "$B/rootfs/ro-link"
+  cfg '.linux.readonlyPaths += ["/ro-link"]'
+  in_ctr 'touch /data/x 2>/dev/null || echo data-ro; touch /tmp/x && echo tmp-rw'
+  assert_eq "$out" $'data-ro\ntmp-rw' "the link's target inside the root is read-only"
+}
+
+test_masked_symlink_to_a_magic_link_is_refused ()
+{
+  minirun_only "runc 1.1 follows the link"
+  new_bundle
+  ln -s /proc/self/root/etc/hostname "$B/rootfs/magic"
+  cfg '.linux.maskedPaths += ["/magic"]'
+  run_ctr
+  assert_failure
+  assert_contains "$err" "mask '/magic'"
+}
+
+test_mask_needs_the_real_null_device ()
+{
+  minirun_only "runc 1.1 binds whatever /dev/null is"
+  new_bundle
+  mkdir -p "$B/fakedev"
+  echo leaked >"$B/fakedev/null"
+  echo image-secret >"$B/rootfs/etc/secret"
+  cfg '(.mounts[] | select(.destination == "/dev")) |= {"destination": "/dev", "type": "bind", "source": $d, "options": ["rbind"]}
+       | .mounts |= map(select(.destination | startswith("/dev/") | not))
+       | .linux.maskedPaths = ["/etc/secret"] | .linux.readonlyPaths = []' --arg d "$B/fakedev"
+  run_ctr
+  assert_failure
+  assert_contains "$err" "/dev/null is not the null device"
+}
+
+test_no_pivot_leaves_no_host_proc ()
+{
+  # In a user namespace of its own (where the container's masked /proc is
+  # locked, so not fully visible) a process may mount a new proc only if a
+  # fully visible one is left in the mount namespace: the host's.
+  new_bundle /bin/busybox unshare -mrpf /bin/sh -c 'mkdir -p /tmp/p; mount -t proc proc /tmp/p 2>&1 && echo mounted || echo refused'
+  cfg '.process.capabilities.bounding += ["CAP_SETFCAP"] | .process.capabilities.permitted += ["CAP_SETFCAP"]
+       | .process.capabilities.effective += ["CAP_SETFCAP"]'
+  run_ctr --no-pivot
+  case $out in
+    *refused*) ;;
+    *mounted*) fail "a new proc was mounted: the host's is reachable" ;;
+    *) skip "no user namespace could be made in the container: $out" ;;
+  esac
+}
+
+# tree_of DIR: every entry of DIR with what a write would change.
+tree_of ()
+{
+  (cd "$1" && find . -printf '%p %y %m %u:%g %s %T@ %l\n' | LC_ALL=C sort)
+}
+
+test_managed_rootfs_is_left_as_it_was ()
+{
+  minirun_only "managed containers"
+  new_bundle
+  local R=$B/rootfs
+  rm -f "$R/etc/hostname" "$R/etc/hosts" "$R/etc/resolv.conf"
+  local before
+  before=$(tree_of "$R")
+  t_run rt run --rootfs "$R" --name "$ID" --hostname boxname -- sh -c 'hostname; ls /etc'
+  assert_success
+  assert_eq "$(head -n 1 <<<"$out")" boxname "hostname"
+  t_run rt rm "$ID"
+  assert_success
+  assert_eq "$(tree_of "$R")" "$before" "the rootfs tree"
+}
+
+test_idmapped_bind_mount ()
+{
+  [ "$RT_NAME" != runc ] || skip "runc 1.1 has no id-mapped mounts"
+  userns_bundle
+  local src=$T_DIR/$ID.idmap
+  mkdir -p "$src" "$B/rootfs/idm" "$B/rootfs/plain"
+  echo root-file >"$src/by-root"
+  echo user-file >"$src/by-user"
+  chown 1000:1000 "$src/by-user"
+  add_mount "$(jq -n --arg s "$src" '{"destination": "/idm", "type": "bind", "source": $s, "options": ["bind"],
+    "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
+    "gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}]}')"
+  add_mount "$(jq -n --arg s "$src" '{"destination": "/plain", "type": "bind", "source": $s, "options": ["bind"]}')"
+  sh_args 'stat -c "%n %u:%g" /idm/by-root /idm/by-user /plain/by-root; touch /idm/made-inside && echo wrote'
+  run_ctr
+  if [ "$status" != 0 ] && grep -q "does not support id-mapped mounts" <<<"$err"; then
+    skip "the file system of $T_DIR has no id-mapped mounts on this kernel"
+  fi
+  assert_success
+  assert_eq "$out" $'/idm/by-root 0:0\n/idm/by-user 1000:1000\n/plain/by-root 65534:65534\nwrote' "owners through the mapping"
+  assert_eq "$(stat -c %u:%g "$src/made-inside")" 0:0 "a file made through the mount, seen from the host"
+}
+
+test_idmapped_mount_of_an_unsupporting_file_system_is_refused ()
+{
+  [ "$RT_NAME" != runc ] || skip "runc 1.1 has no id-mapped mounts"
+  [ -d /sys/kernel ] || skip "no /sys/kernel"
+  userns_bundle
+  mkdir -p "$B/rootfs/idm"
+  # sysfs has no id-mapped mounts
+  add_mount '{"destination": "/idm", "type": "bind", "source": "/sys/kernel", "options": ["bind", "idmap"]}'
+  sh_args true
+  run_ctr
+  assert_failure
+  assert_contains "$err" "id-mapped mount of '/sys/kernel' on '/idm': its file system does not support id-mapped mounts"
+}
+
+test_idmapped_mount_needs_a_user_namespace ()
+{
+  [ "$RT_NAME" != runc ] || skip "runc 1.1 has no id-mapped mounts"
+  new_bundle
+  add_mount "$(jq -n --arg s "$T_DIR" '{"destination": "/idm", "type": "bind", "source": $s, "options": ["bind", "idmap"]}')"
+  run_ctr
+  assert_failure
+  assert_contains "$err" "an id-mapped mount needs a user namespace"
+}
+
 t_ok "a bind source under a root-only directory works in a user namespace" test_bind_source_under_a_root_only_directory_in_a_user_namespace
 t_ok "an unreachable bind source in a user namespace names the mount and the uid" test_unreachable_source_error_names_the_mount
+t_ok "a mount point a user namespace cannot create: the error says what to do" test_missing_mount_point_in_a_user_namespace_says_what_to_do
 t_ok "mounts are applied in config order" test_mounts_apply_in_config_order
 t_ok "a tmpfs takes the mode of the directory it covers, 1777 on a new one" test_tmpfs_mode_follows_the_covered_directory
 t_ok "a tmpfs mode= option wins" test_tmpfs_mode_option_wins
@@ -262,8 +433,18 @@ t_ok "rro makes every mount of the tree read-only" test_rro_is_recursive
 t_ok "rbind,ro makes every mount of the tree read-only" test_rbind_ro_is_recursive
 t_ok "rnosuid and rnoatime reach the submounts" test_recursive_nosuid_and_noatime
 t_ok "a bind of a read-only source is read-write unless ro is given" test_bind_of_a_readonly_source_is_read_write
+t_ok "a bind of a locked read-only source in a user namespace stays read-only" test_bind_of_a_locked_readonly_source_in_a_user_namespace
 t_ok "atime options on tmpfs and bind mounts" test_atime_options
 t_ok "without a mount namespace the container is chroot'ed in the host's, no mount made" test_no_mount_namespace_runs_chrooted_in_the_hosts
 t_ok "without a mount namespace mounts and masked paths are refused" test_no_mount_namespace_refuses_mounts
 t_ok "rootfsPropagation unbindable works" test_rootfs_propagation_unbindable
+t_ok "a masked symlink resolves inside the root" test_masked_symlink_resolves_inside_the_root
+t_ok "a read-only symlink resolves inside the root" test_readonly_symlink_resolves_inside_the_root
+t_ok "a masked symlink to a magic link is refused" test_masked_symlink_to_a_magic_link_is_refused
+t_ok "masking a file needs /dev/null to be the null device" test_mask_needs_the_real_null_device
+t_ok "--no-pivot leaves no host proc to mount a new one from" test_no_pivot_leaves_no_host_proc
+t_ok "a managed --rootfs directory is left as it was" test_managed_rootfs_is_left_as_it_was
+t_ok "an id-mapped bind mount shows owners through its mappings" test_idmapped_bind_mount
+t_ok "an id-mapped mount of a file system without them is refused" test_idmapped_mount_of_an_unsupporting_file_system_is_refused
+t_ok "an id-mapped mount without a user namespace is refused" test_idmapped_mount_needs_a_user_namespace
 t_done

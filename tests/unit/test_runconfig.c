@@ -825,15 +825,52 @@ START_TEST (tmpfs_defaults_to_nosuid_nodev_noexec)
 }
 END_TEST
 
+START_TEST (a_user_rootfs_gets_etc_files_bound_only_over_its_own)
+{
+  struct mr_run_config cfg;
+  struct mr_error err = { 0 };
+  char *root = in_scratch ("root");
+  char *etc = in_scratch ("root/etc");
+  char *hosts = in_scratch ("root/etc/hosts");
+  char *path = in_scratch ("config.json");
+  size_t n_etc = 0;
+
+  ck_assert_int_eq (mkdir (root, 0755), 0);
+  ck_assert_int_eq (mkdir (etc, 0755), 0);
+  put_file (hosts, "127.0.0.1 localhost\n");
+  mr_run_config_init (&cfg);
+  ck_assert_msg (
+      mr_run_config_build (&cfg, "web", root, NULL, "/var/lib/x/etc", &spec, &record, &err) == 0,
+      "build: %s", err.msg);
+  ck_assert_int_eq (json_dump_file (spec, path, JSON_INDENT (2)), 0);
+  ck_assert_msg (mr_spec_load_file (path, &parsed, &err) == 0, "parse: %s", err.msg);
+  for (size_t i = 0; i < parsed->n_mounts; i++)
+    if (strncmp (parsed->mounts[i].destination, "/etc/", 5) == 0)
+      {
+        ck_assert_str_eq (parsed->mounts[i].destination, "/etc/hosts");
+        n_etc++;
+      }
+  ck_assert_uint_eq (n_etc, 1);
+  free (root);
+  free (etc);
+  free (hosts);
+  free (path);
+}
+END_TEST
+
 START_TEST (etc_dir_files_are_bound_after_the_defaults)
 {
   static const char *const tmpfs[] = { "/tmp", NULL };
   struct mr_run_config cfg;
   const char *files[] = { "hostname", "hosts", "resolv.conf" };
 
+  json_t *image = json_object ();
+
   mr_run_config_init (&cfg);
   cfg.tmpfs = tmpfs;
-  build_image (&cfg, NULL, "/var/lib/minirun/containers/web/etc");
+  /* an image's root is the container's own: every file is bound */
+  build_image (&cfg, image, "/var/lib/minirun/containers/web/etc");
+  json_decref (image);
   ck_assert_uint_eq (parsed->n_mounts, 11);
   for (int i = 0; i < 3; i++)
     {
@@ -1351,6 +1388,7 @@ main (void)
   tcase_add_unchecked_fixture (t, group_setup, group_teardown);
   tcase_add_checked_fixture (t, setup, teardown);
   tcase_add_test (t, write_etc_writes_hostname_hosts_and_resolv_conf);
+  tcase_add_test (t, a_user_rootfs_gets_etc_files_bound_only_over_its_own);
   tcase_add_test (t, write_etc_refuses_a_hostname_that_would_break_hosts);
   tcase_add_test (t, write_etc_fails_where_the_directory_cannot_be);
   suite_add_tcase (s, t);

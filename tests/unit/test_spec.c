@@ -719,13 +719,21 @@ static const struct invalid_case
     "config.json: mounts[0].options[1]: expected a string" },
   { "mount_option_must_not_be_empty", HEAD "'mounts':[{'destination':'/a','options':['']}]}",
     "config.json: mounts[0].options[0]: empty mount option" },
-  { "mount_idmap_option_is_not_supported",
+  { "mount_idmap_needs_a_user_namespace",
     HEAD "'mounts':[{'destination':'/a','source':'/b','options':['bind','idmap']}]}",
-    "config.json: mounts[0].options[1]: id-mapped mounts ('idmap') are not supported" },
-  { "mount_uid_mappings_are_not_supported",
+    "config.json: mounts[0]: an id-mapped mount needs a user namespace (add {\"type\": "
+    "\"user\"} with linux.uidMappings and linux.gidMappings)" },
+  { "mount_uid_mappings_need_gid_mappings",
     HEAD "'mounts':[{'destination':'/a','source':'/b','options':['bind'],"
          "'uidMappings':[{'containerID':0,'hostID':1,'size':1}]}]}",
-    "config.json: mounts[0]: id-mapped mounts are not supported" },
+    "config.json: mounts[0]: an id-mapped mount needs both uidMappings and gidMappings" },
+  { "mount_mapping_size_must_be_positive",
+    HEAD "'mounts':[{'destination':'/a','source':'/b','options':['bind'],"
+         "'uidMappings':[{'containerID':0,'hostID':1,'size':0}]}]}",
+    "config.json: mounts[0].uidMappings[0].size: must be greater than 0" },
+  { "idmapped_mount_must_be_a_bind",
+    HEAD "'mounts':[{'destination':'/a','type':'tmpfs','options':['idmap']}]}",
+    "config.json: mounts[0]: an id-mapped mount must be a bind mount" },
   { "bind_mount_needs_a_source", HEAD "'mounts':[{'destination':'/a','type':'bind'}]}",
     "config.json: mounts[0].source: required for a bind mount" },
   { "mount_type_must_be_a_string", HEAD "'mounts':[{'destination':'/a','type':7}]}",
@@ -1265,7 +1273,7 @@ START_TEST (features_document_lists_what_is_supported)
   ck_assert (array_has (opts, "tmpcopyup"));
   ck_assert (array_has (opts, "nosymfollow"));
   ck_assert (array_has (opts, "rro"));
-  ck_assert (!array_has (opts, "idmap"));
+  ck_assert (array_has (opts, "idmap"));
   ck_assert_uint_eq (json_array_size (json_object_get (lx, "namespaces")), 8);
   ck_assert (array_has (json_object_get (lx, "namespaces"), "time"));
   ck_assert_uint_eq (json_array_size (json_object_get (lx, "capabilities")), 41);
@@ -1298,10 +1306,14 @@ START_TEST (features_mount_options_are_all_accepted)
 
   json_array_foreach (json_object_get (doc, "mountOptions"), i, e)
   {
-    char buf[256];
+    char buf[512];
     struct mr_spec *s;
+    /* with a user namespace, which idmap needs */
     snprintf (buf, sizeof buf,
-              HEAD "'mounts':[{'destination':'/m','source':'/s','options':['%s']}]}",
+              HEAD "'linux':{'namespaces':[{'type':'user'}],"
+                   "'uidMappings':[{'containerID':0,'hostID':1000,'size':1}],"
+                   "'gidMappings':[{'containerID':0,'hostID':1000,'size':1}]},"
+                   "'mounts':[{'destination':'/m','source':'/s','options':['%s']}]}",
               json_string_value (e));
     s = parse_ok (buf);
     mr_spec_free (s);
