@@ -188,8 +188,9 @@ static const struct applet applets[] = {
       "ps",
       cmd_ps,
       "List the processes running in a container",
-      "[-f|--format table|json] ID",
-      "  -f, --format table|json     Output format: a table, or a JSON array of pids\n" HELP_LINE,
+      "[-f|--format table|json] ID [PS-OPTIONS...]",
+      "  -f, --format table|json     Output format: ps(1)'s table, or a JSON array of pids\n" HELP_LINE
+      "\nPS-OPTIONS go to ps(1) (default -ef); the lines of the container's processes are kept.\n",
   },
   {
       "stats",

@@ -137,6 +137,8 @@ extern "C"
     char *command;  /* managed: the command, arguments joined by spaces */
     int exit_code;  /* managed and stopped: its last exit code */
     char *finished; /* managed and stopped: RFC 3339, or NULL */
+    char *rootfs;      /* the root filesystem directory, or NULL */
+    char *annotations; /* the config's annotations as a JSON object, or NULL for none */
   };
   int mr_container_list (struct mr_context *ctx, struct mr_container_info **list, size_t *n,
                          struct mr_error *err);
@@ -166,6 +168,11 @@ extern "C"
   int mr_container_top (struct mr_context *ctx, const char *id, struct mr_process_info **list,
                         size_t *n, struct mr_error *err);
   void mr_process_info_free (struct mr_process_info *list, size_t n);
+  /* As runc's ps: runs ps(1) with args (NULL or none: "-ef") and keeps its
+   * header line and the lines whose PID column is a process of the
+   * container (caller frees *out).  errnum ENOENT when there is no ps.  */
+  int mr_container_ps_run (struct mr_context *ctx, const char *id, const char *const *args,
+                           size_t n_args, char **out, struct mr_error *err);
 
   int mr_container_pause (struct mr_context *ctx, const char *id, struct mr_error *err);
   int mr_container_resume (struct mr_context *ctx, const char *id, struct mr_error *err);

@@ -129,6 +129,56 @@ test_kill_of_a_detached_container ()
   assert_success
 }
 
+test_list_table_has_runc_columns ()
+{
+  new_bundle /bin/sleep 600
+  start_ctr
+  t_run rt list
+  assert_success
+  assert_match "$(head -n 1 <<<"$out")" '^ID +PID +STATUS +BUNDLE +CREATED +OWNER$' header
+  assert_match "$(grep "^$ID " <<<"$out")" "^$ID +[0-9]+ +running +$B +[0-9T:.-]+Z +root$" row
+}
+
+test_list_json_has_runc_fields ()
+{
+  new_bundle /bin/sleep 600
+  cfg '.annotations = {"org.example.k": "v"}'
+  start_ctr
+  t_run rt list --format json
+  assert_success
+  local o
+  o=$(jq -c --arg id "$ID" '.[] | select(.id == $id)' <<<"$out")
+  assert_eq "$(jq -r '[keys_unsorted[]] | sort | join(",")' <<<"$o")" \
+    "annotations,bundle,created,id,ociVersion,owner,pid,rootfs,status" keys
+  assert_eq "$(jq -r .rootfs <<<"$o")" "$B/rootfs" rootfs
+  assert_eq "$(jq -r '.annotations["org.example.k"]' <<<"$o")" v annotations
+  assert_eq "$(jq -r .pid <<<"$o")" "$(ctr_pid "$ID")" pid
+  assert_eq "$(jq -r .status <<<"$o")" running status
+}
+
+test_ps_passes_its_options_to_ps ()
+{
+  command -v ps >/dev/null || skip "no ps(1)"
+  local pid
+  new_bundle /bin/sleep 600
+  start_ctr
+  pid=$(ctr_pid "$ID")
+  t_run rt ps "$ID"
+  assert_success
+  assert_match "$(head -n 1 <<<"$out")" '^UID +PID +PPID ' "header of ps -ef"
+  assert_eq "$(tail -n +2 <<<"$out" | awk '{ print $2 }')" "$pid" "pids"
+  t_run rt ps "$ID" -e -x
+  assert_success
+  assert_match "$(head -n 1 <<<"$out")" '^ *PID +TTY +STAT +TIME +COMMAND' "header of ps -e -x"
+  assert_eq "$(tail -n +2 <<<"$out" | awk '{ print $1 }')" "$pid" "pids of ps -e -x"
+  t_run rt ps "$ID" -o pid,comm
+  assert_success
+  assert_eq "$(tail -n +2 <<<"$out" | awk '{ print $1 " " $2 }')" "$pid sleep" "ps -o pid,comm"
+  t_run rt ps --format json "$ID"
+  assert_success
+  assert_eq "$out" "[$pid]" "ps --format json"
+}
+
 t_ok "delete --force of a container that does not exist succeeds silently" \
   test_delete_force_of_missing_container_succeeds_silently
 t_ok "delete of a container that does not exist fails" test_delete_of_missing_container_fails
@@ -139,4 +189,8 @@ t_ok "delete --force removes the state when a cgroup stays busy" \
 t_ok "kill ID 0 succeeds while the container runs, fails once it stopped" \
   test_kill_0_checks_that_the_container_runs
 t_ok "kill of a container started with run -d" test_kill_of_a_detached_container
+t_ok "list prints runc's table" test_list_table_has_runc_columns
+t_ok "list --format json has runc's fields, rootfs and annotations too" test_list_json_has_runc_fields
+t_ok "ps ID PS-OPTIONS runs ps(1) with them and keeps the container's lines" \
+  test_ps_passes_its_options_to_ps
 t_done
