@@ -1518,6 +1518,91 @@ mr_container_ps_run (struct mr_context *ctx, const char *id, const char *const *
   return 0;
 }
 
+/* One event line of runc's events to cb.  */
+static int
+runc_event (const char *type, const char *id, json_t *data,
+            int (*cb) (void *data, const char *json_line), void *cb_data, struct mr_error *err)
+{
+  json_t *o = json_pack ("{s:s,s:s}", "type", type, "id", id);
+  cleanup_free char *line = NULL;
+
+  if (o && data)
+    json_object_set_new (o, "data", data);
+  else
+    json_decref (data);
+  line = o ? json_dumps (o, JSON_COMPACT) : NULL;
+  json_decref (o);
+  if (line == NULL)
+    return mr_error_errno (err, ENOMEM, "events of '%s'", id);
+  return cb (cb_data, line) < 0 ? 1 : 0;
+}
+
+static int
+stats_event (struct mr_cgroup *cg, const char *id, int (*cb) (void *data, const char *json_line),
+             void *cb_data, struct mr_error *err)
+{
+  json_t *data = NULL;
+
+  if (mr_cgroup_stats_json (cg, &data, err) < 0)
+    return mr_error_prefix (err, "events of '%s'", id);
+  return runc_event ("stats", id, data, cb, cb_data, err);
+}
+
+int
+mr_container_events (struct mr_context *ctx, const char *id,
+                     const struct mr_container_events_opts *opts,
+                     int (*cb) (void *data, const char *json_line), void *data,
+                     struct mr_error *err)
+{
+  cleanup_state struct mr_state *st = NULL;
+  cleanup_cgroup struct mr_cgroup *cg = NULL;
+  cleanup_close int dirfd = -1;
+  enum mr_status status;
+  struct mr_cgroup_stats cs;
+  uint64_t interval_ns = (opts->interval_ms ? opts->interval_ms : 5000) * 1000000ULL;
+  uint64_t next, ooms = 0;
+  struct timespec ts;
+  int r;
+
+  if (open_running (ctx, id, false, &dirfd, &st, &cg, &status, err) < 0)
+    return -1;
+  if (opts->stats_once)
+    return stats_event (cg, id, cb, data, err) < 0 ? -1 : 0;
+  if (mr_cgroup_stats (cg, &cs, err) < 0)
+    return mr_error_prefix (err, "events of '%s'", id);
+  ooms = cs.oom_kills;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  next = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec + interval_ns;
+  /* OOM kills are looked for every 100 ms, stats go out every interval */
+  while (!(opts->stop && *opts->stop))
+    {
+      struct timespec step = { 0, 100000000L };
+      uint64_t now;
+
+      nanosleep (&step, NULL);
+      if (opts->stop && *opts->stop)
+        break;
+      if (mr_cgroup_stats (cg, &cs, err) < 0)
+        return mr_error_prefix (err, "events of '%s'", id);
+      if (cs.oom_kills > ooms)
+        {
+          ooms = cs.oom_kills;
+          if ((r = runc_event ("oom", id, NULL, cb, data, err)) != 0)
+            return r < 0 ? -1 : 0;
+        }
+      if (!mr_state_pid_alive (st))
+        break;
+      clock_gettime (CLOCK_MONOTONIC, &ts);
+      now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+      if (now < next)
+        continue;
+      next = now + interval_ns;
+      if ((r = stats_event (cg, id, cb, data, err)) != 0)
+        return r < 0 ? -1 : 0;
+    }
+  return 0;
+}
+
 static int
 set_frozen (struct mr_context *ctx, const char *id, bool frozen, struct mr_error *err)
 {

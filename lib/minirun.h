@@ -174,6 +174,24 @@ extern "C"
   int mr_container_ps_run (struct mr_context *ctx, const char *id, const char *const *args,
                            size_t n_args, char **out, struct mr_error *err);
 
+  /* runc's events ID: a stats event, {"type":"stats","id":ID,"data":{cpu,
+   * memory, pids, blkio, hugetlb, ...}} (runc's names), every interval_ms
+   * (0: 5 s), and {"type":"oom","id":ID} when the kernel kills a process of
+   * the container for want of memory; each one line of JSON passed to cb.
+   * stats_once: one stats event at once, then return.  Returns 0 when the
+   * container stops, *stop becomes non-zero, or cb returns < 0.  */
+  struct mr_container_events_opts
+  {
+    size_t size;
+    unsigned interval_ms;
+    bool stats_once;
+    volatile int *stop; /* may be NULL */
+  };
+  int mr_container_events (struct mr_context *ctx, const char *id,
+                           const struct mr_container_events_opts *opts,
+                           int (*cb) (void *data, const char *json_line), void *data,
+                           struct mr_error *err);
+
   int mr_container_pause (struct mr_context *ctx, const char *id, struct mr_error *err);
   int mr_container_resume (struct mr_context *ctx, const char *id, struct mr_error *err);
 

@@ -1082,3 +1082,77 @@ mr_cgroup_stats (struct mr_cgroup *cg, struct mr_cgroup_stats *st, struct mr_err
     return 0;
   return cg->ops->stats (cg, st, err);
 }
+
+void
+mr_cgroup_json_u64 (json_t *o, const char *key, uint64_t v)
+{
+  if (v != 0)
+    json_object_set_new (o, key, json_integer ((json_int_t)(v > INT64_MAX ? INT64_MAX : v)));
+}
+
+json_t *
+mr_cgroup_keyed_json (const char *content)
+{
+  json_t *o = json_object ();
+  const char *p = content;
+
+  while (o && p && *p)
+    {
+      const char *eol = strchr (p, '\n');
+      const char *sp = memchr (p, ' ', eol ? (size_t)(eol - p) : strlen (p));
+      uint64_t v;
+
+      if (sp && sp > p && mr_cgroup_parse_u64 (sp + 1, &v) == 0)
+        {
+          cleanup_free char *k = strndup (p, (size_t)(sp - p));
+          if (k)
+            json_object_set_new (o, k, json_integer ((json_int_t)(v > INT64_MAX ? INT64_MAX : v)));
+        }
+      p = eol ? eol + 1 : NULL;
+    }
+  return o;
+}
+
+void
+mr_cgroup_blkio_entries (const char *content, json_t *array)
+{
+  const char *p = content;
+
+  while (p && *p)
+    {
+      const char *eol = strchr (p, '\n');
+      unsigned major, minor;
+      char op[16];
+      unsigned long long v;
+
+      if (sscanf (p, "%u:%u %15s %llu", &major, &minor, op, &v) == 4)
+        {
+          json_t *e = json_pack ("{s:i,s:s}", "major", (int)major, "op", op);
+          if (e)
+            {
+              mr_cgroup_json_u64 (e, "minor", minor);
+              mr_cgroup_json_u64 (e, "value", v);
+              json_array_append_new (array, e);
+            }
+        }
+      p = eol ? eol + 1 : NULL;
+    }
+}
+
+int
+mr_cgroup_stats_json (struct mr_cgroup *cg, json_t **data, struct mr_error *err)
+{
+  json_t *d = json_pack ("{s:{s:{},s:{}},s:{},s:{},s:{},s:{},s:{},s:n}", "cpu", "usage",
+                         "throttling", "memory", "pids", "blkio", "hugetlb", "intel_rdt",
+                         "network_interfaces");
+
+  if (d == NULL)
+    return mr_error_errno (err, ENOMEM, "stats of cgroup '%s'", cg->path);
+  if (cg->exists && cg->ops->stats_json (cg, d, err) < 0)
+    {
+      json_decref (d);
+      return -1;
+    }
+  *data = d;
+  return 0;
+}

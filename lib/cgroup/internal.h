@@ -29,6 +29,8 @@ struct mr_cgroup_ops
   int (*kill) (struct mr_cgroup *cg, int sig, struct mr_error *err);
   int (*destroy) (struct mr_cgroup *cg, struct mr_error *err);
   int (*stats) (struct mr_cgroup *cg, struct mr_cgroup_stats *st, struct mr_error *err);
+  /* Fills the objects of data (made by the caller, see mr_cgroup_stats_json).  */
+  int (*stats_json) (struct mr_cgroup *cg, json_t *data, struct mr_error *err);
   void (*free) (struct mr_cgroup *cg);
 };
 
@@ -135,6 +137,16 @@ void mr_cgroup_rmdir_levels (const char *root, const char *path, int first_creat
 uint64_t mr_cgroup_now_ns (void);
 /* Sleeps for a step of a polling loop: 1ms, growing to 10ms.  */
 void mr_cgroup_poll_sleep (unsigned *step);
+
+/* Sets key of o to v when v is not 0 (runc's omitempty).  */
+void mr_cgroup_json_u64 (json_t *o, const char *key, uint64_t v);
+
+/* An object of every "key value" line of content (memory.stat, cpu.stat).  */
+json_t *mr_cgroup_keyed_json (const char *content);
+
+/* Appends {"major","minor","op","value"} entries for "MAJ:MIN Op N" lines
+ * (v1 blkio files) to array.  */
+void mr_cgroup_blkio_entries (const char *content, json_t *array);
 
 /* Reads "key value" lines and returns the value of key, or fails.  */
 int mr_cgroup_parse_keyed (const char *content, const char *key, uint64_t *out);

@@ -179,6 +179,62 @@ test_ps_passes_its_options_to_ps ()
   assert_eq "$out" "[$pid]" "ps --format json"
 }
 
+test_events_stats_prints_one_stats_event ()
+{
+  new_bundle /bin/sleep 600
+  start_ctr
+  t_run rt events --stats "$ID"
+  assert_success
+  assert_eq "$(grep -c "" <<<"$out")" 1 "lines"
+  assert_eq "$(jq -r .type <<<"$out")" stats type
+  assert_eq "$(jq -r .id <<<"$out")" "$ID" id
+  assert_eq "$(jq -r '.data | has("cpu") and has("memory") and has("pids") and has("blkio") and has("hugetlb")' <<<"$out")" \
+    true "data has cpu, memory, pids, blkio and hugetlb"
+  assert_eq "$(jq -r '.data.pids.current' <<<"$out")" 1 "pids.current"
+  assert_match "$(jq -r '.data.cpu.usage.total' <<<"$out")" '^[0-9]+$' "cpu.usage.total"
+  assert_match "$(jq -r '.data.memory.usage.usage' <<<"$out")" '^[0-9]+$' "memory.usage.usage"
+}
+
+# stats_lines_at_least FILE N
+stats_lines_at_least ()
+{
+  [ "$(grep -c '"type":"stats"' "$1")" -ge "$2" ]
+}
+
+test_events_streams_stats_every_interval ()
+{
+  local epid n
+  new_bundle /bin/sleep 600
+  start_ctr
+  "$MINIRUN" --root "$T_ROOT" events --interval 1s "$ID" >"$T_DIR/events.out" 2>&1 </dev/null &
+  epid=$!
+  defer kill "$epid"
+  wait_for 10 stats_lines_at_least "$T_DIR/events.out" 2
+  n=$(grep -c "" "$T_DIR/events.out")
+  [ "$n" -le 4 ] || fail "$n events in about 2 seconds with --interval 1s"
+  assert_eq "$(head -n 1 "$T_DIR/events.out" | jq -r .id)" "$ID" id
+}
+
+test_events_reports_oom ()
+{
+  local epid
+  new_bundle /bin/sh -c 'sleep 2; dd if=/dev/zero of=/dev/shm/fill bs=1M count=60; sleep 600'
+  cfg '.linux.resources.memory = {"limit": 16777216, "swap": 16777216}'
+  start_ctr
+  "$MINIRUN" --root "$T_ROOT" events --interval 60s "$ID" >"$T_DIR/events.out" 2>&1 </dev/null &
+  epid=$!
+  defer kill "$epid"
+  wait_for 20 grep -q '"type":"oom"' "$T_DIR/events.out"
+  assert_eq "$(grep '"type":"oom"' "$T_DIR/events.out" | head -n 1 | jq -r .id)" "$ID" "id of the oom event"
+}
+
+test_events_without_id_and_runc_flags_fails ()
+{
+  minirun_only "runc requires an ID"
+  t_run rt events --stats
+  assert_failure
+}
+
 t_ok "delete --force of a container that does not exist succeeds silently" \
   test_delete_force_of_missing_container_succeeds_silently
 t_ok "delete of a container that does not exist fails" test_delete_of_missing_container_fails
@@ -193,4 +249,8 @@ t_ok "list prints runc's table" test_list_table_has_runc_columns
 t_ok "list --format json has runc's fields, rootfs and annotations too" test_list_json_has_runc_fields
 t_ok "ps ID PS-OPTIONS runs ps(1) with them and keeps the container's lines" \
   test_ps_passes_its_options_to_ps
+t_ok "events --stats ID prints one stats event as runc's" test_events_stats_prints_one_stats_event
+t_ok "events --interval ID streams stats events" test_events_streams_stats_every_interval
+t_ok "events ID reports an OOM kill" test_events_reports_oom
+t_ok "events --stats without an ID fails" test_events_without_id_and_runc_flags_fails
 t_done
