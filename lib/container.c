@@ -931,7 +931,8 @@ mr_container_kill (struct mr_context *ctx, const char *id, const struct mr_kill_
   status = container_status (st, dirfd);
   if (status == MR_STATUS_STOPPED)
     return mr_error_set (err, "cannot kill container '%s': it is not running", id);
-  if (opts->all && st->cgroup_path)
+  /* signal 0 asks about init only: nothing is sent, nothing thawed */
+  if (opts->all && st->cgroup_path && sig != 0)
     {
       cleanup_cgroup struct mr_cgroup *cg = NULL;
       if (mr_cgroup_open_in (st->cgroup_path, st->cgroup_layout, &cg, err) < 0

@@ -235,6 +235,39 @@ test_events_without_id_and_runc_flags_fails ()
   assert_failure
 }
 
+# spec_of RUNTIME DIR [--rootless]: the config.json RUNTIME spec writes, keys
+# sorted, without the hostname (each runtime writes its own name there).
+spec_of ()
+{
+  local rt=$1 dir=$2
+  shift 2
+  mkdir -p "$dir"
+  (cd "$dir" && "$rt" spec "$@") >&2 || return 1
+  jq -S 'del(.hostname)' "$dir/config.json"
+}
+
+test_spec_is_runcs_default ()
+{
+  local runc
+  runc=$(command -v runc || true)
+  [ -n "$runc" ] || skip "no runc to compare with"
+  [ "$MINIRUN" != "$runc" ] || skip "this is runc"
+  assert_eq "$(spec_of "$MINIRUN" "$T_DIR/spec-ours")" "$(spec_of "$runc" "$T_DIR/spec-runc")" \
+    "config.json of spec"
+  assert_eq "$(spec_of "$MINIRUN" "$T_DIR/spec-ours-rl" --rootless)" \
+    "$(spec_of "$runc" "$T_DIR/spec-runc-rl" --rootless)" "config.json of spec --rootless"
+}
+
+test_spec_has_no_cgroup_namespace ()
+{
+  local c
+  c=$(spec_of "$MINIRUN" "$T_DIR/spec-ns")
+  assert_eq "$(jq -r '[.linux.namespaces[].type] | join(",")' <<<"$c")" "pid,network,ipc,uts,mount" \
+    namespaces
+  assert_eq "$(jq -r '.process.capabilities.ambient | join(",")' <<<"$c")" \
+    "CAP_AUDIT_WRITE,CAP_KILL,CAP_NET_BIND_SERVICE" "ambient capabilities"
+}
+
 t_ok "delete --force of a container that does not exist succeeds silently" \
   test_delete_force_of_missing_container_succeeds_silently
 t_ok "delete of a container that does not exist fails" test_delete_of_missing_container_fails
@@ -253,4 +286,7 @@ t_ok "events --stats ID prints one stats event as runc's" test_events_stats_prin
 t_ok "events --interval ID streams stats events" test_events_streams_stats_every_interval
 t_ok "events ID reports an OOM kill" test_events_reports_oom
 t_ok "events --stats without an ID fails" test_events_without_id_and_runc_flags_fails
+t_ok "spec writes runc's default config.json (but the hostname)" test_spec_is_runcs_default
+t_ok "spec has runc's namespaces (no cgroup one) and ambient capabilities" \
+  test_spec_has_no_cgroup_namespace
 t_done
