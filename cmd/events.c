@@ -190,8 +190,8 @@ cmd_events (struct mr_global *g, int argc, char **argv)
       {
       case OPT_INTERVAL:
         if (parse_duration_ms (optarg, &co.interval_ms) < 0)
-          return usage_error ("events", "invalid interval '%s': expected a duration such as 5s or 500ms",
-                              optarg);
+          return usage_error (
+              "events", "invalid interval '%s': expected a duration such as 5s or 500ms", optarg);
         runc_opts = true;
         break;
       case OPT_STATS:

@@ -189,7 +189,8 @@ static const struct applet applets[] = {
       cmd_ps,
       "List the processes running in a container",
       "[-f|--format table|json] ID [PS-OPTIONS...]",
-      "  -f, --format table|json     Output format: ps(1)'s table, or a JSON array of pids\n" HELP_LINE
+      "  -f, --format table|json     Output format: ps(1)'s table, or a JSON array of "
+      "pids\n" HELP_LINE
       "\nPS-OPTIONS go to ps(1) (default -ef); the lines of the container's processes are kept.\n",
   },
   {

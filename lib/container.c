@@ -1362,8 +1362,7 @@ column_number (const char *line, size_t len, int idx)
 /* Runs ps with argv, its standard output into *out and its standard error
  * into *errout; the exit status in *status.  */
 static int
-run_ps (char **argv, char **out, size_t *out_len, char **errout, int *status,
-        struct mr_error *err)
+run_ps (char **argv, char **out, size_t *out_len, char **errout, int *status, struct mr_error *err)
 {
   cleanup_close int rd = -1, wr = -1, efd = -1;
   size_t len = 0, alloc = 0;
@@ -1445,8 +1444,8 @@ fail:
 }
 
 int
-mr_container_ps_run (struct mr_context *ctx, const char *id, const char *const *args,
-                     size_t n_args, char **out, struct mr_error *err)
+mr_container_ps_run (struct mr_context *ctx, const char *id, const char *const *args, size_t n_args,
+                     char **out, struct mr_error *err)
 {
   cleanup_free pid_t *pids = NULL;
   cleanup_free char **argv = NULL;

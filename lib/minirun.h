@@ -131,12 +131,12 @@ extern "C"
     char *bundle;
     char *created; /* RFC 3339 */
     char *owner;
-    bool managed;   /* a managed container (else an OCI one) */
-    char *state;    /* managed: "created", "running", "paused", "restarting", "stopped" */
-    char *image;    /* managed: the image, or the rootfs directory */
-    char *command;  /* managed: the command, arguments joined by spaces */
-    int exit_code;  /* managed and stopped: its last exit code */
-    char *finished; /* managed and stopped: RFC 3339, or NULL */
+    bool managed;      /* a managed container (else an OCI one) */
+    char *state;       /* managed: "created", "running", "paused", "restarting", "stopped" */
+    char *image;       /* managed: the image, or the rootfs directory */
+    char *command;     /* managed: the command, arguments joined by spaces */
+    int exit_code;     /* managed and stopped: its last exit code */
+    char *finished;    /* managed and stopped: RFC 3339, or NULL */
     char *rootfs;      /* the root filesystem directory, or NULL */
     char *annotations; /* the config's annotations as a JSON object, or NULL for none */
   };

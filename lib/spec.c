@@ -2441,10 +2441,9 @@ mr_spec_generate (bool rootless, char **json, struct mr_error *err)
       "env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm",
       "cwd", "/", "capabilities", "bounding", strv_json (default_caps, nc), "effective",
       strv_json (default_caps, nc), "permitted", strv_json (default_caps, nc), "ambient",
-      strv_json (default_caps, nc), "rlimits", "type",
-      "RLIMIT_NOFILE", "hard", 1024, "soft", 1024, "noNewPrivileges", 1, "root", "path", "rootfs",
-      "readonly", 1, "hostname", "minirun", "mounts", default_mounts (rootless), "linux",
-      default_linux (rootless));
+      strv_json (default_caps, nc), "rlimits", "type", "RLIMIT_NOFILE", "hard", 1024, "soft", 1024,
+      "noNewPrivileges", 1, "root", "path", "rootfs", "readonly", 1, "hostname", "minirun",
+      "mounts", default_mounts (rootless), "linux", default_linux (rootless));
   return dump_json (doc, json, err);
 }
 

@@ -39,10 +39,10 @@ struct mr_cgroup
   enum mr_cgroup_mode mode;
   char *path; /* relative to the hierarchy roots, starts with '/' */
   const struct mr_cgroup_ops *ops;
-  bool exists;   /* false: opened on a cgroup that is gone; every operation is a no-op */
-  char *v2_root; /* cgroup2 mount point (v2, or the hybrid one in v1); NULL if none */
-  char *v2_dir;  /* v2_root + path */
-  int v2_fd;     /* O_DIRECTORY fd of v2_dir, or -1 */
+  bool exists;    /* false: opened on a cgroup that is gone; every operation is a no-op */
+  char *v2_root;  /* cgroup2 mount point (v2, or the hybrid one in v1); NULL if none */
+  char *v2_dir;   /* v2_root + path */
+  int v2_fd;      /* O_DIRECTORY fd of v2_dir, or -1 */
   int v2_created; /* first level of the cgroup2 path that create made, 0: none */
   json_t *layout; /* per hierarchy path and levels made (see mr_cgroup_create_in), or NULL */
   bool uniform;   /* every hierarchy at path */

@@ -304,7 +304,7 @@ struct v1_data
   char **paths;      /* per hierarchy: the cgroup's path from the hierarchy's root */
   const char **rels; /* per hierarchy: the cgroup's path below the mount point */
   char *unified_path;
-  int *created;      /* per hierarchy: first level mkdir created, 0 if none */
+  int *created; /* per hierarchy: first level mkdir created, 0 if none */
   const char *unified_rel;
 };
 
@@ -378,14 +378,13 @@ record_layout (struct mr_cgroup *cg, struct mr_error *err)
     return mr_error_errno (err, ENOMEM, "cgroup '%s'", cg->path);
   for (i = 0; i < d->m->n; i++)
     if (json_object_set_new (l, d->m->h[i].controllers,
-                             json_pack ("{s:s,s:i}", "path", d->paths[i], "created",
-                                        d->created[i]))
+                             json_pack ("{s:s,s:i}", "path", d->paths[i], "created", d->created[i]))
         < 0)
       goto nomem;
   if (d->unified_path
-      && json_object_set_new (l, "unified",
-                              json_pack ("{s:s,s:i}", "path", d->unified_path, "created",
-                                         cg->v2_created))
+      && json_object_set_new (
+             l, "unified",
+             json_pack ("{s:s,s:i}", "path", d->unified_path, "created", cg->v2_created))
              < 0)
     goto nomem;
   json_decref (cg->layout);
@@ -1513,7 +1512,8 @@ memory_data (const char *dir, const char *prefix)
       read_u64 (dir, name, &v);
       /* failcnt and limit are always there, as in runc */
       if (i >= 2)
-        json_object_set_new (o, files[i][1], json_integer ((json_int_t)(v > INT64_MAX ? INT64_MAX : v)));
+        json_object_set_new (o, files[i][1],
+                             json_integer ((json_int_t)(v > INT64_MAX ? INT64_MAX : v)));
       else
         mr_cgroup_json_u64 (o, files[i][1], v);
     }

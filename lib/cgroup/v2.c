@@ -881,9 +881,8 @@ v2_stats_json (struct mr_cgroup *cg, json_t *data, struct mr_error *err)
   (void)err;
   if (mr_cgroup_read_at (cg->v2_fd, "cpu.stat", &content, NULL) == 0 && content)
     {
-      static const char *const keys[][2] = {
-        { "usage_usec", "total" }, { "system_usec", "kernel" }, { "user_usec", "user" }
-      };
+      static const char *const keys[][2]
+          = { { "usage_usec", "total" }, { "system_usec", "kernel" }, { "user_usec", "user" } };
       for (size_t i = 0; i < 3; i++)
         if (mr_cgroup_parse_keyed (content, keys[i][0], &v) == 0)
           mr_cgroup_json_u64 (usage, keys[i][1], v * 1000);
@@ -919,13 +918,15 @@ v2_stats_json (struct mr_cgroup *cg, json_t *data, struct mr_error *err)
           read_u64 (cg->v2_fd, "memory.swap.max", &limit);
           mr_cgroup_json_u64 (sw, "usage", v);
           json_object_set_new (sw, "failcnt", json_integer (0));
-          json_object_set_new (sw, "limit", json_integer ((json_int_t)(limit > INT64_MAX ? INT64_MAX : limit)));
+          json_object_set_new (sw, "limit",
+                               json_integer ((json_int_t)(limit > INT64_MAX ? INT64_MAX : limit)));
           json_object_set_new (mem, "swap", sw);
         }
       if (mr_cgroup_read_at (cg->v2_fd, "memory.stat", &content, NULL) == 0 && content)
         {
           json_t *raw = mr_cgroup_keyed_json (content);
-          mr_cgroup_json_u64 (mem, "cache", (uint64_t)json_integer_value (json_object_get (raw, "file")));
+          mr_cgroup_json_u64 (mem, "cache",
+                              (uint64_t)json_integer_value (json_object_get (raw, "file")));
           if (raw)
             json_object_set_new (mem, "raw", raw);
         }
@@ -965,10 +966,18 @@ v2_stats_json (struct mr_cgroup *cg, json_t *data, struct mr_error *err)
                 ri = strtoull (p + 5, NULL, 10);
               if ((p = strstr (line, "wios=")))
                 wi = strtoull (p + 5, NULL, 10);
-              json_array_append_new (bytes, json_pack ("{s:i,s:i,s:s,s:I}", "major", (int)major, "minor", (int)minor, "op", "Read", "value", (json_int_t)rb));
-              json_array_append_new (bytes, json_pack ("{s:i,s:i,s:s,s:I}", "major", (int)major, "minor", (int)minor, "op", "Write", "value", (json_int_t)wb));
-              json_array_append_new (ios, json_pack ("{s:i,s:i,s:s,s:I}", "major", (int)major, "minor", (int)minor, "op", "Read", "value", (json_int_t)ri));
-              json_array_append_new (ios, json_pack ("{s:i,s:i,s:s,s:I}", "major", (int)major, "minor", (int)minor, "op", "Write", "value", (json_int_t)wi));
+              json_array_append_new (bytes,
+                                     json_pack ("{s:i,s:i,s:s,s:I}", "major", (int)major, "minor",
+                                                (int)minor, "op", "Read", "value", (json_int_t)rb));
+              json_array_append_new (bytes, json_pack ("{s:i,s:i,s:s,s:I}", "major", (int)major,
+                                                       "minor", (int)minor, "op", "Write", "value",
+                                                       (json_int_t)wb));
+              json_array_append_new (ios,
+                                     json_pack ("{s:i,s:i,s:s,s:I}", "major", (int)major, "minor",
+                                                (int)minor, "op", "Read", "value", (json_int_t)ri));
+              json_array_append_new (ios, json_pack ("{s:i,s:i,s:s,s:I}", "major", (int)major,
+                                                     "minor", (int)minor, "op", "Write", "value",
+                                                     (json_int_t)wi));
             }
           line = eol ? eol + 1 : NULL;
         }
