@@ -105,7 +105,61 @@ enum
   OPT_SINCE,
   OPT_UNTIL,
   OPT_NO_FOLLOW,
+  OPT_INTERVAL,
+  OPT_STATS,
 };
+
+/* A duration as runc takes it ("5s", "500ms", "1m", "1.5s"; a bare number
+ * is seconds), in milliseconds: 1 ms to a day.  */
+static int
+parse_duration_ms (const char *s, unsigned *out)
+{
+  char *end;
+  double v, scale;
+
+  errno = 0;
+  v = strtod (s, &end);
+  if (end == s || errno != 0 || v <= 0)
+    return -1;
+  if (strcmp (end, "") == 0 || strcmp (end, "s") == 0)
+    scale = 1000;
+  else if (strcmp (end, "ms") == 0)
+    scale = 1;
+  else if (strcmp (end, "m") == 0)
+    scale = 60000;
+  else if (strcmp (end, "h") == 0)
+    scale = 3600000;
+  else
+    return -1;
+  v *= scale;
+  if (v < 1 || v > 86400000)
+    return -1;
+  *out = (unsigned)v;
+  return 0;
+}
+
+/* runc's events ID: one JSON line per event, each in one write.  */
+static int
+print_line (void *data, const char *json_line)
+{
+  struct printer *p = data;
+  size_t len = strlen (json_line);
+  cleanup_free char *buf = malloc (len + 2);
+
+  if (buf == NULL)
+    {
+      p->write_errno = ENOMEM;
+      return -1;
+    }
+  memcpy (buf, json_line, len);
+  buf[len++] = '\n';
+  if (write_all (STDOUT_FILENO, buf, len) < 0)
+    {
+      p->write_errno = errno;
+      return -1;
+    }
+  return 0;
+}
 
 int
 cmd_events (struct mr_global *g, int argc, char **argv)
@@ -116,10 +170,14 @@ cmd_events (struct mr_global *g, int argc, char **argv)
     { "until", required_argument, NULL, OPT_UNTIL },
     { "filter", required_argument, NULL, 'f' },
     { "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
+    { "interval", required_argument, NULL, OPT_INTERVAL },
+    { "stats", no_argument, NULL, OPT_STATS },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
   struct mr_events_opts o = { .size = sizeof o, .follow = true, .stop = &stop_requested };
+  struct mr_container_events_opts co = { .size = sizeof co, .stop = &stop_requested };
+  bool stream_opts = false, runc_opts = false;
   cleanup_free const char **filters = calloc ((size_t)argc + 1, sizeof *filters);
   struct printer p = { 0 };
   size_t n_filters = 0;
@@ -130,7 +188,18 @@ cmd_events (struct mr_global *g, int argc, char **argv)
   while ((c = getopt_long (argc, argv, ":f:h", long_opts, NULL)) != -1)
     switch (c)
       {
+      case OPT_INTERVAL:
+        if (parse_duration_ms (optarg, &co.interval_ms) < 0)
+          return usage_error (
+              "events", "invalid interval '%s': expected a duration such as 5s or 500ms", optarg);
+        runc_opts = true;
+        break;
+      case OPT_STATS:
+        co.stats_once = true;
+        runc_opts = true;
+        break;
       case OPT_FORMAT:
+        stream_opts = true;
         if (strcmp (optarg, "json") == 0)
           p.json = true;
         else if (strcmp (optarg, "text") == 0)
@@ -140,23 +209,44 @@ cmd_events (struct mr_global *g, int argc, char **argv)
         break;
       case OPT_SINCE:
         o.since = optarg;
+        stream_opts = true;
         break;
       case OPT_UNTIL:
         o.until = optarg;
+        stream_opts = true;
         break;
       case 'f':
         filters[n_filters++] = optarg;
+        stream_opts = true;
         break;
       case OPT_NO_FOLLOW:
         o.follow = false;
+        stream_opts = true;
         break;
       case 'h':
         return verb_help ("events");
       default:
         return bad_option ("events", c, argv);
       }
-  if (argc - optind > 0)
+  if (argc - optind > 1)
     return usage_error ("events", "too many arguments");
+  if (argc - optind == 1)
+    {
+      /* runc's form: the events of one container */
+      if (stream_opts)
+        return usage_error ("events",
+                            "--format, --since, --until, --filter and --no-follow are for the "
+                            "event stream without an ID");
+      if (context_open (g) < 0)
+        return report (-1, &g->err);
+      catch_stop_signals ();
+      r = mr_container_events (g->ctx, argv[optind], &co, print_line, &p, &g->err);
+      if (p.write_errno && p.write_errno != EPIPE)
+        return cmd_fail ("write standard output: %s", strerror (p.write_errno));
+      return report (r, &g->err);
+    }
+  if (runc_opts)
+    return usage_error ("events", "--interval and --stats need a container ID");
   o.filters = filters;
   if (context_open (g) < 0)
     return report (-1, &g->err);

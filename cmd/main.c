@@ -188,8 +188,10 @@ static const struct applet applets[] = {
       "ps",
       cmd_ps,
       "List the processes running in a container",
-      "[-f|--format table|json] ID",
-      "  -f, --format table|json     Output format: a table, or a JSON array of pids\n" HELP_LINE,
+      "[-f|--format table|json] ID [PS-OPTIONS...]",
+      "  -f, --format table|json     Output format: ps(1)'s table, or a JSON array of "
+      "pids\n" HELP_LINE
+      "\nPS-OPTIONS go to ps(1) (default -ef); the lines of the container's processes are kept.\n",
   },
   {
       "stats",
@@ -343,15 +345,20 @@ static const struct applet applets[] = {
       "events",
       cmd_events,
       "Show container events as they happen, or those stored",
-      "[--format text|json] [--since TIME] [--until TIME] [--filter KEY=VALUE]... [--no-follow]",
+      "[--format text|json] [--since TIME] [--until TIME] [--filter KEY=VALUE]... [--no-follow] "
+      "[--stats] [--interval DURATION] [ID]",
       "      --format text|json      Output format (default: text)\n"
       "      --since TIME            Show events from TIME on (default: only new ones)\n"
       "      --until TIME            Stop at TIME (default: never)\n"
       "  -f, --filter KEY=VALUE      Show only matching events (repeatable): container=ID,\n"
       "                              event=ACTION, type=container, image=REF\n"
-      "      --no-follow             Print the stored events and exit\n" HELP_LINE
+      "      --no-follow             Print the stored events and exit\n"
+      "      --stats                 With ID: print its stats once and exit\n"
+      "      --interval DURATION     With ID: stats every DURATION (default: 5s)\n" HELP_LINE
       "\nTIME is RFC 3339, YYYY-MM-DD, a unix time, or a duration before now (10m).\n"
-      "Without --until, events are shown as they happen until interrupted.\n",
+      "Without --until, events are shown as they happen until interrupted.\n"
+      "With ID, as runc events: JSON stats of the container every interval and its\n"
+      "OOM kills, until it stops.\n",
   },
   {
       "serve",

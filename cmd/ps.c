@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,7 +90,8 @@ cmd_ps (struct mr_global *g, int argc, char **argv)
   bool as_json = false;
   int c, ret;
 
-  while ((c = getopt_long (argc, argv, ":f:h", long_opts, NULL)) != -1)
+  /* '+': what follows the id is ps(1)'s, as runc passes it on */
+  while ((c = getopt_long (argc, argv, "+:f:h", long_opts, NULL)) != -1)
     switch (c)
       {
       case 'f':
@@ -103,8 +105,6 @@ cmd_ps (struct mr_global *g, int argc, char **argv)
       }
   if (argc - optind < 1)
     return usage_error ("ps", "missing container id");
-  if (argc - optind > 1)
-    return usage_error ("ps", "too many arguments");
   if (context_open (g) < 0)
     return report (-1, &g->err);
   if (as_json)
@@ -117,15 +117,29 @@ cmd_ps (struct mr_global *g, int argc, char **argv)
       print_pids (pids, n);
       return 0;
     }
-  else
-    {
-      struct mr_process_info *procs = NULL;
-      size_t n = 0;
+  {
+    cleanup_free char *out = NULL;
 
-      if (mr_container_top (g->ctx, argv[optind], &procs, &n, &g->err) < 0)
-        return report (-1, &g->err);
-      ret = print_top (procs, n);
-      mr_process_info_free (procs, n);
-      return ret;
-    }
+    if (mr_container_ps_run (g->ctx, argv[optind], (const char *const *)argv + optind + 1,
+                             (size_t)(argc - optind - 1), &out, &g->err)
+        == 0)
+      {
+        fputs (out, stdout);
+        return 0;
+      }
+    /* without ps(1) and without its options, the table of our own */
+    if (g->err.errnum != ENOENT || argc - optind > 1)
+      return report (-1, &g->err);
+    mr_error_clear (&g->err);
+  }
+  {
+    struct mr_process_info *procs = NULL;
+    size_t n = 0;
+
+    if (mr_container_top (g->ctx, argv[optind], &procs, &n, &g->err) < 0)
+      return report (-1, &g->err);
+    ret = print_top (procs, n);
+    mr_process_info_free (procs, n);
+    return ret;
+  }
 }

@@ -8,11 +8,13 @@
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
+#include <spawn.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -962,7 +964,8 @@ mr_container_kill (struct mr_context *ctx, const char *id, const struct mr_kill_
   status = container_status (st, dirfd);
   if (status == MR_STATUS_STOPPED)
     return mr_error_set (err, "cannot kill container '%s': it is not running", id);
-  if (opts->all && st->cgroup_path)
+  /* signal 0 asks about init only: nothing is sent, nothing thawed */
+  if (opts->all && st->cgroup_path && sig != 0)
     {
       cleanup_cgroup struct mr_cgroup *cg = NULL;
       if (mr_cgroup_open_in (st->cgroup_path, st->cgroup_layout, &cg, err) < 0)
@@ -1055,6 +1058,9 @@ fill_info (struct mr_context *ctx, int rootfd, const char *id, struct mr_contain
   info->bundle = steal_pointer (&st->bundle);
   info->created = steal_pointer (&st->created);
   info->owner = steal_pointer (&st->owner);
+  info->rootfs = steal_pointer (&st->rootfs);
+  if (json_object_size (st->annotations) > 0)
+    info->annotations = json_dumps (st->annotations, JSON_COMPACT);
   mr_state_free (st);
   return 0;
 }
@@ -1134,6 +1140,8 @@ mr_container_info_free (struct mr_container_info *list, size_t n)
       free (list[i].image);
       free (list[i].command);
       free (list[i].finished);
+      free (list[i].rootfs);
+      free (list[i].annotations);
     }
   free (list);
 }
@@ -1153,8 +1161,18 @@ mr_container_info_json (const struct mr_container_info *list, size_t n, char **j
       json_object_set_new (o, "pid", json_integer (list[i].pid));
       json_object_set_new (o, "status", json_string (mr_status_name (list[i].status)));
       json_object_set_new (o, "bundle", json_string (list[i].bundle ? list[i].bundle : ""));
+      json_object_set_new (o, "rootfs", json_string (list[i].rootfs ? list[i].rootfs : ""));
       json_object_set_new (o, "created", json_string (list[i].created ? list[i].created : ""));
       json_object_set_new (o, "owner", json_string (list[i].owner ? list[i].owner : ""));
+      /* as runc: only when there are any */
+      if (list[i].annotations)
+        {
+          json_t *ann = json_loads (list[i].annotations, 0, NULL);
+          if (json_object_size (ann) > 0)
+            json_object_set_new (o, "annotations", ann);
+          else
+            json_decref (ann);
+        }
       if (list[i].managed)
         {
           json_object_set_new (o, "managed", json_true ());
@@ -1314,6 +1332,310 @@ mr_process_info_free (struct mr_process_info *list, size_t n)
   for (size_t i = 0; i < n; i++)
     free (list[i].cmd);
   free (list);
+}
+
+static bool
+has_pid (const pid_t *pids, size_t n, long pid)
+{
+  for (size_t i = 0; i < n; i++)
+    if (pids[i] == pid)
+      return true;
+  return false;
+}
+
+/* The index of the PID column of ps's header line, or -1.  */
+static int
+pid_column (const char *line, size_t len)
+{
+  const char *p = line, *end = line + len;
+  int idx = 0;
+
+  while (p < end)
+    {
+      const char *s;
+
+      while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+      if (p == end)
+        break;
+      s = p;
+      while (p < end && *p != ' ' && *p != '\t')
+        p++;
+      if (p - s == 3 && memcmp (s, "PID", 3) == 0)
+        return idx;
+      idx++;
+    }
+  return -1;
+}
+
+/* The number in column idx of line, or -1.  */
+static long
+column_number (const char *line, size_t len, int idx)
+{
+  const char *p = line, *end = line + len;
+
+  for (int i = 0; p < end; i++)
+    {
+      char *e;
+      long v;
+
+      while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+      if (p == end)
+        break;
+      if (i == idx)
+        {
+          v = strtol (p, &e, 10);
+          return e > p && (e == end || *e == ' ' || *e == '\t') ? v : -1;
+        }
+      while (p < end && *p != ' ' && *p != '\t')
+        p++;
+    }
+  return -1;
+}
+
+/* Runs ps with argv, its standard output into *out and its standard error
+ * into *errout; the exit status in *status.  */
+static int
+run_ps (char **argv, char **out, size_t *out_len, char **errout, int *status, struct mr_error *err)
+{
+  cleanup_close int rd = -1, wr = -1, efd = -1;
+  size_t len = 0, alloc = 0;
+  int p[2], e;
+  pid_t pid;
+
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return mr_error_errno (err, errno, "ps: pipe");
+  rd = p[0];
+  wr = p[1];
+  efd = memfd_create ("ps-stderr", MFD_CLOEXEC);
+  if (efd < 0)
+    return mr_error_errno (err, errno, "ps: memfd");
+  {
+    /* posix_spawn: serve calls this from threads */
+    posix_spawn_file_actions_t fa;
+    int r;
+
+    posix_spawn_file_actions_init (&fa);
+    posix_spawn_file_actions_addopen (&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2 (&fa, wr, 1);
+    posix_spawn_file_actions_adddup2 (&fa, efd, 2);
+    r = posix_spawnp (&pid, "ps", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy (&fa);
+    if (r == ENOENT)
+      {
+        *status = 127 << 8;
+        return 0;
+      }
+    if (r != 0)
+      return mr_error_errno (err, r, "ps: run ps");
+  }
+  close (steal_fd (&wr));
+  for (;;)
+    {
+      ssize_t r;
+
+      if (len + 4096 + 1 > alloc)
+        {
+          size_t na = alloc ? alloc * 2 : 16384;
+          char *nb = realloc (*out, na);
+          if (nb == NULL)
+            {
+              e = ENOMEM;
+              goto fail;
+            }
+          *out = nb;
+          alloc = na;
+        }
+      r = read (rd, *out + len, alloc - len - 1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        {
+          e = errno;
+          goto fail;
+        }
+      if (r == 0)
+        break;
+      len += (size_t)r;
+    }
+  (*out)[len] = '\0';
+  *out_len = len;
+  while (waitpid (pid, status, 0) < 0)
+    if (errno != EINTR)
+      return mr_error_errno (err, errno, "ps: wait");
+  {
+    off_t n = lseek (efd, 0, SEEK_END);
+    *errout = calloc (1, n > 0 ? (size_t)n + 1 : 1);
+    if (*errout && n > 0 && pread (efd, *errout, (size_t)n, 0) < 0)
+      (*errout)[0] = '\0';
+  }
+  return 0;
+
+fail:
+  kill (pid, SIGKILL);
+  waitpid (pid, NULL, 0);
+  return mr_error_errno (err, e, "ps: read its output");
+}
+
+int
+mr_container_ps_run (struct mr_context *ctx, const char *id, const char *const *args, size_t n_args,
+                     char **out, struct mr_error *err)
+{
+  cleanup_free pid_t *pids = NULL;
+  cleanup_free char **argv = NULL;
+  cleanup_free char *text = NULL;
+  cleanup_free char *errtext = NULL;
+  cleanup_free char *res = NULL;
+  size_t npids = 0, len = 0, o = 0;
+  const char *line;
+  int status = 0, col = -1;
+
+  *out = NULL;
+  if (mr_container_ps (ctx, id, &pids, &npids, err) < 0)
+    return -1;
+  argv = calloc (n_args + 2, sizeof *argv);
+  if (argv == NULL)
+    return mr_error_errno (err, ENOMEM, "ps '%s'", id);
+  argv[0] = (char *)"ps";
+  for (size_t i = 0; i < n_args; i++)
+    argv[i + 1] = (char *)args[i];
+  if (n_args == 0)
+    argv[1] = (char *)"-ef";
+  if (run_ps (argv, &text, &len, &errtext, &status, err) < 0)
+    return -1;
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 127)
+    {
+      mr_error_set (err, "ps '%s': ps(1) is not installed", id);
+      err->errnum = ENOENT;
+      return -1;
+    }
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    {
+      size_t l = errtext ? strlen (errtext) : 0;
+      while (l > 0 && (errtext[l - 1] == '\n' || errtext[l - 1] == ' '))
+        errtext[--l] = '\0';
+      return mr_error_set (err, "ps '%s': ps failed: %s", id, l ? errtext : "no message");
+    }
+  res = malloc (len + 2);
+  if (res == NULL)
+    return mr_error_errno (err, ENOMEM, "ps '%s'", id);
+  for (line = text; line && *line;)
+    {
+      const char *eol = strchr (line, '\n');
+      size_t l = eol ? (size_t)(eol - line) : strlen (line);
+
+      if (col < 0)
+        {
+          col = pid_column (line, l);
+          if (col < 0)
+            return mr_error_set (err, "ps '%s': no PID column in the output of ps", id);
+          memcpy (res + o, line, l);
+          o += l;
+          res[o++] = '\n';
+        }
+      else if (l > 0)
+        {
+          long pid = column_number (line, l, col);
+          if (pid < 0)
+            return mr_error_set (err, "ps '%s': cannot read the pid of '%.*s'", id, (int)l, line);
+          if (has_pid (pids, npids, pid))
+            {
+              memcpy (res + o, line, l);
+              o += l;
+              res[o++] = '\n';
+            }
+        }
+      line = eol ? eol + 1 : NULL;
+    }
+  res[o] = '\0';
+  *out = steal_pointer (&res);
+  return 0;
+}
+
+/* One event line of runc's events to cb.  */
+static int
+runc_event (const char *type, const char *id, json_t *data,
+            int (*cb) (void *data, const char *json_line), void *cb_data, struct mr_error *err)
+{
+  json_t *o = json_pack ("{s:s,s:s}", "type", type, "id", id);
+  cleanup_free char *line = NULL;
+
+  if (o && data)
+    json_object_set_new (o, "data", data);
+  else
+    json_decref (data);
+  line = o ? json_dumps (o, JSON_COMPACT) : NULL;
+  json_decref (o);
+  if (line == NULL)
+    return mr_error_errno (err, ENOMEM, "events of '%s'", id);
+  return cb (cb_data, line) < 0 ? 1 : 0;
+}
+
+static int
+stats_event (struct mr_cgroup *cg, const char *id, int (*cb) (void *data, const char *json_line),
+             void *cb_data, struct mr_error *err)
+{
+  json_t *data = NULL;
+
+  if (mr_cgroup_stats_json (cg, &data, err) < 0)
+    return mr_error_prefix (err, "events of '%s'", id);
+  return runc_event ("stats", id, data, cb, cb_data, err);
+}
+
+int
+mr_container_events (struct mr_context *ctx, const char *id,
+                     const struct mr_container_events_opts *opts,
+                     int (*cb) (void *data, const char *json_line), void *data,
+                     struct mr_error *err)
+{
+  cleanup_state struct mr_state *st = NULL;
+  cleanup_cgroup struct mr_cgroup *cg = NULL;
+  cleanup_close int dirfd = -1;
+  enum mr_status status;
+  struct mr_cgroup_stats cs;
+  uint64_t interval_ns = (opts->interval_ms ? opts->interval_ms : 5000) * 1000000ULL;
+  uint64_t next, ooms = 0;
+  struct timespec ts;
+  int r;
+
+  if (open_running (ctx, id, false, &dirfd, &st, &cg, &status, err) < 0)
+    return -1;
+  if (opts->stats_once)
+    return stats_event (cg, id, cb, data, err) < 0 ? -1 : 0;
+  if (mr_cgroup_stats (cg, &cs, err) < 0)
+    return mr_error_prefix (err, "events of '%s'", id);
+  ooms = cs.oom_kills;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  next = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec + interval_ns;
+  /* OOM kills are looked for every 100 ms, stats go out every interval */
+  while (!(opts->stop && *opts->stop))
+    {
+      struct timespec step = { 0, 100000000L };
+      uint64_t now;
+
+      nanosleep (&step, NULL);
+      if (opts->stop && *opts->stop)
+        break;
+      if (mr_cgroup_stats (cg, &cs, err) < 0)
+        return mr_error_prefix (err, "events of '%s'", id);
+      if (cs.oom_kills > ooms)
+        {
+          ooms = cs.oom_kills;
+          if ((r = runc_event ("oom", id, NULL, cb, data, err)) != 0)
+            return r < 0 ? -1 : 0;
+        }
+      if (!mr_state_pid_alive (st))
+        break;
+      clock_gettime (CLOCK_MONOTONIC, &ts);
+      now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+      if (now < next)
+        continue;
+      next = now + interval_ns;
+      if ((r = stats_event (cg, id, cb, data, err)) != 0)
+        return r < 0 ? -1 : 0;
+    }
+  return 0;
 }
 
 static int

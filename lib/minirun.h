@@ -131,12 +131,14 @@ extern "C"
     char *bundle;
     char *created; /* RFC 3339 */
     char *owner;
-    bool managed;   /* a managed container (else an OCI one) */
-    char *state;    /* managed: "created", "running", "paused", "restarting", "stopped" */
-    char *image;    /* managed: the image, or the rootfs directory */
-    char *command;  /* managed: the command, arguments joined by spaces */
-    int exit_code;  /* managed and stopped: its last exit code */
-    char *finished; /* managed and stopped: RFC 3339, or NULL */
+    bool managed;      /* a managed container (else an OCI one) */
+    char *state;       /* managed: "created", "running", "paused", "restarting", "stopped" */
+    char *image;       /* managed: the image, or the rootfs directory */
+    char *command;     /* managed: the command, arguments joined by spaces */
+    int exit_code;     /* managed and stopped: its last exit code */
+    char *finished;    /* managed and stopped: RFC 3339, or NULL */
+    char *rootfs;      /* the root filesystem directory, or NULL */
+    char *annotations; /* the config's annotations as a JSON object, or NULL for none */
   };
   int mr_container_list (struct mr_context *ctx, struct mr_container_info **list, size_t *n,
                          struct mr_error *err);
@@ -166,6 +168,29 @@ extern "C"
   int mr_container_top (struct mr_context *ctx, const char *id, struct mr_process_info **list,
                         size_t *n, struct mr_error *err);
   void mr_process_info_free (struct mr_process_info *list, size_t n);
+  /* As runc's ps: runs ps(1) with args (NULL or none: "-ef") and keeps its
+   * header line and the lines whose PID column is a process of the
+   * container (caller frees *out).  errnum ENOENT when there is no ps.  */
+  int mr_container_ps_run (struct mr_context *ctx, const char *id, const char *const *args,
+                           size_t n_args, char **out, struct mr_error *err);
+
+  /* runc's events ID: a stats event, {"type":"stats","id":ID,"data":{cpu,
+   * memory, pids, blkio, hugetlb, ...}} (runc's names), every interval_ms
+   * (0: 5 s), and {"type":"oom","id":ID} when the kernel kills a process of
+   * the container for want of memory; each one line of JSON passed to cb.
+   * stats_once: one stats event at once, then return.  Returns 0 when the
+   * container stops, *stop becomes non-zero, or cb returns < 0.  */
+  struct mr_container_events_opts
+  {
+    size_t size;
+    unsigned interval_ms;
+    bool stats_once;
+    volatile int *stop; /* may be NULL */
+  };
+  int mr_container_events (struct mr_context *ctx, const char *id,
+                           const struct mr_container_events_opts *opts,
+                           int (*cb) (void *data, const char *json_line), void *data,
+                           struct mr_error *err);
 
   int mr_container_pause (struct mr_context *ctx, const char *id, struct mr_error *err);
   int mr_container_resume (struct mr_context *ctx, const char *id, struct mr_error *err);

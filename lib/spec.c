@@ -2442,7 +2442,8 @@ default_mounts (bool rootless)
 static json_t *
 default_linux (bool rootless)
 {
-  static const char *const ns[] = { "pid", "network", "ipc", "uts", "mount", "cgroup" };
+  /* runc's list: no cgroup namespace by default */
+  static const char *const ns[] = { "pid", "network", "ipc", "uts", "mount" };
   json_t *lx = json_object (), *nss = json_array ();
 
   if (lx == NULL || nss == NULL)
@@ -2499,20 +2500,20 @@ mr_spec_generate (bool rootless, char **json, struct mr_error *err)
   const size_t nc = N_ELEMENTS (default_caps);
   cleanup_json json_t *doc = NULL;
 
-  /* As `runc spec` writes it, but for the ambient set: without the
-   * inheritable set (which runc no longer grants) ambient capabilities
-   * cannot be raised.  */
+  /* As `runc spec` writes it, ambient set included (it cannot be raised
+   * without the inheritable set, which is not there, but runc writes it
+   * and the process runs all the same).  */
   doc = json_pack (
-      "{s:s, s:{s:b, s:{s:i, s:i}, s:[s], s:[s, s], s:s, s:{s:o, s:o, s:o},"
+      "{s:s, s:{s:b, s:{s:i, s:i}, s:[s], s:[s, s], s:s, s:{s:o, s:o, s:o, s:o},"
       " s:[{s:s, s:i, s:i}], s:b},"
       " s:{s:s, s:b}, s:s, s:o, s:o}",
       "ociVersion", "1.0.2-dev", "process", "terminal", 1, "user", "uid", 0, "gid", 0, "args", "sh",
       "env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm",
       "cwd", "/", "capabilities", "bounding", strv_json (default_caps, nc), "effective",
-      strv_json (default_caps, nc), "permitted", strv_json (default_caps, nc), "rlimits", "type",
-      "RLIMIT_NOFILE", "hard", 1024, "soft", 1024, "noNewPrivileges", 1, "root", "path", "rootfs",
-      "readonly", 1, "hostname", "minirun", "mounts", default_mounts (rootless), "linux",
-      default_linux (rootless));
+      strv_json (default_caps, nc), "permitted", strv_json (default_caps, nc), "ambient",
+      strv_json (default_caps, nc), "rlimits", "type", "RLIMIT_NOFILE", "hard", 1024, "soft", 1024,
+      "noNewPrivileges", 1, "root", "path", "rootfs", "readonly", 1, "hostname", "minirun",
+      "mounts", default_mounts (rootless), "linux", default_linux (rootless));
   return dump_json (doc, json, err);
 }
 

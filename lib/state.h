@@ -25,8 +25,8 @@ struct mr_state
   char *owner;
   char *cgroup_path;
   json_t *cgroup_layout; /* each hierarchy's path and the levels create made; may be NULL */
-  bool userns;          /* the container has its own user namespace */
-  bool poststart_hooks; /* the config has poststart hooks */
+  bool userns;           /* the container has its own user namespace */
+  bool poststart_hooks;  /* the config has poststart hooks */
   bool poststop_hooks;
   json_t *annotations; /* object, may be NULL */
 };

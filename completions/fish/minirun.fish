@@ -317,6 +317,9 @@ complete -c minirun -n '__minirun_verb_is events' -l since -x -d 'Show stored ev
 complete -c minirun -n '__minirun_verb_is events' -l until -x -d 'Stop at this time'
 complete -c minirun -n '__minirun_verb_is events' -s f -l filter -x -a 'container= event= type=container image=' -d 'Show only matching events'
 complete -c minirun -n '__minirun_verb_is events' -l no-follow -d 'Print the stored events and exit'
+complete -c minirun -n '__minirun_verb_is events' -l stats -d 'With ID: print its stats once and exit'
+complete -c minirun -n '__minirun_verb_is events' -l interval -x -d 'With ID: time between stats events (5s)'
+complete -c minirun -n '__minirun_verb_is events' -a '(__minirun_ids)' -d Container
 
 # serve
 complete -c minirun -n '__minirun_verb_is serve' -s s -l socket -r -F -d 'Listen on this unix socket'

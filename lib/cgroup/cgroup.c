@@ -154,8 +154,7 @@ mr_cgroup_default_name (const char *state_root, const char *id, char **out, stru
 }
 
 static int
-layout_add (json_t *layout, const char *key, size_t key_len, const char *path,
-            struct mr_error *err)
+layout_add (json_t *layout, const char *key, size_t key_len, const char *path, struct mr_error *err)
 {
   cleanup_free char *k = strndup (key, key_len);
   json_t *e = json_pack ("{s:s}", "path", path);
@@ -241,9 +240,9 @@ mr_cgroup_layout_entry (json_t *layout, const char *controllers)
 
   if (layout == NULL || want == NULL)
     return NULL;
-  json_object_foreach (layout, key, v)
-    if (json_is_object (v) && mr_cgroup_list_has (key, strlen (key), want))
-      return v;
+  json_object_foreach (layout, key,
+                       v) if (json_is_object (v)
+                              && mr_cgroup_list_has (key, strlen (key), want)) return v;
   return NULL;
 }
 
@@ -905,18 +904,18 @@ set_layout (struct mr_cgroup *cg, json_t *layout, struct mr_error *err)
   if (cg->layout == NULL)
     return mr_error_errno (err, ENOMEM, "cgroup '%s'", cg->path);
   json_object_foreach (cg->layout, key, v)
-    {
-      const char *p = json_string_value (json_object_get (v, "path"));
-      cleanup_free char *clean = NULL;
+  {
+    const char *p = json_string_value (json_object_get (v, "path"));
+    cleanup_free char *clean = NULL;
 
-      if (p == NULL)
-        continue;
-      /* state.json is ours, but a path from it still must not climb.  */
-      if (p[0] != '/' || mr_cgroup_clean_path (p, &clean, err) < 0)
-        return mr_error_set (err, "cgroup '%s': bad path '%s' for '%s'", cg->path, p, key);
-      if (strcmp (clean, cg->path) != 0)
-        cg->uniform = false;
-    }
+    if (p == NULL)
+      continue;
+    /* state.json is ours, but a path from it still must not climb.  */
+    if (p[0] != '/' || mr_cgroup_clean_path (p, &clean, err) < 0)
+      return mr_error_set (err, "cgroup '%s': bad path '%s' for '%s'", cg->path, p, key);
+    if (strcmp (clean, cg->path) != 0)
+      cg->uniform = false;
+  }
   return 0;
 }
 
@@ -952,8 +951,7 @@ mr_cgroup_open (const char *path, struct mr_cgroup **out, struct mr_error *err)
 }
 
 int
-mr_cgroup_open_in (const char *path, json_t *layout, struct mr_cgroup **out,
-                   struct mr_error *err)
+mr_cgroup_open_in (const char *path, json_t *layout, struct mr_cgroup **out, struct mr_error *err)
 {
   struct mr_cgroup *cg = NULL;
 
@@ -1081,4 +1079,78 @@ mr_cgroup_stats (struct mr_cgroup *cg, struct mr_cgroup_stats *st, struct mr_err
   if (!cg->exists)
     return 0;
   return cg->ops->stats (cg, st, err);
+}
+
+void
+mr_cgroup_json_u64 (json_t *o, const char *key, uint64_t v)
+{
+  if (v != 0)
+    json_object_set_new (o, key, json_integer ((json_int_t)(v > INT64_MAX ? INT64_MAX : v)));
+}
+
+json_t *
+mr_cgroup_keyed_json (const char *content)
+{
+  json_t *o = json_object ();
+  const char *p = content;
+
+  while (o && p && *p)
+    {
+      const char *eol = strchr (p, '\n');
+      const char *sp = memchr (p, ' ', eol ? (size_t)(eol - p) : strlen (p));
+      uint64_t v;
+
+      if (sp && sp > p && mr_cgroup_parse_u64 (sp + 1, &v) == 0)
+        {
+          cleanup_free char *k = strndup (p, (size_t)(sp - p));
+          if (k)
+            json_object_set_new (o, k, json_integer ((json_int_t)(v > INT64_MAX ? INT64_MAX : v)));
+        }
+      p = eol ? eol + 1 : NULL;
+    }
+  return o;
+}
+
+void
+mr_cgroup_blkio_entries (const char *content, json_t *array)
+{
+  const char *p = content;
+
+  while (p && *p)
+    {
+      const char *eol = strchr (p, '\n');
+      unsigned major, minor;
+      char op[16];
+      unsigned long long v;
+
+      if (sscanf (p, "%u:%u %15s %llu", &major, &minor, op, &v) == 4)
+        {
+          json_t *e = json_pack ("{s:i,s:s}", "major", (int)major, "op", op);
+          if (e)
+            {
+              mr_cgroup_json_u64 (e, "minor", minor);
+              mr_cgroup_json_u64 (e, "value", v);
+              json_array_append_new (array, e);
+            }
+        }
+      p = eol ? eol + 1 : NULL;
+    }
+}
+
+int
+mr_cgroup_stats_json (struct mr_cgroup *cg, json_t **data, struct mr_error *err)
+{
+  json_t *d
+      = json_pack ("{s:{s:{},s:{}},s:{},s:{},s:{},s:{},s:{},s:n}", "cpu", "usage", "throttling",
+                   "memory", "pids", "blkio", "hugetlb", "intel_rdt", "network_interfaces");
+
+  if (d == NULL)
+    return mr_error_errno (err, ENOMEM, "stats of cgroup '%s'", cg->path);
+  if (cg->exists && cg->ops->stats_json (cg, d, err) < 0)
+    {
+      json_decref (d);
+      return -1;
+    }
+  *data = d;
+  return 0;
 }

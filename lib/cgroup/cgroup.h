@@ -142,4 +142,11 @@ struct mr_cgroup_stats
 };
 int mr_cgroup_stats (struct mr_cgroup *cg, struct mr_cgroup_stats *st, struct mr_error *err);
 
+/* The "data" object of runc's stats event (runc events): cpu (usage total,
+ * percpu, kernel, user; throttling), memory (cache, usage, swap, raw
+ * memory.stat), pids, blkio (ioServiceBytesRecursive, ioServicedRecursive),
+ * hugetlb, with runc's names; values the host does not have are left
+ * out, as runc leaves zeros out.  */
+int mr_cgroup_stats_json (struct mr_cgroup *cg, json_t **data, struct mr_error *err);
+
 #endif

@@ -29,6 +29,8 @@ struct mr_cgroup_ops
   int (*kill) (struct mr_cgroup *cg, int sig, struct mr_error *err);
   int (*destroy) (struct mr_cgroup *cg, struct mr_error *err);
   int (*stats) (struct mr_cgroup *cg, struct mr_cgroup_stats *st, struct mr_error *err);
+  /* Fills the objects of data (made by the caller, see mr_cgroup_stats_json).  */
+  int (*stats_json) (struct mr_cgroup *cg, json_t *data, struct mr_error *err);
   void (*free) (struct mr_cgroup *cg);
 };
 
@@ -37,10 +39,10 @@ struct mr_cgroup
   enum mr_cgroup_mode mode;
   char *path; /* relative to the hierarchy roots, starts with '/' */
   const struct mr_cgroup_ops *ops;
-  bool exists;   /* false: opened on a cgroup that is gone; every operation is a no-op */
-  char *v2_root; /* cgroup2 mount point (v2, or the hybrid one in v1); NULL if none */
-  char *v2_dir;  /* v2_root + path */
-  int v2_fd;     /* O_DIRECTORY fd of v2_dir, or -1 */
+  bool exists;    /* false: opened on a cgroup that is gone; every operation is a no-op */
+  char *v2_root;  /* cgroup2 mount point (v2, or the hybrid one in v1); NULL if none */
+  char *v2_dir;   /* v2_root + path */
+  int v2_fd;      /* O_DIRECTORY fd of v2_dir, or -1 */
   int v2_created; /* first level of the cgroup2 path that create made, 0: none */
   json_t *layout; /* per hierarchy path and levels made (see mr_cgroup_create_in), or NULL */
   bool uniform;   /* every hierarchy at path */
@@ -135,6 +137,16 @@ void mr_cgroup_rmdir_levels (const char *root, const char *path, int first_creat
 uint64_t mr_cgroup_now_ns (void);
 /* Sleeps for a step of a polling loop: 1ms, growing to 10ms.  */
 void mr_cgroup_poll_sleep (unsigned *step);
+
+/* Sets key of o to v when v is not 0 (runc's omitempty).  */
+void mr_cgroup_json_u64 (json_t *o, const char *key, uint64_t v);
+
+/* An object of every "key value" line of content (memory.stat, cpu.stat).  */
+json_t *mr_cgroup_keyed_json (const char *content);
+
+/* Appends {"major","minor","op","value"} entries for "MAJ:MIN Op N" lines
+ * (v1 blkio files) to array.  */
+void mr_cgroup_blkio_entries (const char *content, json_t *array);
 
 /* Reads "key value" lines and returns the value of key, or fails.  */
 int mr_cgroup_parse_keyed (const char *content, const char *key, uint64_t *out);

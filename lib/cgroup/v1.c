@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -303,7 +304,7 @@ struct v1_data
   char **paths;      /* per hierarchy: the cgroup's path from the hierarchy's root */
   const char **rels; /* per hierarchy: the cgroup's path below the mount point */
   char *unified_path;
-  int *created;      /* per hierarchy: first level mkdir created, 0 if none */
+  int *created; /* per hierarchy: first level mkdir created, 0 if none */
   const char *unified_rel;
 };
 
@@ -377,14 +378,13 @@ record_layout (struct mr_cgroup *cg, struct mr_error *err)
     return mr_error_errno (err, ENOMEM, "cgroup '%s'", cg->path);
   for (i = 0; i < d->m->n; i++)
     if (json_object_set_new (l, d->m->h[i].controllers,
-                             json_pack ("{s:s,s:i}", "path", d->paths[i], "created",
-                                        d->created[i]))
+                             json_pack ("{s:s,s:i}", "path", d->paths[i], "created", d->created[i]))
         < 0)
       goto nomem;
   if (d->unified_path
-      && json_object_set_new (l, "unified",
-                              json_pack ("{s:s,s:i}", "path", d->unified_path, "created",
-                                         cg->v2_created))
+      && json_object_set_new (
+             l, "unified",
+             json_pack ("{s:s,s:i}", "path", d->unified_path, "created", cg->v2_created))
              < 0)
     goto nomem;
   json_decref (cg->layout);
@@ -1491,6 +1491,182 @@ v1_stats (struct mr_cgroup *cg, struct mr_cgroup_stats *st, struct mr_error *err
   return 0;
 }
 
+/* "N N N" of cpuacct.usage_percpu* as an array.  */
+static json_t *
+number_list (const char *dir, const char *name)
+{
+  cleanup_free char *content = NULL;
+  json_t *a;
+  char *p, *end;
+
+  if (dir == NULL || read_file (dir, name, &content, NULL) < 0 || content == NULL)
+    return NULL;
+  a = json_array ();
+  for (p = content; a; p = end)
+    {
+      unsigned long long v = strtoull (p, &end, 10);
+      if (end == p)
+        break;
+      json_array_append_new (a, json_integer ((json_int_t)v));
+    }
+  return a;
+}
+
+/* usage, max, failcnt and limit of a memory counter ("memory", "memory.memsw",
+ * "memory.kmem", "memory.kmem.tcp"), as runc's MemoryData.  */
+static json_t *
+memory_data (const char *dir, const char *prefix)
+{
+  static const char *const files[][2] = { { "usage_in_bytes", "usage" },
+                                          { "max_usage_in_bytes", "max" },
+                                          { "failcnt", "failcnt" },
+                                          { "limit_in_bytes", "limit" } };
+  json_t *o = json_object ();
+  char name[64];
+
+  for (size_t i = 0; o && i < 4; i++)
+    {
+      uint64_t v = 0;
+
+      snprintf (name, sizeof name, "%s.%s", prefix, files[i][0]);
+      if (!has_file (dir, name))
+        continue;
+      read_u64 (dir, name, &v);
+      /* failcnt and limit are always there, as in runc */
+      if (i >= 2)
+        json_object_set_new (o, files[i][1],
+                             json_integer ((json_int_t)(v > INT64_MAX ? INT64_MAX : v)));
+      else
+        mr_cgroup_json_u64 (o, files[i][1], v);
+    }
+  return o;
+}
+
+static int
+v1_stats_json (struct mr_cgroup *cg, json_t *data, struct mr_error *err)
+{
+  const char *acct = dir_of (cg, "cpuacct"), *cpu = dir_of (cg, "cpu");
+  const char *memory = dir_of (cg, "memory"), *pids = dir_of (cg, "pids");
+  const char *blkio = dir_of (cg, "blkio"), *hugetlb = dir_of (cg, "hugetlb");
+  json_t *usage = json_object_get (json_object_get (data, "cpu"), "usage");
+  json_t *thr = json_object_get (json_object_get (data, "cpu"), "throttling");
+  json_t *mem = json_object_get (data, "memory");
+  json_t *pd = json_object_get (data, "pids");
+  json_t *bd = json_object_get (data, "blkio");
+  cleanup_free char *content = NULL;
+  uint64_t v = 0;
+  json_t *a;
+
+  (void)err;
+  if (acct)
+    {
+      long tck = sysconf (_SC_CLK_TCK);
+      uint64_t ticks = 0;
+
+      read_u64 (acct, "cpuacct.usage", &v);
+      mr_cgroup_json_u64 (usage, "total", v);
+      if ((a = number_list (acct, "cpuacct.usage_percpu")))
+        json_object_set_new (usage, "percpu", a);
+      if ((a = number_list (acct, "cpuacct.usage_percpu_sys")))
+        json_object_set_new (usage, "percpu_kernel", a);
+      if ((a = number_list (acct, "cpuacct.usage_percpu_user")))
+        json_object_set_new (usage, "percpu_user", a);
+      if (tck > 0 && read_file (acct, "cpuacct.stat", &content, NULL) == 0 && content)
+        {
+          if (mr_cgroup_parse_keyed (content, "system", &ticks) == 0)
+            mr_cgroup_json_u64 (usage, "kernel", ticks * (1000000000ULL / (uint64_t)tck));
+          if (mr_cgroup_parse_keyed (content, "user", &ticks) == 0)
+            mr_cgroup_json_u64 (usage, "user", ticks * (1000000000ULL / (uint64_t)tck));
+        }
+      free (content);
+      content = NULL;
+    }
+  if (cpu && read_file (cpu, "cpu.stat", &content, NULL) == 0 && content)
+    {
+      if (mr_cgroup_parse_keyed (content, "nr_periods", &v) == 0)
+        mr_cgroup_json_u64 (thr, "periods", v);
+      if (mr_cgroup_parse_keyed (content, "nr_throttled", &v) == 0)
+        mr_cgroup_json_u64 (thr, "throttled_periods", v);
+      if (mr_cgroup_parse_keyed (content, "throttled_time", &v) == 0)
+        mr_cgroup_json_u64 (thr, "throttled_time", v);
+    }
+  free (content);
+  content = NULL;
+  if (memory)
+    {
+      json_object_set_new (mem, "usage", memory_data (memory, "memory"));
+      if (has_file (memory, "memory.memsw.usage_in_bytes"))
+        json_object_set_new (mem, "swap", memory_data (memory, "memory.memsw"));
+      if (has_file (memory, "memory.kmem.usage_in_bytes"))
+        json_object_set_new (mem, "kernel", memory_data (memory, "memory.kmem"));
+      if (has_file (memory, "memory.kmem.tcp.usage_in_bytes"))
+        json_object_set_new (mem, "kernelTCP", memory_data (memory, "memory.kmem.tcp"));
+      if (read_file (memory, "memory.stat", &content, NULL) == 0 && content)
+        {
+          json_t *raw = mr_cgroup_keyed_json (content);
+          mr_cgroup_json_u64 (mem, "cache",
+                              (uint64_t)json_integer_value (json_object_get (raw, "cache")));
+          if (raw)
+            json_object_set_new (mem, "raw", raw);
+        }
+      free (content);
+      content = NULL;
+    }
+  if (pids)
+    {
+      v = 0;
+      read_u64 (pids, "pids.current", &v);
+      json_object_set_new (pd, "current", json_integer ((json_int_t)v));
+      v = 0;
+      read_u64 (pids, "pids.max", &v);
+      if (v != UINT64_MAX)
+        mr_cgroup_json_u64 (pd, "limit", v);
+    }
+  if (blkio)
+    {
+      static const char *const files[][3]
+          = { { "blkio.io_service_bytes_recursive", "blkio.throttle.io_service_bytes_recursive",
+                "ioServiceBytesRecursive" },
+              { "blkio.io_serviced_recursive", "blkio.throttle.io_serviced_recursive",
+                "ioServicedRecursive" } };
+      for (size_t i = 0; i < 2; i++)
+        {
+          const char *f = has_file (blkio, files[i][0]) ? files[i][0] : files[i][1];
+          if (read_file (blkio, f, &content, NULL) == 0 && content && (a = json_array ()))
+            {
+              mr_cgroup_blkio_entries (content, a);
+              json_object_set_new (bd, files[i][2], a);
+            }
+          free (content);
+          content = NULL;
+        }
+    }
+  if (hugetlb)
+    {
+      cleanup_closedir DIR *dir = opendir (hugetlb);
+      struct dirent *de;
+
+      while (dir && (de = readdir (dir)))
+        {
+          char size[32], name[96];
+          uint64_t u = 0, m = 0, f = 0;
+
+          if (sscanf (de->d_name, "hugetlb.%31[^.].usage_in_bytes", size) != 1
+              || strcmp (de->d_name + strlen ("hugetlb.") + strlen (size), ".usage_in_bytes") != 0)
+            continue;
+          read_u64 (hugetlb, de->d_name, &u);
+          snprintf (name, sizeof name, "hugetlb.%s.max_usage_in_bytes", size);
+          read_u64 (hugetlb, name, &m);
+          snprintf (name, sizeof name, "hugetlb.%s.failcnt", size);
+          read_u64 (hugetlb, name, &f);
+          json_object_set_new (json_object_get (data, "hugetlb"), size,
+                               json_pack ("{s:I,s:I,s:I}", "usage", (json_int_t)u, "max",
+                                          (json_int_t)m, "failcnt", (json_int_t)f));
+        }
+    }
+  return 0;
+}
+
 const struct mr_cgroup_ops mr_cgroup_v1_ops = {
   .create = v1_create,
   .open = v1_open,
@@ -1502,5 +1678,6 @@ const struct mr_cgroup_ops mr_cgroup_v1_ops = {
   .kill = v1_kill,
   .destroy = v1_destroy,
   .stats = v1_stats,
+  .stats_json = v1_stats_json,
   .free = v1_free,
 };

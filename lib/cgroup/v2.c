@@ -868,6 +868,125 @@ v2_stats (struct mr_cgroup *cg, struct mr_cgroup_stats *st, struct mr_error *err
   return 0;
 }
 
+static int
+v2_stats_json (struct mr_cgroup *cg, json_t *data, struct mr_error *err)
+{
+  json_t *usage = json_object_get (json_object_get (data, "cpu"), "usage");
+  json_t *thr = json_object_get (json_object_get (data, "cpu"), "throttling");
+  json_t *mem = json_object_get (data, "memory");
+  json_t *pd = json_object_get (data, "pids");
+  cleanup_free char *content = NULL;
+  uint64_t v = 0;
+
+  (void)err;
+  if (mr_cgroup_read_at (cg->v2_fd, "cpu.stat", &content, NULL) == 0 && content)
+    {
+      static const char *const keys[][2]
+          = { { "usage_usec", "total" }, { "system_usec", "kernel" }, { "user_usec", "user" } };
+      for (size_t i = 0; i < 3; i++)
+        if (mr_cgroup_parse_keyed (content, keys[i][0], &v) == 0)
+          mr_cgroup_json_u64 (usage, keys[i][1], v * 1000);
+      if (mr_cgroup_parse_keyed (content, "nr_periods", &v) == 0)
+        mr_cgroup_json_u64 (thr, "periods", v);
+      if (mr_cgroup_parse_keyed (content, "nr_throttled", &v) == 0)
+        mr_cgroup_json_u64 (thr, "throttled_periods", v);
+      if (mr_cgroup_parse_keyed (content, "throttled_usec", &v) == 0)
+        mr_cgroup_json_u64 (thr, "throttled_time", v * 1000);
+    }
+  free (content);
+  content = NULL;
+  if (mr_cgroup2_has_file (cg->v2_fd, "memory.current"))
+    {
+      json_t *u = json_object ();
+      uint64_t limit = UINT64_MAX, fail = 0;
+
+      v = 0;
+      read_u64 (cg->v2_fd, "memory.current", &v);
+      read_u64 (cg->v2_fd, "memory.max", &limit);
+      read_keyed (cg->v2_fd, "memory.events", "max", &fail);
+      mr_cgroup_json_u64 (u, "usage", v);
+      json_object_set_new (u, "failcnt", json_integer ((json_int_t)fail));
+      json_object_set_new (u, "limit",
+                           json_integer ((json_int_t)(limit > INT64_MAX ? INT64_MAX : limit)));
+      json_object_set_new (mem, "usage", u);
+      if (mr_cgroup2_has_file (cg->v2_fd, "memory.swap.current"))
+        {
+          json_t *sw = json_object ();
+          v = 0;
+          limit = UINT64_MAX;
+          read_u64 (cg->v2_fd, "memory.swap.current", &v);
+          read_u64 (cg->v2_fd, "memory.swap.max", &limit);
+          mr_cgroup_json_u64 (sw, "usage", v);
+          json_object_set_new (sw, "failcnt", json_integer (0));
+          json_object_set_new (sw, "limit",
+                               json_integer ((json_int_t)(limit > INT64_MAX ? INT64_MAX : limit)));
+          json_object_set_new (mem, "swap", sw);
+        }
+      if (mr_cgroup_read_at (cg->v2_fd, "memory.stat", &content, NULL) == 0 && content)
+        {
+          json_t *raw = mr_cgroup_keyed_json (content);
+          mr_cgroup_json_u64 (mem, "cache",
+                              (uint64_t)json_integer_value (json_object_get (raw, "file")));
+          if (raw)
+            json_object_set_new (mem, "raw", raw);
+        }
+      free (content);
+      content = NULL;
+    }
+  if (mr_cgroup2_has_file (cg->v2_fd, "pids.current"))
+    {
+      v = 0;
+      read_u64 (cg->v2_fd, "pids.current", &v);
+      json_object_set_new (pd, "current", json_integer ((json_int_t)v));
+      v = UINT64_MAX;
+      read_u64 (cg->v2_fd, "pids.max", &v);
+      if (v != UINT64_MAX)
+        mr_cgroup_json_u64 (pd, "limit", v);
+    }
+  if (mr_cgroup_read_at (cg->v2_fd, "io.stat", &content, NULL) == 0 && content)
+    {
+      /* "MAJ:MIN rbytes=N wbytes=N rios=N wios=N ..." */
+      json_t *bytes = json_array (), *ios = json_array ();
+      for (char *line = content; line && *line;)
+        {
+          char *eol = strchr (line, '\n');
+          unsigned major, minor;
+          unsigned long long rb = 0, wb = 0, ri = 0, wi = 0;
+          char *p;
+
+          if (eol)
+            *eol = '\0';
+          if (sscanf (line, "%u:%u", &major, &minor) == 2)
+            {
+              if ((p = strstr (line, "rbytes=")))
+                rb = strtoull (p + 7, NULL, 10);
+              if ((p = strstr (line, "wbytes=")))
+                wb = strtoull (p + 7, NULL, 10);
+              if ((p = strstr (line, "rios=")))
+                ri = strtoull (p + 5, NULL, 10);
+              if ((p = strstr (line, "wios=")))
+                wi = strtoull (p + 5, NULL, 10);
+              json_array_append_new (bytes,
+                                     json_pack ("{s:i,s:i,s:s,s:I}", "major", (int)major, "minor",
+                                                (int)minor, "op", "Read", "value", (json_int_t)rb));
+              json_array_append_new (bytes, json_pack ("{s:i,s:i,s:s,s:I}", "major", (int)major,
+                                                       "minor", (int)minor, "op", "Write", "value",
+                                                       (json_int_t)wb));
+              json_array_append_new (ios,
+                                     json_pack ("{s:i,s:i,s:s,s:I}", "major", (int)major, "minor",
+                                                (int)minor, "op", "Read", "value", (json_int_t)ri));
+              json_array_append_new (ios, json_pack ("{s:i,s:i,s:s,s:I}", "major", (int)major,
+                                                     "minor", (int)minor, "op", "Write", "value",
+                                                     (json_int_t)wi));
+            }
+          line = eol ? eol + 1 : NULL;
+        }
+      json_object_set_new (json_object_get (data, "blkio"), "ioServiceBytesRecursive", bytes);
+      json_object_set_new (json_object_get (data, "blkio"), "ioServicedRecursive", ios);
+    }
+  return 0;
+}
+
 const struct mr_cgroup_ops mr_cgroup_v2_ops = {
   .create = v2_create,
   .open = v2_open,
@@ -879,5 +998,6 @@ const struct mr_cgroup_ops mr_cgroup_v2_ops = {
   .kill = v2_kill,
   .destroy = v2_destroy,
   .stats = v2_stats,
+  .stats_json = v2_stats_json,
   .free = NULL,
 };

@@ -127,6 +127,7 @@ exec_detached ()
 test_probe_picks_v2 ()
 {
   new_bundle
+  cfg '.linux.namespaces += [{"type": "cgroup"}]'
   in_ctr 'grep "^0::" /proc/self/cgroup; grep " /sys/fs/cgroup " /proc/self/mounts | cut -d" " -f3'
   # The cgroup namespace is rooted at the container's cgroup, and the
   # cgroup mount of the config is the cgroup2 file system.
@@ -177,7 +178,7 @@ test_pause_and_resume ()
 
 test_exec_joins_the_cgroup ()
 {
-  running_sleep
+  running_sleep cfg '.linux.namespaces += [{"type": "cgroup"}]'
   t_run rt exec "$ID" grep "^0::" /proc/self/cgroup
   assert_success
   assert_eq "$out" "0::/" "/proc/self/cgroup of an exec'd process"
@@ -302,6 +303,7 @@ test_update_memory_without_controller ()
 test_run_exit_status ()
 {
   new_bundle /bin/sh -c 'grep -q "^0::/$" /proc/self/cgroup && exit 3'
+  cfg '.linux.namespaces += [{"type": "cgroup"}]'
   run_ctr
   assert_status 3
   [ ! -e "$T_ROOT/$ID" ] || fail "state directory left after run"

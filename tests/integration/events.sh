@@ -260,7 +260,11 @@ test_bad_times_filters_and_formats_are_errors ()
   t_run timeout 10 "$MINIRUN" --root "$T_ROOT" events --format yaml
   assert_status 1
   assert_contains "$err" "invalid format 'yaml'"
+  # one word is a container id (runc's events ID), two are too many
   t_run timeout 10 "$MINIRUN" --root "$T_ROOT" events extra
+  assert_status 1
+  assert_contains "$err" "'extra' does not exist"
+  t_run timeout 10 "$MINIRUN" --root "$T_ROOT" events extra more
   assert_status 1
   assert_contains "$err" "too many arguments"
 }

@@ -96,7 +96,8 @@ END_TEST
 
 START_TEST (layout_v1_is_below_each_hierarchys_own_cgroup)
 {
-  static const char self[] = "4:memory:/svc/a\n3:cpu,cpuacct:/\n1:name=systemd:/user.slice\n0::/u\n";
+  static const char self[]
+      = "4:memory:/svc/a\n3:cpu,cpuacct:/\n1:name=systemd:/user.slice\n0::/u\n";
   struct mr_error err = { 0 };
   char *primary = NULL;
   json_t *l = NULL;

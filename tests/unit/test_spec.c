@@ -1156,7 +1156,7 @@ START_TEST (generated_default_parses_back)
   ck_assert_uint_eq (s->process.caps.effective, caps);
   ck_assert_uint_eq (s->process.caps.permitted, caps);
   ck_assert_uint_eq (s->process.caps.inheritable, 0);
-  ck_assert_uint_eq (s->process.caps.ambient, 0);
+  ck_assert_uint_eq (s->process.caps.ambient, caps);
   ck_assert_uint_eq (s->process.n_rlimits, 1);
   ck_assert_int_eq (s->process.rlimits[0].resource, RLIMIT_NOFILE);
   ck_assert_uint_eq (s->process.rlimits[0].soft, 1024);
@@ -1189,13 +1189,14 @@ START_TEST (generated_default_parses_back)
   ck_assert (!s->linux.resources->devices[0].allow);
   ck_assert_int_eq (s->linux.resources->devices[0].type, 'a');
   ck_assert_str_eq (s->linux.resources->devices[0].access, "rwm");
-  ck_assert_uint_eq (s->linux.n_namespaces, 6);
+  ck_assert_uint_eq (s->linux.n_namespaces, 5);
   ck_assert_ptr_nonnull (mr_spec_find_namespace (s, CLONE_NEWPID));
   ck_assert_ptr_nonnull (mr_spec_find_namespace (s, CLONE_NEWNET));
   ck_assert_ptr_nonnull (mr_spec_find_namespace (s, CLONE_NEWIPC));
   ck_assert_ptr_nonnull (mr_spec_find_namespace (s, CLONE_NEWUTS));
   ck_assert_ptr_nonnull (mr_spec_find_namespace (s, CLONE_NEWNS));
-  ck_assert_ptr_nonnull (mr_spec_find_namespace (s, CLONE_NEWCGROUP));
+  /* as runc spec: no cgroup namespace */
+  ck_assert_ptr_null (mr_spec_find_namespace (s, CLONE_NEWCGROUP));
   ck_assert_ptr_null (mr_spec_find_namespace (s, CLONE_NEWUSER));
   ck_assert_uint_eq (s->linux.n_uid_mappings, 0);
   ck_assert_uint_eq (s->linux.n_masked_paths, 10);
