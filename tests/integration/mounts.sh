@@ -8,6 +8,7 @@
 userns_bundle ()
 {
   [ -e /proc/self/ns/user ] || skip "no user namespaces"
+  need_reach 100000 100000
   new_bundle "$@"
   chmod -R go+rX "$B"
   cfg '.linux.namespaces += [{"type": "user"}]
