@@ -1214,6 +1214,12 @@ mr_rootfs_prepare (const struct mr_rootfs_opts *opts, struct mr_error *err)
   size_t i;
 
   rootfs = realpath (opts->rootfs, NULL);
+  if (rootfs == NULL && opts->userns && (errno == EACCES || errno == EPERM)
+      && mapped_root (spec) >= 0)
+    return mr_error_errno (err, errno,
+                           "rootfs '%s': the user namespace's root (host uid %ld) cannot reach "
+                           "it: let that uid search every directory above it",
+                           opts->rootfs, mapped_root (spec));
   if (rootfs == NULL)
     return mr_error_errno (err, errno, "rootfs '%s'", opts->rootfs);
 

@@ -80,6 +80,17 @@ test_missing_mount_point_in_a_user_namespace_says_what_to_do ()
   assert_contains "$err" "host uid 100000, may not create it: make the mount point in the rootfs"
 }
 
+test_unreachable_rootfs_in_a_user_namespace_says_what_to_do ()
+{
+  minirun_only "error wording"
+  userns_bundle
+  chmod 700 "$B"
+  sh_args true
+  run_ctr
+  assert_failure
+  assert_contains "$err" "the user namespace's root (host uid 100000) cannot reach it"
+}
+
 test_mounts_apply_in_config_order ()
 {
   new_bundle
@@ -425,6 +436,7 @@ test_idmapped_mount_needs_a_user_namespace ()
 t_ok "a bind source under a root-only directory works in a user namespace" test_bind_source_under_a_root_only_directory_in_a_user_namespace
 t_ok "an unreachable bind source in a user namespace names the mount and the uid" test_unreachable_source_error_names_the_mount
 t_ok "a mount point a user namespace cannot create: the error says what to do" test_missing_mount_point_in_a_user_namespace_says_what_to_do
+t_ok "a rootfs a user namespace cannot reach: the error says what to do" test_unreachable_rootfs_in_a_user_namespace_says_what_to_do
 t_ok "mounts are applied in config order" test_mounts_apply_in_config_order
 t_ok "a tmpfs takes the mode of the directory it covers, 1777 on a new one" test_tmpfs_mode_follows_the_covered_directory
 t_ok "a tmpfs mode= option wins" test_tmpfs_mode_option_wins
