@@ -183,6 +183,20 @@ test_recursive_nosuid_and_noatime ()
   assert_match "$(mount_opts /tree/sub)" 'noatime' "submount noatime"
 }
 
+test_plain_bind_of_a_tree_with_submounts_in_a_user_namespace ()
+{
+  [ "$RT_NAME" != runc ] || skip "runc 1.1 binds the path from inside the user namespace (EINVAL)"
+  userns_bundle
+  dir_with_submount
+  echo top >"$DIR/top-file"
+  mkdir -p "$B/rootfs/tree"
+  # a non-recursive bind of a tree whose submounts the user namespace
+  # could not uncover (EINVAL when it binds the path itself)
+  add_mount "$(jq -n --arg s "$DIR" '{"destination": "/tree", "type": "bind", "source": $s, "options": ["bind"]}')"
+  in_ctr 'cat /tree/top-file'
+  assert_eq "$out" top "the top of the tree"
+}
+
 test_bind_of_a_readonly_source_is_read_write ()
 {
   [ "$RT_NAME" != runc ] || skip "runc 1.1 keeps the source's flags when no option is given"
@@ -444,6 +458,7 @@ t_ok "a read-only /dev gets its devices, links, pts and shm first" test_readonly
 t_ok "rro makes every mount of the tree read-only" test_rro_is_recursive
 t_ok "rbind,ro makes every mount of the tree read-only" test_rbind_ro_is_recursive
 t_ok "rnosuid and rnoatime reach the submounts" test_recursive_nosuid_and_noatime
+t_ok "a plain bind of a tree with submounts works in a user namespace" test_plain_bind_of_a_tree_with_submounts_in_a_user_namespace
 t_ok "a bind of a read-only source is read-write unless ro is given" test_bind_of_a_readonly_source_is_read_write
 t_ok "a bind of a locked read-only source in a user namespace stays read-only" test_bind_of_a_locked_readonly_source_in_a_user_namespace
 t_ok "atime options on tmpfs and bind mounts" test_atime_options
