@@ -677,12 +677,18 @@ mount_bind_spec (const struct mr_rootfs_opts *opts, int rootfd, const struct mr_
       mountpoint_hint (opts, err);
       return mr_error_prefix (err, "bind mount '%s' on '%s'", m->source, dest);
     }
-  if (!from_fd)
-    return bind_onto (rootfd, dest, m->source, targetfd, flags, m->clear_flags, m->propagation,
-                      err);
-
-  if (sys_move_mount (srcfd, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
-      < 0)
+  /* a source the namespace may see but not bind (a tree with mounts
+     locked below it): the runtime's clone again */
+  if (!from_fd
+      && mount (m->source, fd_path (p, targetfd), NULL, MS_BIND | (flags & MS_REC), NULL) < 0)
+    {
+      if (srcfd < 0 || (errno != EINVAL && errno != EPERM && errno != EACCES))
+        return bind_source_error (opts, m, dest, errno, err);
+      from_fd = true;
+    }
+  if (from_fd
+      && sys_move_mount (srcfd, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+             < 0)
     return mr_error_errno (err, errno, "bind mount '%s' on '%s'", m->source, dest);
   fd = reopen (rootfd, dest, err);
   if (fd < 0)
@@ -1214,6 +1220,12 @@ mr_rootfs_prepare (const struct mr_rootfs_opts *opts, struct mr_error *err)
   size_t i;
 
   rootfs = realpath (opts->rootfs, NULL);
+  if (rootfs == NULL && opts->userns && (errno == EACCES || errno == EPERM)
+      && mapped_root (spec) >= 0)
+    return mr_error_errno (err, errno,
+                           "rootfs '%s': the user namespace's root (host uid %ld) cannot reach "
+                           "it: let that uid search every directory above it",
+                           opts->rootfs, mapped_root (spec));
   if (rootfs == NULL)
     return mr_error_errno (err, errno, "rootfs '%s'", opts->rootfs);
 

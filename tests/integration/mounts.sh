@@ -81,6 +81,17 @@ test_missing_mount_point_in_a_user_namespace_says_what_to_do ()
   assert_contains "$err" "host uid 100000, may not create it: make the mount point in the rootfs"
 }
 
+test_unreachable_rootfs_in_a_user_namespace_says_what_to_do ()
+{
+  minirun_only "error wording"
+  userns_bundle
+  chmod 700 "$B"
+  sh_args true
+  run_ctr
+  assert_failure
+  assert_contains "$err" "the user namespace's root (host uid 100000) cannot reach it"
+}
+
 test_mounts_apply_in_config_order ()
 {
   new_bundle
@@ -171,6 +182,20 @@ test_recursive_nosuid_and_noatime ()
   in_ctr 'cat /proc/self/mountinfo'
   assert_match "$(mount_opts /tree/sub)" 'nosuid' "submount nosuid"
   assert_match "$(mount_opts /tree/sub)" 'noatime' "submount noatime"
+}
+
+test_plain_bind_of_a_tree_with_submounts_in_a_user_namespace ()
+{
+  [ "$RT_NAME" != runc ] || skip "runc 1.1 binds the path from inside the user namespace (EINVAL)"
+  userns_bundle
+  dir_with_submount
+  echo top >"$DIR/top-file"
+  mkdir -p "$B/rootfs/tree"
+  # a non-recursive bind of a tree whose submounts the user namespace
+  # could not uncover (EINVAL when it binds the path itself)
+  add_mount "$(jq -n --arg s "$DIR" '{"destination": "/tree", "type": "bind", "source": $s, "options": ["bind"]}')"
+  in_ctr 'cat /tree/top-file'
+  assert_eq "$out" top "the top of the tree"
 }
 
 test_bind_of_a_readonly_source_is_read_write ()
@@ -426,6 +451,7 @@ test_idmapped_mount_needs_a_user_namespace ()
 t_ok "a bind source under a root-only directory works in a user namespace" test_bind_source_under_a_root_only_directory_in_a_user_namespace
 t_ok "an unreachable bind source in a user namespace names the mount and the uid" test_unreachable_source_error_names_the_mount
 t_ok "a mount point a user namespace cannot create: the error says what to do" test_missing_mount_point_in_a_user_namespace_says_what_to_do
+t_ok "a rootfs a user namespace cannot reach: the error says what to do" test_unreachable_rootfs_in_a_user_namespace_says_what_to_do
 t_ok "mounts are applied in config order" test_mounts_apply_in_config_order
 t_ok "a tmpfs takes the mode of the directory it covers, 1777 on a new one" test_tmpfs_mode_follows_the_covered_directory
 t_ok "a tmpfs mode= option wins" test_tmpfs_mode_option_wins
@@ -433,6 +459,7 @@ t_ok "a read-only /dev gets its devices, links, pts and shm first" test_readonly
 t_ok "rro makes every mount of the tree read-only" test_rro_is_recursive
 t_ok "rbind,ro makes every mount of the tree read-only" test_rbind_ro_is_recursive
 t_ok "rnosuid and rnoatime reach the submounts" test_recursive_nosuid_and_noatime
+t_ok "a plain bind of a tree with submounts works in a user namespace" test_plain_bind_of_a_tree_with_submounts_in_a_user_namespace
 t_ok "a bind of a read-only source is read-write unless ro is given" test_bind_of_a_readonly_source_is_read_write
 t_ok "a bind of a locked read-only source in a user namespace stays read-only" test_bind_of_a_locked_readonly_source_in_a_user_namespace
 t_ok "atime options on tmpfs and bind mounts" test_atime_options
