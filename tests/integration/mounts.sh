@@ -89,7 +89,7 @@ test_unreachable_rootfs_in_a_user_namespace_says_what_to_do ()
   sh_args true
   run_ctr
   assert_failure
-  assert_contains "$err" "the user namespace's root (host uid 100000) cannot reach it"
+  assert_contains "$err" "the container's root is host uid 100000 gid 100000, which may not search '$B' (mode 0700"
 }
 
 test_mounts_apply_in_config_order ()
