@@ -765,6 +765,19 @@ mr_container_start (struct mr_context *ctx, const char *id, struct mr_error *err
       return mr_error_set (err, "cannot start container '%s': it is %s, not created", id,
                            mr_status_name (status));
     }
+  /* a frozen init would never answer the fifo: start would wait for ever */
+  if (st->cgroup_path)
+    {
+      cleanup_cgroup struct mr_cgroup *cg = NULL;
+      bool frozen = false;
+
+      if (mr_cgroup_open_in (st->cgroup_path, st->cgroup_layout, &cg, err) < 0
+          || mr_cgroup_is_frozen (cg, &frozen, err) < 0)
+        return mr_error_prefix (err, "start '%s'", id);
+      if (frozen)
+        return mr_error_set (
+            err, "cannot start container '%s': its cgroup is frozen (thaw it first)", id);
+    }
   fifo = openat (dirfd, MR_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo < 0)
     return mr_error_errno (err, errno, "start '%s': open exec fifo", id);

@@ -96,6 +96,8 @@ copy_list (const struct mr_container_info *src, size_t n, struct mr_container_in
       dst[i].image = dup_or_null (src[i].image, &failed);
       dst[i].command = dup_or_null (src[i].command, &failed);
       dst[i].finished = dup_or_null (src[i].finished, &failed);
+      dst[i].rootfs = dup_or_null (src[i].rootfs, &failed);
+      dst[i].annotations = dup_or_null (src[i].annotations, &failed);
     }
   if (failed)
     {

@@ -337,10 +337,40 @@ test_update_cpu_period_inside_a_limited_parent ()
   assert_success
 }
 
+# freeze_cgroup_of PID: freezes the cgroup of PID (v1 freezer, or v2) and
+# thaws it after the test.
+freeze_cgroup_of ()
+{
+  local dir
+  if [ "$MODE" = v1 ]; then
+    dir=$(cg_path "$1" freezer)
+    defer sh -c "echo THAWED >'$dir/freezer.state'"
+    echo FROZEN >"$dir/freezer.state"
+  else
+    dir=$(cg_path "$1")
+    defer sh -c "echo 0 >'$dir/cgroup.freeze'"
+    echo 1 >"$dir/cgroup.freeze"
+  fi
+}
+
+test_start_of_a_frozen_created_container_fails_clearly ()
+{
+  [ "$MODE" = v2 ] || have_v1 freezer || skip "no freezer"
+  minirun_only "runc 1.1 waits for the frozen init"
+  new_bundle /bin/sleep 600
+  create_ctr
+  freeze_cgroup_of "$(ctr_pid "$ID")"
+  t_run rt start "$ID"
+  assert_failure
+  assert_contains "$err" frozen "error"
+}
+
 t_ok "pause freezes through the v1 freezer; state says paused, resume thaws" \
   test_pause_uses_the_v1_freezer
 t_ok "a container frozen in the v1 freezer is paused" test_state_reports_v1_frozen_as_paused
 t_ok "create in a frozen cgroup fails clearly" test_create_in_a_frozen_cgroup_fails_clearly
+t_ok "start of a created container whose cgroup is frozen fails clearly" \
+  test_start_of_a_frozen_created_container_fails_clearly
 t_ok "two state roots never share a cgroup" test_two_state_roots_never_share_a_cgroup
 t_ok "v1: each hierarchy's cgroup is below the caller's cgroup of that hierarchy" \
   test_v1_paths_are_per_hierarchy

@@ -166,11 +166,29 @@ test_rm_all_leaves_no_container ()
 }
 
 echo "# podman $(podman --version | awk '{ print $3 }'), runtime $MINIRUN"
+# podman reads the v1 freezer (and runc's state) to see the container paused.
+test_pause_and_unpause ()
+{
+  t_run pm run -d --runtime "$MINIRUN" --network none --name "$T_TAG-pause" "$IMAGE" sleep 600
+  assert_success
+  local cid=$out
+  defer pm rm --force --time 0 "$cid"
+  t_run pm pause "$cid"
+  assert_success
+  t_run pm inspect --format '{{.State.Status}}' "$cid"
+  assert_eq "$out" paused "state after pause"
+  t_run pm unpause "$cid"
+  assert_success
+  t_run pm inspect --format '{{.State.Status}}' "$cid"
+  assert_eq "$out" running "state after unpause"
+}
+
 t_ok "podman import of the busybox rootfs" test_import_image
 t_ok "podman run --rm IMAGE echo hi" test_run_rm_echo
 t_ok "podman run returns the exit status" test_run_exit_status
 t_ok "podman run -d, exec, stop, rm" test_detached_exec_stop_rm
 t_ok "podman run with --memory and --pids-limit" test_run_with_limits
 t_ok "podman kill and wait give 137" test_kill_and_wait
+t_ok "podman pause and unpause" test_pause_and_unpause
 t_ok "podman rm --all --force leaves no container" test_rm_all_leaves_no_container
 t_done
