@@ -237,6 +237,47 @@ test_exec_errors_exit_255_with_runc_messages ()
   assert_status 255
 }
 
+# The shell's own descriptors, as numbers on one line (the one the glob read
+# the directory with is listed too, and gone once the loop runs).
+FD_PROBE='l=; for f in /proc/$$/fd/*; do [ -e "$f" ] && l="$l ${f##*/}"; done; echo $l'
+
+test_no_fd_leaks_into_the_container ()
+{
+  new_bundle
+  sh_args "$FD_PROBE"
+  # an fd of the caller's that nobody asked to pass on
+  run_ctr 7<"$B/config.json"
+  assert_success
+  assert_eq "$out" "0 1 2" "fds of the container's init"
+  set_args /bin/sleep 600
+  start_ctr
+  t_run rt exec "$ID" sh -c "$FD_PROBE" 7<"$B/config.json"
+  assert_success
+  assert_eq "$out" "0 1 2" "fds of an exec'ed process"
+  rt exec --preserve-fds 1 "$ID" sh -c "$FD_PROBE" 3<"$B/config.json" >"$T_DIR/$ID.fds"
+  assert_eq "$(cat "$T_DIR/$ID.fds")" "0 1 2 3" "fds with --preserve-fds 1"
+}
+
+test_cwd_through_a_leaked_fd_is_refused ()
+{
+  minirun_only "runc before 1.1.12 lets a cwd of /proc/self/fd/N out (CVE-2024-21626)"
+  running
+  local n
+  for n in $(seq 3 12); do
+    t_run rt exec --cwd "/proc/self/fd/$n" "$ID" sh -c 'pwd; ls ..'
+    assert_failure
+    assert_no_match "$out" "$ID" "what the process saw through fd $n"
+  done
+  for n in $(seq 3 12); do
+    new_bundle
+    cfg '.process.cwd = $c' --arg c "/proc/self/fd/$n"
+    sh_args 'pwd; ls ..'
+    run_ctr
+    assert_failure
+    assert_no_match "$out" "$T_TAG" "what init saw through fd $n"
+  done
+}
+
 t_ok "seccomp with a non-root user, noNewPrivileges false (run)" seccomp_user_run false
 t_ok "seccomp with a non-root user, noNewPrivileges true (run)" seccomp_user_run true
 t_ok "seccomp with a non-root user, without --no-new-privs (exec)" seccomp_user_exec false
@@ -253,4 +294,6 @@ t_ok "exec -g/--additional-gids, repeatable" test_exec_additional_gids
 t_ok "exec into a paused container needs --ignore-paused" test_exec_paused_needs_ignore_paused
 t_ok "exec --cgroup joins a sub-cgroup" test_exec_cgroup
 t_ok "exec errors exit 255 with runc's messages" test_exec_errors_exit_255_with_runc_messages
+t_ok "no descriptor of the runtime's reaches the container" test_no_fd_leaks_into_the_container
+t_ok "a cwd through a leaked directory fd is refused" test_cwd_through_a_leaked_fd_is_refused
 t_done
