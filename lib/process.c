@@ -467,7 +467,7 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
   char exe[4096], home[4096 + 8];
   char *envv[p->n_env + 2];
   struct msg_head h;
-  bool new_userns = false, new_uts = false, new_net = false;
+  bool new_userns = false, has_uts = false, new_net = false;
   int userns_fd = -1;
 
   for (size_t i = 0; i < spec->linux.n_namespaces; i++)
@@ -480,8 +480,9 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
           else
             new_userns = true;
         }
-      if (ns->type == CLONE_NEWUTS && ns->path == NULL)
-        new_uts = true;
+      /* a joined one too: the config's hostname is set in it, as runc does */
+      if (ns->type == CLONE_NEWUTS)
+        has_uts = true;
       if (ns->type == CLONE_NEWNET && ns->path == NULL)
         new_net = true;
     }
@@ -519,7 +520,7 @@ init_child (struct mr_spawn *sp, int *ns_fds, int console_fd, struct mr_error *e
     return mr_error_errno (err, errno, "join a new session keyring");
   if (new_net && loopback_up () < 0)
     return mr_error_errno (err, errno, "bring up the loopback interface");
-  if (new_uts)
+  if (has_uts)
     {
       if (spec->hostname && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
         return mr_error_errno (err, errno, "set hostname '%s'", spec->hostname);

@@ -278,6 +278,23 @@ test_cwd_through_a_leaked_fd_is_refused ()
   done
 }
 
+test_hostname_in_a_joined_uts_namespace ()
+{
+  command -v unshare >/dev/null 2>&1 || skip "unshare (util-linux) is needed"
+  unshare --uts sleep 600 </dev/null >/dev/null 2>&1 &
+  local holder=$!
+  defer kill "$holder"
+  wait_for 5 test "$(readlink /proc/$holder/ns/uts 2>/dev/null)" != "$(readlink /proc/self/ns/uts)"
+  new_bundle
+  cfg '.hostname = "joined-name" | .linux.namespaces |= map(if .type == "uts" then .path = $p else . end)' \
+    --arg p "/proc/$holder/ns/uts"
+  in_ctr 'hostname; readlink /proc/self/ns/uts'
+  assert_eq "$(head -n 1 <<<"$out")" joined-name "hostname in the container"
+  assert_eq "$(tail -n 1 <<<"$out")" "$(readlink /proc/$holder/ns/uts)" "uts namespace"
+  assert_eq "$(nsenter -t "$holder" -u hostname)" joined-name "hostname in the joined namespace"
+  assert_ne "$(hostname)" joined-name "the host's hostname"
+}
+
 t_ok "seccomp with a non-root user, noNewPrivileges false (run)" seccomp_user_run false
 t_ok "seccomp with a non-root user, noNewPrivileges true (run)" seccomp_user_run true
 t_ok "seccomp with a non-root user, without --no-new-privs (exec)" seccomp_user_exec false
@@ -296,4 +313,5 @@ t_ok "exec --cgroup joins a sub-cgroup" test_exec_cgroup
 t_ok "exec errors exit 255 with runc's messages" test_exec_errors_exit_255_with_runc_messages
 t_ok "no descriptor of the runtime's reaches the container" test_no_fd_leaks_into_the_container
 t_ok "a cwd through a leaked directory fd is refused" test_cwd_through_a_leaked_fd_is_refused
+t_ok "a joined uts namespace gets the config's hostname" test_hostname_in_a_joined_uts_namespace
 t_done
