@@ -431,6 +431,15 @@ setup_terminal (struct mr_spawn *sp, int console_fd, struct mr_error *err)
 
   if (mr_pty_open (&master, &slave, err) < 0)
     return -1;
+  /* the process's own terminal, as runc makes it: its user may reopen it;
+     the group stays devpts' (tty), as runc leaves it */
+  if (p->user.uid != 0 && fchown (slave, p->user.uid, (gid_t)-1) < 0)
+    return mr_error_errno (err, errno, "chown the pty to uid %u", (unsigned)p->user.uid);
+  /* a pty we copy from ourselves passes the output as the program wrote
+     it, without the carriage returns the line discipline adds (runc and
+     crun clear ONLCR too); a console socket's receiver decides for itself */
+  if (console_fd < 0 && mr_pty_clear_onlcr (slave, err) < 0)
+    return -1;
   if (mr_send_fd (console_fd >= 0 ? console_fd : sp->sync_fd, master, "/dev/ptmx", err) < 0)
     return -1;
   close (master);

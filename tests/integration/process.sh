@@ -278,13 +278,21 @@ test_cwd_through_a_leaked_fd_is_refused ()
   done
 }
 
+# own_uts_ns PID: PID is in a uts namespace other than ours.
+own_uts_ns ()
+{
+  local ns
+  ns=$(readlink "/proc/$1/ns/uts" 2>/dev/null) || return 1
+  [ -n "$ns" ] && [ "$ns" != "$(readlink /proc/self/ns/uts)" ]
+}
+
 test_hostname_in_a_joined_uts_namespace ()
 {
   command -v unshare >/dev/null 2>&1 || skip "unshare (util-linux) is needed"
   unshare --uts sleep 600 </dev/null >/dev/null 2>&1 &
   local holder=$!
   defer kill "$holder"
-  wait_for 5 test "$(readlink /proc/$holder/ns/uts 2>/dev/null)" != "$(readlink /proc/self/ns/uts)"
+  wait_for 5 own_uts_ns "$holder"
   new_bundle
   cfg '.hostname = "joined-name" | .linux.namespaces |= map(if .type == "uts" then .path = $p else . end)' \
     --arg p "/proc/$holder/ns/uts"
@@ -293,6 +301,35 @@ test_hostname_in_a_joined_uts_namespace ()
   assert_eq "$(tail -n 1 <<<"$out")" "$(readlink /proc/$holder/ns/uts)" "uts namespace"
   assert_eq "$(nsenter -t "$holder" -u hostname)" joined-name "hostname in the joined namespace"
   assert_ne "$(hostname)" joined-name "the host's hostname"
+}
+
+test_pty_is_owned_by_the_process_user ()
+{
+  new_bundle
+  cfg '.process.terminal = true | .process.user = {"uid": 1000, "gid": 1000}'
+  sh_args 'stat -L -c %u /proc/self/fd/0'
+  tty_receiver "$T_DIR/$ID.sock" "$T_DIR/$ID.tty"
+  t_run rt create --console-socket "$T_DIR/$ID.sock" --bundle "$B" "$ID"
+  assert_success
+  t_run rt start "$ID"
+  assert_success
+  tty_output "$T_DIR/$ID.tty"
+  # the group stays devpts' tty group, as with runc
+  assert_eq "$TTY_OUT" 1000 "owner of the pty"
+}
+
+test_foreground_terminal_output_has_no_carriage_returns ()
+{
+  command -v script >/dev/null 2>&1 || skip "script (util-linux) is needed"
+  new_bundle
+  cfg '.process.terminal = true'
+  sh_args 'echo one; echo two'
+  # a terminal of our own on the runtime's side, as a person's would be
+  script -qec "$MINIRUN --root $T_ROOT run --bundle $B $ID >$T_DIR/$ID.out" /dev/null </dev/null >/dev/null
+  if grep -q $'\r' "$T_DIR/$ID.out"; then
+    fail "carriage returns in the output: $(od -An -c "$T_DIR/$ID.out")"
+  fi
+  assert_contains "$(cat "$T_DIR/$ID.out")" $'one\ntwo' output
 }
 
 t_ok "seccomp with a non-root user, noNewPrivileges false (run)" seccomp_user_run false
@@ -314,4 +351,6 @@ t_ok "exec errors exit 255 with runc's messages" test_exec_errors_exit_255_with_
 t_ok "no descriptor of the runtime's reaches the container" test_no_fd_leaks_into_the_container
 t_ok "a cwd through a leaked directory fd is refused" test_cwd_through_a_leaked_fd_is_refused
 t_ok "a joined uts namespace gets the config's hostname" test_hostname_in_a_joined_uts_namespace
+t_ok "the pty belongs to the process's user" test_pty_is_owned_by_the_process_user
+t_ok "a foreground terminal passes output without added carriage returns" test_foreground_terminal_output_has_no_carriage_returns
 t_done
