@@ -332,6 +332,83 @@ test_foreground_terminal_output_has_no_carriage_returns ()
   assert_contains "$(cat "$T_DIR/$ID.out")" $'one\ntwo' output
 }
 
+# nice (field 19) and policy (field 41) of the shell's /proc/self/stat
+STAT_PROBE='set -- $(cat /proc/self/stat); shift 18; echo "nice=$1"; shift 22; echo "policy=$1"'
+
+test_process_scheduler ()
+{
+  minirun_only "process.scheduler is runtime-spec 1.2 (runc 1.1.5 ignores it)"
+  new_bundle
+  cfg '.process.scheduler = {"policy": "SCHED_BATCH", "nice": 7}'
+  sh_args "$STAT_PROBE"
+  run_ctr
+  assert_success
+  assert_eq "$(echo $out)" "nice=7 policy=3" "nice and policy (SCHED_BATCH is 3)"
+  # (not a real-time one: a v1 cpu cgroup may give those no runtime)
+  cfg '.process.scheduler = {"policy": "SCHED_IDLE"}'
+  run_ctr
+  assert_success
+  assert_eq "$(tail -n 1 <<<"$out")" "policy=5" "policy (SCHED_IDLE is 5)"
+  cfg '.process.scheduler = {"policy": "SCHED_SOMETIMES"}'
+  run_ctr
+  assert_failure
+  assert_contains "$err" "process.scheduler.policy" "error"
+}
+
+test_process_io_priority ()
+{
+  minirun_only "process.ioPriority is runtime-spec 1.2 (runc 1.1.5 ignores it)"
+  new_bundle
+  cfg '.process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0}'
+  sh_args 'ionice -p $$'
+  run_ctr
+  assert_success
+  assert_match "$out" "idle" "ionice"
+  cfg '.process.ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 6}'
+  run_ctr
+  assert_success
+  assert_match "$out" "best-effort.*6" "ionice"
+  cfg '.process.ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 9}'
+  run_ctr
+  assert_failure
+  assert_contains "$err" "process.ioPriority.priority" "error"
+}
+
+test_process_personality ()
+{
+  minirun_only "process.personality is runtime-spec 1.2 (runc 1.1.5 ignores it)"
+  [ "$(uname -m)" = x86_64 ] || skip "LINUX32 is checked on x86_64"
+  new_bundle
+  cfg '.process.personality = {"domain": "LINUX32"}'
+  sh_args 'uname -m'
+  run_ctr
+  assert_success
+  assert_match "$out" "^i[3-6]86$" "uname -m under LINUX32"
+  cfg '.process.personality = {"domain": "LINUX"}'
+  run_ctr
+  assert_success
+  assert_eq "$out" x86_64 "uname -m under LINUX"
+  cfg '.process.personality = {"domain": "SVR4"}'
+  run_ctr
+  assert_failure
+  assert_contains "$err" "process.personality.domain" "error"
+}
+
+test_exec_cpu_affinity ()
+{
+  minirun_only "process.execCPUAffinity is runtime-spec 1.2 (runc 1.1.5 ignores it)"
+  running
+  jq '.process | .args = ["sh", "-c", "grep Cpus_allowed_list /proc/self/status"]
+      | .execCPUAffinity = {"initial": "0", "final": "0"}' "$B/config.json" >"$T_DIR/$ID.process.json"
+  t_run rt exec -p "$T_DIR/$ID.process.json" "$ID"
+  assert_success
+  assert_match "$out" "Cpus_allowed_list:[[:space:]]+0$" "affinity"
+  jq '.execCPUAffinity.final = "0-x"' "$T_DIR/$ID.process.json" >"$T_DIR/$ID.bad.json"
+  t_run rt exec -p "$T_DIR/$ID.bad.json" "$ID"
+  assert_failure
+  assert_contains "$err" "execCPUAffinity.final" "error"
+}
+
 t_ok "seccomp with a non-root user, noNewPrivileges false (run)" seccomp_user_run false
 t_ok "seccomp with a non-root user, noNewPrivileges true (run)" seccomp_user_run true
 t_ok "seccomp with a non-root user, without --no-new-privs (exec)" seccomp_user_exec false
@@ -353,4 +430,8 @@ t_ok "a cwd through a leaked directory fd is refused" test_cwd_through_a_leaked_
 t_ok "a joined uts namespace gets the config's hostname" test_hostname_in_a_joined_uts_namespace
 t_ok "the pty belongs to the process's user" test_pty_is_owned_by_the_process_user
 t_ok "a foreground terminal passes output without added carriage returns" test_foreground_terminal_output_has_no_carriage_returns
+t_ok "process.scheduler sets the policy and nice value" test_process_scheduler
+t_ok "process.ioPriority sets the I/O class and level" test_process_io_priority
+t_ok "process.personality LINUX32 and LINUX" test_process_personality
+t_ok "process.execCPUAffinity of an exec'ed process" test_exec_cpu_affinity
 t_done
