@@ -329,8 +329,9 @@ check_spec (const struct mr_spec *spec, const struct mr_create_opts *opts, bool 
     return mr_error_set (err, "config.json: process: required to run a container");
   if (mr_rootfs_check_inherited (spec, opts->no_pivot, err) < 0)
     return -1;
-  if ((spec->hostname || spec->domainname) && !has_ns (spec, CLONE_NEWUTS, true))
-    return mr_error_set (err, "config.json: hostname: setting it needs a new uts namespace");
+  /* one joined by path will do, as with runc: the name is set in it */
+  if ((spec->hostname || spec->domainname) && !has_ns (spec, CLONE_NEWUTS, false))
+    return mr_error_set (err, "config.json: hostname: setting it needs a uts namespace");
   if (has_ns (spec, CLONE_NEWTIME, false))
     return mr_error_set (err, "config.json: linux.namespaces: time namespaces are not supported");
   if (spec->process.terminal && opts->console_socket == NULL && (!run || opts->detach))

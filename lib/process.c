@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -380,6 +381,60 @@ enter_cwd (const struct mr_spec_process *p, bool create, struct mr_error *err)
   return check_cwd_inside (err);
 }
 
+/* process.scheduler, ioPriority, personality: while still privileged,
+ * since a real-time class needs CAP_SYS_NICE or CAP_SYS_ADMIN.  */
+static int
+apply_process_12 (const struct mr_spec_process *p, struct mr_error *err)
+{
+  if (p->personality_set && personality (p->personality) < 0)
+    return mr_error_errno (err, errno, "set personality 0x%lx", p->personality);
+  if (p->scheduler_set)
+    {
+      struct
+      {
+        uint32_t size, policy;
+        uint64_t flags;
+        int32_t nice;
+        uint32_t priority;
+        uint64_t runtime, deadline, period;
+      } attr = {
+        .size = sizeof attr,
+        .policy = (uint32_t)p->sched_policy,
+        .flags = p->sched_flags,
+        .nice = p->sched_nice,
+        .priority = p->sched_priority,
+        .runtime = p->sched_runtime,
+        .deadline = p->sched_deadline,
+        .period = p->sched_period,
+      };
+      if (syscall (SYS_sched_setattr, 0, &attr, 0) < 0)
+        return mr_error_errno (err, errno, "process.scheduler: sched_setattr (policy %d)",
+                               p->sched_policy);
+    }
+  if (p->ioprio_set
+      && syscall (SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0,
+                  (p->ioprio_class << 13) | p->ioprio_level)
+             < 0)
+    return mr_error_errno (err, errno, "process.ioPriority: ioprio_set (class %d, priority %d)",
+                           p->ioprio_class, p->ioprio_level);
+  return 0;
+}
+
+static int
+apply_cpu_affinity (const char *list, const char *which, struct mr_error *err)
+{
+  cpu_set_t set;
+
+  if (list == NULL)
+    return 0;
+  if (mr_cpu_list_parse (list, &set) < 0)
+    return mr_error_set (err, "process.execCPUAffinity.%s: '%s' is not a cpu list", which, list);
+  if (sched_setaffinity (0, sizeof set, &set) < 0)
+    return mr_error_errno (err, errno, "process.execCPUAffinity.%s: set the affinity to '%s'",
+                           which, list);
+  return 0;
+}
+
 /* Credentials, seccomp and exec: the last steps of every container process.
  * The order is runc's.  Without no_new_privs, loading a filter needs
  * CAP_SYS_ADMIN, which a switch to a non-root user takes from the effective
@@ -394,6 +449,11 @@ finish_and_exec (struct mr_spawn *sp, const char *exe, char **env, struct mr_err
   sigset_t none;
 
   if (p->n_rlimits && mr_rlimits_apply (p->rlimits, p->n_rlimits, err) < 0)
+    return -1;
+  if (apply_process_12 (p, err) < 0)
+    return -1;
+  /* not for a container's init, as the runtime-spec says */
+  if (sp->exec && apply_cpu_affinity (p->cpu_affinity_final, "final", err) < 0)
     return -1;
   if (p->caps_set && mr_caps_drop_bounding (&p->caps, err) < 0)
     return -1;
@@ -431,6 +491,15 @@ setup_terminal (struct mr_spawn *sp, int console_fd, struct mr_error *err)
 
   if (mr_pty_open (&master, &slave, err) < 0)
     return -1;
+  /* the process's own terminal, as runc makes it: its user may reopen it;
+     the group stays devpts' (tty), as runc leaves it */
+  if (p->user.uid != 0 && fchown (slave, p->user.uid, (gid_t)-1) < 0)
+    return mr_error_errno (err, errno, "chown the pty to uid %u", (unsigned)p->user.uid);
+  /* a pty we copy from ourselves passes the output as the program wrote
+     it, without the carriage returns the line discipline adds (runc and
+     crun clear ONLCR too); a console socket's receiver decides for itself */
+  if (console_fd < 0 && mr_pty_clear_onlcr (slave, err) < 0)
+    return -1;
   if (mr_send_fd (console_fd >= 0 ? console_fd : sp->sync_fd, master, "/dev/ptmx", err) < 0)
     return -1;
   close (master);
@@ -467,7 +536,7 @@ init_child (struct mr_spawn *sp, int *ns_fds, int *mount_fds, int console_fd, st
   char exe[4096], home[4096 + 8];
   char *envv[p->n_env + 2];
   struct msg_head h;
-  bool new_userns = false, new_uts = false, new_net = false;
+  bool new_userns = false, has_uts = false, new_net = false;
   int userns_fd = -1;
 
   for (size_t i = 0; i < spec->linux.n_namespaces; i++)
@@ -480,8 +549,9 @@ init_child (struct mr_spawn *sp, int *ns_fds, int *mount_fds, int console_fd, st
           else
             new_userns = true;
         }
-      if (ns->type == CLONE_NEWUTS && ns->path == NULL)
-        new_uts = true;
+      /* a joined one too: the config's hostname is set in it, as runc does */
+      if (ns->type == CLONE_NEWUTS)
+        has_uts = true;
       if (ns->type == CLONE_NEWNET && ns->path == NULL)
         new_net = true;
     }
@@ -519,7 +589,7 @@ init_child (struct mr_spawn *sp, int *ns_fds, int *mount_fds, int console_fd, st
     return mr_error_errno (err, errno, "join a new session keyring");
   if (new_net && loopback_up () < 0)
     return mr_error_errno (err, errno, "bring up the loopback interface");
-  if (new_uts)
+  if (has_uts)
     {
       if (spec->hostname && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
         return mr_error_errno (err, errno, "set hostname '%s'", spec->hostname);
@@ -705,6 +775,9 @@ exec_child (struct mr_spawn *sp, int console_fd, struct mr_error *err)
 
   /* whatever stops it from here on, the command could not be run */
   child_cmd_status = 126;
+  /* before it joins the container's cgroups, as runc 1.2 */
+  if (apply_cpu_affinity (sp->process->cpu_affinity_initial, "initial", err) < 0)
+    return -1;
   if (sp->need_go)
     {
       struct msg_head h;

@@ -3,6 +3,7 @@
 #ifndef MR_SPEC_H
 #define MR_SPEC_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -62,6 +63,20 @@ struct mr_spec_process
   int oom_score_adj;
   char *apparmor_profile;
   char *selinux_label;
+  /* runtime-spec 1.2 */
+  bool scheduler_set; /* process.scheduler: sched_setattr(2) */
+  int sched_policy;   /* SCHED_* */
+  int sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_flags; /* SCHED_FLAG_* */
+  uint64_t sched_runtime, sched_deadline, sched_period;
+  bool ioprio_set; /* process.ioPriority: ioprio_set(2) */
+  int ioprio_class; /* IOPRIO_CLASS_RT 1, BE 2, IDLE 3 */
+  int ioprio_level; /* 0..7 */
+  bool personality_set; /* process.personality: personality(2) */
+  unsigned long personality;
+  char *cpu_affinity_initial; /* process.execCPUAffinity, cpu lists ("0-3,7") */
+  char *cpu_affinity_final;
 };
 
 struct mr_spec_idmap
@@ -70,6 +85,10 @@ struct mr_spec_idmap
   uint32_t host_id;
   uint32_t size;
 };
+
+/* Parses a cpu list ("0-3,7") into set; -1 when malformed or out of the
+ * set's range.  No heap: safe in a forked child.  */
+int mr_cpu_list_parse (const char *list, cpu_set_t *set);
 
 struct mr_spec_mount
 {

@@ -121,6 +121,19 @@ mr_recv_fd (int sock, int *fd, struct mr_error *err)
 }
 
 int
+mr_pty_clear_onlcr (int fd, struct mr_error *err)
+{
+  struct termios t;
+
+  if (tcgetattr (fd, &t) < 0)
+    return mr_error_errno (err, errno, "read the terminal's settings");
+  t.c_oflag &= ~(tcflag_t)ONLCR;
+  if (tcsetattr (fd, TCSANOW, &t) < 0)
+    return mr_error_errno (err, errno, "clear ONLCR on the terminal");
+  return 0;
+}
+
+int
 mr_pty_make_controlling (int slave, unsigned height, unsigned width, struct mr_error *err)
 {
   if (setsid () < 0)

@@ -22,4 +22,7 @@ int mr_recv_fd (int sock, int *fd, struct mr_error *err);
  * stderr; sets its size when both dimensions are given.  */
 int mr_pty_make_controlling (int slave, unsigned height, unsigned width, struct mr_error *err);
 
+/* Output as written: no carriage return added before each newline.  */
+int mr_pty_clear_onlcr (int fd, struct mr_error *err);
+
 #endif

@@ -237,6 +237,178 @@ test_exec_errors_exit_255_with_runc_messages ()
   assert_status 255
 }
 
+# The shell's own descriptors, as numbers on one line (the one the glob read
+# the directory with is listed too, and gone once the loop runs).
+FD_PROBE='l=; for f in /proc/$$/fd/*; do [ -e "$f" ] && l="$l ${f##*/}"; done; echo $l'
+
+test_no_fd_leaks_into_the_container ()
+{
+  new_bundle
+  sh_args "$FD_PROBE"
+  # an fd of the caller's that nobody asked to pass on
+  run_ctr 7<"$B/config.json"
+  assert_success
+  assert_eq "$out" "0 1 2" "fds of the container's init"
+  set_args /bin/sleep 600
+  start_ctr
+  t_run rt exec "$ID" sh -c "$FD_PROBE" 7<"$B/config.json"
+  assert_success
+  assert_eq "$out" "0 1 2" "fds of an exec'ed process"
+  rt exec --preserve-fds 1 "$ID" sh -c "$FD_PROBE" 3<"$B/config.json" >"$T_DIR/$ID.fds"
+  assert_eq "$(cat "$T_DIR/$ID.fds")" "0 1 2 3" "fds with --preserve-fds 1"
+}
+
+test_cwd_through_a_leaked_fd_is_refused ()
+{
+  minirun_only "runc before 1.1.12 lets a cwd of /proc/self/fd/N out (CVE-2024-21626)"
+  running
+  local n
+  for n in $(seq 3 12); do
+    t_run rt exec --cwd "/proc/self/fd/$n" "$ID" sh -c 'pwd; ls ..'
+    assert_failure
+    assert_no_match "$out" "$ID" "what the process saw through fd $n"
+  done
+  for n in $(seq 3 12); do
+    new_bundle
+    cfg '.process.cwd = $c' --arg c "/proc/self/fd/$n"
+    sh_args 'pwd; ls ..'
+    run_ctr
+    assert_failure
+    assert_no_match "$out" "$T_TAG" "what init saw through fd $n"
+  done
+}
+
+# own_uts_ns PID: PID is in a uts namespace other than ours.
+own_uts_ns ()
+{
+  local ns
+  ns=$(readlink "/proc/$1/ns/uts" 2>/dev/null) || return 1
+  [ -n "$ns" ] && [ "$ns" != "$(readlink /proc/self/ns/uts)" ]
+}
+
+test_hostname_in_a_joined_uts_namespace ()
+{
+  command -v unshare >/dev/null 2>&1 || skip "unshare (util-linux) is needed"
+  unshare --uts sleep 600 </dev/null >/dev/null 2>&1 &
+  local holder=$!
+  defer kill "$holder"
+  wait_for 5 own_uts_ns "$holder"
+  new_bundle
+  cfg '.hostname = "joined-name" | .linux.namespaces |= map(if .type == "uts" then .path = $p else . end)' \
+    --arg p "/proc/$holder/ns/uts"
+  in_ctr 'hostname; readlink /proc/self/ns/uts'
+  assert_eq "$(head -n 1 <<<"$out")" joined-name "hostname in the container"
+  assert_eq "$(tail -n 1 <<<"$out")" "$(readlink /proc/$holder/ns/uts)" "uts namespace"
+  assert_eq "$(nsenter -t "$holder" -u hostname)" joined-name "hostname in the joined namespace"
+  assert_ne "$(hostname)" joined-name "the host's hostname"
+}
+
+test_pty_is_owned_by_the_process_user ()
+{
+  new_bundle
+  cfg '.process.terminal = true | .process.user = {"uid": 1000, "gid": 1000}'
+  sh_args 'stat -L -c %u /proc/self/fd/0'
+  tty_receiver "$T_DIR/$ID.sock" "$T_DIR/$ID.tty"
+  t_run rt create --console-socket "$T_DIR/$ID.sock" --bundle "$B" "$ID"
+  assert_success
+  t_run rt start "$ID"
+  assert_success
+  tty_output "$T_DIR/$ID.tty"
+  # the group stays devpts' tty group, as with runc
+  assert_eq "$TTY_OUT" 1000 "owner of the pty"
+}
+
+test_foreground_terminal_output_has_no_carriage_returns ()
+{
+  command -v script >/dev/null 2>&1 || skip "script (util-linux) is needed"
+  new_bundle
+  cfg '.process.terminal = true'
+  sh_args 'echo one; echo two'
+  # a terminal of our own on the runtime's side, as a person's would be
+  script -qec "$MINIRUN --root $T_ROOT run --bundle $B $ID >$T_DIR/$ID.out" /dev/null </dev/null >/dev/null
+  if grep -q $'\r' "$T_DIR/$ID.out"; then
+    fail "carriage returns in the output: $(od -An -c "$T_DIR/$ID.out")"
+  fi
+  assert_contains "$(cat "$T_DIR/$ID.out")" $'one\ntwo' output
+}
+
+# nice (field 19) and policy (field 41) of the shell's /proc/self/stat
+STAT_PROBE='set -- $(cat /proc/self/stat); shift 18; echo "nice=$1"; shift 22; echo "policy=$1"'
+
+test_process_scheduler ()
+{
+  minirun_only "process.scheduler is runtime-spec 1.2 (runc 1.1.5 ignores it)"
+  new_bundle
+  cfg '.process.scheduler = {"policy": "SCHED_BATCH", "nice": 7}'
+  sh_args "$STAT_PROBE"
+  run_ctr
+  assert_success
+  assert_eq "$(echo $out)" "nice=7 policy=3" "nice and policy (SCHED_BATCH is 3)"
+  # (not a real-time one: a v1 cpu cgroup may give those no runtime)
+  cfg '.process.scheduler = {"policy": "SCHED_IDLE"}'
+  run_ctr
+  assert_success
+  assert_eq "$(tail -n 1 <<<"$out")" "policy=5" "policy (SCHED_IDLE is 5)"
+  cfg '.process.scheduler = {"policy": "SCHED_SOMETIMES"}'
+  run_ctr
+  assert_failure
+  assert_contains "$err" "process.scheduler.policy" "error"
+}
+
+test_process_io_priority ()
+{
+  minirun_only "process.ioPriority is runtime-spec 1.2 (runc 1.1.5 ignores it)"
+  new_bundle
+  cfg '.process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0}'
+  sh_args 'ionice -p $$'
+  run_ctr
+  assert_success
+  assert_match "$out" "idle" "ionice"
+  cfg '.process.ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 6}'
+  run_ctr
+  assert_success
+  assert_match "$out" "best-effort.*6" "ionice"
+  cfg '.process.ioPriority = {"class": "IOPRIO_CLASS_BE", "priority": 9}'
+  run_ctr
+  assert_failure
+  assert_contains "$err" "process.ioPriority.priority" "error"
+}
+
+test_process_personality ()
+{
+  minirun_only "process.personality is runtime-spec 1.2 (runc 1.1.5 ignores it)"
+  [ "$(uname -m)" = x86_64 ] || skip "LINUX32 is checked on x86_64"
+  new_bundle
+  cfg '.process.personality = {"domain": "LINUX32"}'
+  sh_args 'uname -m'
+  run_ctr
+  assert_success
+  assert_match "$out" "^i[3-6]86$" "uname -m under LINUX32"
+  cfg '.process.personality = {"domain": "LINUX"}'
+  run_ctr
+  assert_success
+  assert_eq "$out" x86_64 "uname -m under LINUX"
+  cfg '.process.personality = {"domain": "SVR4"}'
+  run_ctr
+  assert_failure
+  assert_contains "$err" "process.personality.domain" "error"
+}
+
+test_exec_cpu_affinity ()
+{
+  minirun_only "process.execCPUAffinity is runtime-spec 1.2 (runc 1.1.5 ignores it)"
+  running
+  jq '.process | .args = ["sh", "-c", "grep Cpus_allowed_list /proc/self/status"]
+      | .execCPUAffinity = {"initial": "0", "final": "0"}' "$B/config.json" >"$T_DIR/$ID.process.json"
+  t_run rt exec -p "$T_DIR/$ID.process.json" "$ID"
+  assert_success
+  assert_match "$out" "Cpus_allowed_list:[[:space:]]+0$" "affinity"
+  jq '.execCPUAffinity.final = "0-x"' "$T_DIR/$ID.process.json" >"$T_DIR/$ID.bad.json"
+  t_run rt exec -p "$T_DIR/$ID.bad.json" "$ID"
+  assert_failure
+  assert_contains "$err" "execCPUAffinity.final" "error"
+}
+
 t_ok "seccomp with a non-root user, noNewPrivileges false (run)" seccomp_user_run false
 t_ok "seccomp with a non-root user, noNewPrivileges true (run)" seccomp_user_run true
 t_ok "seccomp with a non-root user, without --no-new-privs (exec)" seccomp_user_exec false
@@ -253,4 +425,13 @@ t_ok "exec -g/--additional-gids, repeatable" test_exec_additional_gids
 t_ok "exec into a paused container needs --ignore-paused" test_exec_paused_needs_ignore_paused
 t_ok "exec --cgroup joins a sub-cgroup" test_exec_cgroup
 t_ok "exec errors exit 255 with runc's messages" test_exec_errors_exit_255_with_runc_messages
+t_ok "no descriptor of the runtime's reaches the container" test_no_fd_leaks_into_the_container
+t_ok "a cwd through a leaked directory fd is refused" test_cwd_through_a_leaked_fd_is_refused
+t_ok "a joined uts namespace gets the config's hostname" test_hostname_in_a_joined_uts_namespace
+t_ok "the pty belongs to the process's user" test_pty_is_owned_by_the_process_user
+t_ok "a foreground terminal passes output without added carriage returns" test_foreground_terminal_output_has_no_carriage_returns
+t_ok "process.scheduler sets the policy and nice value" test_process_scheduler
+t_ok "process.ioPriority sets the I/O class and level" test_process_io_priority
+t_ok "process.personality LINUX32 and LINUX" test_process_personality
+t_ok "process.execCPUAffinity of an exec'ed process" test_exec_cpu_affinity
 t_done

@@ -470,6 +470,34 @@ START_TEST (unknown_capabilities_are_skipped_and_listed)
 }
 END_TEST
 
+START_TEST (runtime_spec_1_2_process_fields_parse)
+{
+  struct mr_spec *s
+      = parse_ok (PROC ("'scheduler':{'policy':'SCHED_BATCH','nice':5,'flags':["
+                        "'SCHED_FLAG_RESET_ON_FORK']},'ioPriority':{'class':'IOPRIO_CLASS_IDLE'},"
+                        "'personality':{'domain':'LINUX32'},"
+                        "'execCPUAffinity':{'initial':'0-3,7','final':'1'}"));
+  cpu_set_t set;
+
+  ck_assert (s->process.scheduler_set);
+  ck_assert_int_eq (s->process.sched_policy, 3);
+  ck_assert_int_eq (s->process.sched_nice, 5);
+  ck_assert_uint_eq (s->process.sched_flags, 1);
+  ck_assert (s->process.ioprio_set);
+  ck_assert_int_eq (s->process.ioprio_class, 3);
+  ck_assert (s->process.personality_set);
+  ck_assert_uint_eq (s->process.personality, 8);
+  ck_assert_str_eq (s->process.cpu_affinity_initial, "0-3,7");
+  ck_assert_int_eq (mr_cpu_list_parse (s->process.cpu_affinity_initial, &set), 0);
+  ck_assert_int_eq (CPU_COUNT (&set), 5);
+  ck_assert (CPU_ISSET (7, &set) && !CPU_ISSET (4, &set));
+  ck_assert_int_eq (mr_cpu_list_parse ("3-1", &set), -1);
+  ck_assert_int_eq (mr_cpu_list_parse ("", &set), -1);
+  ck_assert_int_eq (mr_cpu_list_parse ("1,,2", &set), -1);
+  mr_spec_free (s);
+}
+END_TEST
+
 START_TEST (unknown_properties_are_accepted)
 {
   struct mr_spec *s
@@ -675,6 +703,23 @@ static const struct invalid_case
     "config.json: process.user.additionalGids[1]: expected a non-negative integer" },
   { "capabilities_must_be_an_object", PROC ("'capabilities':['CAP_KILL']"),
     "config.json: process.capabilities: expected an object" },
+  { "scheduler_policy_is_required", PROC ("'scheduler':{'nice':1}"),
+    "config.json: process.scheduler.policy: required field is missing" },
+  { "scheduler_unknown_policy_is_rejected", PROC ("'scheduler':{'policy':'SCHED_X'}"),
+    "config.json: process.scheduler.policy: unknown scheduling policy 'SCHED_X'" },
+  { "scheduler_nice_above_19_is_rejected", PROC ("'scheduler':{'policy':'SCHED_OTHER','nice':20}"),
+    "config.json: process.scheduler.nice: 20 is out of range (-20..19)" },
+  { "scheduler_fifo_needs_a_priority", PROC ("'scheduler':{'policy':'SCHED_FIFO'}"),
+    "config.json: process.scheduler.priority: SCHED_FIFO needs a priority of 1 to 99" },
+  { "io_priority_unknown_class_is_rejected", PROC ("'ioPriority':{'class':'IOPRIO_CLASS_X'}"),
+    "config.json: process.ioPriority.class: unknown I/O priority class 'IOPRIO_CLASS_X'" },
+  { "io_priority_above_7_is_rejected",
+    PROC ("'ioPriority':{'class':'IOPRIO_CLASS_BE','priority':8}"),
+    "config.json: process.ioPriority.priority: 8 is out of range (0..7)" },
+  { "personality_unknown_domain_is_rejected", PROC ("'personality':{'domain':'SVR4'}"),
+    "config.json: process.personality.domain: unknown personality domain 'SVR4'" },
+  { "exec_cpu_affinity_must_be_a_cpu_list", PROC ("'execCPUAffinity':{'final':'1-'}"),
+    "config.json: process.execCPUAffinity.final: '1-' is not a cpu list (as \"0-3,7\")" },
   { "capability_set_must_be_an_array", PROC ("'capabilities':{'ambient':'CAP_KILL'}"),
     "config.json: process.capabilities.ambient: expected an array" },
   { "rlimit_unknown_type_is_rejected",
@@ -1659,6 +1704,7 @@ suite (void)
   tcase_add_test (tc, process_without_cwd_runs_in_root);
   tcase_add_test (tc, unknown_properties_are_accepted);
   tcase_add_test (tc, unknown_capabilities_are_skipped_and_listed);
+  tcase_add_test (tc, runtime_spec_1_2_process_fields_parse);
   tcase_add_test (tc, null_fields_count_as_absent);
   tcase_add_test (tc, numbers_above_int64_are_read_as_uint64);
   tcase_add_test (tc, syntax_error_after_a_huge_number_keeps_its_column);
