@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "spec.h"
+#include "linux/creds.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/error.h"
@@ -2102,6 +2103,8 @@ validate_spec (struct pctx *pc, struct mr_spec *spec)
     return fail (pc, "hostname", "cannot be set without a uts namespace");
   if (spec->domainname && *spec->domainname && mr_spec_find_namespace (spec, CLONE_NEWUTS) == NULL)
     return fail (pc, "domainname", "cannot be set without a uts namespace");
+  if (mr_sysctl_check (spec, pc->err) < 0)
+    return mr_error_prefix (pc->err, "%s: linux.sysctl", pc->name);
   return 0;
 }
 
