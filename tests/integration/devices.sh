@@ -80,6 +80,83 @@ test_namespaced_sysctls_apply ()
   assert_eq "$(echo $out)" "example.org 17 1" "sysctls inside"
 }
 
+# --- linux.devices --------------------------------------------------------
+
+# allow_dev TYPE MAJOR MINOR: a device cgroup rule for it.
+allow_dev ()
+{
+  cfg '.linux.resources.devices += [{"allow": true, "type": $t, "major": ($a|tonumber), "minor": ($i|tonumber), "access": "rwm"}]' \
+    --arg t "$1" --arg a "$2" --arg i "$3"
+}
+
+userns ()
+{
+  [ -e /proc/self/ns/user ] || skip "no user namespaces"
+  chmod -R go+rX "$B"
+  cfg '.linux.namespaces += [{"type": "user"}]
+       | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+       | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+}
+
+test_file_mode_with_type_bits ()
+{
+  new_bundle
+  # 8630 = 020666 and 8576 = 020600, as Podman sends them
+  cfg '.linux.devices = [{"path": "/dev/mrtnull", "type": "c", "major": 1, "minor": 3, "fileMode": 8630},
+                         {"path": "/dev/mrtzero", "type": "c", "major": 1, "minor": 5, "fileMode": 8576, "uid": 0, "gid": 0}]'
+  allow_dev c 1 3
+  allow_dev c 1 5
+  in_ctr 'stat -c "%F %t:%T %a" /dev/mrtnull /dev/mrtzero'
+  assert_eq "$out" $'character special file 1:3 666\ncharacter special file 1:5 600' "device nodes"
+}
+
+test_file_mode_type_bits_must_match ()
+{
+  new_bundle
+  cfg '.linux.devices = [{"path": "/dev/mrtblk", "type": "b", "major": 7, "minor": 0, "fileMode": 8630}]'
+  t_run rt run --bundle "$B" "$ID"
+  assert_failure
+  if [ "$RT_NAME" = minirun ]; then
+    assert_contains "$err" "linux.devices[0].fileMode" "error message"
+  fi
+  [ ! -e "$T_ROOT/$ID" ] || fail "state directory left"
+}
+
+test_device_outside_dev ()
+{
+  new_bundle
+  cfg '.linux.devices = [{"path": "/opt/mrt/sub/null", "type": "c", "major": 1, "minor": 3, "fileMode": 438}]'
+  allow_dev c 1 3
+  in_ctr 'stat -c "%F %t:%T %a" /opt/mrt/sub/null; echo x >/opt/mrt/sub/null && echo usable'
+  assert_eq "$out" $'character special file 1:3 666\nusable' "device node outside /dev"
+}
+
+test_userns_device_bound_from_the_host_node ()
+{
+  # runc 1.1.5 binds only the host's node at the same path
+  minirun_only "a device the host has at another path is bound from there"
+  new_bundle
+  userns
+  cfg '.linux.devices = [{"path": "/dev/mrtnull", "type": "c", "major": 1, "minor": 3}]'
+  allow_dev c 1 3
+  in_ctr 'stat -c "%F %t:%T" /dev/mrtnull; echo x >/dev/mrtnull && echo usable'
+  assert_eq "$out" $'character special file 1:3\nusable' "device bound from the host's /dev/null"
+}
+
+test_userns_device_without_host_node_fails ()
+{
+  new_bundle
+  userns
+  # no host has a character device 1:250 (mem minors end at 12)
+  cfg '.linux.devices = [{"path": "/dev/mrtnone", "type": "c", "major": 1, "minor": 250}]'
+  t_run rt run --bundle "$B" "$ID"
+  assert_failure
+  if [ "$RT_NAME" = minirun ]; then
+    assert_contains "$err" "/dev/mrtnone" "error message"
+    assert_contains "$err" "1:250" "error message"
+  fi
+}
+
 t_ok "net.* without a network namespace is refused" test_net_sysctl_without_netns_is_refused
 t_ok "net.* in the host's network namespace joined by path is refused" test_net_sysctl_in_joined_host_netns_is_refused
 t_ok "kernel.msgmax without an ipc namespace is refused" test_ipc_sysctl_without_ipcns_is_refused
@@ -87,4 +164,9 @@ t_ok "a sysctl of no namespace is refused" test_host_only_sysctl_is_refused
 t_ok "kernel.hostname conflicts with the hostname field" test_hostname_sysctl_conflicts_with_hostname
 t_ok "kernel.domainname without a uts namespace is refused" test_domainname_sysctl_without_utsns_is_refused
 t_ok "namespaced sysctls are set in the container" test_namespaced_sysctls_apply
+t_ok "fileMode may carry the device's type bits" test_file_mode_with_type_bits
+t_ok "fileMode type bits of another type are refused" test_file_mode_type_bits_must_match
+t_ok "a device outside /dev is made, with its parent directories" test_device_outside_dev
+t_ok "in a user namespace a device is bound from the host's node of its number" test_userns_device_bound_from_the_host_node
+t_ok "in a user namespace a device the host lacks is an error" test_userns_device_without_host_node_fails
 t_done

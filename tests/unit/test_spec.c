@@ -781,9 +781,21 @@ static const struct invalid_case
     "config.json: linux.devices[0].path: 'dev/x' is not an absolute path" },
   { "char_device_needs_a_major_number", LINUX ("'devices':[{'type':'c','path':'/dev/x'}]"),
     "config.json: linux.devices[0].major: required field is missing" },
-  { "device_file_mode_above_07777_is_rejected",
-    LINUX ("'devices':[{'type':'b','path':'/dev/x','major':1,'minor':1,'fileMode':4096}]"),
-    "config.json: linux.devices[0].fileMode: 4096 is out of range (0..4095)" },
+  { "device_file_mode_above_a_full_st_mode_is_rejected",
+    LINUX ("'devices':[{'type':'b','path':'/dev/x','major':1,'minor':1,'fileMode':65536}]"),
+    "config.json: linux.devices[0].fileMode: 65536 is out of range (0..65535)" },
+  { "device_file_mode_type_bits_must_match_the_type",
+    LINUX ("'devices':[{'type':'b','path':'/dev/x','major':1,'minor':1,'fileMode':8630}]"),
+    "config.json: linux.devices[0].fileMode: file type bits 0020000 do not match device type "
+    "'b'" },
+  { "device_file_mode_of_a_regular_file_is_rejected",
+    LINUX ("'devices':[{'type':'c','path':'/dev/x','major':1,'minor':1,'fileMode':33188}]"),
+    "config.json: linux.devices[0].fileMode: file type bits 0100000 do not match device type "
+    "'c'" },
+  { "fifo_file_mode_with_char_bits_is_rejected",
+    LINUX ("'devices':[{'type':'p','path':'/dev/x','fileMode':8630}]"),
+    "config.json: linux.devices[0].fileMode: file type bits 0020000 do not match device type "
+    "'p'" },
   { "resources_must_be_an_object", LINUX ("'resources':[]"),
     "config.json: linux.resources: expected an object" },
   { "device_rule_allow_is_required", LINUX ("'resources':{'devices':[{'access':'rwm'}]}"),
@@ -1003,6 +1015,30 @@ static const struct invalid_case
     "config.json: linux.sysctl: sysctl 'kernel.msgmaxx' is not allowed: it is not in a "
     "namespace of the container" },
 };
+
+START_TEST (device_file_mode_keeps_the_permission_bits)
+{
+  struct mr_error err = { 0 };
+  struct mr_spec *spec = NULL;
+  char *json = q (LINUX ("'devices':[{'type':'c','path':'/dev/a','major':1,'minor':3,"
+                         "'fileMode':8630},"
+                         "{'type':'u','path':'/dev/b','major':1,'minor':5,'fileMode':8576},"
+                         "{'type':'b','path':'/dev/c','major':7,'minor':0,'fileMode':25008},"
+                         "{'type':'p','path':'/dev/d','fileMode':4516},"
+                         "{'type':'c','path':'/dev/e','major':1,'minor':7,'fileMode':438}]"));
+  int r = mr_spec_parse ("config.json", json, strlen (json), &spec, &err);
+
+  free (json);
+  ck_assert_msg (r == 0, "%s", err.msg);
+  ck_assert_uint_eq (spec->linux.n_devices, 5);
+  ck_assert_uint_eq (spec->linux.devices[0].file_mode, 0666);
+  ck_assert_uint_eq (spec->linux.devices[1].file_mode, 0600);
+  ck_assert_uint_eq (spec->linux.devices[2].file_mode, 0660);
+  ck_assert_uint_eq (spec->linux.devices[3].file_mode, 0644);
+  ck_assert_uint_eq (spec->linux.devices[4].file_mode, 0666);
+  mr_spec_free (spec);
+}
+END_TEST
 
 START_TEST (namespaced_sysctls_are_accepted)
 {
@@ -1722,6 +1758,7 @@ suite (void)
   tcase_add_test (tc, rlimit_names_map_to_resources);
   tcase_add_test (tc, namespace_names_map_to_clone_flags);
   tcase_add_test (tc, namespaced_sysctls_are_accepted);
+  tcase_add_test (tc, device_file_mode_keeps_the_permission_bits);
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("partial");
