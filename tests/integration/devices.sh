@@ -157,6 +157,72 @@ test_userns_device_without_host_node_fails ()
   fi
 }
 
+# --- the device cgroup ----------------------------------------------------
+
+# c 10:229 (fuse) is in no default allow list, and root opens it without
+# a capability (unlike kmsg or port, refused on capabilities); opening it
+# changes nothing.
+PROBE='if head -c 0 /dev/mrtfuse 2>/tmp/err; then echo opened; else cat /tmp/err; fi'
+FUSE='{"path": "/dev/mrtfuse", "type": "c", "major": 10, "minor": 229}'
+
+test_linux_device_is_not_allowed_by_being_made ()
+{
+  new_bundle
+  cfg '.linux.devices = [$d]' --argjson d "$FUSE"
+  in_ctr "$PROBE"
+  assert_contains "$out" "Operation not permitted" "open of a linux.devices entry no rule allows"
+}
+
+test_linux_device_allowed_by_a_rule ()
+{
+  new_bundle
+  cfg '.linux.devices = [$d]' --argjson d "$FUSE"
+  allow_dev c 10 229
+  in_ctr "$PROBE"
+  case $out in *"No such device"*) skip "no fuse in this kernel" ;; esac
+  assert_eq "$out" opened "open of a device a rule allows"
+}
+
+test_deny_all_is_the_default ()
+{
+  new_bundle
+  cfg '.linux.resources = {} | .linux.devices = [$d]' --argjson d "$FUSE"
+  in_ctr "$PROBE; echo x >/dev/null && echo null-ok"
+  assert_contains "$out" "Operation not permitted" "without device rules"
+  assert_eq "$(tail -n 1 <<<"$out")" null-ok "/dev/null without device rules"
+}
+
+test_device_deny_rule ()
+{
+  new_bundle
+  cfg '.linux.devices = [$d]
+       | .linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rwm"},
+                                      {"allow": false, "type": "c", "major": 10, "minor": 229, "access": "r"}]' \
+    --argjson d "$FUSE"
+  in_ctr "$PROBE"
+  assert_contains "$out" "Operation not permitted" "read of a device whose read is denied"
+}
+
+# An update with the rules the cgroup already has writes nothing that
+# takes /dev/null away, even for a moment: the container keeps opening it
+# all the while.
+test_update_keeps_allowed_devices_allowed ()
+{
+  [ "$(cg_mode)" = v1 ] || skip "v1 devices controller (v2 swaps a whole program)"
+  new_bundle /bin/sh -c 'while :; do echo -n >/dev/null || echo lost >/tmp/lost; done'
+  allow_dev c 10 229
+  start_ctr
+  local res i
+  res=$(jq -c '.linux.resources | {devices}' "$B/config.json")
+  printf '%s\n' "$res" >"$T_DIR/res-$ID.json"
+  for i in $(seq 1 40); do
+    t_run rt update --resources "$T_DIR/res-$ID.json" "$ID"
+    assert_success
+  done
+  [ ! -e "$B/rootfs/tmp/lost" ] || fail "/dev/null was denied during an update"
+  assert_contains "$(cg_read "$(ctr_pid "$ID")" devices devices.list)" "c 10:229 rwm" "devices.list"
+}
+
 t_ok "net.* without a network namespace is refused" test_net_sysctl_without_netns_is_refused
 t_ok "net.* in the host's network namespace joined by path is refused" test_net_sysctl_in_joined_host_netns_is_refused
 t_ok "kernel.msgmax without an ipc namespace is refused" test_ipc_sysctl_without_ipcns_is_refused
@@ -169,4 +235,9 @@ t_ok "fileMode type bits of another type are refused" test_file_mode_type_bits_m
 t_ok "a device outside /dev is made, with its parent directories" test_device_outside_dev
 t_ok "in a user namespace a device is bound from the host's node of its number" test_userns_device_bound_from_the_host_node
 t_ok "in a user namespace a device the host lacks is an error" test_userns_device_without_host_node_fails
+t_ok "a linux.devices entry is not allowed in the device cgroup by being made" test_linux_device_is_not_allowed_by_being_made
+t_ok "a linux.devices entry is allowed by a resources.devices rule" test_linux_device_allowed_by_a_rule
+t_ok "without device rules everything but the defaults is denied" test_deny_all_is_the_default
+t_ok "a device deny rule takes its access away" test_device_deny_rule
+t_ok "an update to the same device rules never denies /dev/null" test_update_keeps_allowed_devices_allowed
 t_done
