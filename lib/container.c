@@ -342,9 +342,11 @@ check_spec (const struct mr_spec *spec, const struct mr_create_opts *opts, bool 
   return 0;
 }
 
-/* The devices every container needs, allowed after the config's own rules
- * as runc and crun do, plus the config's linux.devices: a config that denies
- * all devices still gets a working /dev.  */
+/* The device cgroup of a container, as runc makes it: deny everything,
+ * then the config's own rules, then the devices every container needs (a
+ * config that denies all devices still gets a working /dev).  The
+ * config's linux.devices are not allowed by being made: only its
+ * resources.devices allow them.  */
 static const struct mr_spec_device_rule default_device_rules[] = {
   { true, 'c', -1, -1, "m" },    { true, 'b', -1, -1, "m" },    /* mknod, not access */
   { true, 'c', 1, 3, "rwm" },    { true, 'c', 1, 5, "rwm" },    /* null, zero */
@@ -353,42 +355,30 @@ static const struct mr_spec_device_rule default_device_rules[] = {
   { true, 'c', 5, 1, "rwm" },    { true, 'c', 5, 2, "rwm" },    /* console, ptmx */
   { true, 'c', 136, -1, "rwm" }, { true, 'c', 10, 200, "rwm" }, /* pts, tun */
 };
+static const struct mr_spec_device_rule deny_all_devices = { false, 'a', -1, -1, "rwm" };
 
+/* spec: at create, where the rules are always set; NULL: an update, which
+ * leaves the devices alone unless it has rules of its own.  */
 static int
 effective_resources (const struct mr_spec_resources *in, const struct mr_spec *spec,
                      struct mr_spec_resources *out, struct mr_spec_device_rule **rules,
                      struct mr_error *err)
 {
   size_t n_def = sizeof default_device_rules / sizeof default_device_rules[0];
-  size_t n_dev = spec ? spec->linux.n_devices : 0;
   size_t n;
 
   *rules = NULL;
   *out = *in;
-  if (in->n_devices == 0)
+  if (in->n_devices == 0 && spec == NULL)
     return 0;
-  n = in->n_devices + n_def + n_dev;
+  n = 1 + in->n_devices + n_def;
   *rules = calloc (n, sizeof **rules);
   if (*rules == NULL)
     return mr_error_errno (err, ENOMEM, "device rules");
-  memcpy (*rules, in->devices, in->n_devices * sizeof **rules);
-  memcpy (*rules + in->n_devices, default_device_rules, sizeof default_device_rules);
-  for (size_t i = 0; i < n_dev; i++)
-    {
-      const struct mr_spec_device *d = &spec->linux.devices[i];
-      struct mr_spec_device_rule *r = &(*rules)[in->n_devices + n_def + i];
-      if (d->type == 'p')
-        {
-          /* fifos are not subject to the device controller */
-          *r = default_device_rules[0];
-          continue;
-        }
-      r->allow = true;
-      r->type = d->type == 'b' ? 'b' : 'c';
-      r->major = d->major;
-      r->minor = d->minor;
-      strcpy (r->access, "rwm");
-    }
+  (*rules)[0] = deny_all_devices;
+  if (in->n_devices > 0)
+    memcpy (*rules + 1, in->devices, in->n_devices * sizeof **rules);
+  memcpy (*rules + 1 + in->n_devices, default_device_rules, sizeof default_device_rules);
   out->devices = *rules;
   out->n_devices = n;
   return 0;

@@ -11,12 +11,14 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "spec.h"
+#include "linux/creds.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/error.h"
@@ -2248,10 +2250,20 @@ parse_devices (struct pctx *pc, json_t *a, const char *path, struct mr_spec_linu
     if (read_int64 (pc, e, p, "major", need_numbers, 0, UINT32_MAX, &d->major) < 0
         || read_int64 (pc, e, p, "minor", need_numbers, 0, UINT32_MAX, &d->minor) < 0)
       return -1;
-    if ((r = read_uint64 (pc, e, p, "fileMode", false, 07777, &n)) < 0)
+    /* A full st_mode is accepted (Podman sends 020666): its type bits, when
+       given, must be the device's type; only the permission bits are kept.  */
+    if ((r = read_uint64 (pc, e, p, "fileMode", false, S_IFMT | 07777, &n)) < 0)
       return -1;
+    if (r > 0 && (n & S_IFMT) != 0)
+      {
+        mode_t want = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+        if ((n & S_IFMT) != want)
+          return fail (pc, key_path (ep, p, "fileMode"),
+                       "file type bits 0%06" PRIo64 " do not match device type '%c'",
+                       n & (uint64_t)S_IFMT, d->type);
+      }
     d->file_mode_set = r > 0;
-    d->file_mode = (mode_t)(r > 0 ? n : 0);
+    d->file_mode = (mode_t)(r > 0 ? n & 07777 : 0);
     if ((r = read_uint32 (pc, e, p, "uid", false, UINT32_MAX, &id)) < 0)
       return -1;
     d->uid_set = r > 0;
@@ -2366,6 +2378,8 @@ validate_spec (struct pctx *pc, struct mr_spec *spec)
     return fail (pc, "hostname", "cannot be set without a uts namespace");
   if (spec->domainname && *spec->domainname && mr_spec_find_namespace (spec, CLONE_NEWUTS) == NULL)
     return fail (pc, "domainname", "cannot be set without a uts namespace");
+  if (mr_sysctl_check (spec, pc->err) < 0)
+    return mr_error_prefix (pc->err, "%s: linux.sysctl", pc->name);
   return 0;
 }
 

@@ -91,6 +91,22 @@ void mr_cgroup_format_limit (int64_t v, char *buf, size_t size);
  * Returns the length, or -1 for a rule v1 cannot express.  */
 int mr_cgroup_v1_device_rule (const struct mr_spec_device_rule *rule, char *buf, size_t size);
 
+/* One write to devices.allow (allow) or devices.deny.  */
+struct mr_cgroup_v1_dev_write
+{
+  bool allow;
+  char line[96];
+};
+
+/* The writes that take a v1 devices cgroup whose devices.list reads
+ * current (NULL: unknown) to the state the rules make, applied in order
+ * from allow-all: only the exceptions that differ, so that a device
+ * allowed before and after is never denied in between.  Caller frees
+ * *writes.  */
+int mr_cgroup_v1_devices_diff (const char *current, const struct mr_spec_device_rule *rules,
+                               size_t n, struct mr_cgroup_v1_dev_write **writes, size_t *n_writes,
+                               struct mr_error *err);
+
 /* Compiles device rules into a BPF_PROG_TYPE_CGROUP_DEVICE program: rules
  * apply in order, a later one overriding an earlier one for the access
  * bits (r, w, m) it names, from an initial state that allows everything.

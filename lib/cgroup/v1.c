@@ -706,31 +706,266 @@ mr_cgroup_v1_device_rule (const struct mr_spec_device_rule *rule, char *buf, siz
   return n;
 }
 
+/* The devices controller's state as v1 keeps it: a default (allow or
+   deny everything) and exceptions to it, each an exact type and major:minor
+   (-1: "*") with access bits.  The kernel merges an allow or deny into the
+   exception of the same type and numbers only, which is what this models,
+   as runc's devices emulator does.  */
+#define DEV_R 1u
+#define DEV_W 2u
+#define DEV_M 4u
+
+struct dev_exc
+{
+  char type;
+  int64_t major, minor;
+  unsigned acc;
+};
+
+struct dev_state
+{
+  bool default_allow;
+  size_t n, cap;
+  struct dev_exc *e;
+};
+
+static unsigned
+dev_access_bits (const char *s)
+{
+  unsigned a = 0;
+
+  if (s == NULL || *s == '\0')
+    return DEV_R | DEV_W | DEV_M;
+  for (; *s; s++)
+    a |= *s == 'r' ? DEV_R : *s == 'w' ? DEV_W : *s == 'm' ? DEV_M : 0;
+  return a;
+}
+
+static int
+dev_state_change (struct dev_state *st, bool allow, char type, int64_t major, int64_t minor,
+                  unsigned acc)
+{
+  struct dev_exc *x = NULL;
+
+  if (type == 'a')
+    {
+      st->default_allow = allow;
+      st->n = 0;
+      return 0;
+    }
+  for (size_t i = 0; i < st->n; i++)
+    if (st->e[i].type == type && st->e[i].major == major && st->e[i].minor == minor)
+      x = &st->e[i];
+  /* a rule of the default's kind takes its bits out of an exception */
+  if (allow == st->default_allow)
+    {
+      if (x && (x->acc &= ~acc) == 0)
+        *x = st->e[--st->n];
+      return 0;
+    }
+  if (x)
+    {
+      x->acc |= acc;
+      return 0;
+    }
+  if (st->n == st->cap)
+    {
+      size_t cap = st->cap ? st->cap * 2 : 16;
+      struct dev_exc *e = realloc (st->e, cap * sizeof *e);
+      if (e == NULL)
+        return -1;
+      st->e = e;
+      st->cap = cap;
+    }
+  st->e[st->n++] = (struct dev_exc){ type, major, minor, acc };
+  return 0;
+}
+
+static void
+dev_access_string (unsigned acc, char *buf)
+{
+  char *p = buf;
+
+  if (acc & DEV_R)
+    *p++ = 'r';
+  if (acc & DEV_W)
+    *p++ = 'w';
+  if (acc & DEV_M)
+    *p++ = 'm';
+  *p = '\0';
+}
+
+static int
+dev_line (const struct dev_exc *x, unsigned acc, char *buf, size_t size)
+{
+  struct mr_spec_device_rule r = { .type = x->type, .major = x->major, .minor = x->minor };
+
+  dev_access_string (acc, r.access);
+  return mr_cgroup_v1_device_rule (&r, buf, size);
+}
+
+static int
+add_write (struct mr_cgroup_v1_dev_write **w, size_t *n, bool allow, const char *line)
+{
+  struct mr_cgroup_v1_dev_write *nw = realloc (*w, (*n + 1) * sizeof *nw);
+
+  if (nw == NULL)
+    return -1;
+  *w = nw;
+  nw[*n].allow = allow;
+  snprintf (nw[*n].line, sizeof nw[*n].line, "%s", line);
+  (*n)++;
+  return 0;
+}
+
+/* devices.list: "a *:* rwm" while everything is allowed, else one allowed
+   exception a line ("c 1:3 rwm", "b *:* m").  */
+static int
+dev_state_parse (const char *list, struct dev_state *st)
+{
+  const char *line = list;
+
+  st->default_allow = false;
+  st->n = 0;
+  while (line && *line)
+    {
+      char type, maj[24], min[24], acc[8];
+      const char *nl = strchr (line, '\n');
+
+      if (sscanf (line, "%c %23[0-9*]:%23[0-9*] %7[rwm]", &type, maj, min, acc) == 4)
+        {
+          if (type == 'a')
+            {
+              st->default_allow = true;
+              st->n = 0;
+              return 0;
+            }
+          if (dev_state_change (st, true, type, maj[0] == '*' ? -1 : strtoll (maj, NULL, 10),
+                                min[0] == '*' ? -1 : strtoll (min, NULL, 10), dev_access_bits (acc))
+              < 0)
+            return -1;
+        }
+      line = nl ? nl + 1 : NULL;
+    }
+  return 0;
+}
+
+int
+mr_cgroup_v1_devices_diff (const char *current, const struct mr_spec_device_rule *rules, size_t n,
+                           struct mr_cgroup_v1_dev_write **writes, size_t *n_writes,
+                           struct mr_error *err)
+{
+  struct dev_state want = { 0 }, have = { 0 };
+  char line[96];
+  int r = -1;
+
+  *writes = NULL;
+  *n_writes = 0;
+  /* Rules apply in order from a state that allows everything, as they
+     always have here; the runtime's own list starts with a deny-all.  */
+  want.default_allow = true;
+  for (size_t i = 0; i < n; i++)
+    {
+      char type = rules[i].type == 'u' ? 'c' : rules[i].type;
+      if (mr_cgroup_v1_device_rule (&rules[i], line, sizeof line) < 0)
+        {
+          mr_error_set (err, "device rule %zu: not valid for the devices controller", i);
+          goto out;
+        }
+      if (dev_state_change (&want, rules[i].allow, type, rules[i].major, rules[i].minor,
+                            dev_access_bits (rules[i].access))
+          < 0)
+        goto oom;
+    }
+  if (current == NULL || dev_state_parse (current, &have) < 0)
+    have.default_allow = true;
+
+  /* The exceptions of an allow-all state are not listed, so going to one
+     means starting it over; nothing is lost to the container on the way.  */
+  if (want.default_allow)
+    {
+      if (add_write (writes, n_writes, true, "a") < 0)
+        goto oom;
+      for (size_t i = 0; i < want.n; i++)
+        if (dev_line (&want.e[i], want.e[i].acc, line, sizeof line) < 0
+            || add_write (writes, n_writes, false, line) < 0)
+          goto oom;
+      r = 0;
+      goto out;
+    }
+  /* From allow-all, a deny-all first: the container is not running yet
+     unless an update asks for it.  From a list, only what differs: the
+     allowed devices the container keeps are never denied on the way.  */
+  if (have.default_allow)
+    {
+      if (add_write (writes, n_writes, false, "a") < 0)
+        goto oom;
+      have.default_allow = false;
+      have.n = 0;
+    }
+  for (size_t i = 0; i < want.n; i++)
+    {
+      unsigned cur = 0;
+      for (size_t j = 0; j < have.n; j++)
+        if (have.e[j].type == want.e[i].type && have.e[j].major == want.e[i].major
+            && have.e[j].minor == want.e[i].minor)
+          cur = have.e[j].acc;
+      if ((want.e[i].acc & ~cur) != 0
+          && (dev_line (&want.e[i], want.e[i].acc & ~cur, line, sizeof line) < 0
+              || add_write (writes, n_writes, true, line) < 0))
+        goto oom;
+    }
+  for (size_t j = 0; j < have.n; j++)
+    {
+      unsigned keep = 0;
+      for (size_t i = 0; i < want.n; i++)
+        if (have.e[j].type == want.e[i].type && have.e[j].major == want.e[i].major
+            && have.e[j].minor == want.e[i].minor)
+          keep = want.e[i].acc;
+      if ((have.e[j].acc & ~keep) != 0
+          && (dev_line (&have.e[j], have.e[j].acc & ~keep, line, sizeof line) < 0
+              || add_write (writes, n_writes, false, line) < 0))
+        goto oom;
+    }
+  r = 0;
+  goto out;
+
+oom:
+  mr_error_errno (err, ENOMEM, "device rules");
+out:
+  free (want.e);
+  free (have.e);
+  if (r < 0)
+    {
+      free (*writes);
+      *writes = NULL;
+      *n_writes = 0;
+    }
+  return r;
+}
+
 static int
 apply_devices (struct mr_cgroup *cg, const struct mr_spec_resources *r, struct mr_error *err)
 {
+  cleanup_free struct mr_cgroup_v1_dev_write *w = NULL;
+  cleanup_free char *current = NULL;
+  struct mr_error ignored = { 0 };
   const char *dir;
-  char line[96];
-  size_t i;
+  size_t n = 0;
 
   if (r->n_devices == 0)
     return 0;
-  for (i = 0; i < r->n_devices; i++)
-    if (mr_cgroup_v1_device_rule (&r->devices[i], line, sizeof line) < 0)
-      return mr_error_set (err, "device rule %zu: not valid for the devices controller", i);
   dir = dir_of (cg, "devices");
   if (dir == NULL)
     return missing ("devices.allow", "devices", err);
-  /* Rules apply in order from a state that allows everything; a rule for
-   * all devices sets that state itself.  */
-  if (r->devices[0].type != 'a' && write_file (dir, "devices.allow", "a", err) < 0)
+  /* An unreadable list is taken as allow-all: everything is set over.  */
+  if (read_file (dir, "devices.list", &current, &ignored) < 0)
+    current = NULL;
+  if (mr_cgroup_v1_devices_diff (current, r->devices, r->n_devices, &w, &n, err) < 0)
     return -1;
-  for (i = 0; i < r->n_devices; i++)
-    {
-      mr_cgroup_v1_device_rule (&r->devices[i], line, sizeof line);
-      if (write_file (dir, r->devices[i].allow ? "devices.allow" : "devices.deny", line, err) < 0)
-        return -1;
-    }
+  for (size_t i = 0; i < n; i++)
+    if (write_file (dir, w[i].allow ? "devices.allow" : "devices.deny", w[i].line, err) < 0)
+      return -1;
   return 0;
 }
 

@@ -6,6 +6,8 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +171,93 @@ open_sysctl (int dirfd, const char *rel)
     return fd;
 #endif
   return openat (dirfd, rel, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+}
+
+/* The key in its dotted form ("net/ipv4/ip_forward" and
+   "net.ipv4.ip_forward" are the same sysctl), for classifying it.  */
+static void
+sysctl_dotted (const char *key, char *out, size_t size)
+{
+  size_t i;
+
+  for (i = 0; key[i] && i + 1 < size; i++)
+    out[i] = key[i] == '/' ? '.' : key[i];
+  out[i] = '\0';
+}
+
+/* Whether a namespace joined by path is the one this process is in: a
+   network namespace "joined" that way is the host's own.  A path that
+   cannot be read is left to the join, which fails with its own error.  */
+static bool
+sysctl_ns_is_ours (const char *path, const char *self)
+{
+  struct stat a, b;
+
+  if (stat (path, &a) < 0 || stat (self, &b) < 0)
+    return false;
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+int
+mr_sysctl_check (const struct mr_spec *spec, struct mr_error *err)
+{
+  static const char *const ipc_keys[] = {
+    "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+    "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+  };
+  const struct mr_spec_linux *lx = &spec->linux;
+
+  for (size_t i = 0; i < lx->n_sysctl; i++)
+    {
+      const char *key = lx->sysctl[i].key;
+      const struct mr_spec_namespace *ns;
+      char k[256];
+      bool ipc = false;
+
+      if (!sysctl_key_valid (key))
+        return mr_error_set (err, "sysctl '%s': invalid key", key);
+      sysctl_dotted (key, k, sizeof k);
+      for (size_t j = 0; j < sizeof ipc_keys / sizeof ipc_keys[0]; j++)
+        ipc = ipc || strcmp (k, ipc_keys[j]) == 0;
+      if (ipc || strncmp (k, "fs.mqueue.", 10) == 0)
+        {
+          if (mr_spec_find_namespace (spec, CLONE_NEWIPC) == NULL)
+            return mr_error_set (err,
+                                 "sysctl '%s' is not allowed: the container shares the host's "
+                                 "ipc namespace",
+                                 key);
+          continue;
+        }
+      if (strncmp (k, "net.", 4) == 0)
+        {
+          ns = mr_spec_find_namespace (spec, CLONE_NEWNET);
+          if (ns == NULL || (ns->path && sysctl_ns_is_ours (ns->path, "/proc/self/ns/net")))
+            return mr_error_set (err,
+                                 "sysctl '%s' is not allowed: the container shares the host's "
+                                 "network namespace",
+                                 key);
+          continue;
+        }
+      if (strcmp (k, "kernel.hostname") == 0 || strcmp (k, "kernel.domainname") == 0)
+        {
+          bool host = k[7] == 'h';
+          const char *field = host ? spec->hostname : spec->domainname;
+
+          if (mr_spec_find_namespace (spec, CLONE_NEWUTS) == NULL)
+            return mr_error_set (err,
+                                 "sysctl '%s' is not allowed: the container shares the host's "
+                                 "uts namespace",
+                                 key);
+          if (field && *field)
+            return mr_error_set (err,
+                                 "sysctl '%s' is not allowed: it conflicts with the '%s' field",
+                                 key, host ? "hostname" : "domainname");
+          continue;
+        }
+      return mr_error_set (
+          err, "sysctl '%s' is not allowed: it is not in a namespace of the container", key);
+    }
+  return 0;
 }
 
 int

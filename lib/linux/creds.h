@@ -15,6 +15,14 @@ int mr_rlimits_apply (const struct mr_spec_rlimit *rl, size_t n, struct mr_error
 /* Writes /proc/self/oom_score_adj (of pid; 0: self).  */
 int mr_oom_score_adj_apply (pid_t pid, int value, struct mr_error *err);
 
+/* Refuses a sysctl the container's namespaces do not isolate, before
+ * anything is made: kernel.msg*, kernel.sem, kernel.shm* and fs.mqueue.*
+ * need an ipc namespace, net.* a network namespace that is not this
+ * process's own, kernel.hostname and kernel.domainname a uts namespace and
+ * no hostname (domainname) field; every other key is the host's.  A
+ * namespace joined by path counts as the container's.  */
+int mr_sysctl_check (const struct mr_spec *spec, struct mr_error *err);
+
 /* Writes each key under /proc/sys (dots become slashes); refuses keys
  * with "..".  */
 int mr_sysctl_apply (const struct mr_spec_kv *kv, size_t n, struct mr_error *err);

@@ -1266,7 +1266,7 @@ mr_rootfs_prepare (const struct mr_rootfs_opts *opts, struct mr_error *err)
       cleanup_close int devfd = mr_open_in_root (rootfd, "/dev", O_PATH | O_DIRECTORY, 0, err);
       if (devfd < 0)
         return -1;
-      if (mr_dev_populate (devfd, "/dev", spec, opts->userns, err) < 0)
+      if (mr_dev_populate (rootfd, devfd, "/dev", spec, opts->userns, err) < 0)
         return -1;
     }
 

@@ -332,6 +332,106 @@ START_TEST (v1_device_rules_format)
 }
 END_TEST
 
+/* The writes of a v1 devices update, as "+LINE" (devices.allow) and
+ * "-LINE" (devices.deny) joined with ", ".  */
+static void
+assert_dev_writes (const char *current, const struct mr_spec_device_rule *rules, size_t n,
+                   const char *want)
+{
+  struct mr_cgroup_v1_dev_write *w = NULL;
+  struct mr_error err = { 0 };
+  char got[1024] = "";
+  size_t nw = 0;
+
+  ck_assert_msg (mr_cgroup_v1_devices_diff (current, rules, n, &w, &nw, &err) == 0, "%s", err.msg);
+  for (size_t i = 0; i < nw; i++)
+    {
+      size_t len = strlen (got);
+      snprintf (got + len, sizeof got - len, "%s%c%s", i ? ", " : "", w[i].allow ? '+' : '-',
+                w[i].line);
+    }
+  free (w);
+  ck_assert_str_eq (got, want);
+}
+
+START_TEST (v1_devices_from_allow_all_start_with_deny_all)
+{
+  const struct mr_spec_device_rule rules[] = {
+    rule (false, 'a', -1, -1, "rwm"),
+    rule (true, 'c', 1, 3, "rwm"),
+    rule (true, 'c', 136, -1, "rw"),
+  };
+
+  assert_dev_writes ("a *:* rwm\n", rules, 3, "-a, +c 1:3 rwm, +c 136:* rw");
+  /* an unreadable list is taken as allow-all */
+  assert_dev_writes (NULL, rules, 3, "-a, +c 1:3 rwm, +c 136:* rw");
+}
+END_TEST
+
+START_TEST (v1_devices_same_state_writes_nothing)
+{
+  const struct mr_spec_device_rule rules[] = {
+    rule (false, 'a', -1, -1, "rwm"),
+    rule (true, 'c', 1, 3, "rwm"),
+    rule (true, 'c', -1, -1, "m"),
+  };
+
+  assert_dev_writes ("c 1:3 rwm\nc *:* m\n", rules, 3, "");
+}
+END_TEST
+
+START_TEST (v1_devices_only_the_difference_is_written)
+{
+  const struct mr_spec_device_rule rules[] = {
+    rule (false, 'a', -1, -1, "rwm"),
+    rule (true, 'c', 1, 3, "rwm"),
+    rule (true, 'c', 1, 5, "rw"),
+    rule (true, 'b', 8, 0, "r"),
+  };
+
+  /* 1:3 kept, 1:5 loses m, 8:0 new, 10:200 gone */
+  assert_dev_writes ("c 1:3 rwm\nc 1:5 rwm\nc 10:200 rwm\n", rules, 4,
+                     "+b 8:0 r, -c 1:5 m, -c 10:200 rwm");
+}
+END_TEST
+
+START_TEST (v1_devices_deny_rules_take_bits_away)
+{
+  const struct mr_spec_device_rule rules[] = {
+    rule (false, 'a', -1, -1, "rwm"), rule (true, 'c', 10, 229, "rwm"),
+    rule (false, 'c', 10, 229, "r"),  rule (true, 'c', 1, 3, "rw"),
+    rule (false, 'c', 1, 3, "rw"),
+  };
+
+  assert_dev_writes ("c 10:229 rwm\nc 1:3 rwm\n", rules, 5, "-c 10:229 r, -c 1:3 rwm");
+}
+END_TEST
+
+START_TEST (v1_devices_allow_all_with_denials_starts_over)
+{
+  const struct mr_spec_device_rule rules[] = {
+    rule (true, 'c', 1, 3, "rwm"),
+    rule (false, 'b', 8, -1, "w"),
+  };
+
+  /* from allow-all, as rules without an "a" first always were */
+  assert_dev_writes ("c 1:3 rwm\n", rules, 2, "+a, -b 8:* w");
+}
+END_TEST
+
+START_TEST (v1_devices_invalid_rule_is_an_error)
+{
+  const struct mr_spec_device_rule rules[] = { rule (true, 'p', 1, 1, "rwm") };
+  struct mr_cgroup_v1_dev_write *w = NULL;
+  struct mr_error err = { 0 };
+  size_t nw = 0;
+
+  ck_assert_int_lt (mr_cgroup_v1_devices_diff ("a *:* rwm\n", rules, 1, &w, &nw, &err), 0);
+  ck_assert_str_eq (err.msg, "device rule 0: not valid for the devices controller");
+  ck_assert_ptr_null (w);
+}
+END_TEST
+
 /* The device program, run by a small interpreter of the instructions
  * the compiler emits.  */
 
@@ -1814,6 +1914,12 @@ cgroup_suite (void)
   tcase_add_test (tc, limits_format_as_number_or_max);
   tcase_add_test (tc, rdma_line_has_the_limits_that_are_set);
   tcase_add_test (tc, v1_device_rules_format);
+  tcase_add_test (tc, v1_devices_from_allow_all_start_with_deny_all);
+  tcase_add_test (tc, v1_devices_same_state_writes_nothing);
+  tcase_add_test (tc, v1_devices_only_the_difference_is_written);
+  tcase_add_test (tc, v1_devices_deny_rules_take_bits_away);
+  tcase_add_test (tc, v1_devices_allow_all_with_denials_starts_over);
+  tcase_add_test (tc, v1_devices_invalid_rule_is_an_error);
   tcase_add_test (tc, ebpf_instruction_counts);
   tcase_add_test (tc, ebpf_rejects_bad_rules);
   tcase_add_test (tc, ebpf_default_deny_with_allowed_devices);

@@ -840,9 +840,21 @@ static const struct invalid_case
     "config.json: linux.devices[0].path: 'dev/x' is not an absolute path" },
   { "char_device_needs_a_major_number", LINUX ("'devices':[{'type':'c','path':'/dev/x'}]"),
     "config.json: linux.devices[0].major: required field is missing" },
-  { "device_file_mode_above_07777_is_rejected",
-    LINUX ("'devices':[{'type':'b','path':'/dev/x','major':1,'minor':1,'fileMode':4096}]"),
-    "config.json: linux.devices[0].fileMode: 4096 is out of range (0..4095)" },
+  { "device_file_mode_above_a_full_st_mode_is_rejected",
+    LINUX ("'devices':[{'type':'b','path':'/dev/x','major':1,'minor':1,'fileMode':65536}]"),
+    "config.json: linux.devices[0].fileMode: 65536 is out of range (0..65535)" },
+  { "device_file_mode_type_bits_must_match_the_type",
+    LINUX ("'devices':[{'type':'b','path':'/dev/x','major':1,'minor':1,'fileMode':8630}]"),
+    "config.json: linux.devices[0].fileMode: file type bits 0020000 do not match device type "
+    "'b'" },
+  { "device_file_mode_of_a_regular_file_is_rejected",
+    LINUX ("'devices':[{'type':'c','path':'/dev/x','major':1,'minor':1,'fileMode':33188}]"),
+    "config.json: linux.devices[0].fileMode: file type bits 0100000 do not match device type "
+    "'c'" },
+  { "fifo_file_mode_with_char_bits_is_rejected",
+    LINUX ("'devices':[{'type':'p','path':'/dev/x','fileMode':8630}]"),
+    "config.json: linux.devices[0].fileMode: file type bits 0020000 do not match device type "
+    "'p'" },
   { "resources_must_be_an_object", LINUX ("'resources':[]"),
     "config.json: linux.resources: expected an object" },
   { "device_rule_allow_is_required", LINUX ("'resources':{'devices':[{'access':'rwm'}]}"),
@@ -1015,7 +1027,95 @@ static const struct invalid_case
     "SCMP_ACT_TRACE" },
   { "hostname_needs_a_uts_namespace", HEAD "'hostname':'box','linux':{'namespaces':[]}}",
     "config.json: hostname: cannot be set without a uts namespace" },
+  { "net_sysctl_needs_a_network_namespace",
+    LINUX ("'namespaces':[{'type':'ipc'}],'sysctl':{'net.ipv4.ip_forward':'1'}"),
+    "config.json: linux.sysctl: sysctl 'net.ipv4.ip_forward' is not allowed: the container "
+    "shares the host's network namespace" },
+  { "net_sysctl_in_slash_form_needs_a_network_namespace",
+    LINUX ("'namespaces':[],'sysctl':{'net/ipv4/ip_forward':'1'}"),
+    "config.json: linux.sysctl: sysctl 'net/ipv4/ip_forward' is not allowed: the container "
+    "shares the host's network namespace" },
+  { "net_sysctl_in_the_joined_own_network_namespace_is_the_hosts",
+    LINUX ("'namespaces':[{'type':'network','path':'/proc/self/ns/net'}],"
+           "'sysctl':{'net.core.somaxconn':'1'}"),
+    "config.json: linux.sysctl: sysctl 'net.core.somaxconn' is not allowed: the container "
+    "shares the host's network namespace" },
+  { "ipc_sysctl_needs_an_ipc_namespace",
+    LINUX ("'namespaces':[{'type':'network'}],'sysctl':{'kernel.shm_rmid_forced':'1'}"),
+    "config.json: linux.sysctl: sysctl 'kernel.shm_rmid_forced' is not allowed: the container "
+    "shares the host's ipc namespace" },
+  { "mqueue_sysctl_needs_an_ipc_namespace",
+    LINUX ("'namespaces':[],'sysctl':{'fs.mqueue.msg_max':'1'}"),
+    "config.json: linux.sysctl: sysctl 'fs.mqueue.msg_max' is not allowed: the container "
+    "shares the host's ipc namespace" },
+  { "hostname_sysctl_needs_a_uts_namespace",
+    LINUX ("'namespaces':[],'sysctl':{'kernel.hostname':'x'}"),
+    "config.json: linux.sysctl: sysctl 'kernel.hostname' is not allowed: the container "
+    "shares the host's uts namespace" },
+  { "hostname_sysctl_conflicts_with_the_hostname_field",
+    HEAD "'hostname':'box','linux':{'namespaces':[{'type':'uts'}],"
+         "'sysctl':{'kernel.hostname':'x'}}}",
+    "config.json: linux.sysctl: sysctl 'kernel.hostname' is not allowed: it conflicts with the "
+    "'hostname' field" },
+  { "domainname_sysctl_conflicts_with_the_domainname_field",
+    HEAD "'domainname':'example.org','linux':{'namespaces':[{'type':'uts'}],"
+         "'sysctl':{'kernel.domainname':'x'}}}",
+    "config.json: linux.sysctl: sysctl 'kernel.domainname' is not allowed: it conflicts with "
+    "the 'domainname' field" },
+  { "host_sysctl_is_refused_whatever_the_namespaces",
+    LINUX ("'namespaces':[{'type':'network'},{'type':'ipc'},{'type':'uts'},{'type':'user'}],"
+           "'uidMappings':[{'containerID':0,'hostID':1000,'size':1}],"
+           "'gidMappings':[{'containerID':0,'hostID':1000,'size':1}],"
+           "'sysctl':{'vm.swappiness':'10'}"),
+    "config.json: linux.sysctl: sysctl 'vm.swappiness' is not allowed: it is not in a namespace "
+    "of the container" },
+  { "kernel_sysctl_outside_ipc_and_uts_is_refused",
+    LINUX ("'namespaces':[{'type':'ipc'},{'type':'uts'}],'sysctl':{'kernel.msgmaxx':'1'}"),
+    "config.json: linux.sysctl: sysctl 'kernel.msgmaxx' is not allowed: it is not in a "
+    "namespace of the container" },
 };
+
+START_TEST (device_file_mode_keeps_the_permission_bits)
+{
+  struct mr_error err = { 0 };
+  struct mr_spec *spec = NULL;
+  char *json = q (LINUX ("'devices':[{'type':'c','path':'/dev/a','major':1,'minor':3,"
+                         "'fileMode':8630},"
+                         "{'type':'u','path':'/dev/b','major':1,'minor':5,'fileMode':8576},"
+                         "{'type':'b','path':'/dev/c','major':7,'minor':0,'fileMode':25008},"
+                         "{'type':'p','path':'/dev/d','fileMode':4516},"
+                         "{'type':'c','path':'/dev/e','major':1,'minor':7,'fileMode':438}]"));
+  int r = mr_spec_parse ("config.json", json, strlen (json), &spec, &err);
+
+  free (json);
+  ck_assert_msg (r == 0, "%s", err.msg);
+  ck_assert_uint_eq (spec->linux.n_devices, 5);
+  ck_assert_uint_eq (spec->linux.devices[0].file_mode, 0666);
+  ck_assert_uint_eq (spec->linux.devices[1].file_mode, 0600);
+  ck_assert_uint_eq (spec->linux.devices[2].file_mode, 0660);
+  ck_assert_uint_eq (spec->linux.devices[3].file_mode, 0644);
+  ck_assert_uint_eq (spec->linux.devices[4].file_mode, 0666);
+  mr_spec_free (spec);
+}
+END_TEST
+
+START_TEST (namespaced_sysctls_are_accepted)
+{
+  struct mr_error err = { 0 };
+  struct mr_spec *spec = NULL;
+  char *json = q (LINUX ("'namespaces':[{'type':'ipc'},{'type':'uts'},"
+                         "{'type':'network','path':'/run/netns/elsewhere'}],"
+                         "'sysctl':{'kernel.msgmax':'1','kernel.sem':'1 2 3 4',"
+                         "'fs.mqueue.queues_max':'3','net.ipv4.ip_forward':'1',"
+                         "'kernel.domainname':'x','kernel.hostname':'y'}"));
+  int r = mr_spec_parse ("config.json", json, strlen (json), &spec, &err);
+
+  free (json);
+  ck_assert_msg (r == 0, "%s", err.msg);
+  ck_assert_uint_eq (spec->linux.n_sysctl, 6);
+  mr_spec_free (spec);
+}
+END_TEST
 
 START_TEST (invalid_config_is_rejected)
 {
@@ -1739,6 +1839,8 @@ suite (void)
   tcase_add_test (tc, capability_names_round_trip);
   tcase_add_test (tc, rlimit_names_map_to_resources);
   tcase_add_test (tc, namespace_names_map_to_clone_flags);
+  tcase_add_test (tc, namespaced_sysctls_are_accepted);
+  tcase_add_test (tc, device_file_mode_keeps_the_permission_bits);
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("partial");
