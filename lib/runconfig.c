@@ -1280,8 +1280,26 @@ load_profile (const char *opt, const char *path, struct security *sec, struct mr
   size_t len;
   json_t *doc;
 
+  if (*path == '{')
+    {
+      /* the profile's text itself, as docker's CLI sends it over HTTP */
+      doc = json_loads (path, 0, &jerr);
+      if (doc == NULL)
+        return mr_error_set (err, "invalid --security-opt 'seccomp=...': line %d: %s", jerr.line,
+                             jerr.text);
+      security_clear (sec);
+      sec->profile = doc;
+      sec->profile_path = strdup ("custom");
+      sec->seccomp = SECCOMP_CUSTOM;
+      return sec->profile_path ? 0 : oom (err);
+    }
   if (mr_read_file (path, &buf, &len, err) < 0)
-    return mr_error_prefix (err, "invalid --security-opt '%s': seccomp profile", opt);
+    {
+      mr_error_prefix (err, "invalid --security-opt '%s': seccomp profile", opt);
+      /* the caller's mistake, not the server's (HTTP 400) */
+      err->errnum = EINVAL;
+      return -1;
+    }
   doc = json_loadb (buf, len, 0, &jerr);
   if (doc == NULL)
     return mr_error_set (err, "invalid --security-opt '%s': seccomp profile '%s': line %d: %s",
@@ -1510,7 +1528,10 @@ check_spec (const json_t *doc, const struct security *sec, struct mr_error *err)
   else if (spec->linux.seccomp && mr_seccomp_compile (spec->linux.seccomp, &prog, err) < 0)
     r = -1;
   if (r < 0 && sec->seccomp == SECCOMP_CUSTOM)
-    mr_error_prefix (err, "invalid --security-opt 'seccomp=%s'", sec->profile_path);
+    {
+      mr_error_prefix (err, "invalid --security-opt 'seccomp=%s'", sec->profile_path);
+      err->errnum = EINVAL;
+    }
   mr_seccomp_prog_clear (&prog);
   mr_spec_free (spec);
   return r;

@@ -221,4 +221,55 @@ t_ok "CAP_MKNOD is not a default capability; --cap-add MKNOD gives it" mknod_nee
 t_ok "--privileged: all capabilities, host devices, no seccomp, writable /sys" privileged_gets_all_caps_devices_and_no_filter
 t_ok "inspect shows the effective security settings" inspect_shows_the_default_settings
 t_ok "bad --security-opt values fail naming the option" bad_security_options_fail_clearly
+# --- over HTTP: the native API and the Docker API ---------------------------
+
+. "$T_LIB_DIR/serve-lib.sh"
+
+native_api_takes_security_opt_and_privileged ()
+{
+  command -v curl >/dev/null || skip "curl is needed"
+  mk
+  serve_start
+  api_json POST /api/v1/containers 201 "$(jq -n --arg n "$ID" --arg r "$R" '{name: $n, rootfs: $r,
+    command: ["true"], security_opt: ["seccomp=unconfined", "no-new-privileges"], cap_add: ["MKNOD"], cap_drop: ["CHOWN"]}')"
+  t_run rt inspect "$ID"
+  jq -e '.[0].Security | .Seccomp == "unconfined" and .NoNewPrivileges and (.Capabilities | index("CAP_MKNOD"))
+         and (.Capabilities | index("CAP_CHOWN") | not)' <<<"$out" >/dev/null ||
+    fail "Security: $(jq -c '.[0].Security' <<<"$out")"
+  api_json POST /api/v1/containers 201 "$(jq -n --arg n "$ID-p" --arg r "$R" '{name: $n, rootfs: $r, command: ["true"], privileged: true}')"
+  [ "$(rt inspect "$ID-p" | jq -r '.[0].Security.Privileged')" = true ] || fail "privileged not recorded"
+  api_json POST /api/v1/containers 400 "$(jq -n --arg r "$R" '{rootfs: $r, security_opt: ["seccomp=/nonexistent.json"]}')"
+  assert_match "$(jq -r .error.message <<<"$body")" "security-opt 'seccomp=/nonexistent.json'" message
+  api_json POST /api/v1/containers 400 "$(jq -n --arg r "$R" '{rootfs: $r, security_opt: ["bogus"]}')"
+  assert_match "$(jq -r .error.message <<<"$body")" "invalid --security-opt 'bogus'" message
+  api_json POST /api/v1/containers 400 "$(jq -n --arg r "$R" '{rootfs: $r, privileged: "yes"}')"
+}
+
+docker_api_accepts_security_opt_and_privileged ()
+{
+  command -v curl >/dev/null || skip "curl is needed"
+  mk
+  local img
+  img=sec-$(echo "$T_TAG" | tr A-Z a-z)
+  rt image add "$img" "$R" >/dev/null
+  defer rt image rm "$img"
+  serve_start
+  # docker's CLI sends a profile file's text inline
+  api_json POST "/v1.47/containers/create?name=$ID" 201 "$(jq -n --arg i "$img" '{Image: $i, Cmd: ["true"],
+    HostConfig: {SecurityOpt: ["no-new-privileges:true", ("seccomp=" + ({defaultAction: "SCMP_ACT_ALLOW"} | tojson))],
+                 CapAdd: ["NET_ADMIN"]}}')"
+  api GET "/v1.47/containers/$ID/json"
+  jq -e '.HostConfig | .Privileged == false and (.SecurityOpt | length) == 2 and .CapAdd == ["CAP_NET_ADMIN"]' <<<"$body" >/dev/null ||
+    fail "HostConfig: $(jq -c .HostConfig <<<"$body")"
+  [ "$(rt inspect "$ID" | jq -r '.[0].Security | "\(.Seccomp) \(.NoNewPrivileges)"')" = "custom true" ] ||
+    fail "Security: $(rt inspect "$ID" | jq -c '.[0].Security')"
+  api_json POST "/v1.47/containers/create?name=$ID-p" 201 "$(jq -n --arg i "$img" '{Image: $i, Cmd: ["true"], HostConfig: {Privileged: true}}')"
+  api GET "/v1.47/containers/$ID-p/json"
+  [ "$(jq -r .HostConfig.Privileged <<<"$body")" = true ] || fail "Privileged: $(jq -c .HostConfig <<<"$body")"
+  api_json POST "/v1.47/containers/create" 400 "$(jq -n --arg i "$img" '{Image: $i, HostConfig: {SecurityOpt: ["label=disable"]}}')"
+  assert_match "$body" "security-opt 'label=disable'" message
+}
+
+t_ok "the native API takes security_opt, privileged, cap_add and cap_drop" native_api_takes_security_opt_and_privileged
+t_ok "the Docker API takes HostConfig.SecurityOpt and Privileged; inspect shows them" docker_api_accepts_security_opt_and_privileged
 t_done
