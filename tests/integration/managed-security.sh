@@ -272,4 +272,28 @@ docker_api_accepts_security_opt_and_privileged ()
 
 t_ok "the native API takes security_opt, privileged, cap_add and cap_drop" native_api_takes_security_opt_and_privileged
 t_ok "the Docker API takes HostConfig.SecurityOpt and Privileged; inspect shows them" docker_api_accepts_security_opt_and_privileged
+docker_cli_security_options ()
+{
+  command -v curl >/dev/null || skip "curl is needed"
+  command -v docker >/dev/null || skip "the docker CLI is not installed"
+  mk
+  local img
+  img=sec-$(echo "$T_TAG" | tr A-Z a-z)
+  rt image add "$img" "$R" >/dev/null
+  defer rt image rm "$img"
+  serve_start
+  export DOCKER_HOST=unix://$SOCK
+  echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}' >"$T_DIR/p.json"
+  timeout 30 docker run -d --name "$ID" --security-opt "seccomp=$T_DIR/p.json" --security-opt no-new-privileges "$img" sleep 100 >/dev/null
+  t_run timeout 30 docker exec "$ID" sh -c 'mkdir /tmp/dx 2>&1; grep NoNewPrivs /proc/self/status'
+  assert_match "$out" "Operation not permitted" "mkdir under the profile"
+  assert_match "$out" "NoNewPrivs:.1" "no-new-privileges"
+  timeout 30 docker run -d --name "$ID-p" --privileged "$img" sleep 100 >/dev/null
+  t_run timeout 30 docker exec "$ID-p" sh -c 'grep "^Seccomp:" /proc/self/status'
+  assert_match "$out" "Seccomp:.0" "privileged: no filter"
+  [ "$(timeout 30 docker inspect -f '{{.HostConfig.Privileged}}' "$ID-p")" = true ] || fail "docker inspect Privileged"
+  timeout 30 docker rm -f "$ID" "$ID-p" >/dev/null
+}
+
+t_ok "docker run --security-opt seccomp=FILE, no-new-privileges, --privileged" docker_cli_security_options
 t_done
