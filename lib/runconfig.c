@@ -523,10 +523,9 @@ build_cwd (const struct mr_run_config *cfg, const json_t *image, const char **cw
  * container are refused by its device cgroup anyway, and --cap-add MKNOD
  * gives it back.  */
 static const int default_caps[] = {
-  CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,           CAP_FOWNER,
-  CAP_NET_RAW, CAP_SETGID,       CAP_SETUID,           CAP_SETFCAP,
-  CAP_SETPCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,   CAP_KILL,
-  CAP_AUDIT_WRITE,
+  CAP_CHOWN,      CAP_DAC_OVERRIDE, CAP_FSETID,      CAP_FOWNER,  CAP_NET_RAW,
+  CAP_SETGID,     CAP_SETUID,       CAP_SETFCAP,     CAP_SETPCAP, CAP_NET_BIND_SERVICE,
+  CAP_SYS_CHROOT, CAP_KILL,         CAP_AUDIT_WRITE,
 };
 
 /* Every capability that both the running kernel (as libcap-ng reads it) and
@@ -1302,13 +1301,15 @@ load_profile (const char *opt, const char *path, struct security *sec, struct mr
     }
   doc = json_loadb (buf, len, 0, &jerr);
   if (doc == NULL)
-    return mr_error_set (err, "invalid --security-opt '%s': seccomp profile '%s': line %d: %s",
-                         opt, path, jerr.line, jerr.text);
+    return mr_error_set (err, "invalid --security-opt '%s': seccomp profile '%s': line %d: %s", opt,
+                         path, jerr.line, jerr.text);
   if (!json_is_object (doc))
     {
       json_decref (doc);
-      return mr_error_set (err, "invalid --security-opt '%s': seccomp profile '%s' is not a JSON "
-                           "object", opt, path);
+      return mr_error_set (err,
+                           "invalid --security-opt '%s': seccomp profile '%s' is not a JSON "
+                           "object",
+                           opt, path);
     }
   abs = realpath (path, NULL);
   security_clear (sec);
@@ -1333,9 +1334,8 @@ parse_security_opt (const char *opt, struct security *sec, struct mr_error *err)
       else if (strcmp (v, "false") == 0)
         sec->no_new_privileges = false;
       else
-        return mr_error_set (err,
-                             "invalid --security-opt '%s': no-new-privileges takes true or false",
-                             opt);
+        return mr_error_set (
+            err, "invalid --security-opt '%s': no-new-privileges takes true or false", opt);
       return 0;
     }
   if (klen == strlen ("seccomp") && strncmp (opt, "seccomp", klen) == 0)
@@ -1401,8 +1401,8 @@ build_seccomp (const struct security *sec, uint64_t caps, json_t **out, struct m
 static int
 host_devices_at (const char *dir, int depth, json_t *devices, struct mr_error *err)
 {
-  static const char *const skip[] = { "pts", "shm", "fd", "mqueue", ".lxc", ".lxd-mounts", ".udev",
-                                      "console", "ptmx" };
+  static const char *const skip[]
+      = { "pts", "shm", "fd", "mqueue", ".lxc", ".lxd-mounts", ".udev", "console", "ptmx" };
   cleanup_closedir DIR *d = opendir (dir);
   struct dirent *de;
 
@@ -1412,7 +1412,8 @@ host_devices_at (const char *dir, int depth, json_t *devices, struct mr_error *e
     {
       cleanup_free char *path = NULL;
       struct stat sb;
-      bool skipped = de->d_name[0] == '.' && (de->d_name[1] == '\0' || strcmp (de->d_name, "..") == 0);
+      bool skipped
+          = de->d_name[0] == '.' && (de->d_name[1] == '\0' || strcmp (de->d_name, "..") == 0);
 
       for (size_t i = 0; !skipped && i < N_ELEMENTS (skip); i++)
         skipped = strcmp (de->d_name, skip[i]) == 0;
@@ -1430,13 +1431,13 @@ host_devices_at (const char *dir, int depth, json_t *devices, struct mr_error *e
         }
       if (!S_ISCHR (sb.st_mode) && !S_ISBLK (sb.st_mode))
         continue;
-      if (json_array_append_new (
-              devices,
-              json_pack ("{s:s, s:s, s:I, s:I, s:i, s:I, s:I}", "path", path, "type",
-                         S_ISCHR (sb.st_mode) ? "c" : "b", "major",
-                         (json_int_t)major (sb.st_rdev), "minor", (json_int_t)minor (sb.st_rdev),
-                         "fileMode", (int)(sb.st_mode & 07777), "uid", (json_int_t)sb.st_uid,
-                         "gid", (json_int_t)sb.st_gid))
+      if (json_array_append_new (devices,
+                                 json_pack ("{s:s, s:s, s:I, s:I, s:i, s:I, s:I}", "path", path,
+                                            "type", S_ISCHR (sb.st_mode) ? "c" : "b", "major",
+                                            (json_int_t)major (sb.st_rdev), "minor",
+                                            (json_int_t)minor (sb.st_rdev), "fileMode",
+                                            (int)(sb.st_mode & 07777), "uid", (json_int_t)sb.st_uid,
+                                            "gid", (json_int_t)sb.st_gid))
           < 0)
         return oom (err);
     }
@@ -1724,8 +1725,8 @@ mr_run_config_build (const struct mr_run_config *cfg, const char *id, const char
                                          "MaximumRetryCount", retries))
              < 0)
     goto nomem;
-  *record = json_pack ("{s:O, s:O, s:O}", "Config", config, "HostConfig", host, "Security",
-                       security);
+  *record
+      = json_pack ("{s:O, s:O, s:O}", "Config", config, "HostConfig", host, "Security", security);
   if (*record == NULL)
     goto nomem;
   *spec = steal_pointer (&doc);

@@ -38,8 +38,8 @@
 /* The namespace flags of clone(2): a process without CAP_SYS_ADMIN may
  * clone threads and processes but not make namespaces.  */
 #define CLONE_NS_FLAGS                                                                             \
-  (0x00020000ull /* NEWNS */ | 0x02000000ull /* NEWCGROUP */ | 0x04000000ull /* NEWUTS */         \
-   | 0x08000000ull /* NEWIPC */ | 0x10000000ull /* NEWUSER */ | 0x20000000ull /* NEWPID */          \
+  (0x00020000ull /* NEWNS */ | 0x02000000ull /* NEWCGROUP */ | 0x04000000ull  /* NEWUTS */         \
+   | 0x08000000ull /* NEWIPC */ | 0x10000000ull /* NEWUSER */ | 0x20000000ull /* NEWPID */         \
    | 0x40000000ull /* NEWNET */)
 
 #define AF_VSOCK_NR 40
@@ -275,11 +275,10 @@ rule_json (const struct rule *r)
   if (json_object_set_new (o, "args", args) < 0)
     return NULL;
   for (size_t i = 0; i < r->n_args; i++)
-    if (json_array_append_new (args, json_pack ("{s:i, s:I, s:I, s:s}", "index",
-                                                (int)r->args[i].index, "value",
-                                                (json_int_t)r->args[i].value, "valueTwo",
-                                                (json_int_t)r->args[i].value_two, "op",
-                                                r->args[i].op))
+    if (json_array_append_new (args,
+                               json_pack ("{s:i, s:I, s:I, s:s}", "index", (int)r->args[i].index,
+                                          "value", (json_int_t)r->args[i].value, "valueTwo",
+                                          (json_int_t)r->args[i].value_two, "op", r->args[i].op))
         < 0)
       return NULL;
   return steal_pointer (&o);

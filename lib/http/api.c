@@ -1459,10 +1459,9 @@ static int
 parse_create (const json_t *doc, struct create_req *c, struct mr_api_response *res)
 {
   static const char *const known[]
-      = { "name",    "rootfs",   "image",  "command", "env",        "workdir",
-          "user",    "hostname", "memory", "cpus",    "pids_limit", "ports",
-          "volumes", "restart",  "labels", "start",   "cap_add",    "cap_drop",
-          "security_opt", "privileged", NULL };
+      = { "name",     "rootfs", "image",   "command",    "env",          "workdir",    "user",
+          "hostname", "memory", "cpus",    "pids_limit", "ports",        "volumes",    "restart",
+          "labels",   "start",  "cap_add", "cap_drop",   "security_opt", "privileged", NULL };
   struct mr_run_config *cfg = &c->cfg;
   json_t *v;
   json_int_t n;

@@ -234,20 +234,11 @@ caps_mask (const char *const *names)
 }
 
 /* Docker's set less CAP_MKNOD, as Podman's.  */
-static const char *const docker_caps[] = { "CAP_CHOWN",
-                                           "CAP_DAC_OVERRIDE",
-                                           "CAP_FSETID",
-                                           "CAP_FOWNER",
-                                           "CAP_NET_RAW",
-                                           "CAP_SETGID",
-                                           "CAP_SETUID",
-                                           "CAP_SETFCAP",
-                                           "CAP_SETPCAP",
-                                           "CAP_NET_BIND_SERVICE",
-                                           "CAP_SYS_CHROOT",
-                                           "CAP_KILL",
-                                           "CAP_AUDIT_WRITE",
-                                           NULL };
+static const char *const docker_caps[] = {
+  "CAP_CHOWN",      "CAP_DAC_OVERRIDE", "CAP_FSETID",      "CAP_FOWNER",  "CAP_NET_RAW",
+  "CAP_SETGID",     "CAP_SETUID",       "CAP_SETFCAP",     "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
+  "CAP_SYS_CHROOT", "CAP_KILL",         "CAP_AUDIT_WRITE", NULL
+};
 
 /* --- defaults ------------------------------------------------------------- */
 
@@ -1307,13 +1298,13 @@ seccomp_rule (const char *name, const char *action, int from, int *at)
   {
     if ((int)i < from || strcmp (json_string_value (json_object_get (r, "action")), action) != 0)
       continue;
-    json_array_foreach (json_object_get (r, "names"), j, n)
-    if (strcmp (json_string_value (n), name) == 0)
-      {
-        if (at)
-          *at = (int)i;
-        return r;
-      }
+    json_array_foreach (json_object_get (r, "names"), j,
+                        n) if (strcmp (json_string_value (n), name) == 0)
+    {
+      if (at)
+        *at = (int)i;
+      return r;
+    }
   }
   if (at)
     *at = -1;
@@ -1552,8 +1543,8 @@ END_TEST
 
 START_TEST (bad_profiles_fail_at_build)
 {
-  static const char *const docs[] = { "[1, 2]", "{\"syscalls\": []}", "{not json",
-                                      "{\"defaultAction\": \"SCMP_ACT_NOPE\"}" };
+  static const char *const docs[]
+      = { "[1, 2]", "{\"syscalls\": []}", "{not json", "{\"defaultAction\": \"SCMP_ACT_NOPE\"}" };
   char *path = in_scratch ("bad.json");
   char *opt;
   const char *opts[2];
