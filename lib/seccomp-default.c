@@ -182,25 +182,22 @@ static const struct rule default_rules[] = {
 };
 
 /* The machine family of the running kernel: "x86", "arm", "s390", or the
- * uname machine itself.  */
+ * uname machine itself; buf holds the answer.  */
 static const char *
-machine_family (void)
+machine_family (char *buf, size_t len)
 {
-  static char buf[sizeof ((struct utsname *)0)->machine];
   struct utsname u;
 
-  if (buf[0])
-    return buf;
   if (uname (&u) < 0)
     return "";
   if (strcmp (u.machine, "x86_64") == 0 || (u.machine[0] == 'i' && strstr (u.machine, "86")))
-    snprintf (buf, sizeof buf, "x86");
+    snprintf (buf, len, "x86");
   else if (strncmp (u.machine, "arm", 3) == 0 || strcmp (u.machine, "aarch64") == 0)
-    snprintf (buf, sizeof buf, "arm");
+    snprintf (buf, len, "arm");
   else if (strncmp (u.machine, "s390", 4) == 0)
-    snprintf (buf, sizeof buf, "s390");
+    snprintf (buf, len, "s390");
   else
-    snprintf (buf, sizeof buf, "%s", u.machine);
+    snprintf (buf, len, "%s", u.machine);
   return buf;
 }
 
@@ -230,11 +227,15 @@ native_architectures (void)
 static bool
 machine_matches (const char *want)
 {
+  char buf[sizeof ((struct utsname *)0)->machine];
+  const char *family;
+
   if (want == NULL)
     return true;
+  family = machine_family (buf, sizeof buf);
   if (want[0] == '!')
-    return strcmp (want + 1, machine_family ()) != 0;
-  return strcmp (want, machine_family ()) == 0;
+    return strcmp (want + 1, family) != 0;
+  return strcmp (want, family) == 0;
 }
 
 static json_t *
