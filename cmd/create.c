@@ -39,6 +39,8 @@ enum
   OPT_STOP_SIGNAL,
   OPT_STOP_TIMEOUT,
   OPT_LOG_OPT,
+  OPT_SECURITY_OPT,
+  OPT_PRIVILEGED,
   OPT_HELP,
 };
 
@@ -65,7 +67,7 @@ struct parsed
 {
   struct mr_create_opts oci;
   struct mr_run_config cfg;
-  struct list env, env_files, volumes, tmpfs, cap_add, cap_drop, ulimits, labels;
+  struct list env, env_files, volumes, tmpfs, cap_add, cap_drop, ulimits, labels, security_opt;
   const char *oci_only; /* an OCI-mode option that was given */
   const char *managed_only;
   bool dashdash; /* "--" came before the positionals */
@@ -83,6 +85,7 @@ parsed_free (struct parsed *p)
   free (p->cap_drop.v);
   free (p->ulimits.v);
   free (p->labels.v);
+  free (p->security_opt.v);
 }
 
 static int
@@ -135,6 +138,8 @@ parse (const char *verb, int argc, char **argv, struct parsed *p)
     { "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
     { "label", required_argument, NULL, 'l' },
     { "log-opt", required_argument, NULL, OPT_LOG_OPT },
+    { "security-opt", required_argument, NULL, OPT_SECURITY_OPT },
+    { "privileged", no_argument, NULL, OPT_PRIVILEGED },
     { "tty", no_argument, NULL, 't' },
     { "interactive", no_argument, NULL, 'i' },
     { "help", no_argument, NULL, OPT_HELP },
@@ -319,6 +324,14 @@ parse (const char *verb, int argc, char **argv, struct parsed *p)
             return 1;
           MANAGED ("--log-opt");
           break;
+        case OPT_SECURITY_OPT:
+          r = list_add (&p->security_opt, optarg);
+          MANAGED ("--security-opt");
+          break;
+        case OPT_PRIVILEGED:
+          cfg->privileged = true;
+          MANAGED ("--privileged");
+          break;
         case 't':
           cfg->tty = true;
           MANAGED ("--tty");
@@ -368,6 +381,7 @@ fill_lists (struct parsed *p)
   p->cfg.cap_drop = p->cap_drop.v;
   p->cfg.ulimits = p->ulimits.v;
   p->cfg.labels = p->labels.v;
+  p->cfg.security_opt = p->security_opt.v;
 }
 
 static const char both_ways[]

@@ -44,6 +44,8 @@
   "      --tmpfs PATH[:OPTS]     Mount a tmpfs\n"                                                  \
   "      --cap-add CAP           Add a capability (or ALL)\n"                                      \
   "      --cap-drop CAP          Drop a capability (or ALL)\n"                                     \
+  "      --security-opt OPT      seccomp=unconfined|PROFILE.json, no-new-privileges[=BOOL]\n"      \
+  "      --privileged            All capabilities and host devices, no seccomp\n"                  \
   "      --ulimit NAME=SOFT[:HARD]  Set a resource limit (nofile=1024:2048)\n"                     \
   "      --restart POLICY        no, on-failure[:N], always or unless-stopped\n"                   \
   "      --stop-signal SIG       Signal that stop sends first (default: TERM)\n"                   \

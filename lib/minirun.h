@@ -366,6 +366,11 @@ extern "C"
     bool interactive;           /* keep stdin open (attached runs) */
     int64_t log_max_size;       /* rotate the log at this size; -1: 10 MiB, 0: never */
     int log_max_files;          /* rotated logs kept; -1: 3 */
+    /* "seccomp=unconfined", "seccomp=PROFILE.json" (Docker's or OCI's
+     * format), "no-new-privileges[=true|false]" ('=' or ':'); NULL: the
+     * default seccomp profile, no-new-privileges off */
+    const char *const *security_opt;
+    bool privileged; /* every capability and host device, no seccomp, no masked paths */
   };
 
   /* Sets every int64 field of cfg to -1, stop_timeout to -1, the rest to
@@ -442,7 +447,9 @@ extern "C"
    * Config {Cmd, Env, WorkingDir, User, Hostname, Tty, OpenStdin, Labels,
    * StopSignal, StopTimeout}, HostConfig {Memory, MemorySwap, NanoCpus,
    * CpuShares, CpusetCpus, PidsLimit, ReadonlyRootfs, Binds, Tmpfs, CapAdd,
-   * CapDrop, Ulimits, AutoRemove, RestartPolicy {Name, MaximumRetryCount}}.
+   * CapDrop, Ulimits, AutoRemove, RestartPolicy {Name, MaximumRetryCount},
+   * SecurityOpt, Privileged}, Security {Seccomp ("default", "unconfined" or
+   * the profile's path), NoNewPrivileges, Privileged, Capabilities}.
    * OCI containers get Id, Name, Managed (false), State {Status, Running,
    * Paused, Pid}, Created, Bundle and Oci (their OCI state).  */
   int mr_container_inspect (struct mr_context *ctx, const char *name, char **json,

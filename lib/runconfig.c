@@ -15,9 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <dirent.h>
+#include <stddef.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +34,7 @@
 #include "util/json.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "linux/seccomp.h"
 #include "util/path.h"
 
 #define N_ELEMENTS(a) (sizeof (a) / sizeof ((a)[0]))
@@ -515,22 +520,26 @@ build_cwd (const struct mr_run_config *cfg, const json_t *image, const char **cw
 /* ------------------------------------------------------------------------ */
 /* Capabilities.  */
 
+/* Docker's set less CAP_MKNOD, as Podman: device nodes made inside a
+ * container are refused by its device cgroup anyway, and --cap-add MKNOD
+ * gives it back.  */
 static const int default_caps[] = {
-  CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,           CAP_FOWNER,
-  CAP_MKNOD,   CAP_NET_RAW,      CAP_SETGID,           CAP_SETUID,
-  CAP_SETFCAP, CAP_SETPCAP,      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
-  CAP_KILL,    CAP_AUDIT_WRITE,
+  CAP_CHOWN,      CAP_DAC_OVERRIDE, CAP_FSETID,      CAP_FOWNER,  CAP_NET_RAW,
+  CAP_SETGID,     CAP_SETUID,       CAP_SETFCAP,     CAP_SETPCAP, CAP_NET_BIND_SERVICE,
+  CAP_SYS_CHROOT, CAP_KILL,         CAP_AUDIT_WRITE,
 };
 
 /* Every capability that both the running kernel (as libcap-ng reads it) and
- * the spec parser know.  */
+ * the spec parser know, and that our bounding set still holds: what a
+ * runtime started from here can give.  */
 static uint64_t
 all_caps (void)
 {
   uint64_t mask = 0;
 
   for (int c = 0; c < 64; c++)
-    if (mr_spec_cap_name (c) && capng_capability_to_name ((unsigned)c))
+    if (mr_spec_cap_name (c) && capng_capability_to_name ((unsigned)c)
+        && prctl (PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) != 0)
       mask |= UINT64_C (1) << c;
   return mask;
 }
@@ -597,12 +606,12 @@ cap_mask_json (uint64_t mask)
   return a;
 }
 
-/* As Docker: --cap-add ALL grants everything but what --cap-drop names;
- * --cap-drop ALL leaves only what --cap-add names; otherwise the default
- * set less the drops plus the adds.  */
+/* As Docker: --cap-add ALL (and --privileged) grants everything but what
+ * --cap-drop names; --cap-drop ALL leaves only what --cap-add names;
+ * otherwise the default set less the drops plus the adds.  */
 static int
-build_caps (const struct mr_run_config *cfg, json_t **caps, json_t **add_rec, json_t **drop_rec,
-            struct mr_error *err)
+build_caps (const struct mr_run_config *cfg, bool privileged, json_t **caps, json_t **add_rec,
+            json_t **drop_rec, uint64_t *mask_out, struct mr_error *err)
 {
   uint64_t add, drop, mask = 0;
   bool add_all, drop_all;
@@ -610,7 +619,9 @@ build_caps (const struct mr_run_config *cfg, json_t **caps, json_t **add_rec, js
   if (parse_cap_list ("--cap-add", cfg->cap_add, &add, &add_all, add_rec, err) < 0
       || parse_cap_list ("--cap-drop", cfg->cap_drop, &drop, &drop_all, drop_rec, err) < 0)
     return -1;
-  if (add_all)
+  if (privileged)
+    mask = drop_all ? add : all_caps () & ~drop;
+  else if (add_all)
     mask = all_caps () & ~drop;
   else if (drop_all)
     mask = add;
@@ -620,6 +631,7 @@ build_caps (const struct mr_run_config *cfg, json_t **caps, json_t **add_rec, js
         mask |= UINT64_C (1) << default_caps[i];
       mask = (mask & ~drop) | add;
     }
+  *mask_out = mask;
   *caps = json_pack ("{s:o, s:o, s:o}", "bounding", cap_mask_json (mask), "effective",
                      cap_mask_json (mask), "permitted", cap_mask_json (mask));
   return *caps ? 0 : oom (err);
@@ -1251,6 +1263,302 @@ build_linux (json_t *res)
                     "resources", res);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Security options: seccomp, no-new-privileges, privileged.  */
+
+enum seccomp_mode
+{
+  SECCOMP_DEFAULT,
+  SECCOMP_UNCONFINED,
+  SECCOMP_CUSTOM,
+};
+
+struct security
+{
+  bool privileged;
+  bool no_new_privileges;
+  enum seccomp_mode seccomp;
+  char *profile_path; /* absolute, SECCOMP_CUSTOM */
+  json_t *profile;    /* the file's document, SECCOMP_CUSTOM */
+};
+
+static void
+security_clear (struct security *sec)
+{
+  free (sec->profile_path);
+  json_decref (sec->profile);
+  sec->profile_path = NULL;
+  sec->profile = NULL;
+}
+
+static int
+load_profile (const char *opt, const char *path, struct security *sec, struct mr_error *err)
+{
+  cleanup_free char *buf = NULL;
+  cleanup_free char *abs = NULL;
+  json_error_t jerr;
+  size_t len;
+  json_t *doc;
+
+  if (*path == '{')
+    {
+      /* the profile's text itself, as docker's CLI sends it over HTTP */
+      doc = json_loads (path, 0, &jerr);
+      if (doc == NULL)
+        return mr_error_set (err, "invalid --security-opt 'seccomp=...': line %d: %s", jerr.line,
+                             jerr.text);
+      security_clear (sec);
+      sec->profile = doc;
+      sec->profile_path = strdup ("custom");
+      sec->seccomp = SECCOMP_CUSTOM;
+      return sec->profile_path ? 0 : oom (err);
+    }
+  if (mr_read_file (path, &buf, &len, err) < 0)
+    {
+      mr_error_prefix (err, "invalid --security-opt '%s': seccomp profile", opt);
+      /* the caller's mistake, not the server's (HTTP 400) */
+      err->errnum = EINVAL;
+      return -1;
+    }
+  doc = json_loadb (buf, len, 0, &jerr);
+  if (doc == NULL)
+    return mr_error_set (err, "invalid --security-opt '%s': seccomp profile '%s': line %d: %s", opt,
+                         path, jerr.line, jerr.text);
+  if (!json_is_object (doc))
+    {
+      json_decref (doc);
+      return mr_error_set (err,
+                           "invalid --security-opt '%s': seccomp profile '%s' is not a JSON "
+                           "object",
+                           opt, path);
+    }
+  abs = realpath (path, NULL);
+  security_clear (sec);
+  sec->profile = doc;
+  sec->profile_path = abs ? steal_pointer (&abs) : strdup (path);
+  sec->seccomp = SECCOMP_CUSTOM;
+  return sec->profile_path ? 0 : oom (err);
+}
+
+/* As Docker spells them: "seccomp=unconfined", "seccomp=PROFILE.json",
+ * "no-new-privileges[=true|false]", with ':' or '=' after the name.  */
+static int
+parse_security_opt (const char *opt, struct security *sec, struct mr_error *err)
+{
+  size_t klen = strcspn (opt, "=:");
+  const char *v = opt[klen] ? opt + klen + 1 : NULL;
+
+  if (klen == strlen ("no-new-privileges") && strncmp (opt, "no-new-privileges", klen) == 0)
+    {
+      if (v == NULL || strcmp (v, "true") == 0)
+        sec->no_new_privileges = true;
+      else if (strcmp (v, "false") == 0)
+        sec->no_new_privileges = false;
+      else
+        return mr_error_set (
+            err, "invalid --security-opt '%s': no-new-privileges takes true or false", opt);
+      return 0;
+    }
+  if (klen == strlen ("seccomp") && strncmp (opt, "seccomp", klen) == 0)
+    {
+      if (v == NULL || *v == '\0')
+        return mr_error_set (err,
+                             "invalid --security-opt '%s': give seccomp=unconfined or "
+                             "seccomp=PROFILE.json",
+                             opt);
+      if (strcmp (v, "unconfined") == 0)
+        {
+          security_clear (sec);
+          sec->seccomp = SECCOMP_UNCONFINED;
+          return 0;
+        }
+      return load_profile (opt, v, sec, err);
+    }
+  return mr_error_set (err,
+                       "invalid --security-opt '%s': want seccomp=unconfined, "
+                       "seccomp=PROFILE.json or no-new-privileges[=true|false]",
+                       opt);
+}
+
+static int
+parse_security (const struct mr_run_config *cfg, struct security *sec, struct mr_error *err)
+{
+  const char *const *opts = NULL;
+
+  memset (sec, 0, sizeof *sec);
+  if (cfg->size > offsetof (struct mr_run_config, privileged))
+    {
+      opts = cfg->security_opt;
+      sec->privileged = cfg->privileged;
+    }
+  for (size_t i = 0; opts && opts[i]; i++)
+    if (parse_security_opt (opts[i], sec, err) < 0)
+      return -1;
+  return 0;
+}
+
+/* linux.seccomp for the container, or NULL (*out) for none.  */
+static int
+build_seccomp (const struct security *sec, uint64_t caps, json_t **out, struct mr_error *err)
+{
+  *out = NULL;
+  /* as Docker: a privileged container runs unconfined whatever it was
+   * given */
+  if (sec->privileged || sec->seccomp == SECCOMP_UNCONFINED)
+    return 0;
+  if (sec->seccomp == SECCOMP_DEFAULT)
+    {
+      *out = mr_seccomp_default_profile (caps);
+      return *out ? 0 : oom (err);
+    }
+  if (mr_seccomp_profile_convert (sec->profile, caps, out, err) < 0)
+    return mr_error_prefix (err, "invalid --security-opt 'seccomp=%s'", sec->profile_path);
+  return 0;
+}
+
+/* Every device node of the host's /dev (below it too, but not in the
+ * directories of other file systems the runtime makes), for a privileged
+ * container.  */
+static int
+host_devices_at (const char *dir, int depth, json_t *devices, struct mr_error *err)
+{
+  static const char *const skip[]
+      = { "pts", "shm", "fd", "mqueue", ".lxc", ".lxd-mounts", ".udev", "console", "ptmx" };
+  cleanup_closedir DIR *d = opendir (dir);
+  struct dirent *de;
+
+  if (d == NULL)
+    return depth == 0 ? mr_error_errno (err, errno, "--privileged: read '%s'", dir) : 0;
+  while ((de = readdir (d)) != NULL)
+    {
+      cleanup_free char *path = NULL;
+      struct stat sb;
+      bool skipped
+          = de->d_name[0] == '.' && (de->d_name[1] == '\0' || strcmp (de->d_name, "..") == 0);
+
+      for (size_t i = 0; !skipped && i < N_ELEMENTS (skip); i++)
+        skipped = strcmp (de->d_name, skip[i]) == 0;
+      if (skipped)
+        continue;
+      if (asprintf (&path, "%s/%s", dir, de->d_name) < 0)
+        return oom (err);
+      if (lstat (path, &sb) < 0)
+        continue;
+      if (S_ISDIR (sb.st_mode) && depth < 4)
+        {
+          if (host_devices_at (path, depth + 1, devices, err) < 0)
+            return -1;
+          continue;
+        }
+      if (!S_ISCHR (sb.st_mode) && !S_ISBLK (sb.st_mode))
+        continue;
+      if (json_array_append_new (devices,
+                                 json_pack ("{s:s, s:s, s:I, s:I, s:i, s:I, s:I}", "path", path,
+                                            "type", S_ISCHR (sb.st_mode) ? "c" : "b", "major",
+                                            (json_int_t)major (sb.st_rdev), "minor",
+                                            (json_int_t)minor (sb.st_rdev), "fileMode",
+                                            (int)(sb.st_mode & 07777), "uid", (json_int_t)sb.st_uid,
+                                            "gid", (json_int_t)sb.st_gid))
+          < 0)
+        return oom (err);
+    }
+  return 0;
+}
+
+/* What --privileged changes in the config already built: every host
+ * device, a device cgroup that allows them, /sys and /sys/fs/cgroup
+ * writable, no masked or read-only paths.  */
+static int
+apply_privileged (json_t *doc, struct mr_error *err)
+{
+  json_t *lx = json_object_get (doc, "linux");
+  json_t *res = json_object_get (lx, "resources");
+  json_t *mounts = json_object_get (doc, "mounts");
+  json_t *devices = json_array ();
+  size_t i;
+  json_t *m;
+
+  if (devices == NULL || json_object_set_new (lx, "devices", devices) < 0)
+    return oom (err);
+  if (host_devices_at ("/dev", 0, devices, err) < 0)
+    return -1;
+  json_object_del (lx, "maskedPaths");
+  json_object_del (lx, "readonlyPaths");
+  if (json_object_set_new (res, "devices", json_pack ("[{s:b, s:s}]", "allow", 1, "access", "rwm"))
+      < 0)
+    return oom (err);
+  json_array_foreach (mounts, i, m)
+  {
+    const char *dest = json_string_value (json_object_get (m, "destination"));
+    json_t *opts = json_object_get (m, "options");
+    size_t j;
+    json_t *o;
+    if (dest == NULL || (strcmp (dest, "/sys") != 0 && strcmp (dest, "/sys/fs/cgroup") != 0))
+      continue;
+    json_array_foreach (opts, j, o)
+    {
+      if (strcmp (json_string_value (o) ? json_string_value (o) : "", "ro") == 0)
+        {
+          json_array_set_new (opts, j, json_string ("rw"));
+          break;
+        }
+    }
+  }
+  return 0;
+}
+
+/* The record's HostConfig.SecurityOpt and Privileged, and Security: what
+ * the container runs with.  */
+static int
+record_security (const struct mr_run_config *cfg, const struct security *sec, uint64_t caps,
+                 json_t *host, json_t **rec, struct mr_error *err)
+{
+  const char *seccomp = sec->profile_path;
+
+  if (sec->privileged || sec->seccomp == SECCOMP_UNCONFINED)
+    seccomp = "unconfined";
+  else if (sec->seccomp == SECCOMP_DEFAULT)
+    seccomp = "default";
+  if (json_object_set_new (host, "SecurityOpt",
+                           strv_json (cfg->size > offsetof (struct mr_run_config, privileged)
+                                          ? cfg->security_opt
+                                          : NULL))
+          < 0
+      || json_object_set_new (host, "Privileged", json_boolean (sec->privileged)) < 0)
+    return oom (err);
+  *rec = json_pack ("{s:s, s:b, s:b, s:o}", "Seccomp", seccomp, "NoNewPrivileges",
+                    sec->no_new_privileges, "Privileged", sec->privileged, "Capabilities",
+                    cap_mask_json (caps));
+  return *rec ? 0 : oom (err);
+}
+
+/* Parses the finished config as the runtime will, and compiles its seccomp
+ * filter: a profile the runtime would refuse is an error of create, not of
+ * every start.  */
+static int
+check_spec (const json_t *doc, const struct security *sec, struct mr_error *err)
+{
+  cleanup_free char *text = json_dumps (doc, JSON_COMPACT);
+  struct mr_spec *spec = NULL;
+  struct mr_seccomp_prog prog = { 0 };
+  int r = 0;
+
+  if (text == NULL)
+    return oom (err);
+  if (mr_spec_parse ("config.json", text, strlen (text), &spec, err) < 0)
+    r = -1;
+  else if (spec->linux.seccomp && mr_seccomp_compile (spec->linux.seccomp, &prog, err) < 0)
+    r = -1;
+  if (r < 0 && sec->seccomp == SECCOMP_CUSTOM)
+    {
+      mr_error_prefix (err, "invalid --security-opt 'seccomp=%s'", sec->profile_path);
+      err->errnum = EINVAL;
+    }
+  mr_seccomp_prog_clear (&prog);
+  mr_spec_free (spec);
+  return r;
+}
+
 /* Labels of a UTS name: letters, digits, '-' and '_' (the default, taken
  * from the container's name, may hold '_'), split by dots, no label empty,
  * longer than 63 or starting or ending with '-'.  */
@@ -1345,6 +1653,9 @@ mr_run_config_build (const struct mr_run_config *cfg, const char *id, const char
   cleanup_json json_t *mounts = NULL, *res = NULL, *doc = NULL, *config = NULL, *host = NULL;
   cleanup_json json_t *binds = NULL, *tmpfs = NULL, *cap_add = NULL, *cap_drop = NULL;
   cleanup_json json_t *ulimits = NULL, *labels = NULL, *env_json = NULL, *process = NULL;
+  cleanup_json json_t *seccomp = NULL, *security = NULL;
+  struct security sec = { 0 };
+  uint64_t cap_mask = 0;
   struct strlist env = { 0 };
   char hostname[HOSTNAME_MAX + 1];
   enum mr_restart_kind restart;
@@ -1377,10 +1688,14 @@ mr_run_config_build (const struct mr_run_config *cfg, const char *id, const char
   config = json_object ();
   if (host == NULL || config == NULL)
     return oom (err);
+  if (parse_security (cfg, &sec, err) < 0)
+    goto out;
   if (build_user (cfg, image_config, &user, &user_str, err) < 0
       || build_args (cfg, image_config, &args, err) < 0
       || build_cwd (cfg, image_config, &cwd, err) < 0
-      || build_caps (cfg, &caps, &cap_add, &cap_drop, err) < 0
+      || build_caps (cfg, sec.privileged, &caps, &cap_add, &cap_drop, &cap_mask, err) < 0
+      || build_seccomp (&sec, cap_mask, &seccomp, err) < 0
+      || record_security (cfg, &sec, cap_mask, host, &security, err) < 0
       || build_rlimits (cfg, &rlimits, &ulimits, err) < 0
       || build_mounts (cfg, etc_dir, image_config ? NULL : rootfs, &mounts, &binds, &tmpfs, err) < 0
       || build_resources (cfg, &res, host, err) < 0 || build_stop (cfg, config, err) < 0
@@ -1394,7 +1709,7 @@ mr_run_config_build (const struct mr_run_config *cfg, const char *id, const char
 
   process = json_pack ("{s:b, s:O, s:O, s:O, s:s, s:O, s:b}", "terminal", cfg->tty, "user", user,
                        "args", args, "env", env_json, "cwd", cwd, "capabilities", caps,
-                       "noNewPrivileges", 0);
+                       "noNewPrivileges", sec.no_new_privileges);
   if (process == NULL)
     goto nomem;
   if (json_array_size (rlimits) > 0 && json_object_set (process, "rlimits", rlimits) < 0)
@@ -1405,6 +1720,12 @@ mr_run_config_build (const struct mr_run_config *cfg, const char *id, const char
                    "annotations", "org.minirun.managed", "true");
   if (doc == NULL)
     goto nomem;
+  if (seccomp && json_object_set (json_object_get (doc, "linux"), "seccomp", seccomp) < 0)
+    goto nomem;
+  if (sec.privileged && apply_privileged (doc, err) < 0)
+    goto out;
+  if (check_spec (doc, &sec, err) < 0)
+    goto out;
 
   if (json_object_set (config, "Cmd", args) < 0 || json_object_set (config, "Env", env_json) < 0
       || json_object_set_new (config, "WorkingDir", json_string (cwd)) < 0
@@ -1425,7 +1746,8 @@ mr_run_config_build (const struct mr_run_config *cfg, const char *id, const char
                                          "MaximumRetryCount", retries))
              < 0)
     goto nomem;
-  *record = json_pack ("{s:O, s:O}", "Config", config, "HostConfig", host);
+  *record
+      = json_pack ("{s:O, s:O, s:O}", "Config", config, "HostConfig", host, "Security", security);
   if (*record == NULL)
     goto nomem;
   *spec = steal_pointer (&doc);
@@ -1436,6 +1758,7 @@ nomem:
   oom (err);
 out:
   strlist_clear (&env);
+  security_clear (&sec);
   return r;
 }
 

@@ -4,6 +4,7 @@
 #define MR_RUNCONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -44,5 +45,16 @@ int mr_run_config_build (const struct mr_run_config *cfg, const char *id, const 
  * the host's, or empty when it has none), each atomically; creates etc_dir
  * when missing.  */
 int mr_run_config_write_etc (const char *etc_dir, const char *hostname, struct mr_error *err);
+
+/* The default seccomp profile of managed containers (lib/seccomp-default.c)
+ * for a container holding the capabilities of the mask caps (bit N:
+ * capability N), as an OCI linux.seccomp object; NULL when out of memory.  */
+json_t *mr_seccomp_default_profile (uint64_t caps);
+
+/* A user's profile, in Docker's format (archMap, includes/excludes on caps
+ * and arches, comments) or already OCI's, turned into linux.seccomp for this
+ * machine and a container holding caps.  */
+int mr_seccomp_profile_convert (const json_t *profile, uint64_t caps, json_t **out,
+                                struct mr_error *err);
 
 #endif

@@ -63,7 +63,7 @@ function __minirun_npos
                 if test $w != -f; or contains -- $verb list ls ps image
                     set skip 1
                 end
-            case --rootfs --image --name --env-file --hostname --cpus --ulimit --volume --tmpfs --cap-add --cap-drop --restart --stop-signal --stop-timeout --label --log-opt --time --timeout --tail --since --filter -m -v -l -n
+            case --rootfs --image --name --env-file --hostname --cpus --ulimit --volume --tmpfs --cap-add --cap-drop --security-opt --restart --stop-signal --stop-timeout --label --log-opt --time --timeout --tail --since --filter -m -v -l -n
                 set skip 1
             case -h -t
                 # -h is the host name for create and run, -t the time for
@@ -216,6 +216,8 @@ for v in create run
     complete -c minirun -n "__minirun_verb_is $v" -l tmpfs -x -d 'Mount a tmpfs PATH[:OPTIONS]'
     complete -c minirun -n "__minirun_verb_is $v" -l cap-add -x -a 'ALL CAP_CHOWN CAP_DAC_OVERRIDE CAP_FOWNER CAP_KILL CAP_NET_ADMIN CAP_NET_BIND_SERVICE CAP_NET_RAW CAP_SETGID CAP_SETUID CAP_SYS_ADMIN CAP_SYS_PTRACE CAP_SYS_TIME' -d 'Add a capability'
     complete -c minirun -n "__minirun_verb_is $v" -l cap-drop -x -a 'ALL CAP_CHOWN CAP_DAC_OVERRIDE CAP_FOWNER CAP_FSETID CAP_KILL CAP_MKNOD CAP_NET_BIND_SERVICE CAP_NET_RAW CAP_SETFCAP CAP_SETGID CAP_SETPCAP CAP_SETUID CAP_SYS_CHROOT CAP_AUDIT_WRITE' -d 'Drop a capability'
+    complete -c minirun -n "__minirun_verb_is $v" -l security-opt -x -a 'seccomp=unconfined seccomp= no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security option'
+    complete -c minirun -n "__minirun_verb_is $v" -l privileged -d 'All capabilities and host devices, no seccomp'
     complete -c minirun -n "__minirun_verb_is $v" -l ulimit -x -d 'Resource limit NAME=SOFT[:HARD]'
     complete -c minirun -n "__minirun_verb_is $v" -l restart -x -a 'no on-failure always unless-stopped' -d 'Restart policy'
     complete -c minirun -n "__minirun_verb_is $v" -l stop-signal -x -a 'TERM INT QUIT HUP KILL USR1 USR2' -d 'Signal that stop sends first'

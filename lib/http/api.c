@@ -1437,7 +1437,7 @@ HANDLER (get_container)
 struct create_req
 {
   struct mr_run_config cfg;
-  struct strv args, env, volumes, labels;
+  struct strv args, env, volumes, labels, cap_add, cap_drop, security_opt;
   char *user;
   bool start;
 };
@@ -1449,6 +1449,9 @@ create_req_clear (struct create_req *c)
   strv_clear (&c->env);
   strv_clear (&c->volumes);
   strv_clear (&c->labels);
+  strv_clear (&c->cap_add);
+  strv_clear (&c->cap_drop);
+  strv_clear (&c->security_opt);
   free (c->user);
 }
 
@@ -1456,9 +1459,9 @@ static int
 parse_create (const json_t *doc, struct create_req *c, struct mr_api_response *res)
 {
   static const char *const known[]
-      = { "name",    "rootfs",   "image",  "command", "env",        "workdir",
-          "user",    "hostname", "memory", "cpus",    "pids_limit", "ports",
-          "volumes", "restart",  "labels", "start",   NULL };
+      = { "name",     "rootfs", "image",   "command",    "env",          "workdir",    "user",
+          "hostname", "memory", "cpus",    "pids_limit", "ports",        "volumes",    "restart",
+          "labels",   "start",  "cap_add", "cap_drop",   "security_opt", "privileged", NULL };
   struct mr_run_config *cfg = &c->cfg;
   json_t *v;
   json_int_t n;
@@ -1540,8 +1543,15 @@ parse_create (const json_t *doc, struct create_req *c, struct mr_api_response *r
   if (field_strings (doc, "volumes", false, &c->volumes, res) < 0
       || field_string (doc, "restart", &cfg->restart, res) < 0
       || field_pairs (doc, "labels", false, &c->labels, res) < 0
-      || field_bool (doc, "start", &c->start, res) < 0)
+      || field_bool (doc, "start", &c->start, res) < 0
+      || field_strings (doc, "cap_add", false, &c->cap_add, res) < 0
+      || field_strings (doc, "cap_drop", false, &c->cap_drop, res) < 0
+      || field_strings (doc, "security_opt", false, &c->security_opt, res) < 0
+      || field_bool (doc, "privileged", &cfg->privileged, res) < 0)
     return -1;
+  cfg->cap_add = strv_get (&c->cap_add);
+  cfg->cap_drop = strv_get (&c->cap_drop);
+  cfg->security_opt = strv_get (&c->security_opt);
   cfg->args = c->args.n ? strv_get (&c->args) : NULL;
   cfg->env = strv_get (&c->env);
   cfg->volumes = strv_get (&c->volumes);

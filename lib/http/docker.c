@@ -665,7 +665,10 @@ inspect_shape (const json_t *rec)
     {
       json_object_set_new (dhost, "NetworkMode", json_string ("none"));
       json_object_set_new (dhost, "PortBindings", json_object ());
-      json_object_set_new (dhost, "Privileged", json_false ());
+      if (!json_is_boolean (json_object_get (dhost, "Privileged")))
+        json_object_set_new (dhost, "Privileged", json_false ());
+      if (!json_is_array (json_object_get (dhost, "SecurityOpt")))
+        json_object_set_new (dhost, "SecurityOpt", json_null ());
       json_object_set_new (dhost, "LogConfig",
                            json_pack ("{s:s, s:{}}", "Type", "json-file", "Config"));
     }
@@ -817,8 +820,6 @@ refuse_unsupported (struct dreq *d, const json_t *body, const json_t *host)
                  "publishing ports (PortBindings) is not supported: minirun serve does not "
                  "build container networks yet"),
            false;
-  if (json_is_true (json_object_get (host, "Privileged")))
-    return fail (d, 400, "privileged containers are not supported by minirun serve"), false;
   if (json_is_true (json_object_get (host, "Init")))
     return fail (d, 400, "an init process (Init) is not supported: minirun has no init binary"),
            false;
@@ -1070,6 +1071,11 @@ create_fill (struct dreq *d, const json_t *body, struct holder *h, struct mr_run
   if (!str_list (d, h, host, H, "CapDrop", false, &list, NULL))
     return false;
   cfg->cap_drop = list;
+  /* docker's CLI sends a profile file's text inline: "seccomp={...}" */
+  if (!str_list (d, h, host, H, "SecurityOpt", false, &list, NULL))
+    return false;
+  cfg->security_opt = list;
+  BOOL (host, H, "Privileged", cfg->privileged);
   if (!typed (d, host, H, "Tmpfs", JSON_OBJECT, &v))
     return false;
   if (v && json_object_size (v) > 0)
