@@ -29,7 +29,9 @@ if [ "${SANITIZE:-1}" != 0 ]; then
     tests/integration/hooks.sh tests/integration/terminal.sh tests/integration/crash.sh
     tests/unit/test_runconfig tests/unit/test_events tests/integration/managed.sh
     tests/integration/serve.sh tests/integration/serve-auth.sh tests/integration/serve-api.sh
-    tests/integration/docker-api.sh tests/unit/test_api"
+    tests/integration/docker-api.sh tests/unit/test_api tests/integration/process.sh
+    tests/integration/mounts.sh tests/integration/devices.sh tests/integration/runc-compat.sh
+    tests/integration/cgroup-runc.sh tests/integration/managed-security.sh"
   (
     cd build-asan
     ./configure -q --enable-sanitizers >/dev/null
