@@ -1498,7 +1498,8 @@ mr_container_ps_run (struct mr_context *ctx, const char *id, const char *const *
   *out = NULL;
   if (mr_container_ps (ctx, id, &pids, &npids, err) < 0)
     return -1;
-  argv = calloc (n_args + 2, sizeof *argv);
+  /* room for "ps", the default "-ef" and the terminating NULL */
+  argv = calloc (n_args + 3, sizeof *argv);
   if (argv == NULL)
     return mr_error_errno (err, ENOMEM, "ps '%s'", id);
   argv[0] = (char *)"ps";
