@@ -2247,6 +2247,39 @@ parse_linux (struct pctx *pc, json_t *obj, struct mr_spec_linux *lx)
   if (read_kv (pc, obj, path, "sysctl", &lx->sysctl, &lx->n_sysctl) < 0)
     return -1;
 
+  r = read_object (pc, obj, path, "timeOffsets", false, &o);
+  if (r < 0)
+    return -1;
+  if (r > 0)
+    {
+      static const char *const clocks[] = { "boottime", "monotonic" };
+      int64_t *secs[] = { &lx->boottime_secs, &lx->monotonic_secs };
+      uint32_t *nsecs[] = { &lx->boottime_nsecs, &lx->monotonic_nsecs };
+      char tp[PATH_LEN], cp[PATH_LEN];
+      key_path (tp, path, "timeOffsets");
+      for (size_t k = 0; k < 2; k++)
+        {
+          json_t *c;
+          r = read_object (pc, o, tp, clocks[k], false, &c);
+          if (r < 0)
+            return -1;
+          if (r == 0)
+            continue;
+          key_path (cp, tp, clocks[k]);
+          if (read_int64 (pc, c, cp, "secs", false, INT64_MIN / 2, INT64_MAX / 2, secs[k]) < 0
+              || read_uint32 (pc, c, cp, "nanosecs", false, 999999999, nsecs[k]) < 0)
+            return -1;
+        }
+      {
+        bool new_time = false;
+        for (size_t i = 0; i < lx->n_namespaces; i++)
+          new_time |= lx->namespaces[i].type == CLONE_NEWTIME && lx->namespaces[i].path == NULL;
+        if (!new_time)
+          return fail (pc, tp, "needs a new time namespace in linux.namespaces");
+      }
+      lx->time_offsets_set = true;
+    }
+
   r = read_object (pc, obj, path, "resources", false, &o);
   if (r < 0)
     return -1;

@@ -350,6 +350,10 @@ struct mr_spec_linux
   char **readonly_paths;
   size_t n_readonly_paths;
   char *mount_label;
+  /* linux.timeOffsets of a new time namespace (runtime-spec 1.2) */
+  bool time_offsets_set;
+  int64_t boottime_secs, monotonic_secs;
+  uint32_t boottime_nsecs, monotonic_nsecs;
 };
 
 struct mr_spec
