@@ -1291,8 +1291,8 @@ struct exec_process
   struct mr_spec_process p;
   struct mr_spec_process parsed; /* from --process */
   bool has_parsed;
-  char **env;  /* owned array, strings borrowed */
-  char **args; /* owned array, strings borrowed */
+  char **env;             /* owned array, strings borrowed */
+  char **args;            /* owned array, strings borrowed */
   char unknown_caps[512]; /* skipped names, of the process and of --cap */
   gid_t *gids;            /* owned: additionalGids with those of -g */
 };

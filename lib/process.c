@@ -66,8 +66,8 @@ static const struct
   int type;
   const char *name;
 } ns_files[] = {
-  { CLONE_NEWUSER, "user" },     { CLONE_NEWIPC, "ipc" }, { CLONE_NEWUTS, "uts" },
-  { CLONE_NEWNET, "net" },       { CLONE_NEWPID, "pid" }, { CLONE_NEWNS, "mnt" },
+  { CLONE_NEWUSER, "user" },     { CLONE_NEWIPC, "ipc" },   { CLONE_NEWUTS, "uts" },
+  { CLONE_NEWNET, "net" },       { CLONE_NEWPID, "pid" },   { CLONE_NEWNS, "mnt" },
   { CLONE_NEWCGROUP, "cgroup" }, { CLONE_NEWTIME, "time" },
 };
 

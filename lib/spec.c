@@ -941,7 +941,6 @@ alloc_array (struct pctx *pc, json_t *a, size_t elem, void **out, size_t *n)
 /* ------------------------------------------------------------------------ */
 /* process */
 
-
 int
 mr_cpu_list_parse (const char *list, cpu_set_t *set)
 {
@@ -996,16 +995,16 @@ static const struct
   { "LINUX", 0x0000 }, { "LINUX32", 0x0008 },
 };
 
-#define LOOKUP(table, name, out)                                                                  \
-  ({                                                                                              \
-    bool found_ = false;                                                                          \
-    for (size_t i_ = 0; i_ < N_ELEMENTS (table) && !found_; i_++)                                 \
-      if (strcmp (table[i_].name, (name)) == 0)                                                   \
-        {                                                                                         \
-          *(out) = table[i_].value;                                                               \
-          found_ = true;                                                                          \
-        }                                                                                         \
-    found_;                                                                                       \
+#define LOOKUP(table, name, out)                                                                   \
+  ({                                                                                               \
+    bool found_ = false;                                                                           \
+    for (size_t i_ = 0; i_ < N_ELEMENTS (table) && !found_; i_++)                                  \
+      if (strcmp (table[i_].name, (name)) == 0)                                                    \
+        {                                                                                          \
+          *(out) = table[i_].value;                                                                \
+          found_ = true;                                                                           \
+        }                                                                                          \
+    found_;                                                                                        \
   })
 
 static int
@@ -2265,19 +2264,21 @@ parse_linux (struct pctx *pc, json_t *obj, struct mr_spec_linux *lx)
             return -1;
           if (r == 0)
             continue;
+          lx->time_offsets_set = true;
           key_path (cp, tp, clocks[k]);
           if (read_int64 (pc, c, cp, "secs", false, INT64_MIN / 2, INT64_MAX / 2, secs[k]) < 0
               || read_uint32 (pc, c, cp, "nanosecs", false, 999999999, nsecs[k]) < 0)
             return -1;
         }
-      {
-        bool new_time = false;
-        for (size_t i = 0; i < lx->n_namespaces; i++)
-          new_time |= lx->namespaces[i].type == CLONE_NEWTIME && lx->namespaces[i].path == NULL;
-        if (!new_time)
-          return fail (pc, tp, "needs a new time namespace in linux.namespaces");
-      }
-      lx->time_offsets_set = true;
+      /* an empty object asks for nothing */
+      if (lx->time_offsets_set)
+        {
+          bool new_time = false;
+          for (size_t i = 0; i < lx->n_namespaces; i++)
+            new_time |= lx->namespaces[i].type == CLONE_NEWTIME && lx->namespaces[i].path == NULL;
+          if (!new_time)
+            return fail (pc, tp, "needs a new time namespace in linux.namespaces");
+        }
     }
 
   r = read_object (pc, obj, path, "resources", false, &o);
