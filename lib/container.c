@@ -332,8 +332,6 @@ check_spec (const struct mr_spec *spec, const struct mr_create_opts *opts, bool 
   /* one joined by path will do, as with runc: the name is set in it */
   if ((spec->hostname || spec->domainname) && !has_ns (spec, CLONE_NEWUTS, false))
     return mr_error_set (err, "config.json: hostname: setting it needs a uts namespace");
-  if (has_ns (spec, CLONE_NEWTIME, false))
-    return mr_error_set (err, "config.json: linux.namespaces: time namespaces are not supported");
   if (spec->process.terminal && opts->console_socket == NULL && (!run || opts->detach))
     return mr_error_set (err, "config.json: process.terminal is true: --console-socket is "
                               "required (or set terminal to false)");
@@ -1688,8 +1686,8 @@ struct exec_process
   struct mr_spec_process p;
   struct mr_spec_process parsed; /* from --process */
   bool has_parsed;
-  char **env;  /* owned array, strings borrowed */
-  char **args; /* owned array, strings borrowed */
+  char **env;             /* owned array, strings borrowed */
+  char **args;            /* owned array, strings borrowed */
   char unknown_caps[512]; /* skipped names, of the process and of --cap */
   gid_t *gids;            /* owned: additionalGids with those of -g */
 };

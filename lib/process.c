@@ -66,9 +66,9 @@ static const struct
   int type;
   const char *name;
 } ns_files[] = {
-  { CLONE_NEWUSER, "user" },     { CLONE_NEWIPC, "ipc" }, { CLONE_NEWUTS, "uts" },
-  { CLONE_NEWNET, "net" },       { CLONE_NEWPID, "pid" }, { CLONE_NEWNS, "mnt" },
-  { CLONE_NEWCGROUP, "cgroup" },
+  { CLONE_NEWUSER, "user" },     { CLONE_NEWIPC, "ipc" },   { CLONE_NEWUTS, "uts" },
+  { CLONE_NEWNET, "net" },       { CLONE_NEWPID, "pid" },   { CLONE_NEWNS, "mnt" },
+  { CLONE_NEWCGROUP, "cgroup" }, { CLONE_NEWTIME, "time" },
 };
 
 static int
@@ -527,6 +527,26 @@ loopback_up (void)
   return r;
 }
 
+/* The program enters the namespace at execve (our time_for_children);
+ * the offsets go in before that, as they only can while it is empty.  */
+static int
+new_time_ns (const struct mr_spec_linux *l, struct mr_error *err)
+{
+  char buf[128];
+  int n;
+
+  if (unshare (CLONE_NEWTIME) < 0)
+    return mr_error_errno (err, errno, "create a time namespace");
+  if (!l->time_offsets_set)
+    return 0;
+  n = snprintf (buf, sizeof buf, "monotonic %lld %u\nboottime %lld %u\n",
+                (long long)l->monotonic_secs, (unsigned)l->monotonic_nsecs,
+                (long long)l->boottime_secs, (unsigned)l->boottime_nsecs);
+  if (mr_write_file ("/proc/self/timens_offsets", buf, (size_t)n, err) < 0)
+    return mr_error_prefix (err, "linux.timeOffsets");
+  return 0;
+}
+
 static int
 init_child (struct mr_spawn *sp, int *ns_fds, int *mount_fds, int console_fd, struct mr_error *err)
 {
@@ -536,7 +556,7 @@ init_child (struct mr_spawn *sp, int *ns_fds, int *mount_fds, int console_fd, st
   char exe[4096], home[4096 + 8];
   char *envv[p->n_env + 2];
   struct msg_head h;
-  bool new_userns = false, has_uts = false, new_net = false;
+  bool new_userns = false, has_uts = false, new_net = false, new_time = false;
   int userns_fd = -1;
 
   for (size_t i = 0; i < spec->linux.n_namespaces; i++)
@@ -554,6 +574,8 @@ init_child (struct mr_spawn *sp, int *ns_fds, int *mount_fds, int console_fd, st
         has_uts = true;
       if (ns->type == CLONE_NEWNET && ns->path == NULL)
         new_net = true;
+      if (ns->type == CLONE_NEWTIME && ns->path == NULL)
+        new_time = true;
     }
 
   if (sp->need_go)
@@ -582,6 +604,8 @@ init_child (struct mr_spawn *sp, int *ns_fds, int *mount_fds, int console_fd, st
       if (become_root () < 0)
         return mr_error_errno (err, errno, "become root in the user namespace");
     }
+  if (new_time && new_time_ns (&spec->linux, err) < 0)
+    return -1;
   /* a keyring of its own, as runc gives each container, so that keys of the
      host session are not reachable from inside */
   if (sp->keyring && syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, sp->keyring) < 0
@@ -801,6 +825,8 @@ exec_child (struct mr_spawn *sp, int console_fd, struct mr_error *err)
       if (croot < 0)
         return mr_error_errno (err, errno, "open the container's root");
     }
+  if (mr_spec_find_namespace (sp->spec, CLONE_NEWTIME))
+    flags |= CLONE_NEWTIME;
   /* setns with a pidfd joins all of them at once, the user namespace first */
   if (setns (sp->pidfd, flags) < 0)
     {
@@ -915,7 +941,9 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
       for (size_t i = 0; i < n_ns; i++)
         {
           const struct mr_spec_namespace *ns = &spec->linux.namespaces[i];
-          if (ns->path == NULL)
+          /* a new time namespace is unshared by the child: its offsets
+             can only be written before a process is in it */
+          if (ns->path == NULL && ns->type != CLONE_NEWTIME)
             flags |= (unsigned long long)ns->type;
           else if (ns->type == CLONE_NEWPID)
             pidns_fd = ns_fds[i];

@@ -950,7 +950,6 @@ alloc_array (struct pctx *pc, json_t *a, size_t elem, void **out, size_t *n)
 /* ------------------------------------------------------------------------ */
 /* process */
 
-
 int
 mr_cpu_list_parse (const char *list, cpu_set_t *set)
 {
@@ -1005,16 +1004,16 @@ static const struct
   { "LINUX", 0x0000 }, { "LINUX32", 0x0008 },
 };
 
-#define LOOKUP(table, name, out)                                                                  \
-  ({                                                                                              \
-    bool found_ = false;                                                                          \
-    for (size_t i_ = 0; i_ < N_ELEMENTS (table) && !found_; i_++)                                 \
-      if (strcmp (table[i_].name, (name)) == 0)                                                   \
-        {                                                                                         \
-          *(out) = table[i_].value;                                                               \
-          found_ = true;                                                                          \
-        }                                                                                         \
-    found_;                                                                                       \
+#define LOOKUP(table, name, out)                                                                   \
+  ({                                                                                               \
+    bool found_ = false;                                                                           \
+    for (size_t i_ = 0; i_ < N_ELEMENTS (table) && !found_; i_++)                                  \
+      if (strcmp (table[i_].name, (name)) == 0)                                                    \
+        {                                                                                          \
+          *(out) = table[i_].value;                                                                \
+          found_ = true;                                                                           \
+        }                                                                                          \
+    found_;                                                                                        \
   })
 
 static int
@@ -2295,6 +2294,41 @@ parse_linux (struct pctx *pc, json_t *obj, struct mr_spec_linux *lx)
     return -1;
   if (read_kv (pc, obj, path, "sysctl", &lx->sysctl, &lx->n_sysctl) < 0)
     return -1;
+
+  r = read_object (pc, obj, path, "timeOffsets", false, &o);
+  if (r < 0)
+    return -1;
+  if (r > 0)
+    {
+      static const char *const clocks[] = { "boottime", "monotonic" };
+      int64_t *secs[] = { &lx->boottime_secs, &lx->monotonic_secs };
+      uint32_t *nsecs[] = { &lx->boottime_nsecs, &lx->monotonic_nsecs };
+      char tp[PATH_LEN], cp[PATH_LEN];
+      key_path (tp, path, "timeOffsets");
+      for (size_t k = 0; k < 2; k++)
+        {
+          json_t *c;
+          r = read_object (pc, o, tp, clocks[k], false, &c);
+          if (r < 0)
+            return -1;
+          if (r == 0)
+            continue;
+          lx->time_offsets_set = true;
+          key_path (cp, tp, clocks[k]);
+          if (read_int64 (pc, c, cp, "secs", false, INT64_MIN / 2, INT64_MAX / 2, secs[k]) < 0
+              || read_uint32 (pc, c, cp, "nanosecs", false, 999999999, nsecs[k]) < 0)
+            return -1;
+        }
+      /* an empty object asks for nothing */
+      if (lx->time_offsets_set)
+        {
+          bool new_time = false;
+          for (size_t i = 0; i < lx->n_namespaces; i++)
+            new_time |= lx->namespaces[i].type == CLONE_NEWTIME && lx->namespaces[i].path == NULL;
+          if (!new_time)
+            return fail (pc, tp, "needs a new time namespace in linux.namespaces");
+        }
+    }
 
   r = read_object (pc, obj, path, "resources", false, &o);
   if (r < 0)

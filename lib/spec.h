@@ -70,9 +70,9 @@ struct mr_spec_process
   uint32_t sched_priority;
   uint64_t sched_flags; /* SCHED_FLAG_* */
   uint64_t sched_runtime, sched_deadline, sched_period;
-  bool ioprio_set; /* process.ioPriority: ioprio_set(2) */
-  int ioprio_class; /* IOPRIO_CLASS_RT 1, BE 2, IDLE 3 */
-  int ioprio_level; /* 0..7 */
+  bool ioprio_set;      /* process.ioPriority: ioprio_set(2) */
+  int ioprio_class;     /* IOPRIO_CLASS_RT 1, BE 2, IDLE 3 */
+  int ioprio_level;     /* 0..7 */
   bool personality_set; /* process.personality: personality(2) */
   unsigned long personality;
   char *cpu_affinity_initial; /* process.execCPUAffinity, cpu lists ("0-3,7") */
@@ -365,6 +365,10 @@ struct mr_spec_linux
   char **readonly_paths;
   size_t n_readonly_paths;
   char *mount_label;
+  /* linux.timeOffsets of a new time namespace (runtime-spec 1.2) */
+  bool time_offsets_set;
+  int64_t boottime_secs, monotonic_secs;
+  uint32_t boottime_nsecs, monotonic_nsecs;
 };
 
 struct mr_spec

@@ -409,6 +409,23 @@ test_exec_cpu_affinity ()
   assert_contains "$err" "execCPUAffinity.final" "error"
 }
 
+test_time_namespace_offsets ()
+{
+  minirun_only "linux.timeOffsets is runtime-spec 1.2 (runc 1.1.5 has no time namespaces)"
+  [ -e /proc/self/timens_offsets ] || skip "the kernel has no time namespaces"
+  new_bundle /bin/sleep 600
+  cfg '.linux.namespaces += [{"type": "time"}] | .linux.timeOffsets = {"boottime": {"secs": 864000}, "monotonic": {"secs": 432000, "nanosecs": 5}}'
+  start_ctr
+  t_run rt exec "$ID" sh -c 'cut -d. -f1 /proc/uptime; cat /proc/self/timens_offsets'
+  assert_success
+  local up
+  up=$(head -n 1 <<<"$out")
+  [ "$up" -ge 864000 ] || fail "uptime in the container: $up"
+  assert_match "$out" "monotonic +432000 +5" "monotonic offset"
+  [ "$(readlink /proc/"$(ctr_pid "$ID")"/ns/time)" != "$(readlink /proc/self/ns/time)" ] ||
+    fail "the container is in the host's time namespace"
+}
+
 t_ok "seccomp with a non-root user, noNewPrivileges false (run)" seccomp_user_run false
 t_ok "seccomp with a non-root user, noNewPrivileges true (run)" seccomp_user_run true
 t_ok "seccomp with a non-root user, without --no-new-privs (exec)" seccomp_user_exec false
@@ -434,4 +451,5 @@ t_ok "process.scheduler sets the policy and nice value" test_process_scheduler
 t_ok "process.ioPriority sets the I/O class and level" test_process_io_priority
 t_ok "process.personality LINUX32 and LINUX" test_process_personality
 t_ok "process.execCPUAffinity of an exec'ed process" test_exec_cpu_affinity
+t_ok "a new time namespace with linux.timeOffsets, joined by exec" test_time_namespace_offsets
 t_done

@@ -463,8 +463,8 @@ START_TEST (unknown_capabilities_are_skipped_and_listed)
   struct mr_spec *s = parse_ok (PROC ("'capabilities':{'bounding':['CAP_KILL','CAP_FOO'],"
                                       "'effective':['cap_kill','CAP_FOO','CAP_CHOWN']}"));
   ck_assert_uint_eq (s->process.caps.bounding, UINT64_C (1) << mr_spec_cap_from_name ("CAP_KILL"));
-  ck_assert_uint_eq (s->process.caps.effective,
-                     UINT64_C (1) << mr_spec_cap_from_name ("CAP_CHOWN"));
+  ck_assert_uint_eq (s->process.caps.effective, UINT64_C (1)
+                                                    << mr_spec_cap_from_name ("CAP_CHOWN"));
   ck_assert_str_eq (s->process.caps.unknown, "CAP_FOO cap_kill");
   mr_spec_free (s);
 }
