@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -261,6 +262,131 @@ add_syscalls (scmp_filter_ctx ctx, const struct mr_spec_seccomp *sc, uint32_t de
   return 0;
 }
 
+/* The libseccomp token of "SCMP_ARCH_X86_64"; 0 if unknown.  */
+static uint32_t
+arch_token (const char *name)
+{
+  static const char prefix[] = "SCMP_ARCH_";
+  char lower[32];
+  size_t len;
+
+  if (strncmp (name, prefix, sizeof prefix - 1) != 0)
+    return 0;
+  len = strlen (name + sizeof prefix - 1);
+  if (len == 0 || len >= sizeof lower)
+    return 0;
+  for (size_t j = 0; j <= len; j++)
+    lower[j] = (char)tolower ((unsigned char)name[sizeof prefix - 1 + j]);
+  return seccomp_arch_resolve_name (lower);
+}
+
+static bool
+profile_names (const struct mr_spec_seccomp *sc, const char *name)
+{
+  for (size_t i = 0; i < sc->n_syscalls; i++)
+    for (size_t j = 0; j < sc->syscalls[i].n_names; j++)
+      if (strcmp (sc->syscalls[i].names[j], name) == 0)
+        return true;
+  return false;
+}
+
+/* The number of name on arch for comparing ages; -1 if it has none.  x32
+   numbers are the x86_64 ones with bit 30 set, except its own versions of
+   old calls at 512-547, which are no newer for their numbers.  */
+static int
+arch_nr (uint32_t arch, const char *name)
+{
+  int nr = seccomp_syscall_resolve_name_arch (arch, name);
+
+  if (nr < 0)
+    return -1;
+  if (arch == SCMP_ARCH_X32)
+    {
+      nr &= ~0x40000000;
+      if (nr >= 512 && nr < 548)
+        return -1;
+    }
+  return nr;
+}
+
+/* The highest number on arch of a syscall the profile names; -1: none.  */
+static int
+profile_last (const struct mr_spec_seccomp *sc, uint32_t arch)
+{
+  int last = -1;
+
+  for (size_t i = 0; i < sc->n_syscalls; i++)
+    for (size_t j = 0; j < sc->syscalls[i].n_names; j++)
+      {
+        int nr = arch_nr (arch, sc->syscalls[i].names[j]);
+        if (nr > last)
+          last = nr;
+      }
+  return last;
+}
+
+#define MAX_ENOSYS_ARCHES 8
+/* How far above a profile's newest syscall libseccomp's table is read.  */
+#define ENOSYS_SCAN 1024
+
+/* A profile written before a syscall existed refuses it with its default
+   action, and a libc that sees EPERM from clone3 or faccessat2 does not
+   fall back to the older call as it does on ENOSYS.  runc patches the
+   filter with a BPF prefix answering ENOSYS above the newest number the
+   profile names on each architecture; here the same set is added as
+   ordinary rules instead, which libseccomp 2.5 translates to every
+   architecture of the filter and places in its own tree: every syscall
+   libseccomp knows, not named in the profile, whose number is above the
+   profile's newest on each architecture of the filter that has it, answers
+   ENOSYS.  Syscalls newer than libseccomp itself still get the default
+   action: its table cannot name them.  */
+static int
+add_enosys_rules (scmp_filter_ctx ctx, const struct mr_spec_seccomp *sc, struct mr_error *err)
+{
+  uint32_t arches[MAX_ENOSYS_ARCHES];
+  int last[MAX_ENOSYS_ARCHES];
+  size_t n = 0;
+
+  arches[n++] = seccomp_arch_native ();
+  for (size_t i = 0; i < sc->n_architectures && n < MAX_ENOSYS_ARCHES; i++)
+    {
+      uint32_t a = arch_token (sc->architectures[i]);
+      bool dup = false;
+      for (size_t k = 0; k < n; k++)
+        dup = dup || arches[k] == a;
+      if (a != 0 && !dup)
+        arches[n++] = a;
+    }
+  for (size_t k = 0; k < n; k++)
+    last[k] = profile_last (sc, arches[k]);
+  if (last[0] < 0)
+    return 0;
+
+  for (int nr = last[0] + 1; nr <= last[0] + ENOSYS_SCAN; nr++)
+    {
+      cleanup_free char *name = seccomp_syscall_resolve_num_arch (arches[0], nr);
+      bool newer = true;
+      int native, r;
+
+      if (name == NULL || profile_names (sc, name))
+        continue;
+      for (size_t k = 1; k < n && newer; k++)
+        {
+          int other = arch_nr (arches[k], name);
+          newer = other < 0 || last[k] < 0 || other > last[k];
+        }
+      if (!newer)
+        continue;
+      native = seccomp_syscall_resolve_name (name);
+      if (native == __NR_SCMP_ERROR)
+        continue;
+      r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (ENOSYS), native, 0);
+      if (r < 0 && r != -EEXIST)
+        return mr_error_errno (err, -r, "add seccomp ENOSYS rule for syscall '%s'", name);
+    }
+  return 0;
+}
+
 static int
 export_bpf (scmp_filter_ctx ctx, struct mr_seccomp_prog *out, struct mr_error *err)
 {
@@ -342,6 +468,13 @@ mr_seccomp_compile (const struct mr_spec_seccomp *sc, struct mr_seccomp_prog *ou
     return -1;
   if (add_syscalls (ctx, sc, default_action, err) < 0)
     return -1;
+  /* Only a default that refuses matters; ENOSYS as the default already
+     is what a newer syscall gets.  */
+  if ((sc->default_action == MR_SECCOMP_ERRNO && default_action != SCMP_ACT_ERRNO (ENOSYS))
+      || sc->default_action == MR_SECCOMP_KILL || sc->default_action == MR_SECCOMP_KILL_PROCESS
+      || sc->default_action == MR_SECCOMP_KILL_THREAD)
+    if (add_enosys_rules (ctx, sc, err) < 0)
+      return -1;
   if (export_bpf (ctx, out, err) < 0)
     return -1;
   out->flags = flags;

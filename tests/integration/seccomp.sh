@@ -123,6 +123,45 @@ test_kill_action ()
   [ ! -e "$B/rootfs/tmp/d" ] || fail "the directory was created"
 }
 
+# The static helper that makes one syscall by number (built by make check).
+SYSCALL_HELPER=${top_builddir:-.}/tests/helpers/mr-syscall
+
+# Numbers of this architecture: epoll_pwait2 (newer than any syscall in
+# ALLOWED), and mkdirat (older, not in ALLOWED).
+case $(uname -m) in
+  x86_64 | aarch64) NR_NEWER=441 NR_OLDER=$([ "$(uname -m)" = x86_64 ] && echo 258 || echo 34) ;;
+  *) NR_NEWER= NR_OLDER= ;;
+esac
+
+# with_syscall_helper DEFAULT-ACTION: the profile of ALLOWED with that
+# default, and the helper in the container as /mr-syscall.
+with_syscall_helper ()
+{
+  [ -n "$NR_NEWER" ] || skip "syscall numbers of $(uname -m) not known to this test"
+  [ -x "$SYSCALL_HELPER" ] || skip "tests/helpers/mr-syscall not built (make check builds it)"
+  new_bundle
+  cp "$SYSCALL_HELPER" "$B/rootfs/mr-syscall"
+  seccomp "$(jq -n --arg names "$ALLOWED mkdir" --arg d "$1" \
+    '{"defaultAction": $d, "defaultErrnoRet": 1, "syscalls": [{"names": ($names | split("\\s+"; null) | map(select(. != ""))), "action": "SCMP_ACT_ALLOW"}]}')"
+}
+
+test_newer_syscall_answers_enosys ()
+{
+  with_syscall_helper SCMP_ACT_ERRNO
+  in_ctr "/mr-syscall $NR_NEWER; /mr-syscall $NR_OLDER"
+  # 38: ENOSYS for the syscall newer than the profile; 1: EPERM, the
+  # default, for the older one it does not name
+  assert_eq "$(echo $out)" "errno=38 errno=1" "errno of the newer and of the older syscall"
+}
+
+test_newer_syscall_answers_enosys_with_kill_default ()
+{
+  with_syscall_helper SCMP_ACT_KILL_PROCESS
+  cfg 'del(.linux.seccomp.defaultErrnoRet)'
+  in_ctr "/mr-syscall $NR_NEWER"
+  assert_eq "$out" "errno=38" "errno of the newer syscall"
+}
+
 test_invalid_action_fails ()
 {
   new_bundle
@@ -144,4 +183,6 @@ t_ok "SCMP_CMP_MASKED_EQ conditions" test_masked_argument_condition
 t_ok "an unknown syscall name is skipped, the rest applies" test_unknown_syscall_name_is_skipped
 t_ok "SCMP_ACT_KILL_PROCESS kills the caller" test_kill_action
 t_ok "an invalid action fails" test_invalid_action_fails
+t_ok "a syscall newer than the profile answers ENOSYS, not the default errno" test_newer_syscall_answers_enosys
+t_ok "a syscall newer than the profile answers ENOSYS with a kill default" test_newer_syscall_answers_enosys_with_kill_default
 t_done
