@@ -112,6 +112,10 @@ cap_sys_admin_allows_unshare_as_docker ()
   mk
   in_managed --cap-add SYS_ADMIN -- sh -c 'unshare -U true && echo unshared'
   assert_eq "$out" unshared "unshare -U with CAP_SYS_ADMIN"
+  in_managed --cap-add ALL -- sh -c 'unshare -U true && echo unshared'
+  assert_eq "$out" unshared "unshare -U with --cap-add ALL"
+  in_managed --cap-add ALL --cap-drop SYS_ADMIN -- sh -c 'unshare -U true 2>/dev/null && echo unshared || echo refused'
+  assert_eq "$out" refused "unshare -U with --cap-add ALL --cap-drop SYS_ADMIN"
   need_probe
   # still never: the keyring is not namespaced
   in_managed --cap-add SYS_ADMIN -- probe add_key
