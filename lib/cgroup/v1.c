@@ -306,6 +306,9 @@ struct v1_data
   char *unified_path;
   int *created; /* per hierarchy: first level mkdir created, 0 if none */
   const char *unified_rel;
+  int *join_fds;      /* per hierarchy: its "tasks" file, for a new process to join by itself */
+  bool join_prepared; /* join_fds are all open */
+  bool self_joined;   /* the last process made joined the hierarchies by itself */
 };
 
 /* The cgroup's path below a mount of the hierarchy's directory root:
@@ -321,6 +324,19 @@ below_root (const char *root, const char *path)
 }
 
 static void
+close_join_fds (struct v1_data *d)
+{
+  if (d->join_fds == NULL)
+    return;
+  for (size_t i = 0; i < d->m->n; i++)
+    if (d->join_fds[i] >= 0)
+      {
+        close (d->join_fds[i]);
+        d->join_fds[i] = -1;
+      }
+}
+
+static void
 v1_free (struct mr_cgroup *cg)
 {
   struct v1_data *d = cg->data;
@@ -328,6 +344,8 @@ v1_free (struct mr_cgroup *cg)
 
   if (d == NULL)
     return;
+  close_join_fds (d);
+  free (d->join_fds);
   for (i = 0; i < d->m->n; i++)
     {
       if (d->dirs)
@@ -1091,14 +1109,98 @@ v1_enter (struct mr_cgroup *cg, pid_t pid, bool born_in_v2, struct mr_error *err
   char buf[32];
   size_t i;
 
+  bool joined = d->self_joined;
+
+  d->self_joined = false;
   snprintf (buf, sizeof buf, "%d", (int)pid);
-  for (i = 0; i < d->m->n; i++)
+  for (i = 0; i < d->m->n && !joined; i++)
     if (write_file (d->dirs[i], "cgroup.procs", buf, err) < 0)
       return mr_error_prefix (err, "join cgroup '%s'", d->dirs[i]);
   if (cg->v2_fd >= 0 && !born_in_v2
       && mr_write_file_at (cg->v2_fd, "cgroup.procs", buf, strlen (buf), err) < 0)
     return mr_error_prefix (err, "join cgroup '%s'", cg->v2_dir);
   return 0;
+}
+
+bool
+mr_cgroup_self_join_open (struct mr_cgroup *cg)
+{
+  struct v1_data *d = cg->data;
+  size_t i;
+
+  if (cg->mode != MR_CGROUP_V1 || d == NULL || !cg->exists || d->m->n == 0)
+    return false;
+  d->self_joined = false;
+  if (d->join_fds == NULL)
+    {
+      d->join_fds = malloc (d->m->n * sizeof *d->join_fds);
+      if (d->join_fds == NULL)
+        return false;
+      for (i = 0; i < d->m->n; i++)
+        d->join_fds[i] = -1;
+    }
+  for (i = 0; i < d->m->n; i++)
+    {
+      char path[PATH_MAX];
+
+      if ((size_t)snprintf (path, sizeof path, "%s/tasks", d->dirs[i]) >= sizeof path)
+        break;
+      d->join_fds[i] = open (path, O_WRONLY | O_CLOEXEC);
+      if (d->join_fds[i] < 0)
+        break;
+    }
+  if (i < d->m->n)
+    {
+      /* mr_cgroup_enter then writes the pid and reports what is wrong */
+      close_join_fds (d);
+      return false;
+    }
+  d->join_prepared = true;
+  return true;
+}
+
+int
+mr_cgroup_self_join (struct mr_cgroup *cg, struct mr_error *err)
+{
+  struct v1_data *d = cg->data;
+
+  if (cg->mode != MR_CGROUP_V1 || d == NULL || !d->join_prepared)
+    return 0;
+  for (size_t i = 0; i < d->m->n; i++)
+    {
+      if (d->join_fds[i] < 0)
+        continue;
+      /* "0": the calling thread, the only one there is */
+      if (write (d->join_fds[i], "0", 1) < 0)
+        return mr_error_errno (err, errno, "join cgroup '%s'", d->dirs[i]);
+      close (d->join_fds[i]);
+      d->join_fds[i] = -1;
+    }
+  return 0;
+}
+
+void
+mr_cgroup_self_join_close (struct mr_cgroup *cg, bool joined)
+{
+  struct v1_data *d = cg->data;
+
+  if (cg->mode != MR_CGROUP_V1 || d == NULL)
+    return;
+  d->self_joined = joined && d->join_prepared;
+  d->join_prepared = false;
+  close_join_fds (d);
+}
+
+bool
+mr_cgroup_self_join_complete (const struct mr_cgroup *cg, bool born_in_v2)
+{
+  const struct v1_data *d = cg->data;
+
+  if (cg->mode != MR_CGROUP_V1)
+    return born_in_v2;
+  if (cg->v2_fd >= 0 && !born_in_v2)
+    return false;
+  return d == NULL || d->m->n == 0 || d->join_prepared;
 }
 
 int
