@@ -1497,6 +1497,22 @@ v1_kill (struct mr_cgroup *cg, int sig, struct mr_error *err)
   return 0;
 }
 
+/* rmdir of every hierarchy's directory (and the hybrid cgroup2 one);
+ * whether all of them are gone now.  */
+static bool
+rmdir_every_hierarchy (struct mr_cgroup *cg)
+{
+  struct v1_data *d = cg->data;
+  bool all = true;
+
+  for (size_t i = 0; i < d->m->n; i++)
+    if (rmdir (d->dirs[i]) < 0 && errno != ENOENT)
+      all = false;
+  if (cg->v2_dir && rmdir (cg->v2_dir) < 0 && errno != ENOENT)
+    all = false;
+  return all;
+}
+
 static int
 v1_destroy (struct mr_cgroup *cg, struct mr_error *err)
 {
@@ -1505,15 +1521,30 @@ v1_destroy (struct mr_cgroup *cg, struct mr_error *err)
   int ret = 0;
   size_t i;
 
+  /* Usually whatever was in it is gone and nothing is below it: one
+     rmdir per hierarchy, which only an empty cgroup without children
+     allows, does it.  Else kill, and remove the trees.  */
+  if (rmdir_every_hierarchy (cg))
+    {
+      /* and the parents create made, those that are empty now */
+      for (i = 0; i < d->m->n; i++)
+        if (d->created[i] > 0)
+          mr_cgroup_rmdir_parent_levels (d->m->h[i].mountpoint, d->rels[i], d->created[i]);
+      if (cg->v2_fd >= 0)
+        close (cg->v2_fd);
+      cg->v2_fd = -1;
+      if (cg->v2_dir && cg->v2_created > 0)
+        mr_cgroup_rmdir_parent_levels (cg->v2_root, d->unified_rel, cg->v2_created);
+      return 0;
+    }
   if (v1_kill (cg, SIGKILL, err) < 0)
     return -1;
   for (i = 0; i < d->m->n; i++)
     {
       if (mr_cgroup_rmdir_tree (d->dirs[i], deadline, ret < 0 ? NULL : err) < 0)
         ret = -1;
-      /* and the parents create made, those that are empty now */
       else if (d->created[i] > 0)
-        mr_cgroup_rmdir_levels (d->m->h[i].mountpoint, d->rels[i], d->created[i]);
+        mr_cgroup_rmdir_parent_levels (d->m->h[i].mountpoint, d->rels[i], d->created[i]);
     }
   if (cg->v2_fd >= 0)
     close (cg->v2_fd);
@@ -1521,7 +1552,7 @@ v1_destroy (struct mr_cgroup *cg, struct mr_error *err)
   if (cg->v2_dir && mr_cgroup_rmdir_tree (cg->v2_dir, deadline, ret < 0 ? NULL : err) < 0)
     ret = -1;
   else if (cg->v2_dir && cg->v2_created > 0)
-    mr_cgroup_rmdir_levels (cg->v2_root, d->unified_rel, cg->v2_created);
+    mr_cgroup_rmdir_parent_levels (cg->v2_root, d->unified_rel, cg->v2_created);
   return ret;
 }
 
