@@ -1177,6 +1177,44 @@ START_TEST (self_join_is_only_for_v1_and_only_once)
 }
 END_TEST
 
+/* An empty cgroup goes with one rmdir per hierarchy; one with a
+ * sub-cgroup (which that rmdir refuses) is still removed whole.  */
+START_TEST (v1_destroy_removes_empty_and_nested_cgroups)
+{
+  struct mr_error err = { 0 };
+  struct mr_cgroup *cg = NULL;
+  char *path, *dir, *sub;
+
+  NEED_HOST ();
+  path = join (test_root, "/destroy/leaf");
+  ck_assert_msg (mr_cgroup_create (path, NULL, &cg, &err) == 0, "%s", err.msg);
+  ck_assert_int_eq (mr_cgroup_destroy (cg, &err), 0);
+  mr_cgroup_free (cg);
+  dir = join ("/sys/fs/cgroup/memory", path);
+  ck_assert_msg (!dir_exists (dir), "%s is left", dir);
+  free (dir);
+  /* the parent create made goes too */
+  dir = join ("/sys/fs/cgroup/pids", test_root);
+  sub = join (dir, "/destroy");
+  ck_assert_msg (!dir_exists (sub), "%s is left", sub);
+  free (sub);
+  free (dir);
+
+  cg = NULL;
+  ck_assert_msg (mr_cgroup_create (path, NULL, &cg, &err) == 0, "%s", err.msg);
+  dir = join ("/sys/fs/cgroup/memory", path);
+  sub = join (dir, "/below");
+  ck_assert_int_eq (mkdir (sub, 0755), 0);
+  ck_assert_msg (mr_cgroup_destroy (cg, &err) == 0, "%s", err.msg);
+  mr_cgroup_free (cg);
+  ck_assert_msg (!dir_exists (sub), "%s is left", sub);
+  ck_assert_msg (!dir_exists (dir), "%s is left", dir);
+  free (sub);
+  free (dir);
+  free (path);
+}
+END_TEST
+
 START_TEST (v1_without_cgroup2_uses_freezer_and_iterates)
 {
   struct mr_error err = { 0 };
@@ -1932,6 +1970,7 @@ cgroup_suite (void)
   tcase_add_test (host, clone_into_cgroup_then_enter_v1_only);
   tcase_add_test (host, v1_new_process_joins_by_itself_enter_does_the_rest);
   tcase_add_test (host, self_join_is_only_for_v1_and_only_once);
+  tcase_add_test (host, v1_destroy_removes_empty_and_nested_cgroups);
   tcase_add_test (host, v1_without_cgroup2_uses_freezer_and_iterates);
   tcase_add_test (host, v1_rejects_unified_and_leaves_nothing);
   tcase_add_test (host, v1_block_io_throttles_are_written_and_lifted);
