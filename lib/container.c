@@ -1995,8 +1995,9 @@ exec_spawn (struct mr_context *ctx, const char *id, const struct mr_exec_opts *o
   sp->console_socket = o->console_socket;
   sp->preserve_fds = o->preserve_fds;
   sp->state_dirfd = -1;
-  /* the process waits until it is in all of its cgroups */
-  sp->exec_wait_go = cg != NULL;
+  /* the process waits until it is in all of its cgroups: those of
+     --cgroup are entered for it (mr_spawn_clone decides for the rest) */
+  sp->exec_wait_go = sub != NULL;
   if (mr_spawn_clone (sp, NULL, 0, err) < 0 || enter_exec_cgroups (sub, sp->pid, err) < 0
       || (sp->need_go && mr_spawn_send_go (sp, NULL, err) < 0))
     {

@@ -559,6 +559,10 @@ init_child (struct mr_spawn *sp, int *ns_fds, int *mount_fds, int console_fd, st
   bool new_userns = false, has_uts = false, new_net = false, new_time = false;
   int userns_fd = -1;
 
+  /* before anything else, so that all of it is accounted for there */
+  if (sp->cgroup && mr_cgroup_self_join (sp->cgroup, err) < 0)
+    return -1;
+
   for (size_t i = 0; i < spec->linux.n_namespaces; i++)
     {
       const struct mr_spec_namespace *ns = &spec->linux.namespaces[i];
@@ -802,6 +806,8 @@ exec_child (struct mr_spawn *sp, int console_fd, struct mr_error *err)
   /* before it joins the container's cgroups, as runc 1.2 */
   if (apply_cpu_affinity (sp->process->cpu_affinity_initial, "initial", err) < 0)
     return -1;
+  if (sp->cgroup && mr_cgroup_self_join (sp->cgroup, err) < 0)
+    return -1;
   if (sp->need_go)
     {
       struct msg_head h;
@@ -908,7 +914,7 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
   cleanup_close int console_fd = -1;
   cleanup_close int own_pidns = -1;
   unsigned long long flags = 0;
-  bool born_in_cgroup;
+  bool born_in_cgroup, self_join;
   int pidns_fd = -1;
   pid_t pid;
 
@@ -989,7 +995,15 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
         }
     }
 
+  /* not where the exec'ed process waits to be moved on to sub-cgroups:
+     it would join after that move */
+  self_join
+      = sp->cgroup && !(sp->exec && sp->exec_wait_go) && mr_cgroup_self_join_open (sp->cgroup);
   pid = do_clone (flags, sp->cgroup ? mr_cgroup_clone_fd (sp->cgroup) : -1, &born_in_cgroup);
+  /* an exec'ed process not in all of its cgroups by itself waits until we
+     have put it there */
+  if (sp->exec && sp->cgroup && !mr_cgroup_self_join_complete (sp->cgroup, born_in_cgroup))
+    sp->need_go = true;
   if (pid == 0)
     {
       struct mr_error cerr = { 0 };
@@ -1005,6 +1019,8 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
     }
   {
     int e = errno;
+    if (self_join)
+      mr_cgroup_self_join_close (sp->cgroup, pid > 0);
     if (pidns_fd >= 0)
       setns (own_pidns, CLONE_NEWPID);
     close (pair[1]);

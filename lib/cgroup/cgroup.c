@@ -855,6 +855,21 @@ mr_cgroup_rmdir_levels (const char *root, const char *path, int first_created)
     }
 }
 
+/* mr_cgroup_rmdir_levels once the cgroup itself is gone: only the
+ * parents that create made, without a second rmdir of the cgroup.  */
+void
+mr_cgroup_rmdir_parent_levels (const char *root, const char *path, int first_created)
+{
+  cleanup_free char *parent = NULL;
+  const char *slash = strrchr (path, '/');
+
+  if (first_created <= 0 || slash == NULL || slash == path)
+    return;
+  parent = strndup (path, (size_t)(slash - path));
+  if (parent)
+    mr_cgroup_rmdir_levels (root, parent, first_created);
+}
+
 /* Dispatch.  */
 
 static int

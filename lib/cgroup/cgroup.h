@@ -97,6 +97,23 @@ int mr_cgroup_clone_fd (const struct mr_cgroup *cg);
  * the v1 controllers are written.  */
 int mr_cgroup_enter (struct mr_cgroup *cg, pid_t pid, bool born_in_v2, struct mr_error *err);
 
+/* A process can move itself into a v1 hierarchy by writing "0" to the
+ * hierarchy's "tasks" file; the kernel then skips the global threadgroup
+ * lock that writing a pid to cgroup.procs takes for writing, which waits
+ * for an RCU grace period (milliseconds, more on a loaded host) each time.
+ * For a process about to be made, single-threaded:
+ * mr_cgroup_self_join_open opens those files (false where there is no v1
+ * hierarchy or one does not open: mr_cgroup_enter then does it all); the
+ * new process calls mr_cgroup_self_join before anything else; the parent
+ * calls mr_cgroup_self_join_close (joined: the process was made) and then
+ * mr_cgroup_enter, which only does what is left (the hybrid cgroup2
+ * directory, unless born there).  mr_cgroup_self_join_complete: whether
+ * the new process is then in every hierarchy without mr_cgroup_enter.  */
+bool mr_cgroup_self_join_open (struct mr_cgroup *cg);
+int mr_cgroup_self_join (struct mr_cgroup *cg, struct mr_error *err);
+void mr_cgroup_self_join_close (struct mr_cgroup *cg, bool joined);
+bool mr_cgroup_self_join_complete (const struct mr_cgroup *cg, bool born_in_v2);
+
 /* Moves pid into the cgroup in the one cgroup v1 hierarchy that has
  * controller; an error on a v2 host and for a controller not mounted.  */
 int mr_cgroup_enter_controller (struct mr_cgroup *cg, const char *controller, pid_t pid,

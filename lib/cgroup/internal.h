@@ -149,6 +149,8 @@ int mr_cgroup_mkdir_levels (const char *root, const char *path, bool init_cpuset
 /* Removes the levels of path below root that mkdir_levels created,
  * deepest first; errors are ignored.  */
 void mr_cgroup_rmdir_levels (const char *root, const char *path, int first_created);
+/* The same once the cgroup at path itself is gone: only the levels above.  */
+void mr_cgroup_rmdir_parent_levels (const char *root, const char *path, int first_created);
 
 uint64_t mr_cgroup_now_ns (void);
 /* Sleeps for a step of a polling loop: 1ms, growing to 10ms.  */

@@ -306,6 +306,9 @@ struct v1_data
   char *unified_path;
   int *created; /* per hierarchy: first level mkdir created, 0 if none */
   const char *unified_rel;
+  int *join_fds;      /* per hierarchy: its "tasks" file, for a new process to join by itself */
+  bool join_prepared; /* join_fds are all open */
+  bool self_joined;   /* the last process made joined the hierarchies by itself */
 };
 
 /* The cgroup's path below a mount of the hierarchy's directory root:
@@ -321,6 +324,19 @@ below_root (const char *root, const char *path)
 }
 
 static void
+close_join_fds (struct v1_data *d)
+{
+  if (d->join_fds == NULL)
+    return;
+  for (size_t i = 0; i < d->m->n; i++)
+    if (d->join_fds[i] >= 0)
+      {
+        close (d->join_fds[i]);
+        d->join_fds[i] = -1;
+      }
+}
+
+static void
 v1_free (struct mr_cgroup *cg)
 {
   struct v1_data *d = cg->data;
@@ -328,6 +344,8 @@ v1_free (struct mr_cgroup *cg)
 
   if (d == NULL)
     return;
+  close_join_fds (d);
+  free (d->join_fds);
   for (i = 0; i < d->m->n; i++)
     {
       if (d->dirs)
@@ -1326,14 +1344,98 @@ v1_enter (struct mr_cgroup *cg, pid_t pid, bool born_in_v2, struct mr_error *err
   char buf[32];
   size_t i;
 
+  bool joined = d->self_joined;
+
+  d->self_joined = false;
   snprintf (buf, sizeof buf, "%d", (int)pid);
-  for (i = 0; i < d->m->n; i++)
+  for (i = 0; i < d->m->n && !joined; i++)
     if (write_file (d->dirs[i], "cgroup.procs", buf, err) < 0)
       return mr_error_prefix (err, "join cgroup '%s'", d->dirs[i]);
   if (cg->v2_fd >= 0 && !born_in_v2
       && mr_write_file_at (cg->v2_fd, "cgroup.procs", buf, strlen (buf), err) < 0)
     return mr_error_prefix (err, "join cgroup '%s'", cg->v2_dir);
   return 0;
+}
+
+bool
+mr_cgroup_self_join_open (struct mr_cgroup *cg)
+{
+  struct v1_data *d = cg->data;
+  size_t i;
+
+  if (cg->mode != MR_CGROUP_V1 || d == NULL || !cg->exists || d->m->n == 0)
+    return false;
+  d->self_joined = false;
+  if (d->join_fds == NULL)
+    {
+      d->join_fds = malloc (d->m->n * sizeof *d->join_fds);
+      if (d->join_fds == NULL)
+        return false;
+      for (i = 0; i < d->m->n; i++)
+        d->join_fds[i] = -1;
+    }
+  for (i = 0; i < d->m->n; i++)
+    {
+      char path[PATH_MAX];
+
+      if ((size_t)snprintf (path, sizeof path, "%s/tasks", d->dirs[i]) >= sizeof path)
+        break;
+      d->join_fds[i] = open (path, O_WRONLY | O_CLOEXEC);
+      if (d->join_fds[i] < 0)
+        break;
+    }
+  if (i < d->m->n)
+    {
+      /* mr_cgroup_enter then writes the pid and reports what is wrong */
+      close_join_fds (d);
+      return false;
+    }
+  d->join_prepared = true;
+  return true;
+}
+
+int
+mr_cgroup_self_join (struct mr_cgroup *cg, struct mr_error *err)
+{
+  struct v1_data *d = cg->data;
+
+  if (cg->mode != MR_CGROUP_V1 || d == NULL || !d->join_prepared)
+    return 0;
+  for (size_t i = 0; i < d->m->n; i++)
+    {
+      if (d->join_fds[i] < 0)
+        continue;
+      /* "0": the calling thread, the only one there is */
+      if (write (d->join_fds[i], "0", 1) < 0)
+        return mr_error_errno (err, errno, "join cgroup '%s'", d->dirs[i]);
+      close (d->join_fds[i]);
+      d->join_fds[i] = -1;
+    }
+  return 0;
+}
+
+void
+mr_cgroup_self_join_close (struct mr_cgroup *cg, bool joined)
+{
+  struct v1_data *d = cg->data;
+
+  if (cg->mode != MR_CGROUP_V1 || d == NULL)
+    return;
+  d->self_joined = joined && d->join_prepared;
+  d->join_prepared = false;
+  close_join_fds (d);
+}
+
+bool
+mr_cgroup_self_join_complete (const struct mr_cgroup *cg, bool born_in_v2)
+{
+  const struct v1_data *d = cg->data;
+
+  if (cg->mode != MR_CGROUP_V1)
+    return born_in_v2;
+  if (cg->v2_fd >= 0 && !born_in_v2)
+    return false;
+  return d == NULL || d->m->n == 0 || d->join_prepared;
 }
 
 int
@@ -1630,6 +1732,22 @@ v1_kill (struct mr_cgroup *cg, int sig, struct mr_error *err)
   return 0;
 }
 
+/* rmdir of every hierarchy's directory (and the hybrid cgroup2 one);
+ * whether all of them are gone now.  */
+static bool
+rmdir_every_hierarchy (struct mr_cgroup *cg)
+{
+  struct v1_data *d = cg->data;
+  bool all = true;
+
+  for (size_t i = 0; i < d->m->n; i++)
+    if (rmdir (d->dirs[i]) < 0 && errno != ENOENT)
+      all = false;
+  if (cg->v2_dir && rmdir (cg->v2_dir) < 0 && errno != ENOENT)
+    all = false;
+  return all;
+}
+
 static int
 v1_destroy (struct mr_cgroup *cg, struct mr_error *err)
 {
@@ -1638,15 +1756,30 @@ v1_destroy (struct mr_cgroup *cg, struct mr_error *err)
   int ret = 0;
   size_t i;
 
+  /* Usually whatever was in it is gone and nothing is below it: one
+     rmdir per hierarchy, which only an empty cgroup without children
+     allows, does it.  Else kill, and remove the trees.  */
+  if (rmdir_every_hierarchy (cg))
+    {
+      /* and the parents create made, those that are empty now */
+      for (i = 0; i < d->m->n; i++)
+        if (d->created[i] > 0)
+          mr_cgroup_rmdir_parent_levels (d->m->h[i].mountpoint, d->rels[i], d->created[i]);
+      if (cg->v2_fd >= 0)
+        close (cg->v2_fd);
+      cg->v2_fd = -1;
+      if (cg->v2_dir && cg->v2_created > 0)
+        mr_cgroup_rmdir_parent_levels (cg->v2_root, d->unified_rel, cg->v2_created);
+      return 0;
+    }
   if (v1_kill (cg, SIGKILL, err) < 0)
     return -1;
   for (i = 0; i < d->m->n; i++)
     {
       if (mr_cgroup_rmdir_tree (d->dirs[i], deadline, ret < 0 ? NULL : err) < 0)
         ret = -1;
-      /* and the parents create made, those that are empty now */
       else if (d->created[i] > 0)
-        mr_cgroup_rmdir_levels (d->m->h[i].mountpoint, d->rels[i], d->created[i]);
+        mr_cgroup_rmdir_parent_levels (d->m->h[i].mountpoint, d->rels[i], d->created[i]);
     }
   if (cg->v2_fd >= 0)
     close (cg->v2_fd);
@@ -1654,7 +1787,7 @@ v1_destroy (struct mr_cgroup *cg, struct mr_error *err)
   if (cg->v2_dir && mr_cgroup_rmdir_tree (cg->v2_dir, deadline, ret < 0 ? NULL : err) < 0)
     ret = -1;
   else if (cg->v2_dir && cg->v2_created > 0)
-    mr_cgroup_rmdir_levels (cg->v2_root, d->unified_rel, cg->v2_created);
+    mr_cgroup_rmdir_parent_levels (cg->v2_root, d->unified_rel, cg->v2_created);
   return ret;
 }
 

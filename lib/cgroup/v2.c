@@ -806,7 +806,7 @@ v2_destroy (struct mr_cgroup *cg, struct mr_error *err)
     return -1;
   /* and the parents create made, those that are empty now */
   if (cg->v2_created > 0)
-    mr_cgroup_rmdir_levels (cg->v2_root, cg->path, cg->v2_created);
+    mr_cgroup_rmdir_parent_levels (cg->v2_root, cg->path, cg->v2_created);
   return 0;
 }
 

@@ -1179,6 +1179,142 @@ START_TEST (clone_into_cgroup_then_enter_v1_only)
 }
 END_TEST
 
+/* A new process joins the v1 hierarchies through their "tasks" files by
+ * itself; mr_cgroup_enter then only does what is left: the cgroup2
+ * directory of a hybrid host, unless the process was born there.  */
+START_TEST (v1_new_process_joins_by_itself_enter_does_the_rest)
+{
+  struct mr_error err = { 0 };
+  struct mr_cgroup *cg = NULL;
+  char *path, *line, *want, procpath[64];
+  int go[2], ready[2], status;
+  pid_t pid;
+  char c = 0;
+
+  NEED_HOST ();
+  path = join (test_root, "/selfjoin");
+  ck_assert_msg (mr_cgroup_create (path, NULL, &cg, &err) == 0, "%s", err.msg);
+  ck_assert (mr_cgroup_self_join_open (cg));
+  /* the cgroup2 part is left, unless born there */
+  ck_assert (!mr_cgroup_self_join_complete (cg, false));
+  ck_assert (mr_cgroup_self_join_complete (cg, true));
+  ck_assert_int_eq (pipe2 (go, O_CLOEXEC), 0);
+  ck_assert_int_eq (pipe2 (ready, O_CLOEXEC), 0);
+  pid = fork ();
+  ck_assert_int_ge (pid, 0);
+  if (pid == 0)
+    {
+      struct mr_error cerr = { 0 };
+      if (mr_cgroup_self_join (cg, &cerr) < 0 || write (ready[1], &c, 1) != 1
+          || read (go[0], &c, 1) != 1)
+        _exit (1);
+      _exit (0);
+    }
+  mr_cgroup_self_join_close (cg, true);
+  close (ready[1]);
+  ck_assert_int_eq (read (ready[0], &c, 1), 1);
+  close (ready[0]);
+  snprintf (procpath, sizeof procpath, "/proc/%d", (int)pid);
+  line = read_trim (procpath, "cgroup");
+  want = join ("memory:", path);
+  ck_assert_msg (strstr (line, want) != NULL, "%s", line);
+  free (want);
+  want = join ("name=systemd:", path);
+  ck_assert_msg (strstr (line, want) != NULL, "%s", line);
+  free (want);
+  want = join ("0::", path);
+  ck_assert_msg (strstr (line, want) == NULL, "%s", line);
+  free (line);
+  ck_assert_msg (mr_cgroup_enter (cg, pid, false, &err) == 0, "%s", err.msg);
+  line = read_trim (procpath, "cgroup");
+  ck_assert_msg (strstr (line, want) != NULL, "%s", line);
+  free (want);
+  free (line);
+  ck_assert_int_eq (write (go[1], &c, 1), 1);
+  close (go[0]);
+  close (go[1]);
+  status = reap (pid);
+  ck_assert (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+  ck_assert_int_eq (mr_cgroup_destroy (cg, &err), 0);
+  mr_cgroup_free (cg);
+  free (path);
+}
+END_TEST
+
+/* Without a v1 hierarchy to join (v2), the process joins nothing by
+ * itself: mr_cgroup_enter does it all.  And after a process that did
+ * join by itself, the next mr_cgroup_enter writes every hierarchy again.  */
+START_TEST (self_join_is_only_for_v1_and_only_once)
+{
+  struct mr_error err = { 0 };
+  struct mr_cgroup *cg = NULL;
+  char *path;
+
+  NEED_HOST ();
+  mr_cgroup_set_override (MR_CGROUP_V1, "");
+  path = join (test_root, "/selfjoin-once");
+  ck_assert_msg (mr_cgroup_create (path, NULL, &cg, &err) == 0, "%s", err.msg);
+  ck_assert (mr_cgroup_self_join_open (cg));
+  ck_assert (mr_cgroup_self_join_complete (cg, false));
+  mr_cgroup_self_join_close (cg, true);
+  /* the v1 part is done: nothing is written for this (absent) pid */
+  ck_assert_msg (mr_cgroup_enter (cg, 999999999, false, &err) == 0, "%s", err.msg);
+  /* the next one is written, and fails */
+  ck_assert_int_lt (mr_cgroup_enter (cg, 999999999, false, &err), 0);
+  ck_assert_int_eq (mr_cgroup_destroy (cg, &err), 0);
+  mr_cgroup_free (cg);
+  free (path);
+
+  mr_cgroup_set_override (MR_CGROUP_V2, "/sys/fs/cgroup/unified");
+  path = join (test_root, "/selfjoin-v2");
+  ck_assert_msg (mr_cgroup_create (path, NULL, &cg, &err) == 0, "%s", err.msg);
+  ck_assert (!mr_cgroup_self_join_open (cg));
+  ck_assert (!mr_cgroup_self_join_complete (cg, false));
+  ck_assert (mr_cgroup_self_join_complete (cg, true));
+  ck_assert_int_eq (mr_cgroup_destroy (cg, &err), 0);
+  mr_cgroup_free (cg);
+  free (path);
+}
+END_TEST
+
+/* An empty cgroup goes with one rmdir per hierarchy; one with a
+ * sub-cgroup (which that rmdir refuses) is still removed whole.  */
+START_TEST (v1_destroy_removes_empty_and_nested_cgroups)
+{
+  struct mr_error err = { 0 };
+  struct mr_cgroup *cg = NULL;
+  char *path, *dir, *sub;
+
+  NEED_HOST ();
+  path = join (test_root, "/destroy/leaf");
+  ck_assert_msg (mr_cgroup_create (path, NULL, &cg, &err) == 0, "%s", err.msg);
+  ck_assert_int_eq (mr_cgroup_destroy (cg, &err), 0);
+  mr_cgroup_free (cg);
+  dir = join ("/sys/fs/cgroup/memory", path);
+  ck_assert_msg (!dir_exists (dir), "%s is left", dir);
+  free (dir);
+  /* the parent create made goes too */
+  dir = join ("/sys/fs/cgroup/pids", test_root);
+  sub = join (dir, "/destroy");
+  ck_assert_msg (!dir_exists (sub), "%s is left", sub);
+  free (sub);
+  free (dir);
+
+  cg = NULL;
+  ck_assert_msg (mr_cgroup_create (path, NULL, &cg, &err) == 0, "%s", err.msg);
+  dir = join ("/sys/fs/cgroup/memory", path);
+  sub = join (dir, "/below");
+  ck_assert_int_eq (mkdir (sub, 0755), 0);
+  ck_assert_msg (mr_cgroup_destroy (cg, &err) == 0, "%s", err.msg);
+  mr_cgroup_free (cg);
+  ck_assert_msg (!dir_exists (sub), "%s is left", sub);
+  ck_assert_msg (!dir_exists (dir), "%s is left", dir);
+  free (sub);
+  free (dir);
+  free (path);
+}
+END_TEST
+
 START_TEST (v1_without_cgroup2_uses_freezer_and_iterates)
 {
   struct mr_error err = { 0 };
@@ -1938,6 +2074,9 @@ cgroup_suite (void)
   tcase_add_test (host, v1_create_applies_limits);
   tcase_add_test (host, v1_process_lifecycle);
   tcase_add_test (host, clone_into_cgroup_then_enter_v1_only);
+  tcase_add_test (host, v1_new_process_joins_by_itself_enter_does_the_rest);
+  tcase_add_test (host, self_join_is_only_for_v1_and_only_once);
+  tcase_add_test (host, v1_destroy_removes_empty_and_nested_cgroups);
   tcase_add_test (host, v1_without_cgroup2_uses_freezer_and_iterates);
   tcase_add_test (host, v1_rejects_unified_and_leaves_nothing);
   tcase_add_test (host, v1_block_io_throttles_are_written_and_lifted);
