@@ -1,0 +1,83 @@
+#!/bin/bash
+# serve against hostile requests: costly regular expressions in filters,
+# NUL bytes in URLs, large exec output over the Docker API, signal
+# dispositions of what serve starts, abandoned requests, errors that say
+# what was wrong, and a full disk.
+. "$(dirname "$0")/lib.sh"
+
+minirun_only "serve is minirun's own"
+need_command curl curl || t_skip_all "curl is needed"
+need_command jq jq || t_skip_all "jq is needed"
+
+. "$(dirname "$0")/serve-lib.sh"
+
+# dapi METHOD PATH [CURL-ARGS...]: a Docker API call, the body in $body,
+# the status in $code.
+dapi ()
+{
+  local method=$1 path=$2
+  shift 2
+  code=$(curl -s -o "$T_DIR/.body" -w '%{http_code}' --unix-socket "$SOCK" -X "$method" \
+    "$@" "http://localhost$path") || true
+  body=$(cat "$T_DIR/.body")
+}
+
+name_filter_regex_is_bounded ()
+{
+  mk_running
+  serve_start
+  # a pattern that takes glibc's regcomp gigabytes
+  dapi GET '/v1.41/containers/json' -G --data-urlencode 'filters={"name":["((a{0,120}){0,120}){0,120}"]}'
+  assert_eq "$code" 400 "costly pattern: status (body $body)"
+  assert_contains "$body" "'name'" "costly pattern: message names the filter"
+  # catastrophic backtracking against a long name is stopped by the limits
+  dapi GET '/v1.41/containers/json' -G --data-urlencode 'filters={"name":["(a+)+$"]}'
+  assert_ne "$code" 000 "backtracking pattern: the server answers"
+  dapi GET '/v1.41/containers/json' -G --data-urlencode 'filters={"name":["(unclosed"]}'
+  assert_eq "$code" 400 "invalid pattern: status (body $body)"
+  assert_contains "$body" "'name'" "invalid pattern: message names the filter"
+  dapi GET '/v1.41/containers/json' -G --data-urlencode "filters={\"name\":[\"$(printf 'a%.0s' {1..300})\"]}"
+  assert_eq "$code" 400 "long pattern: status (body $body)"
+  # Docker's semantics: unanchored, with or without the leading /
+  dapi GET '/v1.41/containers/json' -G --data-urlencode "filters={\"name\":[\"${ID:2:6}\"]}"
+  assert_eq "$(jq -r '.[0].Names[0]' <<<"$body")" "/$ID" "unanchored match"
+  dapi GET '/v1.41/containers/json' -G --data-urlencode "filters={\"name\":[\"^/$ID\$\"]}"
+  assert_eq "$(jq -r '.[0].Names[0]' <<<"$body")" "/$ID" "match with the leading /"
+  dapi GET '/v1.41/containers/json' -G --data-urlencode "filters={\"name\":{\"^$ID\$\":true}}"
+  assert_eq "$(jq -r '.[0].Names[0]' <<<"$body")" "/$ID" "match without the leading /"
+  dapi GET '/v1.41/containers/json' -G --data-urlencode 'filters={"name":["^nomatch$"]}'
+  assert_eq "$code $body" "200 []" "no match"
+  kill_if "$SRV" serve
+  pid_gone "$SRV" || true
+}
+
+docker_filter_of_wrong_type_is_400 ()
+{
+  serve_start
+  local f
+  for f in '{"name":"x"}' '{"name":[1]}' '{"status":{"running":"yes"}}' '{"label":7}'; do
+    dapi GET '/v1.41/containers/json' -G --data-urlencode "filters=$f"
+    assert_eq "$code" 400 "filters=$f: status (body $body)"
+  done
+}
+
+nul_in_url_is_400 ()
+{
+  mk_running
+  serve_start
+  api_json POST "/api/v1/containers/$ID/files" 201 '{"path": "/x", "content": "keep"}'
+  api DELETE "/api/v1/containers/$ID%00/files?path=/x"
+  assert_eq "$code" 400 "NUL in the path: status (body $body)"
+  api DELETE "/api/v1/containers/$ID/files?path=/x%00/y"
+  assert_eq "$code" 400 "NUL in the query: status (body $body)"
+  api GET "/api/v1/containers/$ID%00"
+  assert_eq "$code" 400 "NUL in an inline path: status (body $body)"
+  api GET "/api/v1/containers/$ID/files?path=/x"
+  assert_eq "$code" 200 "the file is still there (body $body)"
+  assert_eq "$(status_of "$ID")" running "the container is still there"
+}
+
+t_ok "docker ps name filters: PCRE2 with limits, 400 naming the filter, Docker's matching" name_filter_regex_is_bounded
+t_ok "docker filters of the wrong JSON type are 400" docker_filter_of_wrong_type_is_400
+t_ok "a NUL byte in a URL's path or query is 400, and nothing is done" nul_in_url_is_400
+t_done
