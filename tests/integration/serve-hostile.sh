@@ -77,7 +77,62 @@ nul_in_url_is_400 ()
   assert_eq "$(status_of "$ID")" running "the container is still there"
 }
 
+# The signal state of a process, as /proc shows it: ignored and blocked.
+SIGS="grep -E '^Sig(Ign|Blk)' /proc/self/status | tr -s '\\t ' ' '"
+SIGS_CLEAN=$'SigBlk: 0000000000000000\nSigIgn: 0000000000000000'
+
+exec_through_serve_gets_default_signals ()
+{
+  mk_running
+  serve_start
+  api_json POST "/api/v1/containers/$ID/exec" 200 '{"command": ["sh", "-c", "yes | head -c 50000 | wc -c"], "timeout": 20}' --max-time 30
+  assert_eq "$(jq -r .data.stdout <<<"$body" | tr -d ' ')" 50000 "yes | head: output (body $body)"
+  assert_eq "$(jq -r .data.exit_code <<<"$body")" 0 "yes | head: exit code"
+  api_json POST "/api/v1/containers/$ID/exec" 200 "$(jq -n --arg c "$SIGS" '{"command": ["sh", "-c", $c]}')"
+  assert_eq "$(jq -j .data.stdout <<<"$body" | sort)" "$SIGS_CLEAN" "signal state of an exec"
+}
+
+# in_ignoring CMD...: CMD run by a parent that ignores SIGPIPE, SIGINT and
+# SIGQUIT and blocks SIGUSR1 and SIGTERM (bash cannot block; a small python
+# parent does both); its output in $out.
+in_ignoring ()
+{
+  out=$(timeout -k 2 30 /usr/bin/python3 -c '
+import os, signal, sys
+for s in (signal.SIGPIPE, signal.SIGINT, signal.SIGQUIT):
+    signal.signal(s, signal.SIG_IGN)
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1, signal.SIGTERM})
+os.execvp(sys.argv[1], sys.argv[1:])' "$@" 2>&1)
+}
+
+cli_children_get_default_signals ()
+{
+  local hk pid
+  mk_running
+  in_ignoring "$MINIRUN" --root "$T_ROOT" exec "$ID" sh -c 'yes | head -c 50000 | wc -c'
+  assert_eq "$(tr -d ' ' <<<"$out")" 50000 "exec of yes | head from an ignoring parent"
+  in_ignoring "$MINIRUN" --root "$T_ROOT" exec "$ID" sh -c "$SIGS"
+  assert_eq "$(sort <<<"$out")" "$SIGS_CLEAN" "signal state of a CLI exec"
+  # an OCI container's init, and a hook
+  new_bundle
+  hk=$T_DIR/hook-$ID
+  sh_args "$SIGS"
+  cfg '.hooks = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", $c]}]}' \
+    --arg c "$SIGS > $hk"
+  in_ignoring "$MINIRUN" --root "$T_ROOT" run --bundle "$B" "$ID"
+  assert_eq "$(sort <<<"$out")" "$SIGS_CLEAN" "signal state of a container's init"
+  assert_eq "$(sort "$hk")" "$SIGS_CLEAN" "signal state of a hook"
+  # a managed container's init, started by its monitor
+  new_id
+  in_ignoring "$MINIRUN" --root "$T_ROOT" run -d --rootfs "$B/rootfs" --name "$ID" -- sleep 1000
+  pid=$(rt inspect "$ID" | jq -r '.[0].State.Pid')
+  assert_eq "$(grep -E '^Sig(Ign|Blk)' "/proc/$pid/status" | tr -s '\t ' ' ' | sort)" "$SIGS_CLEAN" \
+    "signal state of a managed container's init"
+}
+
 t_ok "docker ps name filters: PCRE2 with limits, 400 naming the filter, Docker's matching" name_filter_regex_is_bounded
 t_ok "docker filters of the wrong JSON type are 400" docker_filter_of_wrong_type_is_400
 t_ok "a NUL byte in a URL's path or query is 400, and nothing is done" nul_in_url_is_400
+t_ok "exec through serve: default signal actions, an empty mask; yes | head ends" exec_through_serve_gets_default_signals
+t_ok "the CLI's exec, a container's init and hooks: default signals whatever the caller ignored" cli_children_get_default_signals
 t_done
