@@ -130,9 +130,23 @@ cli_children_get_default_signals ()
     "signal state of a managed container's init"
 }
 
+docker_exec_writes_all_its_output ()
+{
+  /usr/bin/python3 -c 'import docker' 2>/dev/null || skip "docker-py (python3-docker) is not installed"
+  mk_running
+  serve_start
+  out=$(timeout 60 /usr/bin/python3 -c '
+import sys, docker
+c = docker.DockerClient(base_url="unix://" + sys.argv[1], version="1.41", timeout=30)
+r = c.containers.get(sys.argv[2]).exec_run(["sh", "-c", "head -c 1000000 /dev/zero | tr \"\\0\" a"])
+print(r.exit_code, len(r.output), r.output.count(b"a"))' "$SOCK" "$ID" 2>&1)
+  assert_eq "$out" "0 1000000 1000000" "exit code, length and bytes of a 1 MB exec output"
+}
+
 t_ok "docker ps name filters: PCRE2 with limits, 400 naming the filter, Docker's matching" name_filter_regex_is_bounded
 t_ok "docker filters of the wrong JSON type are 400" docker_filter_of_wrong_type_is_400
 t_ok "a NUL byte in a URL's path or query is 400, and nothing is done" nul_in_url_is_400
 t_ok "exec through serve: default signal actions, an empty mask; yes | head ends" exec_through_serve_gets_default_signals
 t_ok "the CLI's exec, a container's init and hooks: default signals whatever the caller ignored" cli_children_get_default_signals
+t_ok "docker exec: 1 MB of output arrives whole over the hijacked connection" docker_exec_writes_all_its_output
 t_done
