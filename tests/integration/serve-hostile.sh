@@ -143,10 +143,81 @@ print(r.exit_code, len(r.output), r.output.count(b"a"))' "$SOCK" "$ID" 2>&1)
   assert_eq "$out" "0 1000000 1000000" "exit code, length and bytes of a 1 MB exec output"
 }
 
+# full_root: a 16 MiB tmpfs for a --root of its own, in $FR; unmounted
+# after the test, its containers removed first.
+full_root ()
+{
+  FR=$T_DIR/full-$BASHPID
+  mkdir -p "$FR"
+  mount -t tmpfs -o size=16m tmpfs "$FR" || skip "cannot mount a tmpfs"
+  defer rmdir "$FR"
+  defer umount -l "$FR"
+  defer rm -f "$FR/fill"
+}
+
+# fill FS-DIR: no space left on it.
+fill ()
+{
+  dd if=/dev/zero of="$1/fill" bs=64k 2>/dev/null || true
+  # the last blocks, a byte at a time
+  while printf x 2>/dev/null >>"$1/fill"; do :; done
+}
+
+fr ()
+{
+  timeout -k 5 60 "$MINIRUN" --root "$FR/root" "$@"
+}
+
+stop_kill_rm_act_on_a_full_disk ()
+{
+  local pid a b c
+  full_root
+  new_bundle
+  a=$ID-a b=$ID-b c=$ID-c
+  defer "$MINIRUN" --root "$FR/root" rm -f "$c"
+  defer "$MINIRUN" --root "$FR/root" rm -f "$a"
+  defer "$MINIRUN" --root "$FR/root" rm -f "$b"
+  defer rm -f "$FR/fill"
+  fr run -d --rootfs "$B/rootfs" --name "$a" -- sleep 1000 >/dev/null || fail "run -d $a"
+  fr run -d --rootfs "$B/rootfs" --name "$b" -- sleep 1000 >/dev/null || fail "run -d $b"
+  fr run -d --restart always --rootfs "$B/rootfs" --name "$c" -- sleep 1000 >/dev/null || fail "run -d $c"
+  pid=$(fr inspect "$a" | jq -r '.[0].State.Pid')
+  pid_alive "$pid" || fail "$a is not running"
+  fill "$FR"
+  t_run fr stop -t 1 "$a"
+  assert_success
+  assert_contains "$err" "No space left on device" "stop says what it could not save"
+  wait_for 10 pid_gone "$pid" || fail "$a still runs after stop"
+  # a restart policy does not bring back what stop stopped
+  pid=$(fr inspect "$c" | jq -r '.[0].State.Pid')
+  fill "$FR"
+  t_run fr stop -t 1 "$c"
+  assert_success
+  assert_contains "$err" "No space left on device" "stop of $c says what it could not save"
+  wait_for 10 pid_gone "$pid" || fail "$c still runs after stop"
+  sleep 1
+  assert_eq "$(fr inspect "$c" | jq -r '.[0].State.Status')" stopped "$c after stop"
+  pid=$(fr inspect "$b" | jq -r '.[0].State.Pid')
+  fill "$FR"
+  t_run fr kill "$b" KILL
+  assert_success
+  wait_for 10 pid_gone "$pid" || fail "$b still runs after kill"
+  fill "$FR"
+  t_run fr rm -f "$b"
+  assert_success
+  t_run fr rm -f "$a"
+  assert_success
+  t_run fr rm -f "$c"
+  assert_success
+  rm -f "$FR/fill"
+  assert_eq "$(fr ps -a -q 2>/dev/null | grep -c "^$ID" || true)" 0 "nothing left once space is back"
+}
+
 t_ok "docker ps name filters: PCRE2 with limits, 400 naming the filter, Docker's matching" name_filter_regex_is_bounded
 t_ok "docker filters of the wrong JSON type are 400" docker_filter_of_wrong_type_is_400
 t_ok "a NUL byte in a URL's path or query is 400, and nothing is done" nul_in_url_is_400
 t_ok "exec through serve: default signal actions, an empty mask; yes | head ends" exec_through_serve_gets_default_signals
 t_ok "the CLI's exec, a container's init and hooks: default signals whatever the caller ignored" cli_children_get_default_signals
 t_ok "docker exec: 1 MB of output arrives whole over the hijacked connection" docker_exec_writes_all_its_output
+t_ok "stop, kill and rm act on a full disk, and say what they could not save" stop_kill_rm_act_on_a_full_disk
 t_done
