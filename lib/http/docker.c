@@ -1178,6 +1178,12 @@ create_fill (struct dreq *d, const json_t *body, struct holder *h, struct mr_run
     else if (quota > 0)
       cfg->cpus = (double)quota / (double)(period > 0 ? period : 100000);
     cfg->cpu_shares = shares > 0 ? shares : -1;
+    if (pids < -1 || pids > MR_PIDS_LIMIT_MAX)
+      return fail (d, 400,
+                   "invalid HostConfig.PidsLimit %lld: want -1 (unlimited), 0 (unset) or a "
+                   "limit up to %d",
+                   (long long)pids, MR_PIDS_LIMIT_MAX),
+             false;
     /* docker: 0 or null unset, -1 unlimited */
     cfg->pids_limit = pids == 0 ? -1 : pids < 0 ? 0 : pids;
   }
@@ -1234,7 +1240,15 @@ create_fill (struct dreq *d, const json_t *body, struct holder *h, struct mr_run
   if (v)
     {
       const char *name = json_string_value (json_object_get (v, "Name"));
-      json_int_t max = json_integer_value (json_object_get (v, "MaximumRetryCount"));
+      json_t *maxv = json_object_get (v, "MaximumRetryCount");
+      json_int_t max = json_integer_value (maxv);
+
+      if (maxv && !json_is_null (maxv) && (!json_is_integer (maxv) || max < 0 || max > INT_MAX))
+        return fail (d, 400,
+                     "invalid HostConfig.RestartPolicy.MaximumRetryCount: want a count from 0 "
+                     "to %d",
+                     INT_MAX),
+               false;
       if (name && strcmp (name, "on-failure") == 0 && max > 0)
         cfg->restart = hold (h, json_sprintf ("on-failure:%lld", (long long)max));
       else if (name && *name)

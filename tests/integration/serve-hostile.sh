@@ -213,6 +213,46 @@ stop_kill_rm_act_on_a_full_disk ()
   assert_eq "$(fr ps -a -q 2>/dev/null | grep -c "^$ID" || true)" 0 "nothing left once space is back"
 }
 
+errors_say_what_was_wrong ()
+{
+  local img
+  new_bundle
+  img=hostile-$(echo "$T_TAG" | tr A-Z a-z):1
+  rt image add "$img" "$B/rootfs" >/dev/null
+  defer rt image rm "$img"
+  serve_start
+  # invalid UTF-8 in the URL's path, in a name, in a query value
+  api GET "/api/v1/containers/a%ff"
+  assert_eq "$code" 400 "invalid UTF-8 in a name: status (body $body)"
+  assert_contains "$body" "UTF-8" "invalid UTF-8 in a name: message"
+  api GET "/api/v1/containers/$ID/files?path=/%c3%28"
+  assert_eq "$code" 400 "invalid UTF-8 in a query: status (body $body)"
+  assert_contains "$body" "UTF-8" "invalid UTF-8 in a query: message"
+  dapi GET "/v1.41/containers/%ed%a0%80/json"
+  assert_eq "$code" 400 "a surrogate in a Docker path: status (body $body)"
+  # limits the kernel cannot take are refused at create
+  api_json POST /api/v1/containers 400 "{\"name\": \"$ID\", \"rootfs\": \"$B/rootfs\", \"command\": [\"true\"], \"pids_limit\": 9223372036854775807}"
+  assert_contains "$body" "'pids_limit'" "pids_limit: message names the field"
+  t_run rt create --rootfs "$B/rootfs" --name "$ID" --pids-limit 9223372036854775807 -- true
+  assert_failure
+  assert_contains "$err" "pids-limit" "the CLI: message names the flag"
+  t_run rt inspect "$ID"
+  assert_failure
+  dapi POST "/v1.41/containers/create?name=$ID" -H 'Content-Type: application/json' \
+    --data-binary "{\"Image\": \"$img\", \"Cmd\": [\"true\"], \"HostConfig\": {\"PidsLimit\": -9223372036854775808}}"
+  assert_eq "$code" 400 "Docker PidsLimit INT64_MIN: status (body $body)"
+  assert_contains "$body" PidsLimit "Docker PidsLimit: message names the field"
+  dapi POST "/v1.41/containers/create?name=$ID" -H 'Content-Type: application/json' \
+    --data-binary "{\"Image\": \"$img\", \"Cmd\": [\"true\"], \"HostConfig\": {\"PidsLimit\": 9223372036854775807}}"
+  assert_eq "$code" 400 "Docker PidsLimit INT64_MAX: status (body $body)"
+  dapi POST "/v1.41/containers/create?name=$ID" -H 'Content-Type: application/json' \
+    --data-binary "{\"Image\": \"$img\", \"Cmd\": [\"true\"], \"HostConfig\": {\"RestartPolicy\": {\"Name\": \"on-failure\", \"MaximumRetryCount\": -9223372036854775808}}}"
+  assert_eq "$code" 400 "Docker MaximumRetryCount INT64_MIN: status (body $body)"
+  assert_contains "$body" MaximumRetryCount "MaximumRetryCount: message names the field"
+  dapi GET "/v1.41/containers/$ID/json"
+  assert_eq "$code" 404 "nothing was created"
+}
+
 t_ok "docker ps name filters: PCRE2 with limits, 400 naming the filter, Docker's matching" name_filter_regex_is_bounded
 t_ok "docker filters of the wrong JSON type are 400" docker_filter_of_wrong_type_is_400
 t_ok "a NUL byte in a URL's path or query is 400, and nothing is done" nul_in_url_is_400
@@ -220,4 +260,5 @@ t_ok "exec through serve: default signal actions, an empty mask; yes | head ends
 t_ok "the CLI's exec, a container's init and hooks: default signals whatever the caller ignored" cli_children_get_default_signals
 t_ok "docker exec: 1 MB of output arrives whole over the hijacked connection" docker_exec_writes_all_its_output
 t_ok "stop, kill and rm act on a full disk, and say what they could not save" stop_kill_rm_act_on_a_full_disk
+t_ok "errors say what was wrong: invalid UTF-8 in URLs, limits past the kernel's, INT64_MIN in Docker fields" errors_say_what_was_wrong
 t_done
