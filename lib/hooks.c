@@ -54,6 +54,8 @@ run_one (const struct mr_spec_hook *h, const char *kind, const char *state_json,
   char *default_argv[] = { h->path, NULL };
   char *const *env = h->env ? h->env : where && where->env ? where->env : environ;
   posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  sigset_t all, none;
   int pipefd[2];
   pid_t pid;
   int status = 0, r;
@@ -65,7 +67,18 @@ run_one (const struct mr_spec_hook *h, const char *kind, const char *state_json,
   posix_spawn_file_actions_adddup2 (&fa, pipefd[0], 0);
   if (where && where->cwd)
     posix_spawn_file_actions_addchdir_np (&fa, where->cwd);
-  r = posix_spawn (&pid, h->path, &fa, NULL, h->args ? h->args : default_argv, env);
+  /* the hook gets default signal actions and an empty mask, whatever the
+   * runtime's caller ignored or blocked.  Every bit, not sigfillset: that
+   * leaves out glibc's own signals, which posix_spawn then ignores in the
+   * child, and an exec keeps them ignored.  */
+  memset (&all, 0xff, sizeof all);
+  sigemptyset (&none);
+  posix_spawnattr_init (&attr);
+  posix_spawnattr_setflags (&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  posix_spawnattr_setsigdefault (&attr, &all);
+  posix_spawnattr_setsigmask (&attr, &none);
+  r = posix_spawn (&pid, h->path, &fa, &attr, h->args ? h->args : default_argv, env);
+  posix_spawnattr_destroy (&attr);
   posix_spawn_file_actions_destroy (&fa);
   close (pipefd[0]);
   if (r != 0)

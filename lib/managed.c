@@ -925,6 +925,16 @@ stop_runtime (struct mr_context *ctx, const char *name, int sig, int timeout, st
   return 0;
 }
 
+/* Whether the monitor may start the container again after it exits.  */
+static bool
+restarts_on_its_own (json_t *record)
+{
+  json_t *rp = json_object_get (json_object_get (record, "HostConfig"), "RestartPolicy");
+  const char *policy = mr_managed_str (rp, "Name");
+
+  return *policy != '\0' && strcmp (policy, "no") != 0;
+}
+
 int
 mr_container_stop (struct mr_context *ctx, const char *name, int timeout, struct mr_error *err)
 {
@@ -953,13 +963,23 @@ mr_container_stop (struct mr_context *ctx, const char *name, int timeout, struct
     {
       struct mr_error e = { 0 };
       json_object_set_new (m.status, "StopRequested", json_true ());
-      if (mr_managed_write_status (&m, false, &e) < 0)
+      if (mr_managed_write_status (&m, false, &e) == 0)
+        /* wakes a monitor waiting to restart */
+        syscall (SYS_pidfd_send_signal, monfd, SIGUSR1, NULL, 0);
+      else if (restarts_on_its_own (m.record))
         {
-          mr_managed_close (&m);
-          return mr_error_set (err, "stop '%s': %s", name, e.msg);
+          /* a full disk, say: the stop is done all the same, and a monitor
+           * that was never told must not start the container again */
+          mr_context_warn (ctx, "stop '%s': the stop request could not be saved (%s): its "
+                                "monitor is stopped too, and its exit is not recorded",
+                           name, e.msg);
+          syscall (SYS_pidfd_send_signal, monfd, SIGKILL, NULL, 0);
+          wait_fd (monfd, 5000);
+          close (monfd);
+          monfd = -1;
         }
-      /* wakes a monitor waiting to restart */
-      syscall (SYS_pidfd_send_signal, monfd, SIGUSR1, NULL, 0);
+      else
+        mr_context_warn (ctx, "stop '%s': the stop request could not be saved: %s", name, e.msg);
     }
   mr_managed_lock (&m, false, err);
   mr_managed_close (&m);
@@ -979,7 +999,9 @@ mr_container_stop (struct mr_context *ctx, const char *name, int timeout, struct
             {
               json_object_set_new (m.status, "Status", json_string ("stopped"));
               json_object_set_new (m.status, "Pid", json_integer (0));
-              mr_managed_write_status (&m, true, &e);
+              if (mr_managed_write_status (&m, true, &e) < 0)
+                mr_context_warn (ctx, "stop '%s': its stopped status could not be saved: %s",
+                                 name, e.msg);
             }
           mr_managed_close (&m);
         }

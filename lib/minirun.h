@@ -57,6 +57,9 @@ extern "C"
    * so that instances with different roots never share records.  */
   const char *mr_context_data_dir (const struct mr_context *ctx);
 
+  /* The largest pids limit the kernel takes (its PID_MAX_LIMIT).  */
+#define MR_PIDS_LIMIT_MAX 4194304
+
   /* Container ids and names: [A-Za-z0-9][A-Za-z0-9_.-]{0,127}.  */
   int mr_id_validate (const char *id, struct mr_error *err);
 
@@ -350,7 +353,7 @@ extern "C"
     double cpus;                  /* 0: unlimited; 0.5 = half a CPU */
     int64_t cpu_shares;           /* -1: unset */
     const char *cpuset_cpus;      /* NULL: unset */
-    int64_t pids_limit;           /* -1: unset, 0: unlimited */
+    int64_t pids_limit;           /* -1: unset, 0: unlimited; at most MR_PIDS_LIMIT_MAX */
     bool read_only;               /* read-only root file system */
     const char *const *volumes;   /* "HOST:CTR[:ro|rw]" */
     const char *const *tmpfs;     /* "PATH[:mount options]" */

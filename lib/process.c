@@ -435,6 +435,26 @@ apply_cpu_affinity (const char *list, const char *which, struct mr_error *err)
   return 0;
 }
 
+/* Every signal back to its default action.  execve keeps ignored signals
+ * ignored: whatever started us (a server ignoring SIGPIPE, a shell with
+ * trap '' INT, a posix_spawn that ignores glibc's own signals in its
+ * child) must not decide how the container's program dies.  The system
+ * call, not sigaction: glibc refuses to touch the signals it keeps for
+ * itself, and those may be ignored too.  */
+static void
+signals_default (void)
+{
+  struct
+  {
+    unsigned long handler, flags, restorer;
+    uint64_t mask;
+  } dfl = { 0 }; /* SIG_DFL, the kernel's struct sigaction */
+
+  for (int sig = 1; sig <= 64; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      syscall (SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
+}
+
 /* Credentials, seccomp and exec: the last steps of every container process.
  * The order is runc's.  Without no_new_privs, loading a filter needs
  * CAP_SYS_ADMIN, which a switch to a non-root user takes from the effective
@@ -474,6 +494,7 @@ finish_and_exec (struct mr_spawn *sp, const char *exe, char **env, struct mr_err
         if (fl >= 0)
           fcntl (fd, F_SETFD, fl & ~FD_CLOEXEC);
       }
+  signals_default ();
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   if (sp->seccomp && p->no_new_privileges && mr_seccomp_load (sp->seccomp, err) < 0)

@@ -1212,6 +1212,11 @@ build_resources (const struct mr_run_config *cfg, json_t **res, json_t *host, st
   if (cfg->pids_limit < -1)
     return mr_error_set (err, "invalid --pids-limit '%" PRId64 "': want a positive number, 0 or -1",
                          cfg->pids_limit);
+  /* pids.max takes no more than the kernel's PID_MAX_LIMIT: a larger one
+   * would only fail at start */
+  if (cfg->pids_limit > MR_PIDS_LIMIT_MAX)
+    return mr_error_set (err, "invalid --pids-limit '%" PRId64 "': the kernel allows at most %d",
+                         cfg->pids_limit, MR_PIDS_LIMIT_MAX);
   if (cfg->pids_limit > 0
       && json_object_set_new (*res, "pids",
                               json_pack ("{s:I}", "limit", (json_int_t)cfg->pids_limit))

@@ -1476,7 +1476,7 @@ parse_create (const json_t *doc, struct create_req *c, struct mr_api_response *r
       || field_string (doc, "workdir", &cfg->workdir, res) < 0
       || field_user (doc, &c->user, res) < 0
       || field_string (doc, "hostname", &cfg->hostname, res) < 0
-      || field_int (doc, "pids_limit", -1, INT64_MAX, &n, &set, res) < 0)
+      || field_int (doc, "pids_limit", -1, MR_PIDS_LIMIT_MAX, &n, &set, res) < 0)
     return -1;
   if (set)
     cfg->pids_limit = n;

@@ -14,7 +14,8 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
-#include <regex.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -436,12 +437,28 @@ parse_filters (struct dreq *d, const char *const *known)
         return NULL;
       }
     if (json_is_object (v))
-      json_object_foreach (v, k, e) json_array_append_new (vals, json_string (k));
+      json_object_foreach (v, k, e)
+      {
+        if (!json_is_boolean (e))
+          ok = false;
+        json_array_append_new (vals, json_string (k));
+      }
     else if (json_is_array (v))
       json_array_foreach (v, i, e)
       {
-        if (json_is_string (e))
-          json_array_append (vals, e);
+        if (!json_is_string (e))
+          ok = false;
+        json_array_append (vals, e);
+      }
+    else
+      ok = false;
+    if (!ok)
+      {
+        json_decref (vals);
+        json_decref (out);
+        fail (d, 400,
+              "invalid filter '%s': expected an array of strings or an object of booleans", key);
+        return NULL;
       }
     json_object_set_new (out, key, vals);
   }
@@ -478,21 +495,116 @@ match_prefix (const char *want, const char *s, const void *data)
   return strncmp (s, want, strlen (want)) == 0;
 }
 
-/* Docker matches names with a regular expression.  */
-static bool
-match_regex (const char *want, const char *s, const void *data)
-{
-  regex_t re;
-  bool ok;
+/* Docker matches names with a regular expression, unanchored, on the name
+ * with or without its leading '/'.  The patterns come from clients: their
+ * length, the matcher's steps, its backtracking depth and its heap are
+ * bounded, so that a pattern costs little whatever it says.  */
+#define NAME_REGEX_MAX_LEN 256
+#define NAME_REGEX_MATCH_LIMIT 100000
+#define NAME_REGEX_DEPTH_LIMIT 1000
+#define NAME_REGEX_HEAP_LIMIT_KIB 1024
 
-  (void)data;
-  if (*want == '/')
-    want++;
-  if (regcomp (&re, want, REG_EXTENDED | REG_NOSUB) != 0)
-    return false;
-  ok = regexec (&re, s, 0, NULL, 0) == 0;
-  regfree (&re);
-  return ok;
+struct name_regex
+{
+  pcre2_code **codes;
+  size_t n;
+  pcre2_match_data *md;
+  pcre2_match_context *mc;
+  pcre2_compile_context *cc;
+  int error; /* a match that ran out of its limits */
+  char bad[NAME_REGEX_MAX_LEN + 1];
+};
+
+static void
+name_regex_free (struct name_regex *nr)
+{
+  for (size_t i = 0; i < nr->n; i++)
+    pcre2_code_free (nr->codes[i]);
+  free (nr->codes);
+  pcre2_match_data_free (nr->md);
+  pcre2_match_context_free (nr->mc);
+  pcre2_compile_context_free (nr->cc);
+  *nr = (struct name_regex){ 0 };
+}
+
+/* Compiles the name filter's patterns; 400 naming the filter where one is
+ * too long or invalid.  */
+static int
+name_regex_compile (struct dreq *d, const json_t *filters, struct name_regex *nr)
+{
+  json_t *vals = json_object_get (filters, "name"), *v;
+  size_t i;
+
+  *nr = (struct name_regex){ 0 };
+  if (json_array_size (vals) == 0)
+    return 0;
+  nr->codes = calloc (json_array_size (vals), sizeof *nr->codes);
+  nr->mc = pcre2_match_context_create (NULL);
+  nr->cc = pcre2_compile_context_create (NULL);
+  nr->md = pcre2_match_data_create (1, NULL);
+  if (nr->codes == NULL || nr->mc == NULL || nr->cc == NULL || nr->md == NULL)
+    {
+      fail (d, 500, "out of memory");
+      return -1;
+    }
+  pcre2_set_match_limit (nr->mc, NAME_REGEX_MATCH_LIMIT);
+  pcre2_set_depth_limit (nr->mc, NAME_REGEX_DEPTH_LIMIT);
+  pcre2_set_heap_limit (nr->mc, NAME_REGEX_HEAP_LIMIT_KIB);
+  pcre2_set_max_pattern_length (nr->cc, NAME_REGEX_MAX_LEN);
+  pcre2_set_parens_nest_limit (nr->cc, 32);
+  json_array_foreach (vals, i, v)
+  {
+    const char *want = json_string_value (v);
+    PCRE2_SIZE off;
+    int code;
+
+    if (strlen (want) > NAME_REGEX_MAX_LEN)
+      {
+        fail (d, 400, "invalid filter 'name': pattern longer than %d bytes", NAME_REGEX_MAX_LEN);
+        return -1;
+      }
+    nr->codes[nr->n] = pcre2_compile ((PCRE2_SPTR)want, PCRE2_ZERO_TERMINATED,
+                                      PCRE2_UTF | PCRE2_NO_AUTO_CAPTURE, &code, &off, nr->cc);
+    if (nr->codes[nr->n] == NULL)
+      {
+        PCRE2_UCHAR msg[160];
+
+        pcre2_get_error_message (code, msg, sizeof msg);
+        fail (d, 400, "invalid filter 'name': '%s': %s at offset %zu", want, (char *)msg,
+              (size_t)off);
+        return -1;
+      }
+    nr->n++;
+  }
+  return 0;
+}
+
+static bool
+name_regex_run (struct name_regex *nr, const pcre2_code *code, const char *s)
+{
+  int rc = pcre2_match (code, (PCRE2_SPTR)s, strlen (s), 0, 0, nr->md, nr->mc);
+
+  if (rc >= 0)
+    return true;
+  if (rc != PCRE2_ERROR_NOMATCH && nr->error == 0)
+    nr->error = rc;
+  return false;
+}
+
+static bool
+name_regex_match (struct name_regex *nr, const char *name)
+{
+  char slashed[256 + 2];
+
+  if (nr->n == 0)
+    return true;
+  if (*name == '/')
+    name++;
+  snprintf (slashed, sizeof slashed, "/%s", name);
+  for (size_t i = 0; i < nr->n; i++)
+    if (name_regex_run (nr, nr->codes[i], name) || name_regex_run (nr, nr->codes[i], slashed))
+      return true;
+  return false;
 }
 
 /* "key" or "key=value" against the labels object.  */
@@ -514,7 +626,7 @@ match_label (const char *want, const char *s, const void *data)
 }
 
 static bool
-filters_pass (const json_t *filters, const json_t *rec)
+filters_pass (const json_t *filters, struct name_regex *names, const json_t *rec)
 {
   json_t *state = json_object_get (rec, "State");
   json_t *labels = json_object_get (json_object_get (rec, "Config"), "Labels");
@@ -524,7 +636,7 @@ filters_pass (const json_t *filters, const json_t *rec)
 
   snprintf (code, sizeof code, "%d", (int)json_integer_value (json_object_get (state, "ExitCode")));
   if (!filter_any (filters, "status", match_equal, docker_status (jstr (state, "Status")), NULL)
-      || !filter_any (filters, "name", match_regex, jstr (rec, "Name"), NULL)
+      || !name_regex_match (names, jstr (rec, "Name"))
       || !filter_any (filters, "id", match_prefix, jstr (rec, "Id"), NULL)
       || !filter_any (filters, "ancestor", match_equal, jstr (rec, "Image"), NULL))
     return false;
@@ -555,6 +667,7 @@ get_containers (struct dreq *d)
       = { "status", "name", "label", "id", "ancestor", "exited", NULL };
   struct mr_container_info *list = NULL;
   cleanup_json json_t *filters = NULL;
+  __attribute__ ((cleanup (name_regex_free))) struct name_regex names = { 0 };
   struct mr_error err = { 0 };
   bool all = query_flag (d, "all");
   const char *limit_s = query (d, "limit");
@@ -571,7 +684,7 @@ get_containers (struct dreq *d)
         return fail (d, 400, "invalid limit '%s': expected a number", limit_s);
     }
   filters = parse_filters (d, known);
-  if (filters == NULL)
+  if (filters == NULL || name_regex_compile (d, filters, &names) < 0)
     return;
   /* docker ps -n N and a status filter show every state */
   if (limit > 0 || json_object_get (filters, "status") || json_object_get (filters, "exited"))
@@ -598,13 +711,24 @@ get_containers (struct dreq *d)
       rec = json_loads (text, 0, NULL);
       state = json_object_get (rec, "State");
       if (rec == NULL || (!all && !json_is_true (json_object_get (state, "Running")))
-          || !filters_pass (filters, rec))
+          || !filters_pass (filters, &names, rec))
         continue;
       entries[m] = list_entry (rec);
       if (entries[m])
         m++;
     }
   mr_container_info_free (list, n);
+  if (names.error != 0)
+    {
+      PCRE2_UCHAR msg[160];
+
+      for (size_t i = 0; i < m; i++)
+        json_decref (entries[i]);
+      free (entries);
+      pcre2_get_error_message (names.error, msg, sizeof msg);
+      return fail (d, 400, "invalid filter 'name': the pattern is too costly to match: %s",
+                   (char *)msg);
+    }
   qsort (entries, m, sizeof *entries, by_created_desc);
   out = json_array ();
   for (size_t i = 0; i < m; i++)
@@ -1055,6 +1179,12 @@ create_fill (struct dreq *d, const json_t *body, struct holder *h, struct mr_run
     else if (quota > 0)
       cfg->cpus = (double)quota / (double)(period > 0 ? period : 100000);
     cfg->cpu_shares = shares > 0 ? shares : -1;
+    if (pids < -1 || pids > MR_PIDS_LIMIT_MAX)
+      return fail (d, 400,
+                   "invalid HostConfig.PidsLimit %lld: want -1 (unlimited), 0 (unset) or a "
+                   "limit up to %d",
+                   (long long)pids, MR_PIDS_LIMIT_MAX),
+             false;
     /* docker: 0 or null unset, -1 unlimited */
     cfg->pids_limit = pids == 0 ? -1 : pids < 0 ? 0 : pids;
   }
@@ -1116,7 +1246,15 @@ create_fill (struct dreq *d, const json_t *body, struct holder *h, struct mr_run
   if (v)
     {
       const char *name = json_string_value (json_object_get (v, "Name"));
-      json_int_t max = json_integer_value (json_object_get (v, "MaximumRetryCount"));
+      json_t *maxv = json_object_get (v, "MaximumRetryCount");
+      json_int_t max = json_integer_value (maxv);
+
+      if (maxv && !json_is_null (maxv) && (!json_is_integer (maxv) || max < 0 || max > INT_MAX))
+        return fail (d, 400,
+                     "invalid HostConfig.RestartPolicy.MaximumRetryCount: want a count from 0 "
+                     "to %d",
+                     INT_MAX),
+               false;
       if (name && strcmp (name, "on-failure") == 0 && max > 0)
         cfg->restart = hold (h, json_sprintf ("on-failure:%lld", (long long)max));
       else if (name && *name)
@@ -1344,6 +1482,12 @@ struct pipe_stream
   int condition; /* wait */
 };
 
+/* How long a hijacked connection may take to make room for more output
+ * before the client counts as gone.  */
+#define SEND_STALL_MS 60000
+
+/* All of buf on a hijacked connection, which libmicrohttpd leaves
+ * non-blocking: a full socket buffer is waited out, not taken for an end.  */
 static int
 send_all (int fd, const void *buf, size_t len)
 {
@@ -1354,6 +1498,17 @@ send_all (int fd, const void *buf, size_t len)
       ssize_t n = send (fd, p, len, MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR)
         continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        {
+          struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+          int r = poll (&pfd, 1, SEND_STALL_MS);
+
+          if (r < 0 && errno == EINTR)
+            continue;
+          if (r <= 0 || (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)))
+            return -1;
+          continue;
+        }
       if (n <= 0)
         return -1;
       p += n;

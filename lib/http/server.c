@@ -498,6 +498,83 @@ send_preflight (struct server *s, struct MHD_Connection *conn, struct request *r
   return send_response (s, conn, r, &res);
 }
 
+/* What the URL's decoding found, for the request being parsed on one
+ * connection: the handlers see C strings, so a decoded NUL would cut a
+ * path or a value short, and invalid UTF-8 would reach JSON answers.  */
+struct conn_state
+{
+  bool nul;
+  bool bad_utf8;
+};
+
+static bool
+valid_utf8 (const unsigned char *p, size_t n)
+{
+  size_t i = 0;
+
+  while (i < n)
+    {
+      unsigned char c = p[i];
+      size_t len;
+      unsigned cp;
+
+      if (c < 0x80)
+        {
+          i++;
+          continue;
+        }
+      if (c >= 0xc2 && c <= 0xdf)
+        len = 2, cp = c & 0x1f;
+      else if (c >= 0xe0 && c <= 0xef)
+        len = 3, cp = c & 0x0f;
+      else if (c >= 0xf0 && c <= 0xf4)
+        len = 4, cp = c & 0x07;
+      else
+        return false;
+      if (i + len > n)
+        return false;
+      for (size_t k = 1; k < len; k++)
+        {
+          if ((p[i + k] & 0xc0) != 0x80)
+            return false;
+          cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+      /* overlong forms, surrogates, past U+10FFFF */
+      if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff))
+          || (cp >= 0xd800 && cp <= 0xdfff))
+        return false;
+      i += len;
+    }
+  return true;
+}
+
+static struct conn_state *
+conn_state (struct MHD_Connection *conn)
+{
+  const union MHD_ConnectionInfo *ci
+      = MHD_get_connection_info (conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+  return ci ? ci->socket_context : NULL;
+}
+
+/* libmicrohttpd's decoding of the path and of each query key and value,
+ * noting what the request must be refused for.  */
+static size_t
+on_unescape (void *cls, struct MHD_Connection *conn, char *val)
+{
+  struct conn_state *cs = conn_state (conn);
+  size_t n = MHD_http_unescape (val);
+
+  (void)cls;
+  if (cs == NULL)
+    return n;
+  if (memchr (val, '\0', n) != NULL)
+    cs->nul = true;
+  if (!valid_utf8 ((const unsigned char *)val, n))
+    cs->bad_utf8 = true;
+  return n;
+}
+
 static void
 dispatch (struct server *s, const struct mr_api_request *req, struct mr_api_response *res)
 {
@@ -667,6 +744,7 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url, const char 
   struct request *r = *con_cls;
   struct mr_api_response res = { 0 };
   struct mr_api_request req;
+  struct conn_state *cs;
   const char *clen;
 
   (void)version;
@@ -686,6 +764,13 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url, const char 
       client_name (conn, r->client, sizeof r->client);
       *con_cls = r;
       atomic_fetch_add (&s->active, 1);
+      cs = conn_state (conn);
+      if (cs == NULL)
+        return send_error (s, conn, r, 503, "the server is too busy: out of memory");
+      if (cs->nul)
+        return send_error (s, conn, r, 400, "the URL's path or query holds a NUL byte (%00)");
+      if (cs->bad_utf8)
+        return send_error (s, conn, r, 400, "the URL's path or query is not valid UTF-8");
       /* before the body: an unauthorized client does not get to upload.
        * The dashboard's page and CORS preflights carry no token.  */
       if (l->auth && !authorized (s, conn) && !mr_dashboard_path (url)
@@ -886,7 +971,11 @@ on_completed (void *cls, struct MHD_Connection *conn, void **con_cls,
   char line[1200];
   unsigned long us;
 
-  (void)conn;
+  struct conn_state *cs = conn_state (conn);
+
+  /* the next request on the connection is decoded afresh */
+  if (cs)
+    *cs = (struct conn_state){ 0 };
   if (r == NULL)
     return;
   *con_cls = NULL;
@@ -1234,11 +1323,17 @@ on_connection (void *cls, struct MHD_Connection *conn, void **socket_context,
   struct listener *l = cls;
 
   (void)conn;
-  (void)socket_context;
   if (code == MHD_CONNECTION_NOTIFY_STARTED)
-    atomic_fetch_add (&l->connections, 1);
+    {
+      atomic_fetch_add (&l->connections, 1);
+      *socket_context = calloc (1, sizeof (struct conn_state));
+    }
   else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
-    atomic_fetch_sub (&l->connections, 1);
+    {
+      atomic_fetch_sub (&l->connections, 1);
+      free (*socket_context);
+      *socket_context = NULL;
+    }
 }
 
 /* The backend as mr_system_info names it, once: /health must be cheap.  */
@@ -1433,7 +1528,7 @@ mr_serve (struct mr_context *ctx, const struct mr_serve_opts *opts, struct mr_er
           (MHD_socket)ls[i].fd, MHD_OPTION_THREAD_POOL_SIZE, pool, MHD_OPTION_CONNECTION_LIMIT,
           ls[i].limit * pool, MHD_OPTION_NOTIFY_CONNECTION, on_connection, &ls[i],
           MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-          (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &ls[i],
+          (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &ls[i], MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, NULL,
           MHD_OPTION_HTTPS_MEM_CERT, ls[i].tls ? cert : NULL, MHD_OPTION_HTTPS_MEM_KEY,
           ls[i].tls ? key : NULL, MHD_OPTION_END);
       if (ls[i].d == NULL)

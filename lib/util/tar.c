@@ -1080,8 +1080,7 @@ spawn_decompressor (enum mr_compression c, int infd, int errfd, pid_t *pid, int 
   if (pipe2 (p, O_CLOEXEC) < 0)
     return mr_error_errno (err, errno, "pipe");
   sigemptyset (&none);
-  sigemptyset (&dfl);
-  sigaddset (&dfl, SIGPIPE);
+  sigfillset (&dfl);
   posix_spawn_file_actions_init (&fa);
   posix_spawn_file_actions_adddup2 (&fa, infd, STDIN_FILENO);
   posix_spawn_file_actions_adddup2 (&fa, p[1], STDOUT_FILENO);
@@ -1089,7 +1088,7 @@ spawn_decompressor (enum mr_compression c, int infd, int errfd, pid_t *pid, int 
   posix_spawnattr_init (&attr);
   posix_spawnattr_setsigmask (&attr, &none);
   /* A caller that ignores SIGPIPE must not make the tool spin on EPIPE
-     when we stop reading early.  */
+     when we stop reading early, nor pass on what else it ignores.  */
   posix_spawnattr_setsigdefault (&attr, &dfl);
   posix_spawnattr_setflags (&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   r = posix_spawnp (pid, tool, &fa, &attr, argv, environ);
