@@ -31,7 +31,8 @@ if [ "${SANITIZE:-1}" != 0 ]; then
     tests/integration/serve.sh tests/integration/serve-auth.sh tests/integration/serve-api.sh
     tests/integration/docker-api.sh tests/unit/test_api tests/integration/process.sh
     tests/integration/mounts.sh tests/integration/devices.sh tests/integration/runc-compat.sh
-    tests/integration/cgroup-runc.sh tests/integration/managed-security.sh"
+    tests/integration/cgroup-runc.sh tests/integration/managed-security.sh
+    tests/integration/serve-hostile.sh"
   (
     cd build-asan
     ./configure -q --enable-sanitizers >/dev/null
