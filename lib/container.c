@@ -603,17 +603,19 @@ do_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *
     return mr_error_errno (err, errno, "create '%s': state directory", id);
   if (mr_state_write (c->lockfd, c->st, false, err) < 0)
     return -1;
-  if (c->spec->linux.resources)
-    {
-      struct mr_spec_resources res;
-      cleanup_free struct mr_spec_device_rule *rules = NULL;
-      if (effective_resources (c->spec->linux.resources, c->spec, &res, &rules, err) < 0)
-        return -1;
-      if (mr_cgroup_create_in (c->st->cgroup_path, c->st->cgroup_layout, &res, &c->cg, err) < 0)
-        return mr_error_prefix (err, "create '%s'", id);
-    }
-  else if (mr_cgroup_create_in (c->st->cgroup_path, c->st->cgroup_layout, NULL, &c->cg, err) < 0)
-    return mr_error_prefix (err, "create '%s'", id);
+  {
+    /* a config without linux.resources still gets runc's device cgroup:
+       deny all, then the devices every container needs */
+    static const struct mr_spec_resources none;
+    struct mr_spec_resources res;
+    cleanup_free struct mr_spec_device_rule *rules = NULL;
+    if (effective_resources (c->spec->linux.resources ? c->spec->linux.resources : &none, c->spec,
+                             &res, &rules, err)
+        < 0)
+      return -1;
+    if (mr_cgroup_create_in (c->st->cgroup_path, c->st->cgroup_layout, &res, &c->cg, err) < 0)
+      return mr_error_prefix (err, "create '%s'", id);
+  }
   /* what create made, for delete to remove it all again */
   json_decref (c->st->cgroup_layout);
   c->st->cgroup_layout = json_incref (mr_cgroup_layout (c->cg));

@@ -192,6 +192,15 @@ test_deny_all_is_the_default ()
   assert_eq "$(tail -n 1 <<<"$out")" null-ok "/dev/null without device rules"
 }
 
+test_no_resources_denies_all_but_the_defaults ()
+{
+  new_bundle
+  cfg 'del(.linux.resources) | .linux.devices = [$d]' --argjson d "$FUSE"
+  in_ctr "$PROBE; echo x >/dev/null && echo null-ok"
+  assert_contains "$out" "Operation not permitted" "without linux.resources"
+  assert_eq "$(tail -n 1 <<<"$out")" null-ok "/dev/null without linux.resources"
+}
+
 test_device_deny_rule ()
 {
   new_bundle
@@ -238,6 +247,7 @@ t_ok "in a user namespace a device the host lacks is an error" test_userns_devic
 t_ok "a linux.devices entry is not allowed in the device cgroup by being made" test_linux_device_is_not_allowed_by_being_made
 t_ok "a linux.devices entry is allowed by a resources.devices rule" test_linux_device_allowed_by_a_rule
 t_ok "without device rules everything but the defaults is denied" test_deny_all_is_the_default
+t_ok "without linux.resources everything but the defaults is denied" test_no_resources_denies_all_but_the_defaults
 t_ok "a device deny rule takes its access away" test_device_deny_rule
 t_ok "an update to the same device rules never denies /dev/null" test_update_keeps_allowed_devices_allowed
 t_done
