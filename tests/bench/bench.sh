@@ -119,26 +119,44 @@ hf ()
 
 BENCHES=("run /bin/true" "exec /bin/true" "run -d" "delete -f" "list ($LIST_N containers)")
 
-for i in "${!names[@]}"; do
-  name=${names[$i]}
-  bin=${bins[$i]}
-  R="$bin --root $W/root-$name"
-  echo "# $name: $bin" >&2
+# Each benchmark runs for every runtime before the next benchmark starts, so
+# that a slower or busier stretch of the machine weighs on all of them alike.
+rt ()
+{
+  local i
+  for i in "${!names[@]}"; do
+    [ "${names[$i]}" = "$1" ] && echo "${bins[$i]} --root $W/root-$1" && return
+  done
+}
 
-  hf "run /bin/true" "$name" "$R run --bundle $W/bundle $tag-run"
+for name in "${names[@]}"; do
+  echo "# $name: $(rt "$name")" >&2
+  hf "run /bin/true" "$name" "$(rt "$name") run --bundle $W/bundle $tag-run"
+done
 
+for name in "${names[@]}"; do
+  R=$(rt "$name")
   $R run -d --bundle "$W/sleeper" "$tag-exec" </dev/null >/dev/null 2>&1
   hf "exec /bin/true" "$name" "$R exec $tag-exec /bin/true"
   $R delete -f "$tag-exec" >/dev/null 2>&1
+done
 
+for name in "${names[@]}"; do
+  R=$(rt "$name")
   hf "run -d" "$name" --prepare "sh -c '$R delete -f $tag-d >/dev/null 2>&1 || true'" \
     "$R run -d --bundle $W/sleeper $tag-d"
   $R delete -f "$tag-d" >/dev/null 2>&1 || true
+done
 
+for name in "${names[@]}"; do
+  R=$(rt "$name")
   hf "delete -f" "$name" --prepare "sh -c '$R run -d --bundle $W/sleeper $tag-del </dev/null >/dev/null 2>&1'" \
     "$R delete -f $tag-del"
   $R delete -f "$tag-del" >/dev/null 2>&1 || true
+done
 
+for name in "${names[@]}"; do
+  R=$(rt "$name")
   for n in $(seq "$LIST_N"); do
     $R create --bundle "$W/sleeper" "$tag-l$n" </dev/null >/dev/null 2>&1
   done
@@ -146,8 +164,11 @@ for i in "${!names[@]}"; do
   for n in $(seq "$LIST_N"); do
     $R delete -f "$tag-l$n" >/dev/null 2>&1 || true
   done
+done
 
-  # peak RSS of `run`: the largest of a few runs, in KiB
+# peak RSS of `run`: the largest of a few runs, in KiB
+for name in "${names[@]}"; do
+  R=$(rt "$name")
   max=0
   for _ in 1 2 3 4 5; do
     kib=$(/usr/bin/time -f %M $R run --bundle "$W/bundle" "$tag-rss" 2>&1 >/dev/null | tail -n 1)
@@ -215,6 +236,21 @@ has runc && header+=" minirun/runc |" && rule+=" ---: |"
   has runc && row+=" $(ratio "${results[rss|minirun]}" "${results[rss|runc]}") |"
   echo "$row"
   echo
+  if has crun; then
+    # target NAME KEY LIMIT: "met" when minirun/crun for KEY is at most LIMIT
+    target ()
+    {
+      local r
+      r=$(ratio "${results[$2|minirun]}" "${results[$2|crun]}")
+      echo "- $1: $r of crun's, target at most $3: $(awk -v r="$r" -v l="$3" 'BEGIN { print (r != "n/a" && r <= l) ? "met" : "MISSED" }')"
+    }
+    echo "Targets:"
+    echo
+    target "run /bin/true" "run /bin/true" 0.7
+    target "exec /bin/true" "exec /bin/true" 0.7
+    target "peak RSS of run" rss 1.0
+    echo
+  fi
   for i in "${!names[@]}"; do
     echo "- ${names[$i]}: \`${bins[$i]}\`, $("${bins[$i]}" --version 2>/dev/null | head -n 1)"
   done
