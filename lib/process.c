@@ -477,7 +477,7 @@ finish_and_exec (struct mr_spawn *sp, const char *exe, char **env, struct mr_err
     return -1;
   if (p->caps_set && mr_caps_drop_bounding (&p->caps, err) < 0)
     return -1;
-  if (sp->seccomp && !p->no_new_privileges && mr_seccomp_load (sp->seccomp, err) < 0)
+  if (sp->seccomp && !p->no_new_privileges && mr_seccomp_load (sp->seccomp, NULL, err) < 0)
     return -1;
   if (mr_user_switch (&p->user, err) < 0)
     return -1;
@@ -497,7 +497,7 @@ finish_and_exec (struct mr_spawn *sp, const char *exe, char **env, struct mr_err
   signals_default ();
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
-  if (sp->seccomp && p->no_new_privileges && mr_seccomp_load (sp->seccomp, err) < 0)
+  if (sp->seccomp && p->no_new_privileges && mr_seccomp_load (sp->seccomp, NULL, err) < 0)
     return -1;
   execve (exe, p->args, env);
   child_cmd_status = cmd_status_for (errno);
