@@ -484,6 +484,22 @@ creation_free (struct creation *c)
   free (c->id);
 }
 
+/* The seccomp listener of a new container's init goes to the agent with
+ * the state `state` would print now: creating.  */
+static int
+hand_init_listener (struct mr_spawn *sp, int listener, void *data, struct mr_error *err)
+{
+  struct creation *c = data;
+  json_t *state = mr_state_to_json (c->st, MR_STATUS_CREATING);
+  int r;
+
+  if (state == NULL)
+    return mr_error_errno (err, ENOMEM, "seccomp agent");
+  r = mr_seccomp_send_to_agent (c->spec->linux.seccomp, sp->pid, state, listener, err);
+  json_decref (state);
+  return r;
+}
+
 static int
 resolve_rootfs (const char *bundle, const struct mr_spec *spec, char **out, struct mr_error *err)
 {
@@ -623,6 +639,8 @@ do_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *
   c->sp.spec = c->spec;
   c->sp.process = &c->spec->process;
   c->sp.seccomp = c->spec->linux.seccomp ? &c->seccomp : NULL;
+  c->sp.hand_listener = hand_init_listener;
+  c->sp.hand_listener_data = c;
   c->sp.cgroup = c->cg;
   c->sp.rootfs = c->st->rootfs;
   /* a v1 cgroup at different paths per hierarchy: the cgroup mounts use
@@ -1919,6 +1937,29 @@ enter_exec_cgroups (struct exec_cgroup *l, pid_t pid, struct mr_error *err)
   return 0;
 }
 
+struct exec_agent
+{
+  const struct mr_spec_seccomp *seccomp;
+  const struct mr_state *st;
+  enum mr_status status;
+};
+
+/* As runc: an exec'ed process's listener goes to the container's agent,
+ * with the container's state and the process's own pid.  */
+static int
+hand_exec_listener (struct mr_spawn *sp, int listener, void *data, struct mr_error *err)
+{
+  struct exec_agent *a = data;
+  json_t *state = mr_state_to_json (a->st, a->status);
+  int r;
+
+  if (state == NULL)
+    return mr_error_errno (err, ENOMEM, "seccomp agent");
+  r = mr_seccomp_send_to_agent (a->seccomp, sp->pid, state, listener, err);
+  json_decref (state);
+  return r;
+}
+
 /* Starts the exec'ed process.  On success it runs (or ran: it may have
  * exited already) and the caller reaps sp->pid and closes sp and
  * *pty_master.  On failure *cmd_status is 126 or 127 when the command
@@ -1935,6 +1976,7 @@ exec_spawn (struct mr_context *ctx, const char *id, const struct mr_exec_opts *o
   struct mr_seccomp_prog prog = { 0 };
   struct exec_cgroup *sub = NULL;
   struct exec_process ep;
+  struct exec_agent agent;
   enum mr_status status;
   int r = -1;
 
@@ -1988,6 +2030,9 @@ exec_spawn (struct mr_context *ctx, const char *id, const struct mr_exec_opts *o
   sp->spec = spec;
   sp->process = &ep.p;
   sp->seccomp = spec->linux.seccomp ? &prog : NULL;
+  agent = (struct exec_agent){ .seccomp = spec->linux.seccomp, .st = st, .status = status };
+  sp->hand_listener = hand_exec_listener;
+  sp->hand_listener_data = &agent;
   sp->cgroup = cg;
   sp->exec = true;
   sp->target_pid = st->pid;
@@ -2041,6 +2086,8 @@ out:
   sp->spec = NULL;
   sp->process = NULL;
   sp->seccomp = NULL;
+  sp->hand_listener = NULL;
+  sp->hand_listener_data = NULL;
   sp->cgroup = NULL;
   mr_seccomp_prog_clear (&prog);
   exec_process_clear (&ep);

@@ -49,6 +49,9 @@ enum
   MSG_READY,
   MSG_ERROR,
   MSG_START,
+  MSG_SECCOMP,      /* child: its seccomp listener, in SCM_RIGHTS */
+  MSG_SECCOMP_DONE, /* runtime: the listener went to the agent */
+  MSG_PTY,          /* not on the wire: the pty master, sent by mr_send_fd */
 };
 
 /* Messages on the SOCK_SEQPACKET pair between the runtime and the child.  */
@@ -71,8 +74,9 @@ static const struct
   { CLONE_NEWCGROUP, "cgroup" }, { CLONE_NEWTIME, "time" },
 };
 
+/* passfd >= 0 travels along in SCM_RIGHTS.  */
 static int
-send_msg (int fd, int type, int errnum, int cmd_status, const char *payload)
+send_msg_fd (int fd, int type, int errnum, int cmd_status, const char *payload, int passfd)
 {
   size_t plen = payload ? strlen (payload) : 0;
   struct msg_head h = { .type = type, .errnum = errnum, .cmd_status = cmd_status };
@@ -81,13 +85,33 @@ send_msg (int fd, int type, int errnum, int cmd_status, const char *payload)
     { .iov_base = (void *)payload, .iov_len = plen },
   };
   struct msghdr m = { .msg_iov = iov, .msg_iovlen = plen ? 2 : 1 };
+  char cbuf[CMSG_SPACE (sizeof (int))];
 
   if (plen > MSG_MAX - sizeof h)
     iov[1].iov_len = MSG_MAX - sizeof h;
+  if (passfd >= 0)
+    {
+      struct cmsghdr *c;
+
+      memset (cbuf, 0, sizeof cbuf);
+      m.msg_control = cbuf;
+      m.msg_controllen = sizeof cbuf;
+      c = CMSG_FIRSTHDR (&m);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN (sizeof (int));
+      memcpy (CMSG_DATA (c), &passfd, sizeof (int));
+    }
   while (sendmsg (fd, &m, MSG_NOSIGNAL) < 0)
     if (errno != EINTR)
       return -1;
   return 0;
+}
+
+static int
+send_msg (int fd, int type, int errnum, int cmd_status, const char *payload)
+{
+  return send_msg_fd (fd, type, errnum, cmd_status, payload, -1);
 }
 
 /* Receives one message; payload (NUL-terminated) goes to buf.  Returns the
@@ -116,6 +140,44 @@ recv_msg (int fd, struct msg_head *h, char *buf, size_t buflen)
     }
   if (buflen)
     buf[(size_t)r - sizeof *h] = '\0';
+  return h->type;
+}
+
+/* Receives one message of the child, and the fd it may carry (*passed,
+ * else -1): a pty master comes as mr_send_fd sends it, without a head
+ * (MSG_PTY).  Returns the type, 0 on EOF, -1 on error.  */
+static int
+recv_msg_fd (int fd, struct msg_head *h, char *buf, size_t buflen, int *passed)
+{
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  char data[MR_ERROR_MSG_MAX + sizeof *h];
+  struct iovec iov = { .iov_base = data, .iov_len = sizeof data };
+  struct msghdr m
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  struct cmsghdr *c;
+  ssize_t n;
+
+  *passed = -1;
+  do
+    n = recvmsg (fd, &m, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0)
+    return (int)n;
+  c = CMSG_FIRSTHDR (&m);
+  if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS
+      && c->cmsg_len == CMSG_LEN (sizeof (int)))
+    memcpy (passed, CMSG_DATA (c), sizeof (int));
+  if ((size_t)n >= sizeof *h)
+    memcpy (h, data, sizeof *h);
+  if (*passed >= 0 && ((size_t)n < sizeof *h || h->type != MSG_SECCOMP))
+    return MSG_PTY;
+  if ((size_t)n < sizeof *h)
+    {
+      errno = EPROTO;
+      return -1;
+    }
+  if (buflen)
+    snprintf (buf, buflen, "%.*s", (int)((size_t)n - sizeof *h), data + sizeof *h);
   return h->type;
 }
 
@@ -455,6 +517,27 @@ signals_default (void)
       syscall (SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
 }
 
+/* Loads the filter.  One with a listener hands it to the runtime and waits
+ * until the runtime has passed it on to the agent, since from then on the
+ * notified syscalls of this process wait for that agent.  A runtime gone
+ * meanwhile (EOF) leaves nothing to report to.  */
+static int
+load_seccomp (struct mr_spawn *sp, struct mr_error *err)
+{
+  struct msg_head h;
+  int listener = -1, r;
+
+  if (mr_seccomp_load (sp->seccomp, &listener, err) < 0)
+    return -1;
+  if (listener < 0)
+    return 0;
+  r = send_msg_fd (sp->sync_fd, MSG_SECCOMP, 0, 0, NULL, listener);
+  close (listener);
+  if (r < 0 || recv_msg (sp->sync_fd, &h, NULL, 0) != MSG_SECCOMP_DONE)
+    _exit (1);
+  return 0;
+}
+
 /* Credentials, seccomp and exec: the last steps of every container process.
  * The order is runc's.  Without no_new_privs, loading a filter needs
  * CAP_SYS_ADMIN, which a switch to a non-root user takes from the effective
@@ -477,7 +560,7 @@ finish_and_exec (struct mr_spawn *sp, const char *exe, char **env, struct mr_err
     return -1;
   if (p->caps_set && mr_caps_drop_bounding (&p->caps, err) < 0)
     return -1;
-  if (sp->seccomp && !p->no_new_privileges && mr_seccomp_load (sp->seccomp, err) < 0)
+  if (sp->seccomp && !p->no_new_privileges && load_seccomp (sp, err) < 0)
     return -1;
   if (mr_user_switch (&p->user, err) < 0)
     return -1;
@@ -497,7 +580,7 @@ finish_and_exec (struct mr_spawn *sp, const char *exe, char **env, struct mr_err
   signals_default ();
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
-  if (sp->seccomp && p->no_new_privileges && mr_seccomp_load (sp->seccomp, err) < 0)
+  if (sp->seccomp && p->no_new_privileges && load_seccomp (sp, err) < 0)
     return -1;
   execve (exe, p->args, env);
   child_cmd_status = cmd_status_for (errno);
@@ -698,6 +781,18 @@ init_child (struct mr_spawn *sp, int *ns_fds, int *mount_fds, int console_fd, st
   if (p->user.umask_set)
     umask (p->user.umask);
 
+  /* A filter with a listener goes in before the process reports ready:
+     the runtime that hands the listener to the agent is the one that
+     creates the container, and it is gone by the time `start` lets the
+     process go on.  While still privileged, whatever noNewPrivileges says;
+     as in runc, the rest of the setup, the startContainer hooks included,
+     runs under the filter.  */
+  if (mr_seccomp_has_listener (sp->seccomp))
+    {
+      if (load_seccomp (sp, err) < 0)
+        return -1;
+      sp->seccomp = NULL; /* in place: nothing for finish_and_exec to load */
+    }
   if (send_msg (sp->sync_fd, MSG_READY, 0, 0, NULL) < 0)
     _exit (1);
   if (sp->start_mode == MR_START_FIFO)
@@ -1101,54 +1196,61 @@ mr_spawn_send_go (struct mr_spawn *sp, const char *state_json, struct mr_error *
   return 0;
 }
 
+/* The listener the child sent goes to the agent; the child is killed when
+ * it cannot, so that nobody waits on it.  */
+static int
+hand_listener (struct mr_spawn *sp, int listener, struct mr_error *err)
+{
+  int r;
+
+  if (listener < 0)
+    r = mr_error_set (err, "the container process sent no seccomp listener");
+  else if (sp->hand_listener == NULL)
+    r = mr_error_set (err, "the container process sent a seccomp listener nobody takes");
+  else
+    r = sp->hand_listener (sp, listener, sp->hand_listener_data, err);
+  if (listener >= 0)
+    close (listener);
+  if (r == 0 && send_msg (sp->sync_fd, MSG_SECCOMP_DONE, 0, 0, NULL) < 0)
+    r = mr_error_errno (err, errno, "signal the container process");
+  if (r < 0 && sp->pid > 0)
+    kill (sp->pid, SIGKILL);
+  return r;
+}
+
 int
 mr_spawn_wait_ready (struct mr_spawn *sp, int *pty_master, struct mr_error *err)
 {
   char buf[MR_ERROR_MSG_MAX];
-  struct msg_head h;
-  int r;
+  struct msg_head h = { 0 };
+  int r, passed;
 
   if (pty_master)
     *pty_master = -1;
   for (;;)
     {
-      /* a pty master without a console socket arrives first, as SCM_RIGHTS
-         on a message of its own */
-      if (sp->process->terminal && sp->console_socket == NULL && pty_master && *pty_master < 0)
-        {
-          char cbuf[CMSG_SPACE (sizeof (int))];
-          char data[MR_ERROR_MSG_MAX + sizeof h];
-          struct iovec iov = { .iov_base = data, .iov_len = sizeof data };
-          struct msghdr m = {
-            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf
-          };
-          struct cmsghdr *c;
-          ssize_t n;
-          do
-            n = recvmsg (sp->sync_fd, &m, MSG_CMSG_CLOEXEC);
-          while (n < 0 && errno == EINTR);
-          if (n < 0)
-            return mr_error_errno (err, errno, "wait for the container process");
-          if (n == 0)
-            break;
-          c = CMSG_FIRSTHDR (&m);
-          if (c && c->cmsg_type == SCM_RIGHTS)
-            {
-              memcpy (pty_master, CMSG_DATA (c), sizeof (int));
-              continue;
-            }
-          if ((size_t)n < sizeof h)
-            return mr_error_set (err, "container process: short message");
-          memcpy (&h, data, sizeof h);
-          r = h.type;
-          snprintf (buf, sizeof buf, "%.*s", (int)((size_t)n - sizeof h), data + sizeof h);
-        }
-      else
-        r = recv_msg (sp->sync_fd, &h, buf, sizeof buf);
+      r = recv_msg_fd (sp->sync_fd, &h, buf, sizeof buf, &passed);
       if (r < 0)
         return mr_error_errno (err, errno, "wait for the container process");
       if (r == 0)
         break;
+      /* a pty master without a console socket arrives first */
+      if (r == MSG_PTY)
+        {
+          if (pty_master && *pty_master < 0)
+            *pty_master = passed;
+          else
+            close (passed);
+          continue;
+        }
+      if (r == MSG_SECCOMP)
+        {
+          if (hand_listener (sp, passed, err) < 0)
+            return -1;
+          continue;
+        }
+      if (passed >= 0)
+        close (passed);
       if (r == MSG_ERROR)
         {
           snprintf (err->msg, sizeof err->msg, "%s", buf);

@@ -50,6 +50,12 @@ struct mr_spawn
      so that the parent can put it in its cgroups first */
   bool exec_wait_go;
 
+  /* a filter with a listener: called in mr_spawn_wait_ready with the
+     listener the process sent, which it passes on (the caller closes it);
+     the process waits until it returns.  NULL refuses such a filter.  */
+  int (*hand_listener) (struct mr_spawn *sp, int listener, void *data, struct mr_error *err);
+  void *hand_listener_data;
+
   /* filled by mr_spawn_clone */
   pid_t pid;
   int sync_fd; /* the parent's end */

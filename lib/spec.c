@@ -415,6 +415,7 @@ seccomp_free (struct mr_spec_seccomp *sc)
   strv_free (sc->architectures);
   strv_free (sc->flags);
   free (sc->listener_path);
+  free (sc->listener_metadata);
   if (sc->syscalls)
     for (size_t i = 0; i < sc->n_syscalls; i++)
       {
@@ -2132,6 +2133,8 @@ parse_seccomp (struct pctx *pc, json_t *obj, const char *path, struct mr_spec_se
     }
 
   if (read_string (pc, obj, path, "listenerPath", false, &sc->listener_path) < 0)
+    return -1;
+  if (read_string (pc, obj, path, "listenerMetadata", false, &sc->listener_metadata) < 0)
     return -1;
 
   r = read_array (pc, obj, path, "syscalls", false, &a);

@@ -315,7 +315,8 @@ struct mr_spec_seccomp
   size_t n_architectures;
   char **flags; /* "SECCOMP_FILTER_FLAG_LOG", ... NULL-terminated */
   size_t n_flags;
-  char *listener_path;
+  char *listener_path;     /* the agent's unix socket, for SCMP_ACT_NOTIFY */
+  char *listener_metadata; /* passed to the agent as it is; NULL: none */
   struct mr_spec_seccomp_syscall *syscalls;
   size_t n_syscalls;
 };

@@ -11,8 +11,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "linux/seccomp.h"
@@ -24,6 +27,17 @@
 
 /* The syscall ABI passes at most six arguments.  */
 #define MAX_ARGS 6
+
+#ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+/* How long an agent may take to accept the connection and the message: a
+   listener whose backlog is full must not hang create.  */
+#define AGENT_TIMEOUT_SECS 10
 
 static inline void
 cleanup_seccompp (scmp_filter_ctx *ctx)
@@ -97,7 +111,8 @@ action_to_scmp (enum mr_seccomp_action a, bool ret_set, unsigned ret, uint32_t *
       *out = SCMP_ACT_LOG;
       return 0;
     case MR_SECCOMP_NOTIFY:
-      return mr_error_set (err, "SCMP_ACT_NOTIFY requires a seccomp listener, not supported");
+      *out = SCMP_ACT_NOTIFY;
+      return 0;
     }
   return mr_error_set (err, "unknown seccomp action %d", (int)a);
 }
@@ -135,7 +150,7 @@ add_architectures (scmp_filter_ctx ctx, const struct mr_spec_seccomp *sc, struct
 }
 
 static int
-parse_flags (const struct mr_spec_seccomp *sc, unsigned *out, struct mr_error *err)
+parse_flags (const struct mr_spec_seccomp *sc, bool listener, unsigned *out, struct mr_error *err)
 {
   unsigned flags = 0;
 
@@ -147,12 +162,14 @@ parse_flags (const struct mr_spec_seccomp *sc, unsigned *out, struct mr_error *e
         flags |= SECCOMP_FILTER_FLAG_LOG;
       else if (strcmp (f, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
         flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+      /* Without a listener there is no receive to make killable, and the
+         kernel refuses the flag on such a filter.  */
+      else if (strcmp (f, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") == 0)
+        flags |= listener ? SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV : 0;
       /* The filter is loaded by a single-threaded process, so there are no
-         other threads to synchronize; and without a listener (notify is
-         not supported) there is no receive to make killable, while the
-         kernel refuses that flag on a filter without one.  */
-      else if (strcmp (f, "SECCOMP_FILTER_FLAG_TSYNC") == 0
-               || strcmp (f, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") == 0)
+         other threads to synchronize (and the kernel refuses TSYNC with a
+         listener).  */
+      else if (strcmp (f, "SECCOMP_FILTER_FLAG_TSYNC") == 0)
         continue;
       else
         return mr_error_set (err, "unknown seccomp flag '%s'", f);
@@ -243,6 +260,15 @@ add_syscalls (scmp_filter_ctx ctx, const struct mr_spec_seccomp *sc, uint32_t de
 
       if (action_to_scmp (s->action, s->errno_ret_set, s->errno_ret, &action, err) < 0)
         return mr_error_prefix (err, "seccomp syscalls[%zu]", i);
+      /* The process hands its listener to the runtime with sendmsg: that
+         call waiting for an agent that only the listener could reach
+         would never return (runc refuses write, its own channel).  */
+      for (size_t j = 0; s->action == MR_SECCOMP_NOTIFY && j < s->n_names; j++)
+        if (strcmp (s->names[j], "sendmsg") == 0)
+          return mr_error_set (err,
+                               "linux.seccomp.syscalls[%zu]: SCMP_ACT_NOTIFY cannot be used for "
+                               "the sendmsg syscall: the listener is handed to the runtime with it",
+                               i);
       /* libseccomp refuses rules that repeat the default action, and
          they would change nothing.  */
       if (action == default_action)
@@ -435,21 +461,32 @@ mr_seccomp_compile (const struct mr_spec_seccomp *sc, struct mr_seccomp_prog *ou
   cleanup_seccomp scmp_filter_ctx ctx = NULL;
   uint32_t default_action;
   unsigned flags = 0;
+  bool listener = false;
   int r;
 
   out->filter = NULL;
   out->len = 0;
   out->flags = 0;
 
-  if (sc->listener_path != NULL)
-    return mr_error_set (err, "seccomp listenerPath '%s': seccomp listeners are not supported",
-                         sc->listener_path);
+  /* As runc: listenerPath without a SCMP_ACT_NOTIFY rule is ignored, as
+     the runtime-spec says.  */
+  for (size_t i = 0; i < sc->n_syscalls; i++)
+    listener = listener || sc->syscalls[i].action == MR_SECCOMP_NOTIFY;
+  if (listener && (sc->listener_path == NULL || *sc->listener_path == '\0'))
+    return mr_error_set (err, "linux.seccomp.listenerPath: required when an action is "
+                              "SCMP_ACT_NOTIFY");
+  /* as runc: every call would wait for an agent, the runtime's own too */
+  if (sc->default_action == MR_SECCOMP_NOTIFY)
+    return mr_error_set (err, "seccomp defaultAction: SCMP_ACT_NOTIFY cannot be the default "
+                              "action");
   if (action_to_scmp (sc->default_action, sc->default_errno_ret_set, sc->default_errno_ret,
                       &default_action, err)
       < 0)
     return mr_error_prefix (err, "seccomp defaultAction");
-  if (parse_flags (sc, &flags, err) < 0)
+  if (parse_flags (sc, listener, &flags, err) < 0)
     return -1;
+  if (listener)
+    flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
 
   ctx = seccomp_init (default_action);
   if (ctx == NULL)
@@ -481,20 +518,37 @@ mr_seccomp_compile (const struct mr_spec_seccomp *sc, struct mr_seccomp_prog *ou
   return 0;
 }
 
+bool
+mr_seccomp_has_listener (const struct mr_seccomp_prog *prog)
+{
+  return prog && prog->filter && (prog->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER);
+}
+
 int
-mr_seccomp_load (const struct mr_seccomp_prog *prog, struct mr_error *err)
+mr_seccomp_load (const struct mr_seccomp_prog *prog, int *listener, struct mr_error *err)
 {
   struct sock_fprog fprog;
+  long r;
 
+  if (listener)
+    *listener = -1;
   if (prog->filter == NULL || prog->len == 0)
     return 0;
+  if (mr_seccomp_has_listener (prog) && listener == NULL)
+    return mr_error_set (err, "load seccomp filter: its listener has nowhere to go");
   if (prog->len > MAX_INSNS)
     return mr_error_set (err, "seccomp filter has %zu instructions, more than the kernel's %d",
                          prog->len, MAX_INSNS);
   fprog.len = (unsigned short)prog->len;
   fprog.filter = prog->filter;
-  if (syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, prog->flags, &fprog) == 0)
-    return 0;
+  r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, prog->flags, &fprog);
+  if (r >= 0)
+    {
+      /* the kernel makes the listener close-on-exec already */
+      if (mr_seccomp_has_listener (prog))
+        *listener = (int)r;
+      return 0;
+    }
   if ((errno == ENOSYS || errno == EINVAL) && prog->flags == 0
       && prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) == 0)
     return 0;
@@ -510,4 +564,79 @@ mr_seccomp_prog_clear (struct mr_seccomp_prog *prog)
   prog->filter = NULL;
   prog->len = 0;
   prog->flags = 0;
+}
+
+int
+mr_seccomp_send_to_agent (const struct mr_spec_seccomp *sc, pid_t pid, json_t *state, int listener,
+                          struct mr_error *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  struct timeval tv = { .tv_sec = AGENT_TIMEOUT_SECS };
+  const char *path = sc->listener_path;
+  cleanup_free char *text = NULL;
+  cleanup_close int s = -1;
+  json_t *doc;
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov;
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+  struct cmsghdr *c;
+  size_t done = 0, len;
+
+  if (path == NULL || *path == '\0')
+    return mr_error_set (err, "linux.seccomp.listenerPath: required when an action is "
+                              "SCMP_ACT_NOTIFY");
+  if (strlen (path) >= sizeof addr.sun_path)
+    return mr_error_errno (err, ENAMETOOLONG, "linux.seccomp.listenerPath '%s'", path);
+  memcpy (addr.sun_path, path, strlen (path) + 1);
+
+  /* the runtime-spec's containerProcessState */
+  doc = json_pack ("{s:s, s:[s], s:I, s:O}", "ociVersion", "1.0.2", "fds", "seccompFd", "pid",
+                   (json_int_t)pid, "state", state);
+  if (doc && sc->listener_metadata && *sc->listener_metadata)
+    json_object_set_new (doc, "metadata", json_string (sc->listener_metadata));
+  text = doc ? json_dumps (doc, JSON_COMPACT) : NULL;
+  json_decref (doc);
+  if (text == NULL)
+    return mr_error_errno (err, ENOMEM, "linux.seccomp.listenerPath '%s'", path);
+  len = strlen (text);
+
+  s = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0)
+    return mr_error_errno (err, errno, "linux.seccomp.listenerPath '%s': socket", path);
+  /* bounds connect (a full backlog) and the writes alike */
+  if (setsockopt (s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) < 0)
+    return mr_error_errno (err, errno, "linux.seccomp.listenerPath '%s': socket", path);
+  while (connect (s, (struct sockaddr *)&addr, sizeof addr) < 0)
+    if (errno != EINTR)
+      return mr_error_errno (err, errno,
+                             "linux.seccomp.listenerPath '%s': connect to the seccomp agent", path);
+
+  /* the fd rides on the first bytes; a long state may need more writes */
+  memset (cbuf, 0, sizeof cbuf);
+  msg.msg_control = cbuf;
+  msg.msg_controllen = sizeof cbuf;
+  c = CMSG_FIRSTHDR (&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &listener, sizeof (int));
+  while (done < len)
+    {
+      ssize_t n;
+
+      iov.iov_base = text + done;
+      iov.iov_len = len - done;
+      n = sendmsg (s, &msg, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return mr_error_errno (err, errno,
+                               "linux.seccomp.listenerPath '%s': send the container process "
+                               "state to the seccomp agent",
+                               path);
+      done += (size_t)n;
+      msg.msg_control = NULL;
+      msg.msg_controllen = 0;
+    }
+  return 0;
 }

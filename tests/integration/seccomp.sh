@@ -1,5 +1,6 @@
 #!/bin/bash
-# linux.seccomp: actions, errno values, argument conditions, unknown names.
+# linux.seccomp: actions, errno values, argument conditions, unknown names,
+# SCMP_ACT_NOTIFY with an agent.
 . "$(dirname "$0")/lib.sh"
 
 case $(uname -m) in
@@ -174,6 +175,194 @@ test_invalid_action_fails ()
   [ ! -e "$T_ROOT/$ID" ] || fail "state directory left"
 }
 
+# --- SCMP_ACT_NOTIFY: a seccomp agent answers the notified calls ---------
+
+# The agent (built by make check): it logs "state JSON" for each
+# containerProcessState it gets and "call NAME" for each notification;
+# mkdir is answered with success without making anything, chmod with
+# ENOMEDIUM, the rest is carried out.
+AGENT_HELPER=${top_builddir:-.}/tests/helpers/mr-seccomp-agent
+
+# start_agent: starts the agent on $AGENT_SOCK (log $AGENT_LOG) and waits
+# until it listens; it is stopped after the test.
+start_agent ()
+{
+  [ -x "$AGENT_HELPER" ] || skip "tests/helpers/mr-seccomp-agent not built (make check builds it)"
+  AGENT_SOCK=$T_DIR/$ID.agent.sock
+  AGENT_LOG=$T_DIR/$ID.agent.log
+  : >"$AGENT_LOG"
+  "$AGENT_HELPER" --timeout 60 "$AGENT_SOCK" "$AGENT_LOG" </dev/null >/dev/null 2>"$AGENT_LOG.err" &
+  AGENT_PID=$!
+  defer kill_if "$AGENT_PID" mr-seccomp-agent
+  wait_for 5 test -S "$AGENT_SOCK"
+}
+
+# notify_profile NNP: mkdir and chmod notified to the agent, with metadata.
+notify_profile ()
+{
+  seccomp "$(jq -n --arg p "$AGENT_SOCK" --arg m "meta-$ID" '{"defaultAction": "SCMP_ACT_ALLOW",
+    "listenerPath": $p, "listenerMetadata": $m, "syscalls": [
+      {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"},
+      {"names": ["chmod", "fchmod", "fchmodat"], "action": "SCMP_ACT_NOTIFY"}]}')"
+  cfg '.process.noNewPrivileges = $n' --argjson n "$1"
+}
+
+# agent_states: the containerProcessState documents the agent got, one a line.
+agent_states ()
+{
+  sed -n 's/^state //p' "$AGENT_LOG"
+}
+
+# check_agent_state N STATUS: the Nth document (from 1) names this
+# container, its bundle, the metadata, and a container in STATUS.
+check_agent_state ()
+{
+  local doc
+  doc=$(agent_states | sed -n "${1}p")
+  [ -n "$doc" ] || fail "the agent got no state $1: $(cat "$AGENT_LOG")"
+  assert_eq "$(jq -c .fds <<<"$doc")" '["seccompFd"]' fds
+  assert_eq "$(jq -r .metadata <<<"$doc")" "meta-$ID" metadata
+  assert_eq "$(jq -r .state.id <<<"$doc")" "$ID" state.id
+  assert_eq "$(jq -r .state.status <<<"$doc")" "$2" state.status
+  assert_eq "$(jq -r .state.bundle <<<"$doc")" "$(realpath "$B")" state.bundle
+  jq -e '.ociVersion | type == "string"' <<<"$doc" >/dev/null || fail "no ociVersion: $doc"
+  ! grep -q '^bad' "$AGENT_LOG" || fail "the agent refused a message: $(cat "$AGENT_LOG")"
+}
+
+NOTIFY_PROBE='if mkdir /tmp/d; then echo mkdir ok; fi; [ -e /tmp/d ] || echo not made; touch /tmp/f; chmod 600 /tmp/f 2>&1 || true'
+
+test_notify_agent_answers_run ()
+{
+  new_bundle
+  start_agent
+  notify_profile "$1"
+  in_ctr "$NOTIFY_PROBE"
+  assert_eq "$(sed -n 1,2p <<<"$out")" $'mkdir ok\nnot made' "mkdir answered by the agent"
+  assert_contains "$(sed -n 3p <<<"$out")" "No medium found" "chmod answered by the agent"
+  check_agent_state 1 creating
+  local doc
+  doc=$(agent_states | sed -n 1p)
+  assert_eq "$(jq -r .pid <<<"$doc")" "$(jq -r .state.pid <<<"$doc")" "pid of the init"
+  grep -Eq '^call mkdir(at)?$' "$AGENT_LOG" || fail "the agent saw no mkdir: $(cat "$AGENT_LOG")"
+}
+
+test_notify_listener_is_handed_over_at_create ()
+{
+  new_bundle
+  start_agent
+  notify_profile true
+  sh_args "{ $NOTIFY_PROBE; } >/result 2>&1"
+  create_ctr
+  assert_eq "$(agent_states | wc -l)" 1 "states the agent got after create"
+  check_agent_state 1 creating
+  t_run rt start "$ID"
+  assert_success
+  wait_status "$ID" stopped 10
+  assert_eq "$(sed -n 1,2p "$B/rootfs/result")" $'mkdir ok\nnot made' "mkdir answered by the agent"
+}
+
+test_notify_agent_gone_answers_enosys ()
+{
+  new_bundle
+  start_agent
+  notify_profile true
+  sh_args "mkdir /tmp/d 2>/result; echo \"rc=\$?\" >>/result"
+  create_ctr
+  kill_if "$AGENT_PID" mr-seccomp-agent
+  t_run rt start "$ID"
+  assert_success
+  wait_status "$ID" stopped 10
+  assert_contains "$(cat "$B/rootfs/result")" "Function not implemented" "mkdir without an agent"
+}
+
+test_notify_exec_gets_its_own_listener ()
+{
+  new_bundle sleep 30
+  start_agent
+  notify_profile "$1"
+  start_ctr
+  t_run rt exec "$ID" sh -c 'mkdir /tmp/e && [ ! -e /tmp/e ] && echo faked'
+  assert_success
+  assert_eq "$out" faked "mkdir of the exec'ed process"
+  assert_eq "$(agent_states | wc -l)" 2 "states the agent got (init, exec)"
+  check_agent_state 2 running
+  local doc
+  doc=$(agent_states | sed -n 2p)
+  assert_eq "$(jq -r .state.pid <<<"$doc")" "$(ctr_pid "$ID")" "state.pid (the init)"
+  assert_ne "$(jq -r .pid <<<"$doc")" "$(ctr_pid "$ID")" "pid (the exec'ed process)"
+  rt kill "$ID" KILL
+}
+
+# The calls the runtime's own setup makes after the filter is loaded go to
+# the agent too, which lets them through.
+test_notify_setup_calls_reach_the_agent ()
+{
+  new_bundle
+  start_agent
+  seccomp "$(jq -n --arg p "$AGENT_SOCK" '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $p,
+    "syscalls": [{"names": ["execve", "openat", "open", "read", "close"], "action": "SCMP_ACT_NOTIFY"}]}')"
+  cfg '.process.noNewPrivileges = $n' --argjson n "$1"
+  in_ctr 'cat /etc/hostname >/dev/null && echo ok'
+  assert_eq "$out" ok output
+  grep -q '^call other$' "$AGENT_LOG" || fail "the agent saw no call: $(cat "$AGENT_LOG")"
+}
+
+# nothing_left_of ID: no state, no list entry, no cgroup for ID.
+nothing_left_of ()
+{
+  [ ! -e "$T_ROOT/$1" ] || fail "state directory of $1 left"
+  if rt list 2>/dev/null | grep -qw -- "$1"; then fail "list still shows $1"; fi
+  local cg
+  cg=$(t_tagged_cgroups | grep -- "$1\$" || true)
+  [ -z "$cg" ] || fail "cgroup left: $cg"
+}
+
+test_notify_without_listener_path_fails ()
+{
+  new_bundle
+  seccomp '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}'
+  run_ctr
+  assert_failure
+  [ "$RT_NAME" != minirun ] || assert_contains "$err" "linux.seccomp.listenerPath" "error message"
+  nothing_left_of "$ID"
+}
+
+test_notify_unreachable_listener_path_fails ()
+{
+  new_bundle
+  AGENT_SOCK=$T_DIR/$ID.nobody.sock
+  notify_profile true
+  t_run rt "$1" --bundle "$B" "$ID"
+  assert_failure
+  if [ "$RT_NAME" = minirun ]; then
+    assert_contains "$err" "linux.seccomp.listenerPath '$AGENT_SOCK'" "error message"
+    assert_contains "$err" "No such file or directory" "error message"
+  fi
+  nothing_left_of "$ID"
+}
+
+test_listener_path_without_notify_is_ignored ()
+{
+  new_bundle
+  seccomp "$(jq -n --arg p "$T_DIR/$ID.nobody.sock" '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $p,
+    "syscalls": [{"names": ["getppid"], "action": "SCMP_ACT_ERRNO"}]}')"
+  in_ctr "$MKDIR_PROBE"
+  assert_eq "$out" $'created\ntouched' output
+}
+
+test_notify_on_sendmsg_is_refused ()
+{
+  minirun_only "the runtime hands the listener over with sendmsg"
+  new_bundle
+  start_agent
+  seccomp "$(jq -n --arg p "$AGENT_SOCK" '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $p,
+    "syscalls": [{"names": ["sendmsg"], "action": "SCMP_ACT_NOTIFY"}]}')"
+  run_ctr
+  assert_failure
+  assert_contains "$err" "SCMP_ACT_NOTIFY cannot be used for the sendmsg syscall" "error message"
+  nothing_left_of "$ID"
+}
+
 t_ok "without seccomp, mkdir works" test_without_seccomp_mkdir_works
 t_ok "SCMP_ACT_ERRNO with errnoRet refuses mkdir with that errno" test_errno_action_with_errno_ret
 t_ok "SCMP_ACT_ERRNO without errnoRet gives EPERM" test_errno_action_defaults_to_eperm
@@ -185,4 +374,17 @@ t_ok "SCMP_ACT_KILL_PROCESS kills the caller" test_kill_action
 t_ok "an invalid action fails" test_invalid_action_fails
 t_ok "a syscall newer than the profile answers ENOSYS, not the default errno" test_newer_syscall_answers_enosys
 t_ok "a syscall newer than the profile answers ENOSYS with a kill default" test_newer_syscall_answers_enosys_with_kill_default
+t_ok "SCMP_ACT_NOTIFY: the agent answers the container's calls (noNewPrivileges true)" test_notify_agent_answers_run true
+t_ok "SCMP_ACT_NOTIFY: the agent answers the container's calls (noNewPrivileges false)" test_notify_agent_answers_run false
+t_ok "SCMP_ACT_NOTIFY: the setup's own calls reach the agent (noNewPrivileges true)" test_notify_setup_calls_reach_the_agent true
+t_ok "SCMP_ACT_NOTIFY: the setup's own calls reach the agent (noNewPrivileges false)" test_notify_setup_calls_reach_the_agent false
+t_ok "SCMP_ACT_NOTIFY: create hands the listener to the agent before start" test_notify_listener_is_handed_over_at_create
+t_ok "SCMP_ACT_NOTIFY: with the agent gone, notified calls answer ENOSYS" test_notify_agent_gone_answers_enosys
+t_ok "SCMP_ACT_NOTIFY: exec hands its own listener to the agent (noNewPrivileges true)" test_notify_exec_gets_its_own_listener true
+t_ok "SCMP_ACT_NOTIFY: exec hands its own listener to the agent (noNewPrivileges false)" test_notify_exec_gets_its_own_listener false
+t_ok "SCMP_ACT_NOTIFY without listenerPath fails, nothing left" test_notify_without_listener_path_fails
+t_ok "SCMP_ACT_NOTIFY: run with an unreachable listenerPath fails, nothing left" test_notify_unreachable_listener_path_fails run
+t_ok "SCMP_ACT_NOTIFY: create with an unreachable listenerPath fails, nothing left" test_notify_unreachable_listener_path_fails create
+t_ok "listenerPath without SCMP_ACT_NOTIFY is ignored" test_listener_path_without_notify_is_ignored
+t_ok "SCMP_ACT_NOTIFY for sendmsg is refused" test_notify_on_sendmsg_is_refused
 t_done

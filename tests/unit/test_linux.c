@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -12,10 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -142,7 +146,7 @@ load_filter (const struct mr_seccomp_prog *prog)
 
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return -1;
-  if (mr_seccomp_load (prog, &err) < 0)
+  if (mr_seccomp_load (prog, NULL, &err) < 0)
     {
       fprintf (stderr, "mr_seccomp_load: %s\n", err.msg);
       return -1;
@@ -368,7 +372,7 @@ START_TEST (seccomp_native_and_compat_architectures_are_accepted)
 }
 END_TEST
 
-START_TEST (seccomp_notify_action_is_rejected)
+START_TEST (seccomp_notify_needs_a_listener_path)
 {
   struct mr_spec_seccomp_syscall rule
       = { .names = names_getppid, .n_names = 1, .action = MR_SECCOMP_NOTIFY };
@@ -378,18 +382,181 @@ START_TEST (seccomp_notify_action_is_rejected)
   struct mr_error err = { 0 };
 
   ck_assert_int_lt (mr_seccomp_compile (&sc, &prog, &err), 0);
-  ck_assert_ptr_nonnull (strstr (err.msg, "SCMP_ACT_NOTIFY requires a seccomp listener"));
-  ck_assert_ptr_nonnull (strstr (err.msg, "syscalls[0]"));
+  ck_assert_str_eq (err.msg,
+                    "linux.seccomp.listenerPath: required when an action is SCMP_ACT_NOTIFY");
 
   sc.n_syscalls = 0;
   sc.default_action = MR_SECCOMP_NOTIFY;
-  ck_assert_int_lt (mr_seccomp_compile (&sc, &prog, &err), 0);
-  ck_assert_ptr_nonnull (strstr (err.msg, "SCMP_ACT_NOTIFY"));
-
-  sc.default_action = MR_SECCOMP_ALLOW;
   sc.listener_path = "/run/agent.sock";
   ck_assert_int_lt (mr_seccomp_compile (&sc, &prog, &err), 0);
-  ck_assert_ptr_nonnull (strstr (err.msg, "/run/agent.sock"));
+  ck_assert_ptr_nonnull (strstr (err.msg, "SCMP_ACT_NOTIFY"));
+}
+END_TEST
+
+START_TEST (seccomp_notify_for_sendmsg_is_rejected)
+{
+  static char *names[] = { "getppid", "sendmsg", NULL };
+  struct mr_spec_seccomp_syscall rule
+      = { .names = names, .n_names = 2, .action = MR_SECCOMP_NOTIFY };
+  struct mr_spec_seccomp sc = { .default_action = MR_SECCOMP_ALLOW,
+                                .listener_path = "/run/agent.sock",
+                                .syscalls = &rule,
+                                .n_syscalls = 1 };
+  struct mr_seccomp_prog prog;
+  struct mr_error err = { 0 };
+
+  ck_assert_int_lt (mr_seccomp_compile (&sc, &prog, &err), 0);
+  ck_assert_ptr_nonnull (
+      strstr (err.msg, "syscalls[0]: SCMP_ACT_NOTIFY cannot be used for the sendmsg syscall"));
+}
+END_TEST
+
+START_TEST (seccomp_listener_path_without_notify_is_ignored)
+{
+  char *flags[] = { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL };
+  struct mr_spec_seccomp sc = deny_profile ();
+  struct mr_seccomp_prog prog;
+  struct mr_error err = { 0 };
+
+  sc.listener_path = "/run/agent.sock";
+  sc.flags = flags;
+  sc.n_flags = 1;
+  ck_assert_msg (mr_seccomp_compile (&sc, &prog, &err) == 0, "%s", err.msg);
+  ck_assert (!mr_seccomp_has_listener (&prog));
+  ck_assert_uint_eq (prog.flags, 0);
+  assert_child_ok (run_child (child_deny_rules, &prog));
+  mr_seccomp_prog_clear (&prog);
+}
+END_TEST
+
+/* The child loads the filter, a grandchild calls getppid, and the child,
+   holding the listener, answers for the kernel.  */
+static int
+child_notify (void *arg)
+{
+  const struct mr_seccomp_prog *prog = arg;
+  struct seccomp_notif_sizes sz;
+  struct seccomp_notif *req;
+  struct seccomp_notif_resp *resp;
+  struct mr_error err = { 0 };
+  int listener = -1, status;
+  pid_t pid;
+
+  CHILD_CHECK (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0);
+  CHILD_OK (mr_seccomp_load (prog, &listener, &err), &err);
+  CHILD_CHECK (listener >= 0);
+  CHILD_CHECK (fcntl (listener, F_GETFD) & FD_CLOEXEC);
+  CHILD_CHECK (syscall (SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) == 0);
+  req = calloc (1, sz.seccomp_notif);
+  resp = calloc (1, sz.seccomp_notif_resp);
+  CHILD_CHECK (req && resp);
+  pid = fork ();
+  CHILD_CHECK (pid >= 0);
+  if (pid == 0)
+    _exit (syscall (SYS_getppid) == 4242 ? 0 : 1);
+  CHILD_CHECK (ioctl (listener, SECCOMP_IOCTL_NOTIF_RECV, req) == 0);
+  CHILD_CHECK (req->data.nr == SYS_getppid);
+  CHILD_CHECK (req->pid == (unsigned)pid);
+  resp->id = req->id;
+  resp->val = 4242;
+  CHILD_CHECK (ioctl (listener, SECCOMP_IOCTL_NOTIF_SEND, resp) == 0);
+  CHILD_CHECK (waitpid (pid, &status, 0) == pid);
+  CHILD_CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+  /* without a place for the listener, such a filter is not loaded */
+  CHILD_CHECK (mr_seccomp_load (prog, NULL, &err) < 0);
+  return 0;
+}
+
+START_TEST (seccomp_notify_rules_give_a_listener)
+{
+  struct mr_spec_seccomp_syscall rule
+      = { .names = names_getppid, .n_names = 1, .action = MR_SECCOMP_NOTIFY };
+  struct mr_spec_seccomp sc = { .default_action = MR_SECCOMP_ALLOW,
+                                .listener_path = "/run/agent.sock",
+                                .syscalls = &rule,
+                                .n_syscalls = 1 };
+  struct mr_seccomp_prog prog;
+  struct mr_error err = { 0 };
+
+  ck_assert_msg (mr_seccomp_compile (&sc, &prog, &err) == 0, "%s", err.msg);
+  ck_assert (mr_seccomp_has_listener (&prog));
+  ck_assert_uint_eq (prog.flags, SECCOMP_FILTER_FLAG_NEW_LISTENER);
+  assert_child_ok (run_child (child_notify, &prog));
+  mr_seccomp_prog_clear (&prog);
+}
+END_TEST
+
+START_TEST (seccomp_agent_gets_the_state_and_the_listener)
+{
+  char dir[] = "/tmp/minirun-unit-agent.XXXXXX";
+  char path[128], buf[4096], cbuf[CMSG_SPACE (sizeof (int))];
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  struct mr_spec_seccomp sc = { .listener_path = path, .listener_metadata = "m=1" };
+  struct mr_error err = { 0 };
+  struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf - 1 };
+  struct msghdr m
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  struct cmsghdr *c;
+  struct stat st1, st2;
+  json_t *state, *doc;
+  int ls, conn, memfd, got = -1;
+  ssize_t n;
+  size_t len;
+
+  ck_assert_ptr_nonnull (mkdtemp (dir));
+  snprintf (path, sizeof path, "%s/agent.sock", dir);
+  state = json_pack ("{s:s, s:s, s:s, s:i, s:s}", "ociVersion", "1.0.2", "id", "c1", "status",
+                     "creating", "pid", 42, "bundle", "/b");
+  memfd = memfd_create ("listener", MFD_CLOEXEC);
+  ck_assert_int_ge (memfd, 0);
+
+  /* nobody there yet */
+  ck_assert_int_lt (mr_seccomp_send_to_agent (&sc, 42, state, memfd, &err), 0);
+  ck_assert_ptr_nonnull (strstr (err.msg, "linux.seccomp.listenerPath '"));
+  ck_assert_ptr_nonnull (strstr (err.msg, path));
+  ck_assert_int_eq (err.errnum, ENOENT);
+
+  strcpy (addr.sun_path, path);
+  ls = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ck_assert_int_eq (bind (ls, (struct sockaddr *)&addr, sizeof addr), 0);
+  ck_assert_int_eq (listen (ls, 1), 0);
+  /* the backlog holds the connection until it is accepted */
+  ck_assert_msg (mr_seccomp_send_to_agent (&sc, 43, state, memfd, &err) == 0, "%s", err.msg);
+  conn = accept4 (ls, NULL, NULL, SOCK_CLOEXEC);
+  ck_assert_int_ge (conn, 0);
+  n = recvmsg (conn, &m, MSG_CMSG_CLOEXEC);
+  ck_assert_int_gt (n, 0);
+  c = CMSG_FIRSTHDR (&m);
+  ck_assert_ptr_nonnull (c);
+  ck_assert_int_eq (c->cmsg_type, SCM_RIGHTS);
+  memcpy (&got, CMSG_DATA (c), sizeof got);
+  len = (size_t)n;
+  while ((n = read (conn, buf + len, sizeof buf - 1 - len)) > 0)
+    len += (size_t)n;
+  ck_assert_int_eq (n, 0); /* one message, then the runtime closes */
+  buf[len] = '\0';
+
+  ck_assert_int_eq (fstat (memfd, &st1), 0);
+  ck_assert_int_eq (fstat (got, &st2), 0);
+  ck_assert (st1.st_ino == st2.st_ino && st1.st_dev == st2.st_dev);
+  doc = json_loads (buf, 0, NULL);
+  ck_assert_ptr_nonnull (doc);
+  ck_assert_str_eq (json_string_value (json_object_get (doc, "ociVersion")), "1.0.2");
+  ck_assert_str_eq (json_string_value (json_array_get (json_object_get (doc, "fds"), 0)),
+                    "seccompFd");
+  ck_assert_uint_eq (json_array_size (json_object_get (doc, "fds")), 1);
+  ck_assert_int_eq (json_integer_value (json_object_get (doc, "pid")), 43);
+  ck_assert_str_eq (json_string_value (json_object_get (doc, "metadata")), "m=1");
+  ck_assert (json_equal (json_object_get (doc, "state"), state));
+  json_decref (doc);
+
+  close (got);
+  close (conn);
+  close (ls);
+  close (memfd);
+  json_decref (state);
+  unlink (path);
+  rmdir (dir);
 }
 END_TEST
 
@@ -436,7 +603,7 @@ START_TEST (seccomp_empty_program_loads_nothing)
   struct mr_seccomp_prog prog = { 0 };
   struct mr_error err = { 0 };
 
-  ck_assert_int_eq (mr_seccomp_load (&prog, &err), 0);
+  ck_assert_int_eq (mr_seccomp_load (&prog, NULL, &err), 0);
   mr_seccomp_prog_clear (&prog);
 }
 END_TEST
@@ -822,7 +989,11 @@ linux_suite (void)
   tcase_add_test (sc, seccomp_kill_process_action_kills_with_sigsys);
   tcase_add_test (sc, seccomp_unknown_architecture_is_rejected);
   tcase_add_test (sc, seccomp_native_and_compat_architectures_are_accepted);
-  tcase_add_test (sc, seccomp_notify_action_is_rejected);
+  tcase_add_test (sc, seccomp_notify_needs_a_listener_path);
+  tcase_add_test (sc, seccomp_notify_for_sendmsg_is_rejected);
+  tcase_add_test (sc, seccomp_listener_path_without_notify_is_ignored);
+  tcase_add_test (sc, seccomp_notify_rules_give_a_listener);
+  tcase_add_test (sc, seccomp_agent_gets_the_state_and_the_listener);
   tcase_add_test (sc, seccomp_flags_reach_the_program);
   tcase_add_test (sc, seccomp_argument_index_out_of_range_is_rejected);
   tcase_add_test (sc, seccomp_empty_program_loads_nothing);

@@ -129,6 +129,7 @@ static const char full_config[]
       "  'seccomp':{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':1,"
       "   'architectures':['SCMP_ARCH_X86_64','SCMP_ARCH_X86'],"
       "   'flags':['SECCOMP_FILTER_FLAG_LOG'],'listenerPath':'/run/notify.sock',"
+      "   'listenerMetadata':'MKNOD=/dev/null',"
       "   'syscalls':["
       "    {'names':['read','write'],'action':'SCMP_ACT_ALLOW'},"
       "    {'names':['personality'],'action':'SCMP_ACT_ALLOW','args':["
@@ -384,6 +385,7 @@ START_TEST (full_config_parses_every_field)
   ck_assert_uint_eq (sc->n_flags, 1);
   ck_assert_str_eq (sc->flags[0], "SECCOMP_FILTER_FLAG_LOG");
   ck_assert_str_eq (sc->listener_path, "/run/notify.sock");
+  ck_assert_str_eq (sc->listener_metadata, "MKNOD=/dev/null");
   ck_assert_uint_eq (sc->n_syscalls, 5);
   ck_assert_uint_eq (sc->syscalls[0].n_names, 2);
   ck_assert_str_eq (sc->syscalls[0].names[1], "write");
@@ -1020,6 +1022,9 @@ static const struct invalid_case
     LINUX ("'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['mount'],"
            "'action':'SCMP_ACT_NOTIFY'}]}"),
     "config.json: linux.seccomp.listenerPath: required when an action is SCMP_ACT_NOTIFY" },
+  { "seccomp_listener_metadata_must_be_a_string",
+    LINUX ("'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','listenerMetadata':7}"),
+    "config.json: linux.seccomp.listenerMetadata: expected a string" },
   { "seccomp_errno_ret_needs_errno_or_trace",
     LINUX ("'seccomp':{'defaultAction':'SCMP_ACT_ERRNO','syscalls':[{'names':['read'],"
            "'action':'SCMP_ACT_ALLOW','errnoRet':1}]}"),
