@@ -572,6 +572,12 @@ extern "C"
     size_t input_len;
     size_t max_output; /* bytes kept per stream; 0: 1 MiB.  The rest is read and dropped */
     int timeout;       /* seconds; <= 0: none.  Then the process gets SIGKILL */
+    /* Asked about every 100 ms while the process runs (NULL: never): once it
+     * returns true the process gets SIGKILL, and the call fails with errnum
+     * ECANCELED when it has exited.  For a caller whose own client may go
+     * away, such as a server whose connection hung up.  */
+    bool (*cancel) (void *data);
+    void *cancel_data;
   };
 
   struct mr_exec_result
