@@ -812,9 +812,10 @@ stream_response (struct mr_api_response *res, struct pump *p)
 }
 
 /* Runs p->run in its producer thread and waits for it, the server's stop
-   interrupting it (the calls it makes take p->stop).  */
+   or the client's leaving interrupting it (the calls it makes take
+   p->stop).  */
 static void
-pump_run_sync (struct pump *p)
+pump_run_sync (struct pump *p, const struct mr_api_request *req)
 {
   pthread_mutex_lock (&p->mu);
   while (!p->done)
@@ -827,7 +828,7 @@ pump_run_sync (struct pump *p)
           until.tv_sec++;
           until.tv_nsec -= 1000000000L;
         }
-      if (atomic_load (&p->api->stopping))
+      if (atomic_load (&p->api->stopping) || mr_api_client_gone (req))
         p->stop = 1;
       pthread_cond_timedwait (&p->cond, &p->mu, &until);
     }
@@ -1720,7 +1721,6 @@ HANDLER (post_wait)
 {
   struct pump *p = pump_new (api, name);
 
-  (void)req;
   if (p == NULL)
     return fail (res, 500, "out of memory");
   p->run = run_wait;
@@ -1729,14 +1729,21 @@ HANDLER (post_wait)
       pump_free (p);
       return fail (res, 500, "cannot start a thread to wait");
     }
-  pump_run_sync (p);
+  pump_run_sync (p, req);
   if (p->ret < 0 && p->err.errnum == EINTR)
-    fail (res, 503, "wait for container '%s': the server is stopping", name);
+    fail (res, 503, "wait for container '%s': the server is stopping or the client left", name);
   else if (p->ret < 0)
     fail_library (api, res, name, &p->err);
   else
     succeed (res, json_pack ("{s:s, s:i}", "name", name, "exit_code", p->exit_code));
   pump_free (p);
+}
+
+/* A capture's cancel: nobody is left to read its output.  */
+static bool
+client_gone (void *data)
+{
+  return mr_api_client_gone (data);
 }
 
 HANDLER (post_exec)
@@ -1778,6 +1785,8 @@ HANDLER (post_exec)
   o.args = strv_get (&args);
   o.env = strv_get (&env);
   co.timeout = (int)timeout;
+  co.cancel = client_gone;
+  co.cancel_data = (void *)req;
 
   /* thread-safe, and changes no container: a long command must not hold
    * up every other call */
