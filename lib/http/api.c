@@ -643,6 +643,7 @@ struct pump
   int exit_code;
   struct mr_error err;
   int ret;
+  size_t count; /* values put in an array so far */
 };
 
 static void
@@ -1845,6 +1846,35 @@ logs_stream_cb (void *data, int stream, const char *text, size_t len)
   return pump_put_json (data, log_line_json (stream, text, len));
 }
 
+/* Without follow: the success envelope around an array of the lines, sent
+   as they are read.  An error once the head is out (the log checked
+   before) ends the body short.  */
+static int
+logs_array_cb (void *data, int stream, const char *text, size_t len)
+{
+  struct pump *p = data;
+  cleanup_free char *line = NULL;
+  json_t *v = log_line_json (stream, text, len);
+
+  line = v ? json_dumps (v, JSON_COMPACT) : NULL;
+  json_decref (v);
+  if (line == NULL || (p->count++ > 0 && pump_put (p, ",", 1) < 0))
+    return -1;
+  return pump_put (p, line, strlen (line));
+}
+
+static void
+run_logs_array (struct pump *p)
+{
+  static const char head[] = "{\"success\": true, \"data\": [";
+
+  if (pump_put (p, head, sizeof head - 1) < 0)
+    return;
+  p->ret = mr_container_logs (p->api->ctx, p->name, &p->logs, logs_array_cb, p, &p->err);
+  if (p->ret == 0)
+    pump_put (p, "]}", 2);
+}
+
 static void
 run_logs (struct pump *p)
 {
@@ -1877,22 +1907,6 @@ HANDLER (get_logs)
       if (*tail < '0' || *tail > '9' || *end || errno)
         return fail (res, 400, "invalid tail '%s': expected a number of lines or all", tail);
     }
-  if (!follow)
-    {
-      c.lines = json_array ();
-      if (c.lines == NULL)
-        return fail (res, 500, "out of memory");
-      if (mr_container_logs (api->ctx, name, &o, logs_collect_cb, &c, &err) < 0 || c.failed)
-        {
-          json_decref (c.lines);
-          if (c.failed)
-            return fail (res, 500, "out of memory");
-          return fail (res, err.errnum == 0 && container_exists (api, name) ? 400 : 404, "%s",
-                       err.msg);
-        }
-      return succeed (res, c.lines);
-    }
-
   /* checked now, while an error can still be a status: an empty tail
      reads nothing */
   {
@@ -1910,15 +1924,18 @@ HANDLER (get_logs)
     }
   p->logs = o;
   p->logs.since = p->since;
-  p->logs.follow = true;
+  p->logs.follow = follow;
   p->logs.stop = &p->stop;
-  p->run = run_logs;
+  p->run = follow ? run_logs : run_logs_array;
   if (pump_start (p) < 0)
     {
       pump_free (p);
       return fail (res, 500, "cannot start a thread for the logs");
     }
   stream_response (res, p);
+  /* a log of any size goes out through the stream's bounded buffer */
+  if (!follow)
+    res->content_type = "application/json";
 }
 
 /* --- stats, top ---------- */

@@ -410,6 +410,30 @@ file_reads_stream ()
   fi
 }
 
+# log_lines N: whether the container's log holds N lines.
+log_lines ()
+{
+  [ "$(rt logs "$ID" 2>/dev/null | wc -l)" -ge "$1" ]
+}
+
+log_reads_stream ()
+{
+  mk_running sh -c 'i=0; while [ $i -lt 20000 ]; do echo "line-$i"; i=$((i + 1)); done; exec sleep 1000'
+  serve_start
+  wait_for 20 log_lines 20000
+  api GET "/api/v1/containers/$ID/logs" -D "$T_DIR/.hdr" --max-time 30
+  assert_eq "$code" 200 "logs: status"
+  assert_match "$(tr -d '\r' <"$T_DIR/.hdr")" '[Tt]ransfer-[Ee]ncoding: chunked' "logs: sent as they are read"
+  assert_eq "$(jq -r .success <<<"$body")" true "logs: success"
+  assert_eq "$(jq -r '.data | length' <<<"$body")" 20000 "logs: every line"
+  assert_eq "$(jq -r '.data[19999].line' <<<"$body")" line-19999 "logs: the last line"
+  assert_eq "$(jq -r '.data[0].stream' <<<"$body")" stdout "logs: the stream"
+  api_ok GET "/api/v1/containers/$ID/logs?tail=2"
+  assert_eq "$(jq -r '[.data[].line] | join(",")' <<<"$body")" "line-19998
+,line-19999" "logs: tail"
+  api_err GET /api/v1/containers/no-such-one/logs 404
+}
+
 t_ok "docker ps name filters: PCRE2 with limits, 400 naming the filter, Docker's matching" name_filter_regex_is_bounded
 t_ok "docker filters of the wrong JSON type are 400" docker_filter_of_wrong_type_is_400
 t_ok "a NUL byte in a URL's path or query is 400, and nothing is done" nul_in_url_is_400
@@ -421,4 +445,5 @@ t_ok "errors say what was wrong: invalid UTF-8 in URLs, limits past the kernel's
 t_ok "handler threads are bounded: a short queue, then 503 with Retry-After in each API's format" handler_threads_are_bounded
 t_ok "a client that leaves ends its exec (native and Docker), the process killed, and its wait" abandoned_requests_end
 t_ok "a file read is sent as it is read: 8 MiB whole, memory bounded" file_reads_stream
+t_ok "a log read without follow is sent as it is read, every line" log_reads_stream
 t_done
