@@ -368,8 +368,8 @@ static const struct applet applets[] = {
       "Serve the HTTP/JSON API, the Docker-compatible API and the dashboard",
       "[--socket PATH] [--socket-group GROUP] [--listen HOST:PORT]... [--token-file PATH] "
       "[--insecure-no-auth] [--tls-cert FILE --tls-key FILE] [--cors-origin ORIGIN] "
-      "[--max-body SIZE] [--max-connections N] [--timeout SECONDS] [--stop-containers-on-exit] "
-      "[--stop-timeout SECONDS]",
+      "[--max-body SIZE] [--max-connections N] [--max-requests N] [--timeout SECONDS] "
+      "[--stop-containers-on-exit] [--stop-timeout SECONDS]",
       "  -s, --socket PATH           Unix socket (default: ROOT/minirun.sock with --root,\n"
       "                              else /run/minirun/minirun.sock), mode 0660\n"
       "      --socket-group GROUP    Group that owns the socket\n"
@@ -382,6 +382,8 @@ static const struct applet applets[] = {
       "      --cors-origin ORIGIN    Allow browser calls from ORIGIN (or *)\n"
       "      --max-body SIZE         Largest request body (default: 1m)\n"
       "      --max-connections N     Connections per listener (default: 64)\n"
+      "      --max-requests N        Requests whose handlers run at once, N/4 more queued,\n"
+      "                              the rest get 503 (default: 64)\n"
       "      --timeout SECONDS       Idle connections are closed after this (default: 30)\n"
       "      --stop-containers-on-exit  Stop the running containers when serve stops\n"
       "      --stop-timeout SECONDS  Their grace period before KILL (default: each "

@@ -88,6 +88,7 @@ cmd_serve (struct mr_global *g, int argc, char **argv)
     OPT_CORS,
     OPT_MAX_BODY,
     OPT_MAX_CONN,
+    OPT_MAX_REQ,
     OPT_TIMEOUT,
     OPT_STOP,
     OPT_STOP_TIMEOUT,
@@ -103,6 +104,7 @@ cmd_serve (struct mr_global *g, int argc, char **argv)
     { "cors-origin", required_argument, NULL, OPT_CORS },
     { "max-body", required_argument, NULL, OPT_MAX_BODY },
     { "max-connections", required_argument, NULL, OPT_MAX_CONN },
+    { "max-requests", required_argument, NULL, OPT_MAX_REQ },
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "stop-containers-on-exit", no_argument, NULL, OPT_STOP },
     { "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
@@ -170,6 +172,10 @@ cmd_serve (struct mr_global *g, int argc, char **argv)
         break;
       case OPT_MAX_CONN:
         if (parse_count ("--max-connections", optarg, 1, &o.max_connections) != 0)
+          return 1;
+        break;
+      case OPT_MAX_REQ:
+        if (parse_count ("--max-requests", optarg, 1, &o.max_requests) != 0)
           return 1;
         break;
       case OPT_TIMEOUT:

@@ -441,8 +441,8 @@ explain_unreachable_rootfs (struct creation *c, struct mr_error *err)
                   "rootfs '%s': the container's root is host uid %u gid %u, which may not "
                   "search '%s' (mode %04o, owner %u:%u); make it searchable (chmod o+x '%s') "
                   "or map the container's root to an id that may",
-                  c->st->rootfs, uid, gid, dir, (unsigned)(st.st_mode & 07777),
-                  (unsigned)st.st_uid, (unsigned)st.st_gid, dir);
+                  c->st->rootfs, uid, gid, dir, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
+                  (unsigned)st.st_gid, dir);
 }
 
 static void
@@ -2185,10 +2185,14 @@ mr_container_exec_capture (struct mr_context *ctx, const char *id, const struct 
   if (io.limit > SIZE_MAX / 2)
     io.limit = SIZE_MAX / 2;
   io.timeout_ms = c.timeout <= 0 ? 0 : c.timeout > INT_MAX / 1000 ? INT_MAX : c.timeout * 1000;
+  io.cancel = c.cancel;
+  io.cancel_data = c.cancel_data;
   r = mr_capture_run (sp.pid, &io, res, err);
   mr_spawn_close (&sp);
   if (r < 0)
     return mr_error_prefix (err, "exec in '%s'", id);
+  if (io.cancelled)
+    return mr_error_errno (err, ECANCELED, "exec in '%s': cancelled, the process was killed", id);
   return 0;
 }
 

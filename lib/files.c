@@ -920,20 +920,17 @@ out:
 /* --- single files, in memory ---------------------------------------------- */
 
 int
-mr_container_file_read (struct mr_context *ctx, const char *id, const char *path, size_t max,
-                        char **data, size_t *len, mode_t *mode, struct mr_error *err)
+mr_container_file_open (struct mr_context *ctx, const char *id, const char *path, size_t max,
+                        int *fd_out, uint64_t *size, mode_t *mode, struct mr_error *err)
 {
   struct mr_container_root r;
   cleanup_free char *cleaned = NULL;
-  cleanup_free char *buf = NULL;
   cleanup_close int pfd = -1;
   cleanup_close int fd = -1;
   struct stat st;
-  size_t got = 0;
   int ret = -1;
 
-  *data = NULL;
-  *len = 0;
+  *fd_out = -1;
   if (mr_container_root_open (ctx, id, false, &r, err) < 0)
     return -1;
   cleaned = mr_path_join ("/", path);
@@ -971,11 +968,36 @@ mr_container_file_read (struct mr_context *ctx, const char *id, const char *path
       mr_error_errno (err, errno, "open '%s'", path);
       goto out;
     }
+  *fd_out = steal_fd (&fd);
+  if (size)
+    *size = (uint64_t)st.st_size;
+  if (mode)
+    *mode = st.st_mode & 07777;
+  ret = 0;
+out:
+  if (ret < 0)
+    mr_error_prefix (err, "read file of container '%s'", id);
+  mr_container_root_close (&r);
+  return ret;
+}
+
+int
+mr_container_file_read (struct mr_context *ctx, const char *id, const char *path, size_t max,
+                        char **data, size_t *len, mode_t *mode, struct mr_error *err)
+{
+  cleanup_free char *buf = NULL;
+  cleanup_close int fd = -1;
+  size_t got = 0;
+
+  *data = NULL;
+  *len = 0;
+  if (mr_container_file_open (ctx, id, path, max, &fd, NULL, mode, err) < 0)
+    return -1;
   buf = malloc (max + 1);
   if (buf == NULL)
     {
       mr_error_errno (err, ENOMEM, "'%s'", path);
-      goto out;
+      return mr_error_prefix (err, "read file of container '%s'", id);
     }
   /* the file may grow while it is read: max bounds what is kept */
   for (;;)
@@ -986,7 +1008,7 @@ mr_container_file_read (struct mr_context *ctx, const char *id, const char *path
       if (n < 0)
         {
           mr_error_errno (err, errno, "read '%s'", path);
-          goto out;
+          return mr_error_prefix (err, "read file of container '%s'", id);
         }
       if (n == 0)
         break;
@@ -994,20 +1016,13 @@ mr_container_file_read (struct mr_context *ctx, const char *id, const char *path
       if (got > max)
         {
           mr_error_errno (err, EFBIG, "'%s' is larger than %zu bytes", path, max);
-          goto out;
+          return mr_error_prefix (err, "read file of container '%s'", id);
         }
     }
   buf[got] = '\0';
   *data = steal_pointer (&buf);
   *len = got;
-  if (mode)
-    *mode = st.st_mode & 07777;
-  ret = 0;
-out:
-  if (ret < 0)
-    mr_error_prefix (err, "read file of container '%s'", id);
-  mr_container_root_close (&r);
-  return ret;
+  return 0;
 }
 
 int

@@ -298,6 +298,12 @@ extern "C"
    * directory, else EINVAL; more than max bytes: EFBIG.  */
   int mr_container_file_read (struct mr_context *ctx, const char *id, const char *path, size_t max,
                               char **data, size_t *len, mode_t *mode, struct mr_error *err);
+  /* The same file opened for reading instead (*fd: O_RDONLY, close-on-exec;
+   * the caller closes it), with its size when opened in *size and its
+   * permission bits in *mode (either may be NULL), for a caller that reads
+   * it in blocks.  */
+  int mr_container_file_open (struct mr_context *ctx, const char *id, const char *path, size_t max,
+                              int *fd, uint64_t *size, mode_t *mode, struct mr_error *err);
   /* Writes len bytes as the regular file path of the container (its
    * directory must exist), owned by the container's root, with mode's
    * permission bits (set-id bits dropped, as cp drops them).  An existing
@@ -572,6 +578,12 @@ extern "C"
     size_t input_len;
     size_t max_output; /* bytes kept per stream; 0: 1 MiB.  The rest is read and dropped */
     int timeout;       /* seconds; <= 0: none.  Then the process gets SIGKILL */
+    /* Asked about every 100 ms while the process runs (NULL: never): once it
+     * returns true the process gets SIGKILL, and the call fails with errnum
+     * ECANCELED when it has exited.  For a caller whose own client may go
+     * away, such as a server whose connection hung up.  */
+    bool (*cancel) (void *data);
+    void *cancel_data;
   };
 
   struct mr_exec_result

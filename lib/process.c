@@ -750,8 +750,8 @@ init_child (struct mr_spawn *sp, int *ns_fds, int *mount_fds, int console_fd, st
         /* as runc: in the container's namespaces, from its rootfs, with
            the process's environment */
         char *no_env[] = { NULL };
-        struct mr_hook_where where = { .cwd = sp->rootfs,
-                                       .env = spec->process.env ? spec->process.env : no_env };
+        struct mr_hook_where where
+            = { .cwd = sp->rootfs, .env = spec->process.env ? spec->process.env : no_env };
         if (mr_hooks_run (spec->hooks.create_container, spec->hooks.n_create_container,
                           "createContainer", state_json ? state_json : "{}", &where, err)
             < 0)
@@ -1578,6 +1578,9 @@ set_nonblock (int fd)
     fcntl (fd, F_SETFL, fl | O_NONBLOCK);
 }
 
+/* How often a capture asks whether its caller still wants the result.  */
+#define CANCEL_POLL_MS 100
+
 static int
 capture_loop (pid_t pid, int pidfd, struct mr_capture_io *io, struct capture_stream st[2],
               int *in_fd, int *status, bool *timed_out, struct mr_error *err)
@@ -1607,6 +1610,16 @@ capture_loop (pid_t pid, int pidfd, struct mr_capture_io *io, struct capture_str
             }
           else
             wait_ms = left > INT32_MAX ? INT32_MAX : (int)left;
+        }
+      if (io->cancel && !io->cancelled)
+        {
+          if (io->cancel (io->cancel_data))
+            {
+              kill (pid, SIGKILL);
+              io->cancelled = true;
+            }
+          else if (wait_ms < 0 || wait_ms > CANCEL_POLL_MS)
+            wait_ms = CANCEL_POLL_MS;
         }
       /* without a pidfd the exit is only seen by asking */
       if (pidfd < 0 && (wait_ms < 0 || wait_ms > 20))

@@ -118,6 +118,10 @@ struct mr_capture_io
   int err_fd;
   size_t limit;   /* bytes kept per stream */
   int timeout_ms; /* <= 0: none */
+  /* asked every 100 ms (NULL: never); true: the child gets SIGKILL */
+  bool (*cancel) (void *data);
+  void *cancel_data;
+  bool cancelled; /* set when cancel asked for it */
 };
 
 /* Runs the loop for child pid, which the caller has not reaped; takes the

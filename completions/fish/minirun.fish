@@ -334,6 +334,7 @@ complete -c minirun -n '__minirun_verb_is serve' -l tls-key -r -F -d 'PEM privat
 complete -c minirun -n '__minirun_verb_is serve' -l cors-origin -x -d 'Allow browser calls from this origin'
 complete -c minirun -n '__minirun_verb_is serve' -l max-body -x -d 'Largest request body (1m)'
 complete -c minirun -n '__minirun_verb_is serve' -l max-connections -x -d 'Connections per listener'
+complete -c minirun -n '__minirun_verb_is serve' -l max-requests -x -d 'Requests whose handlers run at once'
 complete -c minirun -n '__minirun_verb_is serve' -l timeout -x -d 'Seconds before an idle connection is closed'
 complete -c minirun -n '__minirun_verb_is serve' -l stop-containers-on-exit -d 'Stop the running containers when serve stops'
 complete -c minirun -n '__minirun_verb_is serve' -l stop-timeout -x -d 'Grace period before KILL'

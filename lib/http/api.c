@@ -26,9 +26,12 @@
 
 #define API_PREFIX "/api/v1"
 
-/* A file read or written through /containers/{name}/files is held in
-   memory whole, base64 on the wire.  */
+/* The largest file read or written through /containers/{name}/files,
+   base64 on the wire.  One written is held in memory whole; one read is
+   sent as it is read, FILE_BLOCK bytes at a time (a multiple of 3, so that
+   each block's base64 follows the last one's without padding).  */
 #define MAX_FILE_SIZE (8 << 20)
+#define FILE_BLOCK (48 << 10)
 
 /* Bytes a stream keeps for a client that reads slower than the container
    writes; the producer waits beyond that.  */
@@ -227,14 +230,13 @@ json_text (const char *s, size_t len)
 
 static const char b64_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static char *
-base64_encode (const unsigned char *in, size_t len)
+/* len bytes as base64 into out, which has room for (len + 2) / 3 * 4;
+   returns the characters written.  */
+static size_t
+base64_block (const unsigned char *in, size_t len, char *out)
 {
-  char *out = malloc ((len + 2) / 3 * 4 + 1);
   size_t o = 0;
 
-  if (out == NULL)
-    return NULL;
   for (size_t i = 0; i < len; i += 3)
     {
       uint32_t v = (uint32_t)in[i] << 16;
@@ -247,8 +249,7 @@ base64_encode (const unsigned char *in, size_t len)
       out[o++] = i + 1 < len ? b64_chars[(v >> 6) & 63] : '=';
       out[o++] = i + 2 < len ? b64_chars[v & 63] : '=';
     }
-  out[o] = '\0';
-  return out;
+  return o;
 }
 
 /* Standard base64 with padding; white space is not allowed.  */
@@ -642,6 +643,7 @@ struct pump
   int exit_code;
   struct mr_error err;
   int ret;
+  size_t count; /* values put in an array so far */
 };
 
 static void
@@ -812,9 +814,10 @@ stream_response (struct mr_api_response *res, struct pump *p)
 }
 
 /* Runs p->run in its producer thread and waits for it, the server's stop
-   interrupting it (the calls it makes take p->stop).  */
+   or the client's leaving interrupting it (the calls it makes take
+   p->stop).  */
 static void
-pump_run_sync (struct pump *p)
+pump_run_sync (struct pump *p, const struct mr_api_request *req)
 {
   pthread_mutex_lock (&p->mu);
   while (!p->done)
@@ -827,7 +830,7 @@ pump_run_sync (struct pump *p)
           until.tv_sec++;
           until.tv_nsec -= 1000000000L;
         }
-      if (atomic_load (&p->api->stopping))
+      if (atomic_load (&p->api->stopping) || mr_api_client_gone (req))
         p->stop = 1;
       pthread_cond_timedwait (&p->cond, &p->mu, &until);
     }
@@ -1720,7 +1723,6 @@ HANDLER (post_wait)
 {
   struct pump *p = pump_new (api, name);
 
-  (void)req;
   if (p == NULL)
     return fail (res, 500, "out of memory");
   p->run = run_wait;
@@ -1729,14 +1731,21 @@ HANDLER (post_wait)
       pump_free (p);
       return fail (res, 500, "cannot start a thread to wait");
     }
-  pump_run_sync (p);
+  pump_run_sync (p, req);
   if (p->ret < 0 && p->err.errnum == EINTR)
-    fail (res, 503, "wait for container '%s': the server is stopping", name);
+    fail (res, 503, "wait for container '%s': the server is stopping or the client left", name);
   else if (p->ret < 0)
     fail_library (api, res, name, &p->err);
   else
     succeed (res, json_pack ("{s:s, s:i}", "name", name, "exit_code", p->exit_code));
   pump_free (p);
+}
+
+/* A capture's cancel: nobody is left to read its output.  */
+static bool
+client_gone (void *data)
+{
+  return mr_api_client_gone (data);
 }
 
 HANDLER (post_exec)
@@ -1778,6 +1787,8 @@ HANDLER (post_exec)
   o.args = strv_get (&args);
   o.env = strv_get (&env);
   co.timeout = (int)timeout;
+  co.cancel = client_gone;
+  co.cancel_data = (void *)req;
 
   /* thread-safe, and changes no container: a long command must not hold
    * up every other call */
@@ -1835,6 +1846,35 @@ logs_stream_cb (void *data, int stream, const char *text, size_t len)
   return pump_put_json (data, log_line_json (stream, text, len));
 }
 
+/* Without follow: the success envelope around an array of the lines, sent
+   as they are read.  An error once the head is out (the log checked
+   before) ends the body short.  */
+static int
+logs_array_cb (void *data, int stream, const char *text, size_t len)
+{
+  struct pump *p = data;
+  cleanup_free char *line = NULL;
+  json_t *v = log_line_json (stream, text, len);
+
+  line = v ? json_dumps (v, JSON_COMPACT) : NULL;
+  json_decref (v);
+  if (line == NULL || (p->count++ > 0 && pump_put (p, ",", 1) < 0))
+    return -1;
+  return pump_put (p, line, strlen (line));
+}
+
+static void
+run_logs_array (struct pump *p)
+{
+  static const char head[] = "{\"success\": true, \"data\": [";
+
+  if (pump_put (p, head, sizeof head - 1) < 0)
+    return;
+  p->ret = mr_container_logs (p->api->ctx, p->name, &p->logs, logs_array_cb, p, &p->err);
+  if (p->ret == 0)
+    pump_put (p, "]}", 2);
+}
+
 static void
 run_logs (struct pump *p)
 {
@@ -1867,22 +1907,6 @@ HANDLER (get_logs)
       if (*tail < '0' || *tail > '9' || *end || errno)
         return fail (res, 400, "invalid tail '%s': expected a number of lines or all", tail);
     }
-  if (!follow)
-    {
-      c.lines = json_array ();
-      if (c.lines == NULL)
-        return fail (res, 500, "out of memory");
-      if (mr_container_logs (api->ctx, name, &o, logs_collect_cb, &c, &err) < 0 || c.failed)
-        {
-          json_decref (c.lines);
-          if (c.failed)
-            return fail (res, 500, "out of memory");
-          return fail (res, err.errnum == 0 && container_exists (api, name) ? 400 : 404, "%s",
-                       err.msg);
-        }
-      return succeed (res, c.lines);
-    }
-
   /* checked now, while an error can still be a status: an empty tail
      reads nothing */
   {
@@ -1900,15 +1924,18 @@ HANDLER (get_logs)
     }
   p->logs = o;
   p->logs.since = p->since;
-  p->logs.follow = true;
+  p->logs.follow = follow;
   p->logs.stop = &p->stop;
-  p->run = run_logs;
+  p->run = follow ? run_logs : run_logs_array;
   if (pump_start (p) < 0)
     {
       pump_free (p);
       return fail (res, 500, "cannot start a thread for the logs");
     }
   stream_response (res, p);
+  /* a log of any size goes out through the stream's bounded buffer */
+  if (!follow)
+    res->content_type = "application/json";
 }
 
 /* --- stats, top ---------- */
@@ -2059,28 +2086,152 @@ fail_files (struct mr_api *api, struct mr_api_response *res, const char *name,
     }
 }
 
+/* A file read for GET /files: the envelope's head, the file in base64 a
+   block at a time as it is read, and the tail with the size read (the file
+   may change meanwhile; at most MAX_FILE_SIZE bytes are sent).  A read
+   error past the head ends the body short, which a client sees as JSON cut
+   off.  */
+struct file_stream
+{
+  struct mr_api *api;
+  int fd;
+  char *head;
+  size_t head_len;
+  uint64_t got;
+  bool eof;
+  char tail[64];
+  size_t tail_len;
+  const char *pending; /* what is left of the part being sent */
+  size_t pending_len;
+  unsigned char in[FILE_BLOCK];
+  char out[FILE_BLOCK / 3 * 4];
+};
+
+static void
+file_stream_free (void *data)
+{
+  struct file_stream *f = data;
+
+  close (f->fd);
+  free (f->head);
+  free (f);
+}
+
+/* The next block of the file, as base64, into f->pending (the last one,
+   short or empty, sets eof: the tail follows it); -1 after the last one,
+   or on an error.  */
+static int
+file_stream_next (struct file_stream *f)
+{
+  size_t n = 0;
+
+  if (f->eof)
+    return -1;
+  while (n < sizeof f->in && f->got + n < MAX_FILE_SIZE)
+    {
+      size_t want = sizeof f->in - n;
+      ssize_t r;
+
+      if (want > MAX_FILE_SIZE - f->got - n)
+        want = MAX_FILE_SIZE - f->got - n;
+      r = read (f->fd, f->in + n, want);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return -1;
+      if (r == 0)
+        break;
+      n += (size_t)r;
+    }
+  f->got += n;
+  if (n == sizeof f->in)
+    {
+      f->pending = f->out;
+      f->pending_len = base64_block (f->in, n, f->out);
+      return 0;
+    }
+  /* the last block; the tail follows it */
+  f->eof = true;
+  f->pending_len = base64_block (f->in, n, f->out);
+  f->tail_len = (size_t)snprintf (f->tail, sizeof f->tail, "\", \"size\": %llu}}",
+                                  (unsigned long long)f->got);
+  f->pending = f->out;
+  return 0;
+}
+
+static ssize_t
+file_stream_read (void *data, char *buf, size_t max)
+{
+  struct file_stream *f = data;
+  size_t n = 0;
+
+  if (atomic_load (&f->api->stopping))
+    return -1;
+  while (n < max)
+    {
+      size_t k;
+
+      if (f->pending_len == 0)
+        {
+          if (f->eof && f->tail_len > 0)
+            {
+              /* the tail, once */
+              f->pending = f->tail;
+              f->pending_len = f->tail_len;
+              f->tail_len = 0;
+            }
+          else if (file_stream_next (f) < 0)
+            break;
+          continue;
+        }
+      k = f->pending_len < max - n ? f->pending_len : max - n;
+      memcpy (buf + n, f->pending, k);
+      f->pending += k;
+      f->pending_len -= k;
+      n += k;
+    }
+  return n > 0 ? (ssize_t)n : -1;
+}
+
 HANDLER (get_file)
 {
   const char *path = req->query (req->conn, "path");
-  cleanup_free char *data = NULL;
-  cleanup_free char *b64 = NULL;
+  cleanup_free char *path_json = NULL;
+  cleanup_json json_t *path_str = NULL;
+  struct file_stream *f;
   struct mr_error err = { 0 };
-  char mode_text[8];
-  size_t len = 0;
   mode_t mode = 0;
+  int fd = -1;
 
   if (path == NULL || *path == '\0')
     return fail (res, 400, "the query parameter 'path' is needed");
   if (!container_exists (api, name))
     return fail (res, 404, "container '%s' does not exist", name);
-  if (mr_container_file_read (api->ctx, name, path, MAX_FILE_SIZE, &data, &len, &mode, &err) < 0)
+  if (mr_container_file_open (api->ctx, name, path, MAX_FILE_SIZE, &fd, NULL, &mode, &err) < 0)
     return fail_files (api, res, name, &err);
-  b64 = base64_encode ((const unsigned char *)data, len);
-  if (b64 == NULL)
-    return fail (res, 500, "out of memory");
-  snprintf (mode_text, sizeof mode_text, "%04o", (unsigned)mode);
-  succeed (res, json_pack ("{s:s, s:I, s:s, s:s}", "path", path, "size", (json_int_t)len, "mode",
-                           mode_text, "content_base64", b64));
+  f = calloc (1, sizeof *f);
+  path_str = json_string (path);
+  path_json = path_str ? json_dumps (path_str, JSON_ENCODE_ANY) : NULL;
+  if (f == NULL || path_json == NULL
+      || asprintf (&f->head,
+                   "{\"success\": true, \"data\": {\"path\": %s, \"mode\": \"%04o\", "
+                   "\"content_base64\": \"",
+                   path_json, (unsigned)mode)
+             < 0)
+    {
+      free (f);
+      close (fd);
+      return fail (res, 500, "out of memory");
+    }
+  f->api = api;
+  f->fd = fd;
+  f->head_len = strlen (f->head);
+  f->pending = f->head;
+  f->pending_len = f->head_len;
+  res->status = 200;
+  res->stream_read = file_stream_read;
+  res->stream_free = file_stream_free;
+  res->stream_data = f;
 }
 
 /* mode: a number (420) or octal text ("0644"); absent: 0644.  */

@@ -456,8 +456,8 @@ parse_filters (struct dreq *d, const char *const *known)
       {
         json_decref (vals);
         json_decref (out);
-        fail (d, 400,
-              "invalid filter '%s': expected an array of strings or an object of booleans", key);
+        fail (d, 400, "invalid filter '%s': expected an array of strings or an object of booleans",
+              key);
         return NULL;
       }
     json_object_set_new (out, key, vals);
@@ -2317,12 +2317,27 @@ exec_run_free (void *data)
   free (r);
 }
 
-/* Runs the exec, its output captured; the exit code goes to the table.  */
+/* A capture's cancel: the client of the request (data) has left.  */
+static bool
+client_gone (void *data)
+{
+  return mr_api_client_gone (data);
+}
+
+/* Runs the exec, its output captured; the exit code goes to the table.
+   req: the request whose response carries the output, which ends the
+   process if its client leaves; NULL where none does (detached, or a
+   hijacked connection, whose client may shut its side down once its input
+   is sent).  */
 static int
-exec_execute (struct exec_run *r, struct mr_exec_result *res, struct mr_error *err)
+exec_execute (struct exec_run *r, const struct mr_api_request *req, struct mr_exec_result *res,
+              struct mr_error *err)
 {
   struct mr_exec_opts o = { .size = sizeof o };
-  struct mr_exec_capture_opts co = { .size = sizeof co, .max_output = 16 * 1024 * 1024 };
+  struct mr_exec_capture_opts co = { .size = sizeof co,
+                                     .max_output = 16 * 1024 * 1024,
+                                     .cancel = req ? client_gone : NULL,
+                                     .cancel_data = (void *)req };
   size_t nargs = json_array_size (r->cmd), nenv = json_array_size (r->env);
   cleanup_free const char **args = calloc (nargs + 1, sizeof *args);
   cleanup_free const char **env = calloc (nenv + 1, sizeof *env);
@@ -2384,7 +2399,7 @@ exec_upgraded (void *data, int fd)
   struct exec_run *r = data;
   struct mr_exec_result res = { .size = sizeof res };
   struct mr_error err = { 0 };
-  int ret = exec_execute (r, &res, &err);
+  int ret = exec_execute (r, NULL, &res, &err);
 
   exec_write (r, fd, &res, ret, &err);
   mr_exec_result_clear (&res);
@@ -2397,7 +2412,7 @@ exec_detached (void *data)
   struct mr_exec_result res = { .size = sizeof res };
   struct mr_error err = { 0 };
 
-  exec_execute (r, &res, &err);
+  exec_execute (r, NULL, &res, &err);
   mr_exec_result_clear (&res);
   exec_run_free (r);
   return NULL;
@@ -2409,7 +2424,7 @@ frames_to_body (struct exec_run *r, struct dreq *d)
 {
   struct mr_exec_result res = { .size = sizeof res };
   struct mr_error err = { 0 };
-  int ret = exec_execute (r, &res, &err);
+  int ret = exec_execute (r, d->req, &res, &err);
   char *buf = NULL;
   size_t len = 0;
   FILE *f;

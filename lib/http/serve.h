@@ -39,8 +39,13 @@ struct mr_serve_opts
   const char *cors_origin;  /* Access-Control-Allow-Origin; NULL: none */
   int stop_fd;              /* required: readable when the server must stop */
   size_t max_body;          /* bytes; larger bodies get 413.  0: 1 MiB */
-  unsigned max_connections; /* 0: 64; one thread each */
-  unsigned timeout;         /* seconds an idle connection is kept; 0: 30 */
+  unsigned max_connections; /* 0: 64 per listener */
+  /* Requests whose handlers run at once, on threads of their own (every
+   * request but the cheap reads: exec, wait, streams, changes), over all
+   * listeners; a quarter as many more (at least one) wait for a free one,
+   * the rest are refused with 503 and Retry-After.  0: 64.  */
+  unsigned max_requests;
+  unsigned timeout; /* seconds an idle connection is kept; 0: 30 */
   /* On stop, running containers get their stop signal, stop_timeout
    * seconds (-1: each container's own), then SIGKILL.  */
   bool stop_containers_on_exit;

@@ -30,6 +30,12 @@
 #define DEFAULT_MAX_BODY (1024 * 1024)
 #define DEFAULT_MAX_CONNECTIONS 64
 #define DEFAULT_TIMEOUT 30
+#define DEFAULT_MAX_REQUESTS 64
+/* /metrics runs even when every slot is taken (it is what shows that they
+ * are), this many at once */
+#define MAX_EXEMPT 2
+/* seconds a client refused for want of a slot is told to wait */
+#define RETRY_AFTER 1
 /* request line and headers: larger requests get 431 from libmicrohttpd */
 #define CONNECTION_MEMORY (32 * 1024)
 
@@ -41,6 +47,15 @@ struct server
   char *token;         /* NULL: no listener asks for one */
   atomic_uint active;  /* requests between their first call and completion */
   atomic_uint workers; /* threads running a handler or pumping a stream */
+  /* The slots of the handler threads: a request that runs off the server's
+   * threads (its handler, then its stream, or a hijacked connection) holds
+   * one.  At most max_running are held; max_queued more requests wait, in
+   * order, parked; the rest get 503.  Under slots_lock.  */
+  pthread_mutex_t slots_lock;
+  unsigned running, max_running;
+  unsigned queued, max_queued;
+  unsigned exempt;
+  struct request *queue_head, *queue_tail;
 };
 
 struct listener
@@ -71,6 +86,10 @@ struct request
   /* a request handled on a worker thread of its own (see run_request) */
   struct server *server;
   struct MHD_Connection *conn;
+  int fd;               /* the connection's, to notice a client that left */
+  bool exempt;          /* runs outside the slots (see MAX_EXEMPT) */
+  struct request *next; /* in the queue for a slot */
+  bool waited;          /* was queued */
   struct mr_api_response res;
   struct stream *stream;
   struct upgrade *upgrade; /* until it starts */
@@ -79,6 +98,10 @@ struct request
 
 struct upgrade;
 static void response_clear (struct mr_api_response *res);
+static struct request *slot_next (struct server *s, bool exempt);
+static void slot_hold (struct server *s);
+static void work (struct server *s, struct request *r);
+static void worker_start (struct server *s, struct request *r);
 static void stream_response_gone (void *cls);
 static void upgrade_free (struct upgrade *u);
 
@@ -341,6 +364,7 @@ upgrade_thread (void *arg)
   u->run (u->data, u->fd);
   MHD_upgrade_action (u->urh, MHD_UPGRADE_ACTION_CLOSE);
   upgrade_free (u);
+  work (s, slot_next (s, false));
   atomic_fetch_sub (&s->workers, 1);
   return NULL;
 }
@@ -365,11 +389,15 @@ upgrade_start (void *cls, struct MHD_Connection *conn, void *con_cls, const char
   /* a thread of its own: with TLS the data only flows once this callback
    * has returned */
   atomic_fetch_add (&u->s->workers, 1);
+  slot_hold (u->s);
   if (mr_http_start_detached (upgrade_thread, u) != 0)
     {
       atomic_fetch_sub (&u->s->workers, 1);
+      struct server *s = u->s;
+
       MHD_upgrade_action (urh, MHD_UPGRADE_ACTION_CLOSE);
       upgrade_free (u);
+      worker_start (s, slot_next (s, false));
     }
 }
 
@@ -617,6 +645,14 @@ runs_inline (const char *method, const char *path)
   return *rest != '\0' && (slash == NULL || strcmp (slash, "/json") == 0);
 }
 
+/* Requests that run even when every slot is taken.  */
+static bool
+exempt_path (const char *method, const char *path)
+{
+  return strcmp (method, "GET") == 0
+         && (strcmp (path, "/metrics") == 0 || strcmp (path, "/api/v1/metrics") == 0);
+}
+
 /* What the routers see of a request.  */
 static struct mr_api_request
 request_view (const struct request *r, struct MHD_Connection *conn)
@@ -630,7 +666,14 @@ request_view (const struct request *r, struct MHD_Connection *conn)
     .body = r->body,
     .body_len = r->body_len,
     .client = r->client,
+    .fd = r->fd,
   };
+}
+
+bool
+mr_api_client_gone (const struct mr_api_request *req)
+{
+  return peer_gone (req->fd);
 }
 
 int
@@ -647,16 +690,20 @@ mr_http_start_detached (void *(*fn) (void *), void *arg)
   return ret;
 }
 
-static void *
-run_request (void *arg)
+static void
+run_request (struct request *r)
 {
-  struct request *r = arg;
   struct server *s = r->server;
   struct MHD_Connection *conn = r->conn;
   struct stream *st = NULL;
   struct mr_api_request req = request_view (r, conn);
 
-  dispatch (s, &req, &r->res);
+  /* one that waited for a slot may have nobody left to answer */
+  if (r->waited && peer_gone (r->fd))
+    r->res = (struct mr_api_response){ .status = 503,
+                                       .body = mr_api_error_body (503, "the client went away") };
+  else
+    dispatch (s, &req, &r->res);
   /* whatever this was may have changed a container: the list is read again
    * (the watcher would notice too, a moment later) */
   if (strcmp (r->method, "GET") != 0 && strcmp (r->method, "HEAD") != 0)
@@ -690,8 +737,166 @@ run_request (void *arg)
   MHD_resume_connection (conn);
   if (st)
     stream_pump (st);
+}
+
+static void
+slots_publish (struct server *s)
+{
+  atomic_store (&s->api.stats.handlers_running, s->running);
+  atomic_store (&s->api.stats.handlers_queued, s->queued);
+}
+
+enum slot
+{
+  SLOT_RUN,
+  SLOT_QUEUED,
+  SLOT_REFUSED,
+};
+
+/* A slot for r, or a place in the queue (r's connection is then parked
+ * until a slot frees), or neither.  */
+static enum slot
+slot_take (struct server *s, struct request *r, bool exempt)
+{
+  enum slot ret = SLOT_REFUSED;
+
+  pthread_mutex_lock (&s->slots_lock);
+  /* an exempt request takes no slot while it can help it: /metrics does
+   * not count itself */
+  if (exempt && s->exempt < MAX_EXEMPT)
+    {
+      s->exempt++;
+      r->exempt = true;
+      ret = SLOT_RUN;
+    }
+  else if (s->running < s->max_running)
+    {
+      s->running++;
+      ret = SLOT_RUN;
+    }
+  else if (s->queued < s->max_queued)
+    {
+      r->next = NULL;
+      r->waited = true;
+      if (s->queue_tail)
+        s->queue_tail->next = r;
+      else
+        s->queue_head = r;
+      s->queue_tail = r;
+      s->queued++;
+      ret = SLOT_QUEUED;
+    }
+  /* parked under the lock: the thread that takes r from the queue resumes
+   * the connection, which must be suspended by then */
+  if (ret != SLOT_REFUSED)
+    MHD_suspend_connection (r->conn);
+  slots_publish (s);
+  pthread_mutex_unlock (&s->slots_lock);
+  return ret;
+}
+
+/* A slot is given up: handed to the oldest request waiting (returned, to be
+ * run by the caller's thread), else freed.  */
+static struct request *
+slot_next (struct server *s, bool exempt)
+{
+  struct request *r = NULL;
+
+  pthread_mutex_lock (&s->slots_lock);
+  if (exempt)
+    s->exempt--;
+  else if (s->queue_head)
+    {
+      r = s->queue_head;
+      s->queue_head = r->next;
+      if (s->queue_head == NULL)
+        s->queue_tail = NULL;
+      s->queued--;
+    }
+  else
+    s->running--;
+  slots_publish (s);
+  pthread_mutex_unlock (&s->slots_lock);
+  return r;
+}
+
+/* Held by a hijacked connection, past the bound if it must: the request
+ * that made it has already given its slot up.  */
+static void
+slot_hold (struct server *s)
+{
+  pthread_mutex_lock (&s->slots_lock);
+  s->running++;
+  slots_publish (s);
+  pthread_mutex_unlock (&s->slots_lock);
+}
+
+/* Runs r and, while requests wait, the oldest of them, each holding the
+ * slot r had.  */
+static void
+work (struct server *s, struct request *r)
+{
+  while (r)
+    {
+      bool exempt = r->exempt;
+
+      run_request (r);
+      r = slot_next (s, exempt);
+    }
+}
+
+static void *
+worker (void *arg)
+{
+  struct request *r = arg;
+  struct server *s = r->server;
+
+  work (s, r);
   atomic_fetch_sub (&s->workers, 1);
   return NULL;
+}
+
+/* An error body in the format of the API that path belongs to.  */
+static char *
+error_body_for (const char *path, unsigned status, const char *msg)
+{
+  if (mr_docker_path (path))
+    {
+      json_t *doc = json_pack ("{s:s}", "message", msg);
+      char *body = doc ? json_dumps (doc, JSON_COMPACT) : NULL;
+
+      json_decref (doc);
+      if (body)
+        return body;
+    }
+  return mr_api_error_body (status, msg);
+}
+
+static void
+busy_response (struct mr_api_response *res, const char *path, const char *msg)
+{
+  *res = (struct mr_api_response){ .status = 503, .body = error_body_for (path, 503, msg) };
+  mr_api_response_header (res, "Retry-After", "%d", RETRY_AFTER);
+}
+
+/* Starts a worker thread for r, which holds a slot; where none can start,
+ * r and the requests that wait are answered 503 at once.  */
+static void
+worker_start (struct server *s, struct request *r)
+{
+  while (r)
+    {
+      bool exempt = r->exempt;
+
+      atomic_fetch_add (&s->workers, 1);
+      if (mr_http_start_detached (worker, r) == 0)
+        return;
+      atomic_fetch_sub (&s->workers, 1);
+      busy_response (&r->res, r->path, "the server is too busy: cannot start a thread");
+      r->ready = true;
+      MHD_resume_connection (r->conn);
+      r = slot_next (s, exempt);
+    }
 }
 
 /* Whether the request shows the server's token.  The comparison takes the
@@ -762,6 +967,7 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url, const char 
           return MHD_NO;
         }
       client_name (conn, r->client, sizeof r->client);
+      r->fd = connection_fd (conn);
       *con_cls = r;
       atomic_fetch_add (&s->active, 1);
       cs = conn_state (conn);
@@ -830,16 +1036,19 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url, const char 
    * connection parked until the answer is ready */
   r->server = s;
   r->conn = conn;
-  atomic_fetch_add (&s->workers, 1);
-  MHD_suspend_connection (conn);
-  if (mr_http_start_detached (run_request, r) != 0)
+  switch (slot_take (s, r, exempt_path (method, url)))
     {
-      atomic_fetch_sub (&s->workers, 1);
-      r->res = (struct mr_api_response){ .status = 503,
-                                         .body = mr_api_error_body (503, "the server is too busy: "
-                                                                         "cannot start a thread") };
-      r->ready = true;
-      MHD_resume_connection (conn);
+    case SLOT_RUN:
+      worker_start (s, r);
+      break;
+    case SLOT_QUEUED:
+      break;
+    case SLOT_REFUSED:
+      atomic_fetch_add (&s->api.stats.handlers_refused, 1);
+      busy_response (&res, url,
+                     "the server is too busy: every request slot is taken "
+                     "(see serve --max-requests); try again later");
+      return send_response (s, conn, r, &res);
     }
   return MHD_YES;
 }
@@ -952,12 +1161,27 @@ mr_http_stats_render (const struct mr_http_stats *st, char **buf, size_t *len)
           < 0)
         return -1;
     }
+  if (append (buf, len,
+              "minirun_http_request_duration_seconds_bucket{le=\"+Inf\"} %lu\n"
+              "minirun_http_request_duration_seconds_sum %.6f\n"
+              "minirun_http_request_duration_seconds_count %lu\n",
+              atomic_load (&st->count), (double)atomic_load (&st->sum_us) / 1e6,
+              atomic_load (&st->count))
+      < 0)
+    return -1;
   return append (buf, len,
-                 "minirun_http_request_duration_seconds_bucket{le=\"+Inf\"} %lu\n"
-                 "minirun_http_request_duration_seconds_sum %.6f\n"
-                 "minirun_http_request_duration_seconds_count %lu\n",
-                 atomic_load (&st->count), (double)atomic_load (&st->sum_us) / 1e6,
-                 atomic_load (&st->count));
+                 "# HELP minirun_http_handlers_running Requests running on a handler thread.\n"
+                 "# TYPE minirun_http_handlers_running gauge\n"
+                 "minirun_http_handlers_running %u\n"
+                 "# HELP minirun_http_handlers_queued Requests waiting for a handler thread.\n"
+                 "# TYPE minirun_http_handlers_queued gauge\n"
+                 "minirun_http_handlers_queued %u\n"
+                 "# HELP minirun_http_handlers_refused_total Requests refused with 503: every "
+                 "handler thread busy and the queue full.\n"
+                 "# TYPE minirun_http_handlers_refused_total counter\n"
+                 "minirun_http_handlers_refused_total %lu\n",
+                 atomic_load (&st->handlers_running), atomic_load (&st->handlers_queued),
+                 atomic_load (&st->handlers_refused));
 }
 
 static void
@@ -1426,6 +1650,7 @@ mr_serve (struct mr_context *ctx, const struct mr_serve_opts *opts, struct mr_er
   cleanup_free char *key = NULL;
   cleanup_free struct listener *ls = NULL;
   struct server s = { .opts = opts };
+  unsigned max_requests = opts->max_requests ? opts->max_requests : DEFAULT_MAX_REQUESTS;
   const char *path = opts->socket_path;
   unsigned timeout = opts->timeout ? opts->timeout : DEFAULT_TIMEOUT;
   struct pollfd pfd = { .fd = opts->stop_fd, .events = POLLIN };
@@ -1467,6 +1692,9 @@ mr_serve (struct mr_context *ctx, const struct mr_serve_opts *opts, struct mr_er
   clock_gettime (CLOCK_MONOTONIC, &s.api.started);
   atomic_init (&s.active, 0);
   atomic_init (&s.workers, 0);
+  pthread_mutex_init (&s.slots_lock, NULL);
+  s.max_running = max_requests;
+  s.max_queued = max_requests / 4 ? max_requests / 4 : 1;
   atomic_init (&s.api.stopping, false);
   atomic_init (&s.api.generation, 0);
   pthread_mutex_init (&s.api.lock, NULL);
@@ -1528,9 +1756,10 @@ mr_serve (struct mr_context *ctx, const struct mr_serve_opts *opts, struct mr_er
           (MHD_socket)ls[i].fd, MHD_OPTION_THREAD_POOL_SIZE, pool, MHD_OPTION_CONNECTION_LIMIT,
           ls[i].limit * pool, MHD_OPTION_NOTIFY_CONNECTION, on_connection, &ls[i],
           MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-          (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &ls[i], MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, NULL,
-          MHD_OPTION_HTTPS_MEM_CERT, ls[i].tls ? cert : NULL, MHD_OPTION_HTTPS_MEM_KEY,
-          ls[i].tls ? key : NULL, MHD_OPTION_END);
+          (size_t)CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &ls[i],
+          MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, NULL, MHD_OPTION_HTTPS_MEM_CERT,
+          ls[i].tls ? cert : NULL, MHD_OPTION_HTTPS_MEM_KEY, ls[i].tls ? key : NULL,
+          MHD_OPTION_END);
       if (ls[i].d == NULL)
         {
           mr_error_set (err, "cannot start the HTTP server on %s%s", ls[i].name,
@@ -1592,6 +1821,7 @@ out:
       pthread_mutex_destroy (&s.api.cache_lock);
       pthread_cond_destroy (&s.api.cache_read);
       pthread_mutex_destroy (&s.api.lock);
+      pthread_mutex_destroy (&s.slots_lock);
     }
   free (s.api.cgroup_backend);
   return ret;

@@ -11,7 +11,9 @@
  * in server.c lists them: health, the lists, inspect, info) are answered on
  * those threads; every other request runs its handler on a thread of its
  * own while its connection is parked, so a handler or a stream's reader
- * may block.  Calls that change containers take mr_api.lock.  */
+ * may block.  Those threads are bounded (mr_serve_opts.max_requests): past
+ * the bound requests wait in a short queue, past the queue they get 503.
+ * Calls that change containers take mr_api.lock.  */
 #ifndef MR_HTTP_SERVER_H
 #define MR_HTTP_SERVER_H
 
@@ -37,6 +39,10 @@ struct mr_http_stats
   atomic_ulong buckets[MR_HTTP_BUCKETS]; /* cumulative counts are made when rendered */
   atomic_ulong count;
   atomic_ulong sum_us; /* total microseconds */
+  /* the handler slots (server.c): held, waited for, refused */
+  atomic_uint handlers_running;
+  atomic_uint handlers_queued;
+  atomic_ulong handlers_refused;
 };
 
 struct mr_api_body;
@@ -83,7 +89,15 @@ struct mr_api_request
   const char *body;
   size_t body_len;
   const char *client; /* "unix" or "ADDRESS:PORT", for messages */
+  /* The connection's descriptor, only to see whether the client hung up
+   * (mr_api_client_gone); -1 where unknown.  */
+  int fd;
 };
+
+/* Whether the client of req has gone away (its connection was closed or
+ * shut down for writing): a handler that blocks asks this now and then, and
+ * gives up once it is true.  */
+bool mr_api_client_gone (const struct mr_api_request *req);
 
 #define MR_API_MAX_HEADERS 6
 

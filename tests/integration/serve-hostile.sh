@@ -253,6 +253,187 @@ errors_say_what_was_wrong ()
   assert_eq "$code" 404 "nothing was created"
 }
 
+# metric NAME: its value in serve's /metrics (answered when every slot is
+# taken), or nothing.
+metric ()
+{
+  curl -s --max-time 5 --unix-socket "$SOCK" http://localhost/metrics | awk -v m="$1" '$1 == m { print $2 }'
+}
+
+# slots RUNNING QUEUED: whether serve's handler slots are so.
+slots ()
+{
+  [ "$(metric minirun_http_handlers_running)" = "$1" ] && [ "$(metric minirun_http_handlers_queued)" = "$2" ]
+}
+
+# exec_bg CMD...: an exec through serve from a client in the background,
+# which stays until killed; its pid in $cpid (killed after the test).
+exec_bg ()
+{
+  curl -s -o /dev/null --max-time 120 --unix-socket "$SOCK" -X POST -H 'Content-Type: application/json' \
+    --data-binary "$(json_strings "$@" | jq -c '{command: .}')" "http://localhost/api/v1/containers/$ID/exec" &
+  cpid=$!
+  defer kill_if "$cpid" curl
+}
+
+# ctr_pid_of TEXT: the host pid of the container's process whose command
+# line is TEXT.
+ctr_pid_of ()
+{
+  local p
+  for p in $(rt ps --format json "$ID" | jq -r '.[]'); do
+    if [ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" = "$1 " ]; then
+      echo "$p"
+      return 0
+    fi
+  done
+  return 1
+}
+
+handler_threads_are_bounded ()
+{
+  local c1 c2 c3
+  mk_running
+  serve_start --max-requests 2
+  # two execs hold the two slots, a third waits in the queue (a quarter of
+  # two, at least one); their clients stay
+  exec_bg sleep 1001
+  c1=$cpid
+  exec_bg sleep 1002
+  c2=$cpid
+  wait_for 10 slots 2 0
+  exec_bg sleep 1003
+  c3=$cpid
+  wait_for 10 slots 2 1
+  api POST "/api/v1/containers/$ID/exec" -D "$T_DIR/.hdr" -H 'Content-Type: application/json' \
+    --data-binary '{"command": ["true"]}' --max-time 10
+  assert_eq "$code" 503 "native exec past the queue: status (body $body)"
+  assert_eq "$(jq -r .error.code <<<"$body")" 503 "native 503: error.code"
+  assert_eq "$(jq -r .error.type <<<"$body")" unavailable "native 503: error.type"
+  assert_match "$(tr -d '\r' <"$T_DIR/.hdr")" '[Rr]etry-[Aa]fter: 1' "native 503: Retry-After"
+  dapi GET "/v1.41/containers/$ID/logs?stdout=1" -D "$T_DIR/.hdr" --max-time 10
+  assert_eq "$code" 503 "docker logs past the queue: status (body $body)"
+  assert_ne "$(jq -r .message <<<"$body")" null "docker 503: Docker's error format"
+  assert_match "$(tr -d '\r' <"$T_DIR/.hdr")" '[Rr]etry-[Aa]fter: 1' "docker 503: Retry-After"
+  # the cheap reads are answered on the server's threads, full or not
+  api_ok GET /api/v1/health --max-time 5
+  api_ok GET "/api/v1/containers/$ID" --max-time 5
+  assert_ne "$(metric minirun_http_handlers_refused_total)" 0 "the refusals are counted"
+  # their clients leave: the execs end, the waiting one never runs
+  kill -KILL "$c1" "$c2" "$c3"
+  wait_for 10 slots 0 0
+  api_json POST "/api/v1/containers/$ID/exec" 200 '{"command": ["echo", "hi"]}' --max-time 10
+  assert_eq "$(jq -r .data.stdout <<<"$body")" hi "an exec once the slots are free"
+  if ctr_pid_of "sleep 1003" >/dev/null; then fail "the exec that waited ran after its client left"; fi
+}
+
+abandoned_requests_end ()
+{
+  local pid
+  mk_running
+  serve_start --max-requests 1
+  exec_bg sleep 1004
+  wait_for 10 ctr_pid_of "sleep 1004"
+  pid=$(ctr_pid_of "sleep 1004")
+  kill -KILL "$cpid"
+  wait_for 5 pid_gone "$pid"
+  wait_for 5 slots 0 0
+  api_json POST "/api/v1/containers/$ID/exec" 200 '{"command": ["echo", "hi"]}' --max-time 10
+  assert_eq "$(jq -r .data.stdout <<<"$body")" hi "an exec after the abandoned one"
+  # the same over the Docker API, its exec start without a hijack
+  dapi POST "/v1.41/containers/$ID/exec" -H 'Content-Type: application/json' \
+    --data-binary '{"Cmd": ["sleep", "1005"], "AttachStdout": true}'
+  assert_eq "$code" 201 "docker exec create (body $body)"
+  curl -s -o /dev/null --max-time 120 --unix-socket "$SOCK" -X POST -H 'Content-Type: application/json' \
+    --data-binary '{}' "http://localhost/v1.41/exec/$(jq -r .Id <<<"$body")/start" &
+  cpid=$!
+  defer kill_if "$cpid" curl
+  wait_for 10 ctr_pid_of "sleep 1005"
+  pid=$(ctr_pid_of "sleep 1005")
+  kill -KILL "$cpid"
+  wait_for 5 pid_gone "$pid"
+  wait_for 5 slots 0 0
+  # a wait (a long poll) whose client leaves gives its slot back
+  curl -s -o /dev/null --max-time 120 --unix-socket "$SOCK" -X POST "http://localhost/api/v1/containers/$ID/wait" &
+  cpid=$!
+  defer kill_if "$cpid" curl
+  wait_for 10 slots 1 0
+  kill -KILL "$cpid"
+  wait_for 5 slots 0 0
+  assert_eq "$(status_of "$ID")" running "the container runs on"
+}
+
+# serve_hwm: serve's peak resident memory, in KiB.
+serve_hwm ()
+{
+  awk '/^VmHWM:/ { print $2 }' "/proc/$SRV/status"
+}
+
+file_reads_stream ()
+{
+  local want before after i readers=()
+  mk_running
+  serve_start
+  api_json POST "/api/v1/containers/$ID/exec" 200 \
+    '{"command": ["sh", "-c", "head -c 8388608 /dev/urandom > /big && sha256sum /big"]}' --max-time 30
+  want=$(jq -r .data.stdout <<<"$body" | cut -d' ' -f1)
+  assert_ne "$want" "" "a file of 8 MiB in the container"
+  api GET "/api/v1/containers/$ID/files?path=/big" -D "$T_DIR/.hdr" --max-time 30
+  assert_eq "$code" 200 "read of 8 MiB: status"
+  assert_match "$(tr -d '\r' <"$T_DIR/.hdr")" '[Tt]ransfer-[Ee]ncoding: chunked' "read of 8 MiB: sent as it is read"
+  assert_eq "$(jq -r .success <<<"$body")" true "read of 8 MiB: success"
+  assert_eq "$(jq -r .data.size <<<"$body")" 8388608 "read of 8 MiB: size"
+  assert_eq "$(jq -r .data.mode <<<"$body")" 0644 "read of 8 MiB: mode"
+  assert_eq "$(jq -r .data.path <<<"$body")" /big "read of 8 MiB: path"
+  assert_eq "$(jq -r .data.content_base64 <<<"$body" | base64 -d | sha256sum | cut -d' ' -f1)" "$want" \
+    "read of 8 MiB: the content whole"
+  # one byte past the limit is still refused before anything is sent
+  api_json POST "/api/v1/containers/$ID/exec" 200 '{"command": ["sh", "-c", "echo >> /big"]}'
+  api_err GET "/api/v1/containers/$ID/files?path=/big" 400
+  api_json POST "/api/v1/containers/$ID/exec" 200 '{"command": ["sh", "-c", "truncate -s 8388608 /big"]}'
+  # eight slow readers at once: serve's memory does not grow by the file
+  # each (it did by some 28 MiB a read)
+  before=$(serve_hwm)
+  for i in $(seq 8); do
+    curl -s -o "$T_DIR/read.$i" --limit-rate 8M --max-time 60 --unix-socket "$SOCK" \
+      "http://localhost/api/v1/containers/$ID/files?path=/big" &
+    readers+=($!)
+    defer kill_if "$!" curl
+  done
+  wait "${readers[@]}"
+  after=$(serve_hwm)
+  for i in $(seq 8); do
+    assert_eq "$(jq -r .data.size "$T_DIR/read.$i")" 8388608 "concurrent read $i: size"
+  done
+  if [ $((after - before)) -gt 65536 ]; then
+    fail "serve's peak memory grew by $((after - before)) KiB over 8 concurrent reads"
+  fi
+}
+
+# log_lines N: whether the container's log holds N lines.
+log_lines ()
+{
+  [ "$(rt logs "$ID" 2>/dev/null | wc -l)" -ge "$1" ]
+}
+
+log_reads_stream ()
+{
+  mk_running sh -c 'i=0; while [ $i -lt 20000 ]; do echo "line-$i"; i=$((i + 1)); done; exec sleep 1000'
+  serve_start
+  wait_for 20 log_lines 20000
+  api GET "/api/v1/containers/$ID/logs" -D "$T_DIR/.hdr" --max-time 30
+  assert_eq "$code" 200 "logs: status"
+  assert_match "$(tr -d '\r' <"$T_DIR/.hdr")" '[Tt]ransfer-[Ee]ncoding: chunked' "logs: sent as they are read"
+  assert_eq "$(jq -r .success <<<"$body")" true "logs: success"
+  assert_eq "$(jq -r '.data | length' <<<"$body")" 20000 "logs: every line"
+  assert_eq "$(jq -r '.data[19999].line' <<<"$body")" line-19999 "logs: the last line"
+  assert_eq "$(jq -r '.data[0].stream' <<<"$body")" stdout "logs: the stream"
+  api_ok GET "/api/v1/containers/$ID/logs?tail=2"
+  assert_eq "$(jq -r '[.data[].line] | join(",")' <<<"$body")" "line-19998
+,line-19999" "logs: tail"
+  api_err GET /api/v1/containers/no-such-one/logs 404
+}
+
 t_ok "docker ps name filters: PCRE2 with limits, 400 naming the filter, Docker's matching" name_filter_regex_is_bounded
 t_ok "docker filters of the wrong JSON type are 400" docker_filter_of_wrong_type_is_400
 t_ok "a NUL byte in a URL's path or query is 400, and nothing is done" nul_in_url_is_400
@@ -261,4 +442,8 @@ t_ok "the CLI's exec, a container's init and hooks: default signals whatever the
 t_ok "docker exec: 1 MB of output arrives whole over the hijacked connection" docker_exec_writes_all_its_output
 t_ok "stop, kill and rm act on a full disk, and say what they could not save" stop_kill_rm_act_on_a_full_disk
 t_ok "errors say what was wrong: invalid UTF-8 in URLs, limits past the kernel's, INT64_MIN in Docker fields" errors_say_what_was_wrong
+t_ok "handler threads are bounded: a short queue, then 503 with Retry-After in each API's format" handler_threads_are_bounded
+t_ok "a client that leaves ends its exec (native and Docker), the process killed, and its wait" abandoned_requests_end
+t_ok "a file read is sent as it is read: 8 MiB whole, memory bounded" file_reads_stream
+t_ok "a log read without follow is sent as it is read, every line" log_reads_stream
 t_done

@@ -382,6 +382,7 @@ START_TEST (request_metrics_render_as_prometheus_text)
   unsigned long total = 0, last_bucket = 0, inf = 0, count = 0, finite_buckets = 0;
   double last_le = 0, sum = -1;
   bool type_requests = false, type_histogram = false, saw_inf = false;
+  unsigned long running = 99, queued = 99, refused = 99;
   char *line, *save = NULL;
 
   ck_assert_ptr_nonnull (buf);
@@ -394,6 +395,9 @@ START_TEST (request_metrics_render_as_prometheus_text)
   st.buckets[MR_HTTP_BUCKETS - 1] = 1;
   st.count = 12; /* 6 in the buckets, 6 slower than the last */
   st.sum_us = 2500000;
+  st.handlers_running = 3;
+  st.handlers_queued = 1;
+  st.handlers_refused = 7;
 
   ck_assert_int_eq (mr_http_stats_render (&st, &buf, &len), 0);
   ck_assert_uint_eq (strlen (buf), len);
@@ -448,6 +452,12 @@ START_TEST (request_metrics_render_as_prometheus_text)
         sum = v;
       else if (strcmp (name, "minirun_http_request_duration_seconds_count") == 0)
         count = (unsigned long)v;
+      else if (strcmp (name, "minirun_http_handlers_running") == 0)
+        running = (unsigned long)v;
+      else if (strcmp (name, "minirun_http_handlers_queued") == 0)
+        queued = (unsigned long)v;
+      else if (strcmp (name, "minirun_http_handlers_refused_total") == 0)
+        refused = (unsigned long)v;
       else
         ck_abort_msg ("unexpected metric: '%s'", line);
     }
@@ -459,6 +469,9 @@ START_TEST (request_metrics_render_as_prometheus_text)
   ck_assert_uint_eq (inf, 12);
   ck_assert_uint_eq (count, 12);
   ck_assert_double_eq_tol (sum, 2.5, 1e-9);
+  ck_assert_uint_eq (running, 3);
+  ck_assert_uint_eq (queued, 1);
+  ck_assert_uint_eq (refused, 7);
 }
 END_TEST
 

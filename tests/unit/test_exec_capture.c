@@ -335,6 +335,65 @@ START_TEST (the_timeout_kills_and_sets_timed_out)
 }
 END_TEST
 
+/* cancel: true once the process has started (its first output is in), and
+ * counted.  */
+struct cancel_state
+{
+  struct timespec t0;
+  int calls;
+};
+
+static bool
+cancel_after_half_a_second (void *data)
+{
+  struct cancel_state *cs = data;
+
+  cs->calls++;
+  return elapsed_since (&cs->t0) >= 0.5;
+}
+
+START_TEST (cancel_kills_the_process_and_fails_with_ecanceled)
+{
+  struct cancel_state cs = { 0 };
+  struct mr_exec_capture_opts c
+      = { .size = sizeof c, .cancel = cancel_after_half_a_second, .cancel_data = &cs };
+  struct mr_exec_result res;
+  struct mr_error err;
+  double took;
+
+  clock_gettime (CLOCK_MONOTONIC, &cs.t0);
+  ck_assert_int_eq (capture (SH ("echo started; exec sleep 30"), &c, &res, &err), -1);
+  took = elapsed_since (&cs.t0);
+  ck_assert_int_eq (err.errnum, ECANCELED);
+  ck_assert_int_eq (res.exit_code, 128 + SIGKILL);
+  ck_assert (!res.timed_out);
+  ck_assert_str_eq (res.stdout_data, "started\n");
+  ck_assert_msg (took >= 0.45 && took < 5, "took %.2fs", took);
+  /* asked every 100 ms or so, not in a busy loop */
+  ck_assert_msg (cs.calls >= 3 && cs.calls < 50, "asked %d times", cs.calls);
+  mr_exec_result_clear (&res);
+}
+END_TEST
+
+START_TEST (a_cancel_that_never_fires_changes_nothing)
+{
+  struct cancel_state cs = { 0 };
+  struct mr_exec_capture_opts c
+      = { .size = sizeof c, .cancel = cancel_after_half_a_second, .cancel_data = &cs };
+  struct mr_exec_result res;
+  struct mr_error err;
+
+  clock_gettime (CLOCK_MONOTONIC, &cs.t0);
+  cs.t0.tv_sec += 3600;
+  ck_assert_msg (capture (SH ("echo out; echo err >&2; exit 3"), &c, &res, &err) == 0, "%s",
+                 err.msg);
+  ck_assert_int_eq (res.exit_code, 3);
+  ck_assert_str_eq (res.stdout_data, "out\n");
+  ck_assert_str_eq (res.stderr_data, "err\n");
+  mr_exec_result_clear (&res);
+}
+END_TEST
+
 /* A reader that drains one stream to its end before the other deadlocks
  * here: the process blocks on the full stderr pipe while stdout stays
  * open.  */
@@ -589,6 +648,8 @@ exec_capture_suite (void)
   tcase_add_test (t, the_byte_limit_truncates_and_sets_the_flag);
   tcase_add_test (t, the_default_limit_is_one_mib);
   tcase_add_test (t, the_timeout_kills_and_sets_timed_out);
+  tcase_add_test (t, cancel_kills_the_process_and_fails_with_ecanceled);
+  tcase_add_test (t, a_cancel_that_never_fires_changes_nothing);
   tcase_add_test (t, lots_on_both_streams_does_not_deadlock);
   tcase_add_test (t, a_background_child_holding_the_pipes_does_not_block);
   tcase_add_test (t, a_missing_command_is_127_and_a_non_executable_one_126);
