@@ -9,7 +9,7 @@
 #include <jansson.h>
 
 #include "minirun.h"
-#include "spec.h"
+#include "oci/spec.h"
 
 enum mr_cgroup_mode
 {

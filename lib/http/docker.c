@@ -29,7 +29,7 @@
 #include <jansson.h>
 
 #include "http/server.h"
-#include "runconfig.h"
+#include "managed/runconfig.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/json.h"

@@ -7,7 +7,7 @@
 #include <sys/types.h>
 
 #include "minirun.h"
-#include "spec.h"
+#include "oci/spec.h"
 
 /* setrlimit for each entry; names the resource on failure.  */
 int mr_rlimits_apply (const struct mr_spec_rlimit *rl, size_t n, struct mr_error *err);

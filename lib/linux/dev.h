@@ -5,7 +5,7 @@
 #include <stdbool.h>
 
 #include "minirun.h"
-#include "spec.h"
+#include "oci/spec.h"
 
 /* Given fds of the container's root and of its /dev directory (already a
  * fresh tmpfs, or the directory the spec mounted), creates the default

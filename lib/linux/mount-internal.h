@@ -5,7 +5,7 @@
 #include <stdbool.h>
 
 #include "minirun.h"
-#include "spec.h"
+#include "oci/spec.h"
 
 /* One line of /proc/self/mountinfo; the strings point into the parsed
    line, unescaped.  */

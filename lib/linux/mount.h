@@ -7,7 +7,7 @@
 #include <stdbool.h>
 
 #include "minirun.h"
-#include "spec.h"
+#include "oci/spec.h"
 
 struct mr_rootfs_opts
 {

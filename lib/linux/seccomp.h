@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 #include "minirun.h"
-#include "spec.h"
+#include "oci/spec.h"
 
 struct mr_seccomp_prog
 {

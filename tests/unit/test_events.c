@@ -15,8 +15,8 @@
 
 #include <jansson.h>
 
-#include "events.h"
-#include "log.h"
+#include "managed/events.h"
+#include "managed/log.h"
 #include "unit.h"
 #include "util/cleanup.h"
 

@@ -12,7 +12,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "image-internal.h"
+#include "image/image-internal.h"
 #include "unit.h"
 #include "util/cleanup.h"
 #include "util/tar.h"

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "managed/log.h"
 #include "unit.h"
 #include "util/cleanup.h"
 #include "util/error.h"

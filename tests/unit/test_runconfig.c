@@ -19,8 +19,8 @@
 
 #include <jansson.h>
 
-#include "runconfig.h"
-#include "spec.h"
+#include "managed/runconfig.h"
+#include "oci/spec.h"
 #include "unit.h"
 #include "util/error.h"
 

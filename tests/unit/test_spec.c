@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "spec.h"
+#include "oci/spec.h"
 #include "unit.h"
 
 /* Test documents are written with single quotes for readability; q() turns

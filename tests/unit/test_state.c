@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "minirun.h"
-#include "state.h"
+#include "oci/state.h"
 #include "util/fs.h"
 #include <sys/wait.h>
 #include "unit.h"

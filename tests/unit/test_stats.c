@@ -11,7 +11,7 @@
 
 #include "cgroup/cgroup.h"
 #include "cgroup/internal.h"
-#include "stats.h"
+#include "managed/stats.h"
 #include "unit.h"
 #include "util/cleanup.h"
 

@@ -22,7 +22,7 @@
 #include "linux/dev.h"
 #include "linux/mount-internal.h"
 #include "linux/mount.h"
-#include "spec.h"
+#include "oci/spec.h"
 #include "unit.h"
 #include "util/cleanup.h"
 #include "util/error.h"

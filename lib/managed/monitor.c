@@ -25,12 +25,12 @@
 #include <jansson.h>
 
 #include "cgroup/cgroup.h"
-#include "container.h"
+#include "oci/container.h"
 #include "context.h"
-#include "events.h"
-#include "log.h"
-#include "managed.h"
-#include "state.h"
+#include "managed/events.h"
+#include "managed/log.h"
+#include "managed/managed.h"
+#include "oci/state.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/fs.h"

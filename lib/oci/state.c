@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "state.h"
+#include "oci/state.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/fs.h"

@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include "context.h"
-#include "image-internal.h"
-#include "managed.h"
-#include "state.h"
+#include "image/image-internal.h"
+#include "managed/managed.h"
+#include "oci/state.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/error.h"

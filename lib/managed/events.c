@@ -19,8 +19,8 @@
 
 #include <jansson.h>
 
-#include "events.h"
-#include "log.h"
+#include "managed/events.h"
+#include "managed/log.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/error.h"

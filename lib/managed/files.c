@@ -28,9 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "container.h"
+#include "oci/container.h"
 #include "context.h"
-#include "spec.h"
+#include "oci/spec.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/fs.h"

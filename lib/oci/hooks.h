@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "minirun.h"
-#include "spec.h"
+#include "oci/spec.h"
 
 /* Where hooks run and what they get when their own "env" is absent: as
  * runc, the bundle directory and the runtime's environment, except for

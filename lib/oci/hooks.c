@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hooks.h"
-#include "state.h"
+#include "oci/hooks.h"
+#include "oci/state.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/fs.h"

@@ -28,8 +28,8 @@
 #include <cap-ng.h>
 #include <jansson.h>
 
-#include "runconfig.h"
-#include "spec.h"
+#include "managed/runconfig.h"
+#include "oci/spec.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/error.h"

@@ -25,15 +25,15 @@
 
 #include <jansson.h>
 
-#include "container.h"
+#include "oci/container.h"
 #include "context.h"
-#include "events.h"
-#include "image-internal.h"
+#include "managed/events.h"
+#include "image/image-internal.h"
 #include "linux/mount-internal.h"
-#include "log.h"
-#include "managed.h"
-#include "runconfig.h"
-#include "state.h"
+#include "managed/log.h"
+#include "managed/managed.h"
+#include "managed/runconfig.h"
+#include "oci/state.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/error.h"

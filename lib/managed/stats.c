@@ -19,9 +19,9 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
-#include "container.h"
-#include "state.h"
-#include "stats.h"
+#include "oci/container.h"
+#include "oci/state.h"
+#include "managed/stats.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/error.h"

@@ -29,12 +29,12 @@
 
 #include <jansson.h>
 
-#include "hooks.h"
+#include "oci/hooks.h"
 #include "linux/creds.h"
 #include "linux/mount.h"
 #include "linux/terminal.h"
-#include "process.h"
-#include "state.h"
+#include "oci/process.h"
+#include "oci/state.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/fs.h"

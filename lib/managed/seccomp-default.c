@@ -20,7 +20,7 @@
 #include <cap-ng.h>
 #include <jansson.h>
 
-#include "runconfig.h"
+#include "managed/runconfig.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/json.h"

@@ -46,7 +46,7 @@ int mr_run_config_build (const struct mr_run_config *cfg, const char *id, const 
  * when missing.  */
 int mr_run_config_write_etc (const char *etc_dir, const char *hostname, struct mr_error *err);
 
-/* The default seccomp profile of managed containers (lib/seccomp-default.c)
+/* The default seccomp profile of managed containers (lib/managed/seccomp-default.c)
  * for a container holding the capabilities of the mask caps (bit N:
  * capability N), as an OCI linux.seccomp object; NULL when out of memory.  */
 json_t *mr_seccomp_default_profile (uint64_t caps);

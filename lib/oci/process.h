@@ -11,7 +11,7 @@
 #include "cgroup/cgroup.h"
 #include "linux/seccomp.h"
 #include "minirun.h"
-#include "spec.h"
+#include "oci/spec.h"
 
 enum mr_start_mode
 {

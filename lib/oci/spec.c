@@ -17,7 +17,7 @@
 
 #include <jansson.h>
 
-#include "spec.h"
+#include "oci/spec.h"
 #include "linux/creds.h"
 #include "util/cleanup.h"
 #include "util/json.h"

@@ -7,8 +7,8 @@
 #include <sys/types.h>
 
 #include "minirun.h"
-#include "spec.h"
-#include "state.h"
+#include "oci/spec.h"
+#include "oci/state.h"
 
 struct mr_container_root
 {
