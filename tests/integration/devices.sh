@@ -92,6 +92,7 @@ allow_dev ()
 userns ()
 {
   [ -e /proc/self/ns/user ] || skip "no user namespaces"
+  need_reach 100000 100000
   chmod -R go+rX "$B"
   cfg '.linux.namespaces += [{"type": "user"}]
        | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
