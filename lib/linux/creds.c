@@ -618,3 +618,19 @@ mr_passwd_home (uid_t uid, char *out, size_t outlen)
         }
     }
 }
+
+int
+mr_idmap_write (pid_t pid, const char *file, const struct mr_spec_idmap *m, size_t n,
+                struct mr_error *err)
+{
+  char path[64], buf[4096];
+  size_t len = 0;
+
+  for (size_t i = 0; i < n && len < sizeof buf; i++)
+    len += (size_t)snprintf (buf + len, sizeof buf - len, "%u %u %u\n", m[i].container_id,
+                             m[i].host_id, m[i].size);
+  if (len >= sizeof buf)
+    return mr_error_set (err, "%s: too many mappings", file);
+  snprintf (path, sizeof path, "/proc/%d/%s", (int)pid, file);
+  return mr_write_file (path, buf, len, err);
+}

@@ -47,4 +47,8 @@ int mr_passwd_home (uid_t uid, char *out, size_t outlen);
 /* The highest capability number the running kernel knows.  */
 int mr_cap_last (void);
 
+/* Writes the mappings into /proc/PID/FILE ("uid_map" or "gid_map").  */
+int mr_idmap_write (pid_t pid, const char *file, const struct mr_spec_idmap *m, size_t n,
+                    struct mr_error *err);
+
 #endif

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "linux/creds.h"
 #include "linux/dev.h"
 #include "linux/mount-internal.h"
 #include "linux/mount.h"
@@ -698,22 +699,6 @@ mount_bind_spec (const struct mr_rootfs_opts *opts, int rootfd, const struct mr_
   return set_propagation (fd, dest, m->propagation, err);
 }
 
-static int
-write_idmap (pid_t pid, const char *file, const struct mr_spec_idmap *m, size_t n,
-             struct mr_error *err)
-{
-  char path[64], buf[4096];
-  size_t len = 0;
-
-  for (size_t i = 0; i < n && len < sizeof buf; i++)
-    len += (size_t)snprintf (buf + len, sizeof buf - len, "%u %u %u\n", m[i].container_id,
-                             m[i].host_id, m[i].size);
-  if (len >= sizeof buf)
-    return mr_error_set (err, "%s: too many mappings", file);
-  snprintf (path, sizeof path, "/proc/%d/%s", (int)pid, file);
-  return mr_write_file (path, buf, len, err);
-}
-
 /* A user namespace with these mappings, held by an fd: a child made in it
    waits until its maps are written and the namespace is opened.  */
 static int
@@ -744,8 +729,8 @@ idmap_userns (const struct mr_spec_idmap *uids, size_t n_uids, const struct mr_s
       return mr_error_errno (err, errno, "create a user namespace for an id-mapped mount");
     }
   snprintf (path, sizeof path, "/proc/%d/ns/user", (int)pid);
-  if (write_idmap (pid, "uid_map", uids, n_uids, err) == 0
-      && write_idmap (pid, "gid_map", gids, n_gids, err) == 0)
+  if (mr_idmap_write (pid, "uid_map", uids, n_uids, err) == 0
+      && mr_idmap_write (pid, "gid_map", gids, n_gids, err) == 0)
     {
       fd = open (path, O_RDONLY | O_CLOEXEC);
       if (fd < 0)

@@ -1158,32 +1158,16 @@ mr_spawn_clone (struct mr_spawn *sp, const int *close_fds_list, size_t n_close_f
   return 0;
 }
 
-static int
-write_map (pid_t pid, const char *file, const struct mr_spec_idmap *m, size_t n,
-           struct mr_error *err)
-{
-  char path[64], buf[4096];
-  size_t len = 0;
-
-  for (size_t i = 0; i < n && len < sizeof buf; i++)
-    len += (size_t)snprintf (buf + len, sizeof buf - len, "%u %u %u\n", m[i].container_id,
-                             m[i].host_id, m[i].size);
-  if (len >= sizeof buf)
-    return mr_error_set (err, "%s: too many mappings", file);
-  snprintf (path, sizeof path, "/proc/%d/%s", (int)pid, file);
-  return mr_write_file (path, buf, len, err);
-}
-
 int
 mr_spawn_write_idmaps (const struct mr_spawn *sp, struct mr_error *err)
 {
   const struct mr_spec_linux *l = &sp->spec->linux;
 
   if (l->n_uid_mappings
-      && write_map (sp->pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0)
+      && mr_idmap_write (sp->pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0)
     return mr_error_prefix (err, "user namespace uid mappings");
   if (l->n_gid_mappings
-      && write_map (sp->pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err) < 0)
+      && mr_idmap_write (sp->pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err) < 0)
     return mr_error_prefix (err, "user namespace gid mappings");
   return 0;
 }
