@@ -312,11 +312,14 @@ stream_pump (struct stream *st)
         {
           while (st->len + (size_t)n > STREAM_BUF_MAX && !st->gone)
             pthread_cond_wait (&st->room, &st->lock);
-          char *grown = st->gone ? NULL : realloc (st->buf, st->len + (size_t)n);
-          if (grown)
+          /* the whole backlog at once: a buffer resized for every chunk,
+             in as many threads as there are streams, leaves the heap
+             fragmented far beyond what the streams hold */
+          if (st->buf == NULL && !st->gone)
+            st->buf = malloc (STREAM_BUF_MAX);
+          if (st->buf && !st->gone)
             {
-              memcpy (grown + st->len, chunk, (size_t)n);
-              st->buf = grown;
+              memcpy (st->buf + st->len, chunk, (size_t)n);
               st->len += (size_t)n;
             }
           else
