@@ -324,8 +324,10 @@ test_foreground_terminal_output_has_no_carriage_returns ()
   new_bundle
   cfg '.process.terminal = true'
   sh_args 'echo one; echo two'
-  # a terminal of our own on the runtime's side, as a person's would be
-  script -qec "$MINIRUN --root $T_ROOT run --bundle $B $ID >$T_DIR/$ID.out" /dev/null </dev/null >/dev/null
+  # a terminal of our own on the runtime's side, as a person's would be;
+  # no input, so that nothing script(1) sends at its end of input is echoed
+  # into the output
+  script -qec "$MINIRUN --root $T_ROOT run --bundle $B $ID </dev/null >$T_DIR/$ID.out" /dev/null </dev/null >/dev/null
   if grep -q $'\r' "$T_DIR/$ID.out"; then
     fail "carriage returns in the output: $(od -An -c "$T_DIR/$ID.out")"
   fi
