@@ -3,7 +3,7 @@
 # Usage: contrib/deps.sh [build|test|bench]
 set -e
 build="gcc make autoconf automake libtool pkg-config libcap-ng-dev libseccomp-dev
-  libjansson-dev libnl-3-dev libnl-route-3-dev libmicrohttpd-dev libpcre2-dev check busybox-static"
+  libjansson-dev libnl-3-dev libnl-route-3-dev libmicrohttpd-dev libpcre2-dev libnftables-dev nftables check busybox-static"
 test="$build curl jq python3 python3-docker chromium chromium-driver openssl iproute2 procps util-linux groff-base podman conmon containerd umoci runc"
 bench="$test runc crun hyperfine time wrk"
 case "${1:-build}" in
