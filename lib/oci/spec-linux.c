@@ -211,12 +211,97 @@ parse_devices (struct pctx *pc, json_t *a, const char *path, struct mr_spec_linu
   return 0;
 }
 
+static int
+parse_time_offsets (struct pctx *pc, json_t *obj, const char *path, struct mr_spec_linux *lx)
+{
+  static const char *const clocks[] = { "boottime", "monotonic" };
+  int64_t *secs[] = { &lx->boottime_secs, &lx->monotonic_secs };
+  uint32_t *nsecs[] = { &lx->boottime_nsecs, &lx->monotonic_nsecs };
+  char tp[PATH_LEN], cp[PATH_LEN];
+  bool new_time = false;
+  json_t *o;
+  int r = mr_spec_read_object (pc, obj, path, "timeOffsets", false, &o);
+
+  if (r <= 0)
+    return r;
+  mr_spec_key_path (tp, path, "timeOffsets");
+  for (size_t k = 0; k < 2; k++)
+    {
+      json_t *c;
+      r = mr_spec_read_object (pc, o, tp, clocks[k], false, &c);
+      if (r < 0)
+        return -1;
+      if (r == 0)
+        continue;
+      lx->time_offsets_set = true;
+      mr_spec_key_path (cp, tp, clocks[k]);
+      if (mr_spec_read_int64 (pc, c, cp, "secs", false, INT64_MIN / 2, INT64_MAX / 2, secs[k]) < 0
+          || mr_spec_read_uint32 (pc, c, cp, "nanosecs", false, 999999999, nsecs[k]) < 0)
+        return -1;
+    }
+  /* an empty object asks for nothing */
+  if (!lx->time_offsets_set)
+    return 0;
+  for (size_t i = 0; i < lx->n_namespaces; i++)
+    new_time |= lx->namespaces[i].type == CLONE_NEWTIME && lx->namespaces[i].path == NULL;
+  if (!new_time)
+    return mr_spec_fail (pc, tp, "needs a new time namespace in linux.namespaces");
+  return 0;
+}
+
+static int
+parse_linux_resources (struct pctx *pc, json_t *obj, const char *path, struct mr_spec_linux *lx)
+{
+  char p[PATH_LEN];
+  json_t *o;
+  int r = mr_spec_read_object (pc, obj, path, "resources", false, &o);
+
+  if (r <= 0)
+    return r;
+  lx->resources = calloc (1, sizeof *lx->resources);
+  if (lx->resources == NULL)
+    return mr_spec_oom (pc);
+  return mr_spec_parse_resources (pc, o, mr_spec_key_path (p, path, "resources"), lx->resources);
+}
+
+static int
+parse_linux_seccomp (struct pctx *pc, json_t *obj, const char *path, struct mr_spec_linux *lx)
+{
+  char p[PATH_LEN];
+  json_t *o;
+  int r = mr_spec_read_object (pc, obj, path, "seccomp", false, &o);
+
+  if (r <= 0)
+    return r;
+  lx->seccomp = calloc (1, sizeof *lx->seccomp);
+  if (lx->seccomp == NULL)
+    return mr_spec_oom (pc);
+  return mr_spec_parse_seccomp (pc, o, mr_spec_key_path (p, path, "seccomp"), lx->seccomp);
+}
+
+static int
+parse_rootfs_propagation (struct pctx *pc, json_t *obj, const char *path, struct mr_spec_linux *lx)
+{
+  char p[PATH_LEN];
+  const char *prop;
+  int f;
+  int r = mr_spec_read_cstr (pc, obj, path, "rootfsPropagation", false, &prop);
+
+  if (r <= 0 || *prop == '\0')
+    return r < 0 ? -1 : 0;
+  f = mr_spec_name_lookup (propagation_names, N_ELEMENTS (propagation_names), prop);
+  if (f < 0)
+    return mr_spec_fail (pc, mr_spec_key_path (p, path, "rootfsPropagation"),
+                         "unknown propagation '%s'", prop);
+  lx->rootfs_propagation = (unsigned long)f;
+  return 0;
+}
+
 int
 mr_spec_parse_linux (struct pctx *pc, json_t *obj, struct mr_spec_linux *lx)
 {
   const char *path = "linux";
   char p[PATH_LEN];
-  const char *prop;
   json_t *o;
   int r;
 
@@ -233,55 +318,8 @@ mr_spec_parse_linux (struct pctx *pc, json_t *obj, struct mr_spec_linux *lx)
     return -1;
   if (mr_spec_read_kv (pc, obj, path, "sysctl", &lx->sysctl, &lx->n_sysctl) < 0)
     return -1;
-
-  r = mr_spec_read_object (pc, obj, path, "timeOffsets", false, &o);
-  if (r < 0)
+  if (parse_time_offsets (pc, obj, path, lx) < 0 || parse_linux_resources (pc, obj, path, lx) < 0)
     return -1;
-  if (r > 0)
-    {
-      static const char *const clocks[] = { "boottime", "monotonic" };
-      int64_t *secs[] = { &lx->boottime_secs, &lx->monotonic_secs };
-      uint32_t *nsecs[] = { &lx->boottime_nsecs, &lx->monotonic_nsecs };
-      char tp[PATH_LEN], cp[PATH_LEN];
-      mr_spec_key_path (tp, path, "timeOffsets");
-      for (size_t k = 0; k < 2; k++)
-        {
-          json_t *c;
-          r = mr_spec_read_object (pc, o, tp, clocks[k], false, &c);
-          if (r < 0)
-            return -1;
-          if (r == 0)
-            continue;
-          lx->time_offsets_set = true;
-          mr_spec_key_path (cp, tp, clocks[k]);
-          if (mr_spec_read_int64 (pc, c, cp, "secs", false, INT64_MIN / 2, INT64_MAX / 2, secs[k])
-                  < 0
-              || mr_spec_read_uint32 (pc, c, cp, "nanosecs", false, 999999999, nsecs[k]) < 0)
-            return -1;
-        }
-      /* an empty object asks for nothing */
-      if (lx->time_offsets_set)
-        {
-          bool new_time = false;
-          for (size_t i = 0; i < lx->n_namespaces; i++)
-            new_time |= lx->namespaces[i].type == CLONE_NEWTIME && lx->namespaces[i].path == NULL;
-          if (!new_time)
-            return mr_spec_fail (pc, tp, "needs a new time namespace in linux.namespaces");
-        }
-    }
-
-  r = mr_spec_read_object (pc, obj, path, "resources", false, &o);
-  if (r < 0)
-    return -1;
-  if (r > 0)
-    {
-      lx->resources = calloc (1, sizeof *lx->resources);
-      if (lx->resources == NULL)
-        return mr_spec_oom (pc);
-      if (mr_spec_parse_resources (pc, o, mr_spec_key_path (p, path, "resources"), lx->resources)
-          < 0)
-        return -1;
-    }
 
   if (mr_spec_read_string (pc, obj, path, "cgroupsPath", false, &lx->cgroups_path) < 0)
     return -1;
@@ -291,30 +329,9 @@ mr_spec_parse_linux (struct pctx *pc, json_t *obj, struct mr_spec_linux *lx)
     return -1;
   if (r > 0 && parse_devices (pc, o, mr_spec_key_path (p, path, "devices"), lx) < 0)
     return -1;
-
-  r = mr_spec_read_object (pc, obj, path, "seccomp", false, &o);
-  if (r < 0)
+  if (parse_linux_seccomp (pc, obj, path, lx) < 0
+      || parse_rootfs_propagation (pc, obj, path, lx) < 0)
     return -1;
-  if (r > 0)
-    {
-      lx->seccomp = calloc (1, sizeof *lx->seccomp);
-      if (lx->seccomp == NULL)
-        return mr_spec_oom (pc);
-      if (mr_spec_parse_seccomp (pc, o, mr_spec_key_path (p, path, "seccomp"), lx->seccomp) < 0)
-        return -1;
-    }
-
-  r = mr_spec_read_cstr (pc, obj, path, "rootfsPropagation", false, &prop);
-  if (r < 0)
-    return -1;
-  if (r > 0 && *prop != '\0')
-    {
-      int f = mr_spec_name_lookup (propagation_names, N_ELEMENTS (propagation_names), prop);
-      if (f < 0)
-        return mr_spec_fail (pc, mr_spec_key_path (p, path, "rootfsPropagation"),
-                             "unknown propagation '%s'", prop);
-      lx->rootfs_propagation = (unsigned long)f;
-    }
 
   if (mr_spec_read_path_list (pc, obj, path, "maskedPaths", &lx->masked_paths, &lx->n_masked_paths)
           < 0

@@ -152,6 +152,59 @@ find_mount_opt (const char *name)
   return NULL;
 }
 
+static void
+apply_recursive_attr (struct mr_spec_mount *m, unsigned long flag)
+{
+  unsigned int attr = (unsigned int)(flag & ~(RATTR_CLEAR | RATTR_ATIME));
+
+  if (flag & RATTR_ATIME)
+    {
+      m->attr_clr |= MOUNT_ATTR__ATIME;
+      m->attr_set = (m->attr_set & ~MOUNT_ATTR__ATIME) | attr;
+    }
+  else if (flag & RATTR_CLEAR)
+    {
+      m->attr_clr |= attr;
+      m->attr_set &= ~attr;
+    }
+  else
+    {
+      m->attr_set |= attr;
+      m->attr_clr &= ~attr;
+    }
+}
+
+static void
+apply_mount_opt (struct mr_spec_mount *m, const struct mount_opt *o, const char *name)
+{
+  switch (o->kind)
+    {
+    case OPT_SET:
+      m->flags |= o->flag;
+      m->clear_flags &= ~o->flag;
+      break;
+    case OPT_CLEAR:
+      m->flags &= ~o->flag;
+      m->clear_flags |= o->flag;
+      break;
+    case OPT_PROPAGATION:
+      m->propagation = o->flag;
+      break;
+    case OPT_TMPCOPYUP:
+      m->tmpcopyup = true;
+      break;
+    case OPT_NOOP:
+      break;
+    case OPT_RECURSIVE_ATTR:
+      apply_recursive_attr (m, o->flag);
+      break;
+    case OPT_IDMAP:
+      m->idmap = true;
+      m->idmap_recursive = name[0] == 'r';
+      break;
+    }
+}
+
 /* Later options win over earlier ones ("ro,rw" is read-write), as with
  * mount(8).  */
 static int
@@ -171,55 +224,10 @@ parse_mount_options (struct pctx *pc, json_t *a, const char *path, struct mr_spe
     if (*name == '\0')
       return mr_spec_fail (pc, p, "empty mount option");
     o = find_mount_opt (name);
-    if (o == NULL)
-      {
-        if (append_data (pc, &m->data, name) < 0)
-          return -1;
-        continue;
-      }
-    switch (o->kind)
-      {
-      case OPT_SET:
-        m->flags |= o->flag;
-        m->clear_flags &= ~o->flag;
-        break;
-      case OPT_CLEAR:
-        m->flags &= ~o->flag;
-        m->clear_flags |= o->flag;
-        break;
-      case OPT_PROPAGATION:
-        m->propagation = o->flag;
-        break;
-      case OPT_TMPCOPYUP:
-        m->tmpcopyup = true;
-        break;
-      case OPT_NOOP:
-        break;
-      case OPT_RECURSIVE_ATTR:
-        {
-          unsigned int attr = (unsigned int)(o->flag & ~(RATTR_CLEAR | RATTR_ATIME));
-          if (o->flag & RATTR_ATIME)
-            {
-              m->attr_clr |= MOUNT_ATTR__ATIME;
-              m->attr_set = (m->attr_set & ~MOUNT_ATTR__ATIME) | attr;
-            }
-          else if (o->flag & RATTR_CLEAR)
-            {
-              m->attr_clr |= attr;
-              m->attr_set &= ~attr;
-            }
-          else
-            {
-              m->attr_set |= attr;
-              m->attr_clr &= ~attr;
-            }
-        }
-        break;
-      case OPT_IDMAP:
-        m->idmap = true;
-        m->idmap_recursive = name[0] == 'r';
-        break;
-      }
+    if (o != NULL)
+      apply_mount_opt (m, o, name);
+    else if (append_data (pc, &m->data, name) < 0)
+      return -1;
   }
   return 0;
 }

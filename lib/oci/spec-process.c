@@ -242,81 +242,100 @@ parse_scheduler (struct pctx *pc, json_t *o, const char *path, struct mr_spec_pr
 }
 
 static int
-parse_process_12 (struct pctx *pc, json_t *obj, const char *path, struct mr_spec_process *proc)
+parse_io_priority (struct pctx *pc, json_t *obj, const char *path, struct mr_spec_process *proc)
 {
   char p[PATH_LEN], kp[PATH_LEN];
   const char *name;
   json_t *o;
   int64_t n;
+  int r = mr_spec_read_object (pc, obj, path, "ioPriority", false, &o);
+
+  if (r <= 0)
+    return r;
+  mr_spec_key_path (p, path, "ioPriority");
+  if (mr_spec_read_cstr (pc, o, p, "class", true, &name) < 0)
+    return -1;
+  if (!LOOKUP (ioprio_classes, name, &proc->ioprio_class))
+    return mr_spec_fail (pc, mr_spec_key_path (kp, p, "class"), "unknown I/O priority class '%s'",
+                         name);
+  r = mr_spec_read_int64 (pc, o, p, "priority", false, 0, 7, &n);
+  if (r < 0)
+    return -1;
+  proc->ioprio_level = r > 0 ? (int)n : 0;
+  proc->ioprio_set = true;
+  return 0;
+}
+
+static int
+parse_personality (struct pctx *pc, json_t *obj, const char *path, struct mr_spec_process *proc)
+{
+  char p[PATH_LEN], kp[PATH_LEN];
+  const char *name;
+  json_t *o, *a;
+  int dom;
+  int r = mr_spec_read_object (pc, obj, path, "personality", false, &o);
+
+  if (r <= 0)
+    return r;
+  mr_spec_key_path (p, path, "personality");
+  if (mr_spec_read_cstr (pc, o, p, "domain", true, &name) < 0)
+    return -1;
+  if (!LOOKUP (personality_domains, name, &dom))
+    return mr_spec_fail (pc, mr_spec_key_path (kp, p, "domain"), "unknown personality domain '%s'",
+                         name);
+  /* no flag is defined yet: one given is one we cannot honour */
+  r = mr_spec_read_array (pc, o, p, "flags", false, &a);
+  if (r < 0)
+    return -1;
+  if (r > 0 && json_array_size (a) > 0)
+    return mr_spec_fail (pc, mr_spec_key_path (kp, p, "flags"), "no personality flag is supported");
+  proc->personality = (unsigned long)dom;
+  proc->personality_set = true;
+  return 0;
+}
+
+static int
+parse_exec_cpu_affinity (struct pctx *pc, json_t *obj, const char *path,
+                         struct mr_spec_process *proc)
+{
+  char *const *lists[] = { &proc->cpu_affinity_initial, &proc->cpu_affinity_final };
+  static const char *const keys[] = { "initial", "final" };
+  char p[PATH_LEN], kp[PATH_LEN];
+  json_t *o;
+  int r = mr_spec_read_object (pc, obj, path, "execCPUAffinity", false, &o);
+
+  if (r <= 0)
+    return r;
+  mr_spec_key_path (p, path, "execCPUAffinity");
+  for (size_t k = 0; k < 2; k++)
+    {
+      char **out = (char **)lists[k];
+      cpu_set_t set;
+      r = mr_spec_read_string (pc, o, p, keys[k], false, out);
+      if (r < 0)
+        return -1;
+      if (r > 0 && mr_cpu_list_parse (*out, &set) < 0)
+        return mr_spec_fail (pc, mr_spec_key_path (kp, p, keys[k]),
+                             "'%s' is not a cpu list (as \"0-3,7\")", *out);
+    }
+  return 0;
+}
+
+/* The fields runtime-spec 1.2 added to process.  */
+static int
+parse_process_12 (struct pctx *pc, json_t *obj, const char *path, struct mr_spec_process *proc)
+{
+  char p[PATH_LEN];
+  json_t *o;
   int r;
 
   r = mr_spec_read_object (pc, obj, path, "scheduler", false, &o);
   if (r < 0
       || (r > 0 && parse_scheduler (pc, o, mr_spec_key_path (p, path, "scheduler"), proc) < 0))
     return -1;
-
-  r = mr_spec_read_object (pc, obj, path, "ioPriority", false, &o);
-  if (r < 0)
+  if (parse_io_priority (pc, obj, path, proc) < 0 || parse_personality (pc, obj, path, proc) < 0
+      || parse_exec_cpu_affinity (pc, obj, path, proc) < 0)
     return -1;
-  if (r > 0)
-    {
-      mr_spec_key_path (p, path, "ioPriority");
-      if (mr_spec_read_cstr (pc, o, p, "class", true, &name) < 0)
-        return -1;
-      if (!LOOKUP (ioprio_classes, name, &proc->ioprio_class))
-        return mr_spec_fail (pc, mr_spec_key_path (kp, p, "class"),
-                             "unknown I/O priority class '%s'", name);
-      r = mr_spec_read_int64 (pc, o, p, "priority", false, 0, 7, &n);
-      if (r < 0)
-        return -1;
-      proc->ioprio_level = r > 0 ? (int)n : 0;
-      proc->ioprio_set = true;
-    }
-
-  r = mr_spec_read_object (pc, obj, path, "personality", false, &o);
-  if (r < 0)
-    return -1;
-  if (r > 0)
-    {
-      int dom;
-      json_t *a;
-      mr_spec_key_path (p, path, "personality");
-      if (mr_spec_read_cstr (pc, o, p, "domain", true, &name) < 0)
-        return -1;
-      if (!LOOKUP (personality_domains, name, &dom))
-        return mr_spec_fail (pc, mr_spec_key_path (kp, p, "domain"),
-                             "unknown personality domain '%s'", name);
-      /* no flag is defined yet: one given is one we cannot honour */
-      r = mr_spec_read_array (pc, o, p, "flags", false, &a);
-      if (r < 0)
-        return -1;
-      if (r > 0 && json_array_size (a) > 0)
-        return mr_spec_fail (pc, mr_spec_key_path (kp, p, "flags"),
-                             "no personality flag is supported");
-      proc->personality = (unsigned long)dom;
-      proc->personality_set = true;
-    }
-
-  r = mr_spec_read_object (pc, obj, path, "execCPUAffinity", false, &o);
-  if (r < 0)
-    return -1;
-  if (r > 0)
-    {
-      char *const *lists[] = { &proc->cpu_affinity_initial, &proc->cpu_affinity_final };
-      static const char *const keys[] = { "initial", "final" };
-      mr_spec_key_path (p, path, "execCPUAffinity");
-      for (size_t k = 0; k < 2; k++)
-        {
-          char **out = (char **)lists[k];
-          cpu_set_t set;
-          r = mr_spec_read_string (pc, o, p, keys[k], false, out);
-          if (r < 0)
-            return -1;
-          if (r > 0 && mr_cpu_list_parse (*out, &set) < 0)
-            return mr_spec_fail (pc, mr_spec_key_path (kp, p, keys[k]),
-                                 "'%s' is not a cpu list (as \"0-3,7\")", *out);
-        }
-    }
   return 0;
 }
 
@@ -461,39 +480,33 @@ parse_user (struct pctx *pc, json_t *obj, const char *path, struct mr_spec_user 
   return 0;
 }
 
-int
-mr_spec_parse_process (struct pctx *pc, json_t *obj, const char *path, struct mr_spec_process *proc)
+static int
+parse_console_size (struct pctx *pc, json_t *obj, const char *path, struct mr_spec_process *proc)
+{
+  char p[PATH_LEN];
+  json_t *o;
+  uint64_t n;
+  int r = mr_spec_read_object (pc, obj, path, "consoleSize", false, &o);
+
+  if (r <= 0)
+    return r;
+  mr_spec_key_path (p, path, "consoleSize");
+  if (mr_spec_read_uint64 (pc, o, p, "height", true, UINT16_MAX, &n) < 0)
+    return -1;
+  proc->console_height = (unsigned)n;
+  if (mr_spec_read_uint64 (pc, o, p, "width", true, UINT16_MAX, &n) < 0)
+    return -1;
+  proc->console_width = (unsigned)n;
+  return 0;
+}
+
+/* args, env and cwd: what is run, and where.  */
+static int
+parse_command (struct pctx *pc, json_t *obj, const char *path, struct mr_spec_process *proc)
 {
   char p[PATH_LEN], ep[PATH_LEN];
-  json_t *o, *a;
-  uint64_t n;
-  int64_t adj;
+  json_t *a;
   int r;
-
-  if (mr_spec_v_object (pc, obj, path) < 0)
-    return -1;
-  if (mr_spec_read_bool (pc, obj, path, "terminal", false, &proc->terminal) < 0)
-    return -1;
-
-  r = mr_spec_read_object (pc, obj, path, "consoleSize", false, &o);
-  if (r < 0)
-    return -1;
-  if (r > 0)
-    {
-      mr_spec_key_path (p, path, "consoleSize");
-      if (mr_spec_read_uint64 (pc, o, p, "height", true, UINT16_MAX, &n) < 0)
-        return -1;
-      proc->console_height = (unsigned)n;
-      if (mr_spec_read_uint64 (pc, o, p, "width", true, UINT16_MAX, &n) < 0)
-        return -1;
-      proc->console_width = (unsigned)n;
-    }
-
-  r = mr_spec_read_object (pc, obj, path, "user", false, &o);
-  if (r < 0)
-    return -1;
-  if (r > 0 && parse_user (pc, o, mr_spec_key_path (p, path, "user"), &proc->user) < 0)
-    return -1;
 
   mr_spec_key_path (p, path, "args");
   a = mr_spec_member (obj, "args");
@@ -516,6 +529,18 @@ mr_spec_parse_process (struct pctx *pc, json_t *obj, const char *path, struct mr
     return -1;
   if (r == 0 && (proc->cwd = strdup ("/")) == NULL)
     return mr_spec_oom (pc);
+  return 0;
+}
+
+/* capabilities, rlimits, noNewPrivileges, oomScoreAdj and the security
+ * labels: what the process may do and use.  */
+static int
+parse_privileges (struct pctx *pc, json_t *obj, const char *path, struct mr_spec_process *proc)
+{
+  char p[PATH_LEN];
+  json_t *o, *a;
+  int64_t adj;
+  int r;
 
   r = mr_spec_read_object (pc, obj, path, "capabilities", false, &o);
   if (r < 0)
@@ -545,6 +570,31 @@ mr_spec_parse_process (struct pctx *pc, json_t *obj, const char *path, struct mr
     }
   if (mr_spec_read_string (pc, obj, path, "apparmorProfile", false, &proc->apparmor_profile) < 0
       || mr_spec_read_string (pc, obj, path, "selinuxLabel", false, &proc->selinux_label) < 0)
+    return -1;
+  return 0;
+}
+
+int
+mr_spec_parse_process (struct pctx *pc, json_t *obj, const char *path, struct mr_spec_process *proc)
+{
+  char p[PATH_LEN];
+  json_t *o;
+  int r;
+
+  if (mr_spec_v_object (pc, obj, path) < 0)
+    return -1;
+  if (mr_spec_read_bool (pc, obj, path, "terminal", false, &proc->terminal) < 0)
+    return -1;
+  if (parse_console_size (pc, obj, path, proc) < 0)
+    return -1;
+
+  r = mr_spec_read_object (pc, obj, path, "user", false, &o);
+  if (r < 0)
+    return -1;
+  if (r > 0 && parse_user (pc, o, mr_spec_key_path (p, path, "user"), &proc->user) < 0)
+    return -1;
+
+  if (parse_command (pc, obj, path, proc) < 0 || parse_privileges (pc, obj, path, proc) < 0)
     return -1;
   return parse_process_12 (pc, obj, path, proc);
 }

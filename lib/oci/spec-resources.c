@@ -76,8 +76,9 @@ parse_device_rules (struct pctx *pc, json_t *a, const char *path, struct mr_spec
 }
 
 static int
-parse_memory (struct pctx *pc, json_t *o, const char *path, struct mr_spec_memory *m)
+parse_memory (struct pctx *pc, json_t *o, const char *path, struct mr_spec_resources *res)
 {
+  struct mr_spec_memory *m = &res->memory;
   int r;
 
   if ((r = mr_spec_read_int64 (pc, o, path, "limit", false, -1, INT64_MAX, &m->limit)) < 0)
@@ -110,8 +111,9 @@ parse_memory (struct pctx *pc, json_t *o, const char *path, struct mr_spec_memor
 }
 
 static int
-parse_cpu (struct pctx *pc, json_t *o, const char *path, struct mr_spec_cpu *c)
+parse_cpu (struct pctx *pc, json_t *o, const char *path, struct mr_spec_resources *res)
 {
+  struct mr_spec_cpu *c = &res->cpu;
   int r;
 
   if ((r = mr_spec_read_uint64 (pc, o, path, "shares", false, UINT64_MAX, &c->shares)) < 0)
@@ -391,70 +393,54 @@ parse_rdma (struct pctx *pc, json_t *o, const char *path, struct mr_spec_resourc
   return 0;
 }
 
+static int
+parse_pids (struct pctx *pc, json_t *o, const char *path, struct mr_spec_resources *res)
+{
+  int r = mr_spec_read_int64 (pc, o, path, "limit", false, -1, INT64_MAX, &res->pids_limit);
+
+  if (r < 0)
+    return -1;
+  res->pids_limit_set = r > 0;
+  return 0;
+}
+
+/* The members of linux.resources, in the order they are read (and so the
+ * order in which their errors are found).  */
+static const struct
+{
+  const char *key;
+  bool array;
+  int (*parse) (struct pctx *pc, json_t *v, const char *path, struct mr_spec_resources *res);
+} resource_members[] = {
+  { "devices", true, parse_device_rules },
+  { "memory", false, parse_memory },
+  { "cpu", false, parse_cpu },
+  { "pids", false, parse_pids },
+  { "blockIO", false, parse_blkio },
+  { "hugepageLimits", true, parse_hugepage_limits },
+  { "network", false, parse_network },
+  { "rdma", false, parse_rdma },
+};
+
 int
 mr_spec_parse_resources (struct pctx *pc, json_t *obj, const char *path,
                          struct mr_spec_resources *res)
 {
   char p[PATH_LEN];
-  json_t *o;
-  int r;
 
   if (mr_spec_v_object (pc, obj, path) < 0)
     return -1;
-  r = mr_spec_read_array (pc, obj, path, "devices", false, &o);
-  if (r < 0)
-    return -1;
-  if (r > 0 && parse_device_rules (pc, o, mr_spec_key_path (p, path, "devices"), res) < 0)
-    return -1;
-
-  r = mr_spec_read_object (pc, obj, path, "memory", false, &o);
-  if (r < 0)
-    return -1;
-  if (r > 0 && parse_memory (pc, o, mr_spec_key_path (p, path, "memory"), &res->memory) < 0)
-    return -1;
-
-  r = mr_spec_read_object (pc, obj, path, "cpu", false, &o);
-  if (r < 0)
-    return -1;
-  if (r > 0 && parse_cpu (pc, o, mr_spec_key_path (p, path, "cpu"), &res->cpu) < 0)
-    return -1;
-
-  r = mr_spec_read_object (pc, obj, path, "pids", false, &o);
-  if (r < 0)
-    return -1;
-  if (r > 0)
+  for (size_t i = 0; i < N_ELEMENTS (resource_members); i++)
     {
-      r = mr_spec_read_int64 (pc, o, mr_spec_key_path (p, path, "pids"), "limit", false, -1,
-                              INT64_MAX, &res->pids_limit);
+      const char *key = resource_members[i].key;
+      json_t *v;
+      int r = resource_members[i].array ? mr_spec_read_array (pc, obj, path, key, false, &v)
+                                        : mr_spec_read_object (pc, obj, path, key, false, &v);
       if (r < 0)
         return -1;
-      res->pids_limit_set = r > 0;
+      if (r > 0 && resource_members[i].parse (pc, v, mr_spec_key_path (p, path, key), res) < 0)
+        return -1;
     }
-
-  r = mr_spec_read_object (pc, obj, path, "blockIO", false, &o);
-  if (r < 0)
-    return -1;
-  if (r > 0 && parse_blkio (pc, o, mr_spec_key_path (p, path, "blockIO"), res) < 0)
-    return -1;
-
-  r = mr_spec_read_array (pc, obj, path, "hugepageLimits", false, &o);
-  if (r < 0)
-    return -1;
-  if (r > 0 && parse_hugepage_limits (pc, o, mr_spec_key_path (p, path, "hugepageLimits"), res) < 0)
-    return -1;
-
-  r = mr_spec_read_object (pc, obj, path, "network", false, &o);
-  if (r < 0)
-    return -1;
-  if (r > 0 && parse_network (pc, o, mr_spec_key_path (p, path, "network"), res) < 0)
-    return -1;
-
-  r = mr_spec_read_object (pc, obj, path, "rdma", false, &o);
-  if (r < 0)
-    return -1;
-  if (r > 0 && parse_rdma (pc, o, mr_spec_key_path (p, path, "rdma"), res) < 0)
-    return -1;
-
   if (mr_spec_read_kv (pc, obj, path, "unified", &res->unified, &res->n_unified) < 0)
     return -1;
   return 0;

@@ -189,13 +189,11 @@ parse_seccomp_syscalls (struct pctx *pc, json_t *a, const char *path, struct mr_
   return 0;
 }
 
-int
-mr_spec_parse_seccomp (struct pctx *pc, json_t *obj, const char *path, struct mr_spec_seccomp *sc)
+static int
+parse_seccomp_default (struct pctx *pc, json_t *obj, const char *path, struct mr_spec_seccomp *sc)
 {
-  char p[PATH_LEN], ep[PATH_LEN];
-  json_t *a;
+  char p[PATH_LEN];
   uint64_t eret;
-  bool notify = false;
   int r;
 
   if (parse_seccomp_action (pc, obj, path, "defaultAction", &sc->default_action) < 0)
@@ -204,16 +202,21 @@ mr_spec_parse_seccomp (struct pctx *pc, json_t *obj, const char *path, struct mr
     return mr_spec_fail (pc, mr_spec_key_path (p, path, "defaultAction"),
                          "SCMP_ACT_NOTIFY cannot be the default action");
   r = mr_spec_read_uint64 (pc, obj, path, "defaultErrnoRet", false, UINT32_MAX, &eret);
-  if (r < 0)
-    return -1;
-  if (r > 0)
-    {
-      sc->default_errno_ret_set = true;
-      sc->default_errno_ret = (unsigned)eret;
-    }
+  if (r <= 0)
+    return r;
+  sc->default_errno_ret_set = true;
+  sc->default_errno_ret = (unsigned)eret;
+  return 0;
+}
 
-  r = mr_spec_read_strv (pc, obj, path, "architectures", false, &sc->architectures,
-                         &sc->n_architectures);
+static int
+parse_seccomp_architectures (struct pctx *pc, json_t *obj, const char *path,
+                             struct mr_spec_seccomp *sc)
+{
+  char p[PATH_LEN], ep[PATH_LEN];
+  int r = mr_spec_read_strv (pc, obj, path, "architectures", false, &sc->architectures,
+                             &sc->n_architectures);
+
   if (r < 0)
     return -1;
   mr_spec_key_path (p, path, "architectures");
@@ -221,8 +224,15 @@ mr_spec_parse_seccomp (struct pctx *pc, json_t *obj, const char *path, struct mr
     if (strncmp (sc->architectures[i], "SCMP_ARCH_", 10) != 0 || sc->architectures[i][10] == '\0')
       return mr_spec_fail (pc, mr_spec_index_path (ep, p, i), "unknown architecture '%s'",
                            sc->architectures[i]);
+  return 0;
+}
 
-  r = mr_spec_read_strv (pc, obj, path, "flags", false, &sc->flags, &sc->n_flags);
+static int
+parse_seccomp_flags (struct pctx *pc, json_t *obj, const char *path, struct mr_spec_seccomp *sc)
+{
+  char p[PATH_LEN], ep[PATH_LEN];
+  int r = mr_spec_read_strv (pc, obj, path, "flags", false, &sc->flags, &sc->n_flags);
+
   if (r < 0)
     return -1;
   mr_spec_key_path (p, path, "flags");
@@ -234,6 +244,21 @@ mr_spec_parse_seccomp (struct pctx *pc, json_t *obj, const char *path, struct mr
       if (!known)
         return mr_spec_fail (pc, mr_spec_index_path (ep, p, i), "unknown flag '%s'", sc->flags[i]);
     }
+  return 0;
+}
+
+int
+mr_spec_parse_seccomp (struct pctx *pc, json_t *obj, const char *path, struct mr_spec_seccomp *sc)
+{
+  char p[PATH_LEN];
+  json_t *a;
+  bool notify = false;
+  int r;
+
+  if (parse_seccomp_default (pc, obj, path, sc) < 0
+      || parse_seccomp_architectures (pc, obj, path, sc) < 0
+      || parse_seccomp_flags (pc, obj, path, sc) < 0)
+    return -1;
 
   if (mr_spec_read_string (pc, obj, path, "listenerPath", false, &sc->listener_path) < 0)
     return -1;
