@@ -194,11 +194,10 @@ is_fresh (const struct mr_api_snapshot *snap, unsigned long gen, bool age)
   return snap && snap->generation == gen && (!age || now_ms () - snap->time < CACHE_TTL_MS);
 }
 
-/* Reads the list unless it is fresh (its age too, with age), one thread at
- * a time; a thread that finds another reading waits for it and looks
+/* Reads the list unless it is fresh, one thread at a time; a thread that finds another reading waits for it and looks
  * again: what it waited for may be enough.  */
 static int
-refresh (struct mr_api *api, bool age, struct mr_error *err)
+refresh (struct mr_api *api, struct mr_error *err)
 {
   struct mr_api_snapshot *snap, *cur;
   unsigned long gen;
@@ -207,9 +206,14 @@ refresh (struct mr_api *api, bool age, struct mr_error *err)
   pthread_mutex_lock (&api->cache_lock);
   for (;;)
     {
+      bool fresh;
+
+      /* with a reference: a read under way publishes without the lock */
       gen = atomic_load (&api->generation);
-      cur = atomic_load (&api->cache_snap);
-      if (is_fresh (cur, gen, age))
+      cur = snapshot_take (api);
+      fresh = is_fresh (cur, gen, true);
+      snapshot_release (cur);
+      if (fresh)
         goto out;
       if (!api->cache_reading)
         break;
@@ -256,7 +260,7 @@ snapshot_get (struct mr_api *api, struct mr_error *err)
       return snap;
     }
   snapshot_release (snap);
-  if (refresh (api, true, err) < 0)
+  if (refresh (api, err) < 0)
     return NULL;
   snap = snapshot_take (api);
   if (snap == NULL)
@@ -349,7 +353,7 @@ reread (struct watcher *w)
   atomic_store (&w->api->cache_asked, false);
   /* a failure leaves the old list, until it is too old (CACHE_STALE_MS)
    * and a request reads it itself and reports what failed */
-  refresh (w->api, true, &err);
+  refresh (w->api, &err);
 }
 
 static void
