@@ -8,7 +8,12 @@
  * so does a thread that watches (inotify) the state directory, the managed
  * records and each container's own directory, where every verb, the CLI's
  * as much as ours, and every monitor writes.  The age bound covers what
- * leaves no file behind: a process that died, a freezer changed by hand.  */
+ * leaves no file behind: a process that died, a freezer changed by hand.
+ *
+ * A reading is published whole, as an immutable snapshot that requests
+ * take a reference to without a lock; after a change they wait for the
+ * next reading, but when only the age is up the watcher's thread reads it
+ * and they go on with the old one meanwhile.  */
 #include "config.h"
 
 #include <dirent.h>
@@ -16,6 +21,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,23 +35,35 @@
 #include "util/error.h"
 
 #define CACHE_TTL_MS 1000
+/* past this age a request reads the list itself, whatever the watcher does */
+#define CACHE_STALE_MS (10 * CACHE_TTL_MS)
 
-/* The envelope, shared by the responses that send it: freed by the last.  */
-struct mr_api_body
+/* One reading of the list, never changed once published: the list and
+ * the success envelope of GET /containers made from it.  Shared by the
+ * cache and the requests and responses that use it: freed by the last.  */
+struct mr_api_snapshot
 {
   atomic_int refs;
+  unsigned long generation; /* api->generation before the read */
+  long long time;           /* when it was read */
+  struct mr_container_info *list;
+  size_t n;
   size_t len;
-  char data[];
+  char body[];
 };
 
 static void
-body_release (void *cls)
+snapshot_release (void *cls)
 {
-  struct mr_api_body *b = cls;
+  struct mr_api_snapshot *snap = cls;
 
-  if (b && atomic_fetch_sub (&b->refs, 1) == 1)
-    free (b);
+  if (snap && atomic_fetch_sub (&snap->refs, 1) == 1)
+    {
+      mr_container_info_free (snap->list, snap->n);
+      free (snap);
+    }
 }
+
 #define WATCH_DIR_EVENTS                                                                           \
   (IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE | IN_ATTRIB)
 
@@ -108,32 +126,95 @@ copy_list (const struct mr_container_info *src, size_t n, struct mr_container_in
   return 0;
 }
 
-/* Makes the cached list fresh enough; called with api->cache_lock held,
- * returns with it held.  The list is read with the lock released, by one
- * thread at a time.  While it is read, the others keep the old list if
- * only its age is up (nothing they could know of changed), and wait for
- * the new one if a change came after the old one was read.  */
-static int
-refresh (struct mr_api *api, struct mr_error *err)
+/* The published snapshot, with a reference, or NULL.  cache_taking tells
+ * publish that a request may hold a pointer it has no reference for yet.  */
+static struct mr_api_snapshot *
+snapshot_take (struct mr_api *api)
+{
+  struct mr_api_snapshot *snap;
+
+  atomic_fetch_add (&api->cache_taking, 1);
+  snap = atomic_load (&api->cache_snap);
+  if (snap)
+    atomic_fetch_add (&snap->refs, 1);
+  atomic_fetch_sub (&api->cache_taking, 1);
+  return snap;
+}
+
+/* Puts snap in the old one's place.  The old one's reference goes only once
+ * no request is between loading the pointer and taking its own: one that
+ * loaded the old pointer did so before the exchange, so it is counted until
+ * it holds its reference.  Requests never wait here, the reader does.  */
+static void
+publish (struct mr_api *api, struct mr_api_snapshot *snap)
+{
+  struct mr_api_snapshot *old = atomic_exchange (&api->cache_snap, snap);
+
+  while (atomic_load (&api->cache_taking) != 0)
+    sched_yield ();
+  snapshot_release (old);
+}
+
+/* Reads the list into a new snapshot.  */
+static struct mr_api_snapshot *
+snapshot_read (struct mr_api *api, unsigned long gen, struct mr_error *err)
 {
   struct mr_container_info *list = NULL;
   cleanup_free char *json = NULL;
-  struct mr_api_body *body;
-  unsigned long gen;
-  long long t;
+  struct mr_api_snapshot *snap;
+  long long t = now_ms ();
   size_t n = 0, len;
+
+  if (mr_container_list (api->ctx, &list, &n, err) < 0
+      || mr_container_info_json (list, n, &json, err) < 0)
+    {
+      mr_container_info_free (list, n);
+      return NULL;
+    }
+  len = strlen (json);
+  snap = malloc (sizeof *snap + len + 32);
+  if (snap == NULL)
+    {
+      mr_container_info_free (list, n);
+      mr_error_errno (err, ENOMEM, "container list");
+      return NULL;
+    }
+  atomic_init (&snap->refs, 1);
+  snap->generation = gen;
+  snap->time = t;
+  snap->list = list;
+  snap->n = n;
+  snap->len = (size_t)snprintf (snap->body, len + 32, "{\"success\":true,\"data\":%s}", json);
+  return snap;
+}
+
+static bool
+is_fresh (const struct mr_api_snapshot *snap, unsigned long gen, bool age)
+{
+  return snap && snap->generation == gen && (!age || now_ms () - snap->time < CACHE_TTL_MS);
+}
+
+/* Reads the list unless it is fresh, one thread at a time; a thread that finds another reading waits for it and looks
+ * again: what it waited for may be enough.  */
+static int
+refresh (struct mr_api *api, struct mr_error *err)
+{
+  struct mr_api_snapshot *snap, *cur;
+  unsigned long gen;
   int ret = 0;
 
+  pthread_mutex_lock (&api->cache_lock);
   for (;;)
     {
+      bool fresh;
+
+      /* with a reference: a read under way publishes without the lock */
       gen = atomic_load (&api->generation);
-      t = now_ms ();
-      if (api->cache_body && api->cache_generation == gen)
-        {
-          if (t - api->cache_time < CACHE_TTL_MS || api->cache_reading)
-            return 0;
-          break;
-        }
+      cur = snapshot_take (api);
+      fresh = is_fresh (cur, gen, true);
+      snapshot_release (cur);
+      if (fresh)
+        goto out;
       if (!api->cache_reading)
         break;
       pthread_cond_wait (&api->cache_read, &api->cache_lock);
@@ -143,78 +224,81 @@ refresh (struct mr_api *api, struct mr_error *err)
 
   /* gen was taken before the read: a change during it moves the
    * generation again, and the next caller reads once more */
-  if (mr_container_list (api->ctx, &list, &n, err) < 0
-      || mr_container_info_json (list, n, &json, err) < 0)
-    ret = -1;
+  snap = snapshot_read (api, gen, err);
+  if (snap)
+    publish (api, snap);
   else
-    {
-      len = strlen (json);
-      body = malloc (sizeof *body + len + 32);
-      if (body == NULL)
-        ret = mr_error_errno (err, ENOMEM, "container list");
-      else
-        {
-          atomic_init (&body->refs, 1);
-          body->len
-              = (size_t)snprintf (body->data, len + 32, "{\"success\":true,\"data\":%s}", json);
-        }
-    }
+    ret = -1;
 
   pthread_mutex_lock (&api->cache_lock);
   api->cache_reading = false;
   pthread_cond_broadcast (&api->cache_read);
-  if (ret < 0)
+out:
+  pthread_mutex_unlock (&api->cache_lock);
+  return ret;
+}
+
+static void watcher_ask (struct mr_api *api);
+
+/* The list, no older than the last change.  One only too old is used as
+ * it is while the watcher reads it again: nothing a client could know of
+ * changed, and a request that read the list itself would hold up the
+ * others on its thread for as long as the read takes.  */
+static struct mr_api_snapshot *
+snapshot_get (struct mr_api *api, struct mr_error *err)
+{
+  struct mr_api_snapshot *snap = snapshot_take (api);
+  unsigned long gen = atomic_load (&api->generation);
+
+  if (is_fresh (snap, gen, true))
+    return snap;
+  /* a watcher that cannot read it is not waited for for ever */
+  if (is_fresh (snap, gen, false) && atomic_load (&api->cache_watcher)
+      && now_ms () - snap->time < CACHE_STALE_MS)
     {
-      mr_container_info_free (list, n);
-      return -1;
+      watcher_ask (api);
+      return snap;
     }
-  mr_container_info_free (api->cache_list, api->cache_n);
-  body_release (api->cache_body);
-  api->cache_list = list;
-  api->cache_n = n;
-  api->cache_body = body;
-  api->cache_generation = gen;
-  api->cache_time = t;
-  return 0;
+  snapshot_release (snap);
+  if (refresh (api, err) < 0)
+    return NULL;
+  snap = snapshot_take (api);
+  if (snap == NULL)
+    mr_error_set (err, "container list: the list was read and is gone, try again");
+  return snap;
 }
 
 int
 mr_api_list (struct mr_api *api, struct mr_container_info **list, size_t *n, struct mr_error *err)
 {
+  struct mr_api_snapshot *snap = snapshot_get (api, err);
   int ret;
 
-  pthread_mutex_lock (&api->cache_lock);
-  ret = refresh (api, err);
-  if (ret == 0)
-    {
-      ret = copy_list (api->cache_list, api->cache_n, list);
-      if (ret < 0)
-        mr_error_errno (err, ENOMEM, "container list");
-      else
-        *n = api->cache_n;
-    }
-  pthread_mutex_unlock (&api->cache_lock);
+  if (snap == NULL)
+    return -1;
+  ret = copy_list (snap->list, snap->n, list);
+  if (ret < 0)
+    mr_error_errno (err, ENOMEM, "container list");
+  else
+    *n = snap->n;
+  snapshot_release (snap);
   return ret;
 }
 
 int
 mr_api_list_respond (struct mr_api *api, struct mr_api_response *res, struct mr_error *err)
 {
-  int ret;
+  struct mr_api_snapshot *snap = snapshot_get (api, err);
 
-  pthread_mutex_lock (&api->cache_lock);
-  ret = refresh (api, err);
-  if (ret == 0)
-    {
-      atomic_fetch_add (&api->cache_body->refs, 1);
-      res->status = 200;
-      res->static_body = api->cache_body->data;
-      res->static_len = api->cache_body->len;
-      res->static_release = body_release;
-      res->static_cls = api->cache_body;
-    }
-  pthread_mutex_unlock (&api->cache_lock);
-  return ret;
+  if (snap == NULL)
+    return -1;
+  /* the response keeps the reference: the body is the snapshot's */
+  res->status = 200;
+  res->static_body = snap->body;
+  res->static_len = snap->len;
+  res->static_release = snapshot_release;
+  res->static_cls = snap;
+  return 0;
 }
 
 /* --- the watcher -------------------------------------------------------- */
@@ -247,6 +331,7 @@ struct watcher
   struct mr_api *api;
   int ifd;
   int stop_fd;
+  int refresh_fd; /* a request found the list too old */
   char *root;       /* the state directory: a directory per container */
   char *containers; /* the managed records: the same */
   int root_wd;
@@ -254,20 +339,48 @@ struct watcher
   pthread_t thread;
 };
 
+/* Reads the list again for the requests that found it too old.  */
+static void
+reread (struct watcher *w)
+{
+  struct mr_error err = { 0 };
+  uint64_t v;
+
+  if (read (w->refresh_fd, &v, sizeof v) < 0)
+    return;
+  /* asked again from here on: a request that comes during the read and
+   * finds the list old makes one more, which finds it fresh */
+  atomic_store (&w->api->cache_asked, false);
+  /* a failure leaves the old list, until it is too old (CACHE_STALE_MS)
+   * and a request reads it itself and reports what failed */
+  refresh (w->api, &err);
+}
+
+static void
+watcher_ask (struct mr_api *api)
+{
+  struct watcher *w = atomic_load (&api->cache_watcher);
+  uint64_t one = 1;
+
+  if (w && !atomic_exchange (&api->cache_asked, true) && write (w->refresh_fd, &one, sizeof one) < 0)
+    atomic_store (&api->cache_asked, false);
+}
+
 static void *
 watch_loop (void *arg)
 {
   struct watcher *w = arg;
   char buf[8192] __attribute__ ((aligned (__alignof__(struct inotify_event))));
-  struct pollfd p[2]
-      = { { .fd = w->ifd, .events = POLLIN }, { .fd = w->stop_fd, .events = POLLIN } };
+  struct pollfd p[3] = { { .fd = w->ifd, .events = POLLIN },
+                         { .fd = w->stop_fd, .events = POLLIN },
+                         { .fd = w->refresh_fd, .events = POLLIN } };
   char path[PATH_MAX];
 
   for (;;)
     {
       ssize_t n;
 
-      if (poll (p, 2, -1) < 0)
+      if (poll (p, 3, -1) < 0)
         {
           if (errno == EINTR)
             continue;
@@ -275,6 +388,10 @@ watch_loop (void *arg)
         }
       if (p[1].revents)
         break;
+      if (p[2].revents)
+        reread (w);
+      if (!p[0].revents)
+        continue;
       n = read (w->ifd, buf, sizeof buf);
       if (n <= 0)
         continue;
@@ -314,10 +431,12 @@ mr_api_watch_start (struct mr_api *api)
   w->api = api;
   w->ifd = inotify_init1 (IN_CLOEXEC | IN_NONBLOCK);
   w->stop_fd = eventfd (0, EFD_CLOEXEC);
+  w->refresh_fd = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
   w->root = strdup (mr_context_root (api->ctx));
   if (asprintf (&w->containers, "%s/containers", mr_context_data_dir (api->ctx)) < 0)
     w->containers = NULL;
-  if (w->ifd < 0 || w->stop_fd < 0 || w->root == NULL || w->containers == NULL)
+  if (w->ifd < 0 || w->stop_fd < 0 || w->refresh_fd < 0 || w->root == NULL
+      || w->containers == NULL)
     goto fail;
   w->root_wd = inotify_add_watch (w->ifd, w->root, WATCH_DIR_EVENTS | IN_ONLYDIR);
   watch_tree (w->ifd, w->root, true);
@@ -329,6 +448,7 @@ mr_api_watch_start (struct mr_api *api)
   inotify_add_watch (w->ifd, mr_context_data_dir (api->ctx), IN_CREATE | IN_ONLYDIR);
   if (pthread_create (&w->thread, NULL, watch_loop, w) != 0)
     goto fail;
+  atomic_store (&api->cache_watcher, w);
   return w;
 
 fail:
@@ -337,6 +457,8 @@ fail:
     close (w->ifd);
   if (w->stop_fd >= 0)
     close (w->stop_fd);
+  if (w->refresh_fd >= 0)
+    close (w->refresh_fd);
   free (w->root);
   free (w->containers);
   free (w);
@@ -351,17 +473,15 @@ mr_api_watch_stop (struct mr_api *api, void *handle)
 
   if (w)
     {
+      atomic_store (&api->cache_watcher, NULL);
       if (write (w->stop_fd, &one, sizeof one) == sizeof one)
         pthread_join (w->thread, NULL);
       close (w->ifd);
       close (w->stop_fd);
+      close (w->refresh_fd);
       free (w->root);
       free (w->containers);
       free (w);
     }
-  mr_container_info_free (api->cache_list, api->cache_n);
-  api->cache_list = NULL;
-  api->cache_n = 0;
-  body_release (api->cache_body);
-  api->cache_body = NULL;
+  snapshot_release (atomic_exchange (&api->cache_snap, NULL));
 }

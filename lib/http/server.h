@@ -45,7 +45,7 @@ struct mr_http_stats
   atomic_ulong handlers_refused;
 };
 
-struct mr_api_body;
+struct mr_api_snapshot;
 
 struct mr_api
 {
@@ -66,14 +66,17 @@ struct mr_api
   char *cgroup_backend;
   /* The container list cache (cache.c): moved on every change.  */
   atomic_ulong generation;
+  /* The list as last read, published whole: requests take a reference
+   * without a lock.  The lock and the condition are for the reads only.  */
+  _Atomic (struct mr_api_snapshot *) cache_snap;
+  atomic_uint cache_taking; /* requests between loading cache_snap and its ref */
   pthread_mutex_t cache_lock;
   pthread_cond_t cache_read; /* a read of the list ended */
   bool cache_reading;
-  struct mr_container_info *cache_list;
-  size_t cache_n;
-  struct mr_api_body *cache_body;
-  unsigned long cache_generation;
-  long long cache_time;
+  /* the watcher (cache.c), which reads the list again when its age is up;
+   * NULL: the request that finds it old does */
+  _Atomic (void *) cache_watcher;
+  atomic_bool cache_asked; /* the watcher was asked and has not read yet */
 };
 
 struct mr_api_request
