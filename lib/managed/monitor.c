@@ -310,6 +310,7 @@ release_setup_pages (void)
   unsigned long page = (unsigned long)sysconf (_SC_PAGESIZE);
   unsigned long sp = (unsigned long)__builtin_frame_address (0);
 
+  malloc_trim (0);
   release_scan (&r);
   for (size_t i = 0; i < r.n; i++)
     {
@@ -321,7 +322,6 @@ release_setup_pages (void)
   sp = (sp & ~(page - 1)) - 2 * page;
   if (r.stack_start && sp > r.stack_start)
     madvise ((void *)r.stack_start, sp - r.stack_start, MADV_DONTNEED);
-  malloc_trim (0);
 }
 
 /* Runs the loop until init exits; returns its wait status.  */
@@ -693,6 +693,12 @@ mr_monitor_run (struct mr_context *ctx, const char *name, const struct mr_monito
 
   if (mr_id_validate (name, err) < 0)
     return -1;
+  /* read at our start already; the hooks we run must not inherit it */
+  {
+    const char *t = getenv ("GLIBC_TUNABLES");
+    if (t && strcmp (t, MR_MONITOR_TUNABLES + sizeof "GLIBC_TUNABLES") == 0)
+      unsetenv ("GLIBC_TUNABLES");
+  }
   /* the starter waits for this first process; the monitor is its child,
      and belongs to nobody's session once it exits */
   pid = fork ();
