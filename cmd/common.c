@@ -170,6 +170,36 @@ warn_cb (void *data, const char *msg)
   log_line ("warning", msg);
 }
 
+/* Monitors idle for as long as their containers run: minirun-static, where
+   it was built, maps no shared library and so holds the fewest pages.  It
+   is looked for next to this binary (in a build tree, next to libtool's
+   .libs/), then, for an installed minirun, where make install puts it; else
+   this binary is the monitor.  */
+static const char *
+monitor_binary (const char *self)
+{
+  static char path[PATH_MAX + 32];
+  const char *slash = strrchr (self, '/');
+  int dir;
+
+  if (slash == NULL || strcmp (slash + 1, "minirun-static") == 0)
+    return self;
+  dir = (int)(slash - self);
+  snprintf (path, sizeof path, "%.*s/minirun-static", dir, self);
+  if (access (path, X_OK) == 0)
+    return path;
+  if (dir >= 6 && strncmp (self + dir - 6, "/.libs", 6) == 0)
+    {
+      snprintf (path, sizeof path, "%.*s/minirun-static", dir - 6, self);
+      if (access (path, X_OK) == 0)
+        return path;
+    }
+  snprintf (path, sizeof path, "%s/minirun-static", PKGLIBEXECDIR);
+  if (strcmp (self, BINDIR "/minirun") == 0 && access (path, X_OK) == 0)
+    return path;
+  return self;
+}
+
 int
 context_open (struct mr_global *g)
 {
@@ -194,7 +224,7 @@ context_open (struct mr_global *g)
     if (exe && exe[0] == '/' && strlen (exe) < sizeof self)
       {
         strcpy (self, exe);
-        o.monitor_path = self;
+        o.monitor_path = monitor_binary (self);
         return mr_context_new (&o, &g->ctx, &g->err);
       }
   }
@@ -202,7 +232,7 @@ context_open (struct mr_global *g)
   if (n > 0)
     {
       self[n] = '\0';
-      o.monitor_path = self;
+      o.monitor_path = monitor_binary (self);
     }
   return mr_context_new (&o, &g->ctx, &g->err);
 }

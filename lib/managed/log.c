@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,7 +89,7 @@ writer_free (struct mr_log_writer *w)
   free (w->path);
   free (w->from);
   free (w->to);
-  free (w);
+  munmap (w, sizeof *w);
 }
 
 static void
@@ -134,9 +135,14 @@ mr_log_writer_open (const char *path, uint64_t max_size, unsigned max_files,
   if (max_files > MR_LOG_MAX_FILES)
     return mr_error_set (err, "log '%s': %u rotated files, at most %u", path, max_files,
                          MR_LOG_MAX_FILES);
-  w = calloc (1, sizeof *w);
-  if (w == NULL)
-    return mr_error_errno (err, ENOMEM, "open log '%s'", path);
+  /* its own mapping, not the heap: the monitor holds it for as long as the
+     container runs, and only the pages a burst of output touched count */
+  w = mmap (NULL, sizeof *w, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (w == MAP_FAILED)
+    {
+      w = NULL;
+      return mr_error_errno (err, errno, "open log '%s': map its buffer", path);
+    }
   w->fd = -1;
   w->max_size = max_size;
   w->max_files = max_files;

@@ -661,6 +661,26 @@ dup_high (int fd)
   return fd < 0 ? -1 : fcntl (fd, F_DUPFD_CLOEXEC, 10);
 }
 
+/* environ with MR_MONITOR_TUNABLES, for the caller to free; NULL for
+   environ as it is.  Made per call: serve's threads start monitors at once. */
+static char **
+monitor_env (void)
+{
+  char **env;
+  size_t n = 0;
+
+  if (getenv ("GLIBC_TUNABLES"))
+    return NULL;
+  while (environ[n])
+    n++;
+  env = calloc (n + 2, sizeof *env);
+  if (env == NULL)
+    return NULL;
+  memcpy (env, environ, n * sizeof *env);
+  env[n] = (char *)MR_MONITOR_TUNABLES;
+  return env;
+}
+
 static int
 spawn_monitor (struct mr_context *ctx, const char *name, const struct mr_attach *a, bool wait_exit,
                int *control, struct mr_error *err)
@@ -671,6 +691,7 @@ spawn_monitor (struct mr_context *ctx, const char *name, const struct mr_attach 
   int sv[2];
   int fds[3] = { -1, -1, -1 };
   const char *argv[16];
+  char **env;
   size_t n = 0;
   pid_t pid;
   int r, status;
@@ -719,7 +740,9 @@ spawn_monitor (struct mr_context *ctx, const char *name, const struct mr_attach 
                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   posix_spawnattr_setsigmask (&attr, &none);
   posix_spawnattr_setsigdefault (&attr, &all);
-  r = posix_spawn (&pid, ctx->monitor_path, &fa, &attr, (char *const *)argv, environ);
+  env = monitor_env ();
+  r = posix_spawn (&pid, ctx->monitor_path, &fa, &attr, (char *const *)argv, env ? env : environ);
+  free (env);
   posix_spawn_file_actions_destroy (&fa);
   posix_spawnattr_destroy (&attr);
   close (sv[1]);

@@ -25,6 +25,11 @@
 
 #define MR_RECORDS_DIR "containers"
 #define MR_LOG_FILE "container.log"
+/* A monitor's malloc keeps no per-thread cache: the chunks such a cache
+   holds after the container started are never given back, and they pin
+   most of an idle monitor's heap.  Given where the caller set no tunables
+   of its own; the monitor takes it out of its environment again.  */
+#define MR_MONITOR_TUNABLES "GLIBC_TUNABLES=glibc.malloc.tcache_count=0"
 
 struct mr_managed
 {

@@ -257,32 +257,71 @@ reap (struct monitor *mo, int *ws)
 }
 
 /* The monitor idles for as long as its container runs, and most of the code
-   that started the container is never run again: drop the pages of code it
-   faulted in (text only: a text page is never written, so it comes back
-   from the file as it was, if it is ever needed) and give back the heap.  */
-static void
-release_setup_pages (void)
+   and read-only data that started the container is never used again: drop
+   the pages of every read-only file mapping that holds no anonymous (copied
+   on write) page, since each such page comes back from the file as it was if
+   it is ever needed; drop the stack below us and give back the heap.  The
+   mappings are all read first and dropped after, so that reading smaps does
+   not fault back in what was just dropped.  */
+#define RELEASE_MAX 128
+
+struct release
 {
-  cleanup_fclose FILE *f = fopen ("/proc/self/maps", "re");
-  char line[4096];
+  unsigned long start[RELEASE_MAX], end[RELEASE_MAX];
+  unsigned long stack_start;
+  size_t n;
+};
+
+static void
+release_scan (struct release *r)
+{
+  cleanup_fclose FILE *f = fopen ("/proc/self/smaps", "re");
+  char line[512];
+  unsigned long start = 0, end = 0;
+  bool droppable = false;
 
   if (f == NULL)
     return;
   while (fgets (line, sizeof line, f))
     {
-      unsigned long start, end;
+      unsigned long s, e, kib;
       char perms[8];
       int path = 0;
-      if (sscanf (line, "%lx-%lx %7s %*s %*s %*s %n", &start, &end, perms, &path) < 3)
-        continue;
-      if (path == 0 || line[path] != '/' || perms[0] != 'r')
-        continue;
-      /* no read-around: a fault maps its own page, not the 64 KiB about it */
-      madvise ((void *)start, end - start, MADV_RANDOM);
-      if (strcmp (perms, "r-xp") == 0)
-        madvise ((void *)start, end - start, MADV_DONTNEED);
+      if (sscanf (line, "%lx-%lx %7s %*s %*s %*s %n", &s, &e, perms, &path) >= 3)
+        {
+          start = s, end = e;
+          droppable = path > 0 && line[path] == '/' && perms[0] == 'r' && perms[1] == '-';
+          if (path > 0 && strncmp (line + path, "[stack]", 7) == 0)
+            r->stack_start = s;
+        }
+      else if (droppable && sscanf (line, "Anonymous: %lu", &kib) == 1 && kib == 0
+               && r->n < RELEASE_MAX)
+        {
+          r->start[r->n] = start;
+          r->end[r->n++] = end;
+        }
     }
+}
+
+static __attribute__ ((noinline)) void
+release_setup_pages (void)
+{
+  static struct release r;
+  unsigned long page = (unsigned long)sysconf (_SC_PAGESIZE);
+  unsigned long sp = (unsigned long)__builtin_frame_address (0);
+
   malloc_trim (0);
+  release_scan (&r);
+  for (size_t i = 0; i < r.n; i++)
+    {
+      /* no read-around: a fault maps its own page, not the 64 KiB about it */
+      madvise ((void *)r.start[i], r.end[i] - r.start[i], MADV_RANDOM);
+      madvise ((void *)r.start[i], r.end[i] - r.start[i], MADV_DONTNEED);
+    }
+  /* the frames of the setup calls, two pages clear of this one */
+  sp = (sp & ~(page - 1)) - 2 * page;
+  if (r.stack_start && sp > r.stack_start)
+    madvise ((void *)r.stack_start, sp - r.stack_start, MADV_DONTNEED);
 }
 
 /* Runs the loop until init exits; returns its wait status.  */
@@ -654,6 +693,12 @@ mr_monitor_run (struct mr_context *ctx, const char *name, const struct mr_monito
 
   if (mr_id_validate (name, err) < 0)
     return -1;
+  /* read at our start already; the hooks we run must not inherit it */
+  {
+    const char *t = getenv ("GLIBC_TUNABLES");
+    if (t && strcmp (t, MR_MONITOR_TUNABLES + sizeof "GLIBC_TUNABLES") == 0)
+      unsetenv ("GLIBC_TUNABLES");
+  }
   /* the starter waits for this first process; the monitor is its child,
      and belongs to nobody's session once it exits */
   pid = fork ();
