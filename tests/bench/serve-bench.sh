@@ -1,9 +1,12 @@
 #!/bin/bash
 # serve-bench.sh: `minirun serve` under wrk beside `podman system service`,
 # each holding the same number of busybox containers that sleep: requests/s
-# and p99 latency of the container list (GET /api/v1/containers, podman's
-# GET /v1.41/containers/json) and of the cheapest call (GET /health, podman's
-# GET /_ping), then the resident memory of both servers.  podman runs with
+# and p50/p99 latency of the container list (GET /api/v1/containers,
+# podman's GET /v1.41/containers/json) and of the cheapest call (GET /health,
+# podman's GET /_ping) at each number of connections, then the resident
+# memory of both servers and the latency targets.  The list and /health
+# alternate, round after round: on a machine that others share, the list's
+# tail is read against /health's from the same moments.  podman runs with
 # its state, storage and configuration in a temporary directory, so that the
 # user's store is untouched; it is left out, with the reason, when it is
 # missing or fails.
@@ -11,15 +14,18 @@
 #   MINIRUN=./minirun tests/bench/serve-bench.sh
 #
 # Knobs: SERVE_BENCH_N (containers, default 50), SERVE_BENCH_DURATION (wrk's
-# -d, default 10s), SERVE_BENCH_CONNECTIONS (wrk's -c, default 32).
+# -d, default 5s), SERVE_BENCH_CONNECTIONS (wrk's -c, a list, default "8 32"),
+# SERVE_BENCH_ROUNDS (runs of each, default 3: the table shows the median),
+# SERVE_BENCH_PODMAN=0 (minirun alone, for a quicker look).
 if [ -z "${BASH_VERSION:-}" ]; then
   exec bash "$0" "$@"
 fi
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 N=${SERVE_BENCH_N:-50}
-DURATION=${SERVE_BENCH_DURATION:-10s}
-CONNECTIONS=${SERVE_BENCH_CONNECTIONS:-32}
+DURATION=${SERVE_BENCH_DURATION:-5s}
+CONNECTIONS=${SERVE_BENCH_CONNECTIONS:-8 32}
+ROUNDS=${SERVE_BENCH_ROUNDS:-3}
 
 die ()
 {
@@ -109,29 +115,45 @@ wait_http ()
   return 1
 }
 
-# bench LABEL URL [HEADER]: one wrk run; appends "LABEL RPS P99_MS NON2XX
-# TIMEOUTS" to $T/results.  wrk leaves requests that time out out of its
-# latencies: its timeout is long enough for a slow server to be measured.
+# bench LABEL C URL [HEADER]: one wrk run with C connections; appends
+# "LABEL C RPS P50_MS P99_MS NON2XX TIMEOUTS" to $T/results.  wrk leaves
+# requests that time out out of its latencies: its timeout is long enough for
+# a slow server to be measured.
 bench ()
 {
-  local label=$1 url=$2 out
-  shift 2
-  out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --timeout 30s --latency "$@" "$url" 2>&1) || {
+  local label=$1 c=$2 url=$3 out
+  shift 3
+  out=$(wrk -t2 -c"$c" -d"$DURATION" --timeout 30s --latency "$@" "$url" 2>&1) || {
     printf '%s\n' "$out" >&2
     return 1
   }
-  printf '%s\n' "$out" | awk -v label="$label" '
-    /^Requests\/sec:/ { rps = $2 }
-    /^ +99%/ {
-      v = $2
-      if (v ~ /us$/) p99 = substr(v, 1, length(v) - 2) / 1000
-      else if (v ~ /ms$/) p99 = substr(v, 1, length(v) - 2) + 0
-      else if (v ~ /m$/) p99 = substr(v, 1, length(v) - 1) * 60000
-      else if (v ~ /s$/) p99 = substr(v, 1, length(v) - 1) * 1000
+  printf '%s\n' "$out" | awk -v label="$label" -v c="$c" '
+    function ms(v) {
+      if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
+      if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
+      if (v ~ /m$/) return substr(v, 1, length(v) - 1) * 60000
+      if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
     }
+    /^Requests\/sec:/ { rps = $2 }
+    /^ +50%/ { p50 = ms($2) }
+    /^ +99%/ { p99 = ms($2) }
     /Non-2xx or 3xx responses:/ { bad = $NF }
     /Socket errors:/ { timeouts = $NF }
-    END { printf "%s %s %s %s %s\n", label, rps, p99 + 0, bad + 0, timeouts + 0 }' >>"$T/results"
+    END { printf "%s|%s|%s|%s|%s|%s|%s\n", label, c, rps, p50 + 0, p99 + 0, bad + 0, timeouts + 0 }' >>"$T/results"
+}
+
+# rounds SERVER LIST_URL HEALTH_URL [HEADER]: the list and the cheap call,
+# alternating, ROUNDS times at each number of connections
+rounds ()
+{
+  local server=$1 list=$2 health=$3 c r
+  shift 3
+  for c in $CONNECTIONS; do
+    for r in $(seq "$ROUNDS"); do
+      bench "$server GET /${list#http://*/}" "$c" "$list" "$@" || return 1
+      bench "$server GET /${health#http://*/}" "$c" "$health" "$@" || return 1
+    done
+  done
 }
 
 rss_kib ()
@@ -160,8 +182,8 @@ wait_http "http://127.0.0.1:$port/api/v1/health" -H "$auth" ||
 got=$(curl -s -H "$auth" "http://127.0.0.1:$port/api/v1/containers" | jq '.data | length')
 [ "$got" = "$N" ] || die "GET /api/v1/containers lists $got containers, not $N"
 echo "# wrk against minirun serve" >&2
-bench "minirun GET /api/v1/containers" "http://127.0.0.1:$port/api/v1/containers" -H "$auth"
-bench "minirun GET /api/v1/health" "http://127.0.0.1:$port/api/v1/health" -H "$auth"
+rounds minirun "http://127.0.0.1:$port/api/v1/containers" "http://127.0.0.1:$port/api/v1/health" \
+  -H "$auth"
 serve_rss=$(rss_kib "$serve_pid")
 
 # --- podman ------------------------------------------------------------------
@@ -170,6 +192,10 @@ podman_skip=
 run_podman ()
 {
   local runtime i cid
+  [ "${SERVE_BENCH_PODMAN:-1}" != 0 ] || {
+    podman_skip="SERVE_BENCH_PODMAN=0"
+    return 1
+  }
   command -v podman >/dev/null || {
     podman_skip="podman is not installed"
     return 1
@@ -223,8 +249,7 @@ EOC
     return 1
   }
   echo "# wrk against podman system service" >&2
-  bench "podman GET /v1.41/containers/json" "http://127.0.0.1:$port2/v1.41/containers/json" &&
-    bench "podman GET /_ping" "http://127.0.0.1:$port2/_ping" || {
+  rounds podman "http://127.0.0.1:$port2/v1.41/containers/json" "http://127.0.0.1:$port2/_ping" || {
     podman_skip="wrk failed against podman"
     return 1
   }
@@ -233,29 +258,75 @@ EOC
 run_podman || true
 
 # --- the table ---------------------------------------------------------------
-echo
-echo "$N containers; wrk -t2 -c$CONNECTIONS -d$DURATION; $(nproc) CPUs"
-printf '%-36s %12s %10s %8s %9s\n' "request" "requests/s" "p99 ms" "non-2xx" "timeouts"
-while read -r a b c rps p99 bad timeouts; do
-  printf '%-36s %12.0f %10.2f %8s %9s\n' "$a $b $c" "$rps" "$p99" "$bad" "$timeouts"
-done <"$T/results"
-rps_of ()
+# median LABEL C FIELD: the median over the rounds of one column of results
+# (3 requests/s, 4 p50, 5 p99, 6 non-2xx, 7 timeouts)
+median ()
 {
-  awk -v l="$1" '$1 " " $2 " " $3 == l { print $4 }' "$T/results"
+  awk -F'|' -v l="$1" -v c="$2" -v f="$3" '$1 == l && $2 == c { print $f }' "$T/results" |
+    sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+
+echo
+echo "$N containers; wrk -t2 -d$DURATION; median of $ROUNDS rounds; $(nproc) CPUs"
+printf '%-38s %5s %12s %8s %8s %8s %9s\n' "request" "conns" "requests/s" "p50 ms" "p99 ms" \
+  "non-2xx" "timeouts"
+awk -F'|' '!seen[$1 "|" $2]++ { print $1 "|" $2 }' "$T/results" | while IFS='|' read -r label c; do
+  printf '%-38s %5s %12.0f %8.2f %8.2f %8s %9s\n' "$label" "$c" "$(median "$label" "$c" 3)" \
+    "$(median "$label" "$c" 4)" "$(median "$label" "$c" 5)" "$(median "$label" "$c" 6)" \
+    "$(median "$label" "$c" 7)"
+done
+echo
+echo "every round (requests/s, p50 ms, p99 ms):"
+awk -F'|' '{ printf "  %-38s -c%-3s %9.0f %7.2f %7.2f\n", $1, $2, $3, $4, $5 }' "$T/results"
+# the list's tail against /health's: what the list itself adds, with the
+# machine's own noise (other work, wrk) common to both
+echo
+for c in $CONNECTIONS; do
+  awk -v a="$(median "minirun GET /api/v1/containers" "$c" 5)" \
+    -v b="$(median "minirun GET /api/v1/health" "$c" 5)" -v c="$c" \
+    'BEGIN { if (b > 0) printf "list p99 at -c%s: %.2fx that of /health\n", c, a / b }'
+done
 if [ -z "$podman_skip" ]; then
   echo
-  awk -v a="$(rps_of "minirun GET /api/v1/containers")" \
-    -v b="$(rps_of "podman GET /v1.41/containers/json")" \
-    'BEGIN { if (b > 0) printf "container list: minirun %.1fx podman\n", a / b }'
-  awk -v a="$(rps_of "minirun GET /api/v1/health")" -v b="$(rps_of "podman GET /_ping")" \
-    'BEGIN { if (b > 0) printf "health vs _ping: minirun %.1fx podman\n", a / b }'
+  for c in $CONNECTIONS; do
+    awk -v a="$(median "minirun GET /api/v1/containers" "$c" 3)" \
+      -v b="$(median "podman GET /v1.41/containers/json" "$c" 3)" -v c="$c" \
+      'BEGIN { if (b > 0) printf "container list at -c%s: minirun %.1fx podman\n", c, a / b }'
+    awk -v a="$(median "minirun GET /api/v1/health" "$c" 3)" -v b="$(median "podman GET /_ping" "$c" 3)" \
+      -v c="$c" 'BEGIN { if (b > 0) printf "health vs _ping at -c%s: minirun %.1fx podman\n", c, a / b }'
+  done
 fi
 echo
-printf '%-36s %10s\n' "server" "RSS KiB"
-printf '%-36s %10s\n' "minirun serve" "$serve_rss"
+printf '%-38s %10s\n' "server" "RSS KiB"
+printf '%-38s %10s\n' "minirun serve" "$serve_rss"
 if [ -n "$podman_skip" ]; then
   echo "# podman left out: $podman_skip"
 else
-  printf '%-36s %10s\n' "podman system service $(podman --version | awk '{ print $3 }')" "$podman_rss"
+  printf '%-38s %10s\n' "podman system service $(podman --version | awk '{ print $3 }')" "$podman_rss"
+fi
+
+# target NAME LABEL C FIELD LIMIT BELOW: "met" when the median is below
+# LIMIT (BELOW=1) or at least LIMIT (BELOW=0)
+target ()
+{
+  local v
+  v=$(median "$2" "$3" "$4")
+  echo "- $1: $(printf '%.2f' "${v:-0}"), target $([ "$6" = 1 ] && echo under || echo "at least") $5: $(awk -v v="$v" -v l="$5" -v b="$6" \
+    'BEGIN { print (v != "" && (b ? v < l : v >= l)) ? "met" : "MISSED" }')"
+}
+echo
+echo "Targets:"
+echo
+has_c ()
+{
+  case " $CONNECTIONS " in *" $1 "*) return 0 ;; esac
+  return 1
+}
+if has_c 32; then
+  target "list p99 ms at -c32" "minirun GET /api/v1/containers" 32 5 3 1
+  target "list requests/s at -c32" "minirun GET /api/v1/containers" 32 3 40000 0
+fi
+if has_c 8; then
+  target "list p99 ms at -c8" "minirun GET /api/v1/containers" 8 5 1 1
+  target "list requests/s at -c8" "minirun GET /api/v1/containers" 8 3 40000 0
 fi
