@@ -37,51 +37,6 @@
    writes; the producer waits beyond that.  */
 #define STREAM_BACKLOG (256 << 10)
 
-static const char *
-error_type (unsigned status)
-{
-  switch (status)
-    {
-    case 400:
-      return "bad_request";
-    case 404:
-      return "not_found";
-    case 405:
-      return "method_not_allowed";
-    case 409:
-      return "conflict";
-    case 401:
-      return "unauthorized";
-    case 413:
-      return "payload_too_large";
-    case 503:
-      return "unavailable";
-    default:
-      return "internal_error";
-    }
-}
-
-/* A body that cannot be built (out of memory) is sent as this.  */
-static char *
-fallback_body (void)
-{
-  return strdup ("{\"success\": false, \"error\": {\"message\": \"out of memory\", "
-                 "\"code\": 500, \"type\": \"internal_error\"}}");
-}
-
-char *
-mr_api_error_body (unsigned status, const char *message)
-{
-  json_t *doc;
-  char *body;
-
-  doc = json_pack ("{s:b, s:{s:s, s:i, s:s}}", "success", 0, "error", "message", message, "code",
-                   (int)status, "type", error_type (status));
-  body = doc ? json_dumps (doc, JSON_COMPACT) : NULL;
-  json_decref (doc);
-  return body ? body : fallback_body ();
-}
-
 static void fail (struct mr_api_response *res, unsigned status, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 
@@ -2423,19 +2378,25 @@ route_match (const char *pattern, const char *path, const char **name, size_t *n
   return *pattern == '\0' && *path == '\0';
 }
 
-void
-mr_api_handle (struct mr_api *api, const struct mr_api_request *req, struct mr_api_response *res)
+/* The path as the routes see it: /api/v1 is a prefix.  */
+static const char *
+unprefixed (const char *path)
+{
+  size_t plen = strlen (API_PREFIX);
+
+  return strncmp (path, API_PREFIX, plen) == 0 && path[plen] == '/' ? path + plen : path;
+}
+
+static void
+handle (struct mr_api *api, const struct mr_api_request *req, struct mr_api_response *res)
 {
   /* the Allow header of a 405 outlives this call until the response is
      made, in this same thread */
   static __thread char allow[64];
   const char *method = strcmp (req->method, "HEAD") == 0 ? "GET" : req->method;
-  const char *path = req->path;
-  size_t plen = strlen (API_PREFIX);
+  const char *path = unprefixed (req->path);
   bool known_path = false;
 
-  if (strncmp (path, API_PREFIX, plen) == 0 && path[plen] == '/')
-    path += plen;
   allow[0] = '\0';
   for (size_t i = 0; mr_api_routes[i].method; i++)
     {
@@ -2472,3 +2433,39 @@ mr_api_handle (struct mr_api *api, const struct mr_api_request *req, struct mr_a
     }
   fail (res, 404, "no route for '%s'", req->path);
 }
+
+/* The cheap reads: health, the list (cached), one container, the document,
+ * the ports, the host.  */
+static bool
+runs_inline (const char *method, const char *path)
+{
+  static const char *const fixed[] = {
+    "/health", "/containers", "/openapi.yaml", "/ports", "/system/info",
+  };
+  const char *name;
+
+  if (strcmp (method, "GET") != 0 && strcmp (method, "HEAD") != 0)
+    return false;
+  path = unprefixed (path);
+  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+    if (strcmp (path, fixed[i]) == 0)
+      return true;
+  if (strncmp (path, "/containers/", 12) != 0)
+    return false;
+  name = path + 12;
+  return *name != '\0' && strchr (name, '/') == NULL;
+}
+
+/* /metrics answers while every slot is taken: that is when it is read.  */
+static bool
+exempt (const char *method, const char *path)
+{
+  return strcmp (method, "GET") == 0 && strcmp (unprefixed (path), "/metrics") == 0;
+}
+
+const struct mr_http_router mr_api_router = {
+  .handle = handle,
+  .error_body = mr_api_error_body,
+  .runs_inline = runs_inline,
+  .exempt = exempt,
+};

@@ -2818,13 +2818,6 @@ std_headers (struct mr_api_response *res, bool upgrade)
     }
 }
 
-bool
-mr_docker_path (const char *path)
-{
-  return strncmp (path, "/v1.", 4) == 0 || strcmp (path, "/_ping") == 0
-         || strcmp (path, "/version") == 0 || strcmp (path, "/info") == 0;
-}
-
 static bool
 method (struct dreq *d, const char *want)
 {
@@ -2980,8 +2973,8 @@ route (struct dreq *d, const char *path)
     fail (d, 404, "page not found");
 }
 
-void
-mr_docker_handle (struct mr_api *api, const struct mr_api_request *req, struct mr_api_response *res)
+static void
+handle (struct mr_api *api, const struct mr_api_request *req, struct mr_api_response *res)
 {
   struct dreq d = { .api = api, .req = req, .res = res, .minor = API_MAX_MINOR };
   const char *path = req->path;
@@ -3020,3 +3013,43 @@ mr_docker_handle (struct mr_api *api, const struct mr_api_request *req, struct m
   route (&d, path);
   std_headers (res, res->upgrade != NULL);
 }
+
+/* Docker's error body: {"message": ...}.  */
+static char *
+error_body (unsigned status, const char *message)
+{
+  json_t *doc = json_pack ("{s:s}", "message", message);
+  char *body = doc ? json_dumps (doc, JSON_COMPACT) : NULL;
+
+  json_decref (doc);
+  return body ? body : mr_api_error_body (status, message);
+}
+
+/* The cheap reads: ping, version, info, the lists, inspect.  */
+static bool
+runs_inline (const char *method, const char *path)
+{
+  static const char *const fixed[] = {
+    "/_ping", "/version", "/info", "/containers/json", "/images/json",
+  };
+  const char *name, *slash;
+
+  if (strcmp (method, "GET") != 0 && strcmp (method, "HEAD") != 0)
+    return false;
+  if (strncmp (path, "/v1.", 4) == 0 && (slash = strchr (path + 4, '/')) != NULL)
+    path = slash;
+  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+    if (strcmp (path, fixed[i]) == 0)
+      return true;
+  if (strncmp (path, "/containers/", 12) != 0)
+    return false;
+  name = path + 12;
+  slash = strchr (name, '/');
+  return slash != NULL && slash != name && strcmp (slash, "/json") == 0;
+}
+
+const struct mr_http_router mr_docker_router = {
+  .handle = handle,
+  .error_body = error_body,
+  .runs_inline = runs_inline,
+};
