@@ -56,7 +56,7 @@ static bool
 runs_inline (const char *method, const char *path)
 {
   (void)path;
-  return strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0;
+  return mr_http_method_reads (method);
 }
 
 const struct mr_http_router mr_dashboard_router = {

@@ -32,3 +32,18 @@ mr_http_router_for (const char *path)
   /* the table ends with a catch-all; this is for a table without one */
   return m[-1].router;
 }
+
+bool
+mr_http_method_reads (const char *method)
+{
+  return strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0;
+}
+
+bool
+mr_http_path_in (const char *path, const char *const *paths)
+{
+  for (; *paths; paths++)
+    if (strcmp (path, *paths) == 0)
+      return true;
+  return false;
+}

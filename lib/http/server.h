@@ -190,6 +190,11 @@ extern const struct mr_http_mount mr_http_mounts[];
 /* The router of path (never NULL).  */
 const struct mr_http_router *mr_http_router_for (const char *path);
 
+/* For the routers' runs_inline: whether method only reads (GET, HEAD),
+ * and whether path is one of paths (NULL-terminated).  */
+bool mr_http_method_reads (const char *method);
+bool mr_http_path_in (const char *path, const char *const *paths);
+
 /* The native API (api.c: /api/v1/... and unprefixed aliases), the
  * Docker-compatible subset (docker.c: /v1.NN/..., /_ping, ...) and the
  * web page at / (dashboard.c).  */
