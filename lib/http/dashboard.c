@@ -15,16 +15,8 @@
   "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "                \
   "frame-ancestors 'none'"
 
-bool
-mr_dashboard_path (const char *path)
-{
-  return strcmp (path, "/") == 0 || strcmp (path, "/index.html") == 0
-         || strcmp (path, "/favicon.ico") == 0;
-}
-
-void
-mr_dashboard_handle (struct mr_api *api, const struct mr_api_request *req,
-                     struct mr_api_response *res)
+static void
+handle (struct mr_api *api, const struct mr_api_request *req, struct mr_api_response *res)
 {
   char msg[128];
 
@@ -58,3 +50,18 @@ mr_dashboard_handle (struct mr_api *api, const struct mr_api_request *req,
   mr_api_response_header (res, "X-Frame-Options", "DENY");
   mr_api_response_header (res, "Referrer-Policy", "no-referrer");
 }
+
+/* Every request of the page (GET or HEAD, from memory) is cheap.  */
+static bool
+runs_inline (const char *method, const char *path)
+{
+  (void)path;
+  return mr_http_method_reads (method);
+}
+
+const struct mr_http_router mr_dashboard_router = {
+  .handle = handle,
+  .error_body = mr_api_error_body,
+  .runs_inline = runs_inline,
+  .no_auth = true,
+};

@@ -77,6 +77,7 @@ struct request
   struct timespec t0;
   char *method;
   char *path;
+  const struct mr_http_router *router; /* the path's */
   char client[64];
   char *body;
   size_t body_len;
@@ -606,56 +607,6 @@ on_unescape (void *cls, struct MHD_Connection *conn, char *val)
   return n;
 }
 
-static void
-dispatch (struct server *s, const struct mr_api_request *req, struct mr_api_response *res)
-{
-  if (mr_dashboard_path (req->path))
-    mr_dashboard_handle (&s->api, req, res);
-  else if (mr_docker_path (req->path))
-    mr_docker_handle (&s->api, req, res);
-  else
-    mr_api_handle (&s->api, req, res);
-}
-
-/* Requests that only read state, cheaply, are answered on the server's own
- * threads; everything else (forks, waits, streams) runs on a thread of its
- * own.  Paths as the routers see them: /api/v1 and /v1.NN are prefixes.  */
-static bool
-runs_inline (const char *method, const char *path)
-{
-  static const char *const fixed[] = {
-    "/health",     "/_ping",           "/version",     "/info",         "/system/info",
-    "/containers", "/containers/json", "/images/json", "/openapi.yaml", "/ports",
-  };
-  const char *rest, *slash;
-
-  if (strcmp (method, "GET") != 0 && strcmp (method, "HEAD") != 0)
-    return false;
-  if (mr_dashboard_path (path))
-    return true;
-  if (strncmp (path, "/api/v1/", 8) == 0)
-    path += 7;
-  else if (strncmp (path, "/v1.", 4) == 0 && (slash = strchr (path + 4, '/')) != NULL)
-    path = slash;
-  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-    if (strcmp (path, fixed[i]) == 0)
-      return true;
-  /* /containers/NAME (native inspect) and /containers/NAME/json (docker's) */
-  if (strncmp (path, "/containers/", 12) != 0)
-    return false;
-  rest = path + 12;
-  slash = strchr (rest, '/');
-  return *rest != '\0' && (slash == NULL || strcmp (slash, "/json") == 0);
-}
-
-/* Requests that run even when every slot is taken.  */
-static bool
-exempt_path (const char *method, const char *path)
-{
-  return strcmp (method, "GET") == 0
-         && (strcmp (path, "/metrics") == 0 || strcmp (path, "/api/v1/metrics") == 0);
-}
-
 /* What the routers see of a request.  */
 static struct mr_api_request
 request_view (const struct request *r, struct MHD_Connection *conn)
@@ -706,7 +657,7 @@ run_request (struct request *r)
     r->res = (struct mr_api_response){ .status = 503,
                                        .body = mr_api_error_body (503, "the client went away") };
   else
-    dispatch (s, &req, &r->res);
+    r->router->handle (&s->api, &req, &r->res);
   /* whatever this was may have changed a container: the list is read again
    * (the watcher would notice too, a moment later) */
   if (strcmp (r->method, "GET") != 0 && strcmp (r->method, "HEAD") != 0)
@@ -859,26 +810,11 @@ worker (void *arg)
   return NULL;
 }
 
-/* An error body in the format of the API that path belongs to.  */
-static char *
-error_body_for (const char *path, unsigned status, const char *msg)
-{
-  if (mr_docker_path (path))
-    {
-      json_t *doc = json_pack ("{s:s}", "message", msg);
-      char *body = doc ? json_dumps (doc, JSON_COMPACT) : NULL;
-
-      json_decref (doc);
-      if (body)
-        return body;
-    }
-  return mr_api_error_body (status, msg);
-}
-
+/* A 503 in the format of r's API.  */
 static void
-busy_response (struct mr_api_response *res, const char *path, const char *msg)
+busy_response (struct mr_api_response *res, const struct request *r, const char *msg)
 {
-  *res = (struct mr_api_response){ .status = 503, .body = error_body_for (path, 503, msg) };
+  *res = (struct mr_api_response){ .status = 503, .body = r->router->error_body (503, msg) };
   mr_api_response_header (res, "Retry-After", "%d", RETRY_AFTER);
 }
 
@@ -895,7 +831,7 @@ worker_start (struct server *s, struct request *r)
       if (mr_http_start_detached (worker, r) == 0)
         return;
       atomic_fetch_sub (&s->workers, 1);
-      busy_response (&r->res, r->path, "the server is too busy: cannot start a thread");
+      busy_response (&r->res, r, "the server is too busy: cannot start a thread");
       r->ready = true;
       MHD_resume_connection (r->conn);
       r = slot_next (s, exempt);
@@ -924,21 +860,12 @@ authorized (const struct server *s, struct MHD_Connection *conn)
 }
 
 static enum MHD_Result
-send_unauthorized (struct server *s, struct MHD_Connection *conn, struct request *r,
-                   const char *url)
+send_unauthorized (struct server *s, struct MHD_Connection *conn, struct request *r)
 {
   const char *msg = "a bearer token is needed: send 'Authorization: Bearer TOKEN' (the token "
                     "is in the server's --token-file)";
-  struct mr_api_response res = { .status = 401 };
+  struct mr_api_response res = { .status = 401, .body = r->router->error_body (401, msg) };
 
-  if (mr_docker_path (url))
-    {
-      json_t *doc = json_pack ("{s:s}", "message", msg);
-      res.body = doc ? json_dumps (doc, JSON_COMPACT) : NULL;
-      json_decref (doc);
-    }
-  else
-    res.body = mr_api_error_body (401, msg);
   mr_api_response_header (&res, "WWW-Authenticate", "Bearer realm=\"minirun\"");
   return send_response (s, conn, r, &res);
 }
@@ -969,6 +896,7 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url, const char 
           request_free (r);
           return MHD_NO;
         }
+      r->router = mr_http_router_for (r->path);
       client_name (conn, r->client, sizeof r->client);
       r->fd = connection_fd (conn);
       *con_cls = r;
@@ -982,9 +910,9 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url, const char 
         return send_error (s, conn, r, 400, "the URL's path or query is not valid UTF-8");
       /* before the body: an unauthorized client does not get to upload.
        * The dashboard's page and CORS preflights carry no token.  */
-      if (l->auth && !authorized (s, conn) && !mr_dashboard_path (url)
+      if (l->auth && !authorized (s, conn) && !r->router->no_auth
           && !(s->api.cors_origin && strcmp (method, "OPTIONS") == 0))
-        return send_unauthorized (s, conn, r, url);
+        return send_unauthorized (s, conn, r);
       /* refuse a declared oversized body before the client sends it */
       clen = MHD_lookup_connection_value (conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
       if (clen && strtoull (clen, NULL, 10) > s->max_body)
@@ -1028,10 +956,10 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url, const char 
   if (s->api.cors_origin && strcmp (method, "OPTIONS") == 0)
     return send_preflight (s, conn, r);
 
-  if (runs_inline (method, url))
+  if (r->router->runs_inline && r->router->runs_inline (method, url))
     {
       req = request_view (r, conn);
-      dispatch (s, &req, &res);
+      r->router->handle (&s->api, &req, &res);
       return send_response (s, conn, r, &res);
     }
 
@@ -1039,7 +967,7 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url, const char 
    * connection parked until the answer is ready */
   r->server = s;
   r->conn = conn;
-  switch (slot_take (s, r, exempt_path (method, url)))
+  switch (slot_take (s, r, r->router->exempt && r->router->exempt (method, url)))
     {
     case SLOT_RUN:
       worker_start (s, r);
@@ -1048,7 +976,7 @@ on_request (void *cls, struct MHD_Connection *conn, const char *url, const char 
       break;
     case SLOT_REFUSED:
       atomic_fetch_add (&s->api.stats.handlers_refused, 1);
-      busy_response (&res, url,
+      busy_response (&res, r,
                      "the server is too busy: every request slot is taken "
                      "(see serve --max-requests); try again later");
       return send_response (s, conn, r, &res);

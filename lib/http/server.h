@@ -1,14 +1,12 @@
 /* The HTTP side of `minirun serve`.  server.c owns the listeners, TLS,
  * authentication and libmicrohttpd; it hands each request, body read, to
- * one of three routers, each of which turns it into one response:
- *   api.c        the native API (/api/v1/..., and unprefixed aliases)
- *   docker.c     the Docker-compatible subset (/v1.NN/..., /_ping, ...)
- *   dashboard.c  the web page at /
- * The routers call the public API (minirun.h) and nothing below it.
+ * the router its path is mounted on (mr_http_mounts[], routes.c), which
+ * turns it into one response.  The routers call the public API
+ * (minirun.h) and nothing below it.
 
  * Threads: a few server threads (libmicrohttpd, epoll) read and write
- * every connection.  Requests that only read state cheaply (runs_inline()
- * in server.c lists them: health, the lists, inspect, info) are answered on
+ * every connection.  Requests that only read state cheaply (each router's
+ * runs_inline() lists them: health, the lists, inspect, info) are answered on
  * those threads; every other request runs its handler on a thread of its
  * own while its connection is parked, so a handler or a stream's reader
  * may block.  Those threads are bounded (mr_serve_opts.max_requests): past
@@ -152,20 +150,60 @@ struct mr_api_route
  * router's own table, which docs/api.yaml is checked against.  */
 extern const struct mr_api_route mr_api_routes[];
 
-/* The native API; never fails: an error is an error response.  */
-void mr_api_handle (struct mr_api *api, const struct mr_api_request *req,
-                    struct mr_api_response *res);
+/* An API the server serves.  server.c knows these and nothing else of
+ * what it serves; each router file defines one.  */
+struct mr_http_router
+{
+  /* Turns the request into one response; never fails: an error is an
+   * error response.  */
+  void (*handle) (struct mr_api *api, const struct mr_api_request *req,
+                  struct mr_api_response *res);
+  /* An error body in the API's own format, for the answers the server
+   * makes itself before or instead of handle (401, 503); caller frees.  */
+  char *(*error_body) (unsigned status, const char *message);
+  /* Whether the request only reads state, cheaply: it is answered on the
+   * server's own threads.  NULL: never.  */
+  bool (*runs_inline) (const char *method, const char *path);
+  /* Whether the request runs even when every handler slot is taken.
+   * NULL: never.  */
+  bool (*exempt) (const char *method, const char *path);
+  /* Served without a token (the dashboard asks for one itself).  */
+  bool no_auth;
+};
 
-/* Whether path belongs to the Docker-compatible API, and its handler.  */
-bool mr_docker_path (const char *path);
-void mr_docker_handle (struct mr_api *api, const struct mr_api_request *req,
-                       struct mr_api_response *res);
+enum mr_http_match
+{
+  MR_HTTP_EXACT,  /* the path is path */
+  MR_HTTP_PREFIX, /* the path starts with path ("" matches every path) */
+};
 
-/* Whether path is the dashboard's (served without a token: it asks for one
- * itself), and its handler.  */
-bool mr_dashboard_path (const char *path);
-void mr_dashboard_handle (struct mr_api *api, const struct mr_api_request *req,
-                          struct mr_api_response *res);
+/* A mount point: the requests whose path matches go to router.  */
+struct mr_http_mount
+{
+  const char *path;
+  enum mr_http_match match;
+  const struct mr_http_router *router;
+};
+
+/* Every mount point (routes.c), tried in order, the first match wins;
+ * the last one matches every path; ends with { NULL }.  A new API is a
+ * router in a file of its own and its rows here.  */
+extern const struct mr_http_mount mr_http_mounts[];
+
+/* The router of path (never NULL).  */
+const struct mr_http_router *mr_http_router_for (const char *path);
+
+/* For the routers' runs_inline: whether method only reads (GET, HEAD),
+ * and whether path is one of paths (NULL-terminated).  */
+bool mr_http_method_reads (const char *method);
+bool mr_http_path_in (const char *path, const char *const *paths);
+
+/* The native API (api.c: /api/v1/... and unprefixed aliases), the
+ * Docker-compatible subset (docker.c: /v1.NN/..., /_ping, ...) and the
+ * web page at / (dashboard.c).  */
+extern const struct mr_http_router mr_api_router;
+extern const struct mr_http_router mr_docker_router;
+extern const struct mr_http_router mr_dashboard_router;
 
 /* The container list (cache.c), at most a second old and never older than
  * the last change: a copy (mr_container_info_free), or, as res's body, the
@@ -179,7 +217,9 @@ void mr_api_changed (struct mr_api *api);
 void *mr_api_watch_start (struct mr_api *api);
 void mr_api_watch_stop (struct mr_api *api, void *watcher);
 
-/* An error envelope with the given status and message (caller frees).  */
+/* An error envelope with the given status and message (caller frees):
+ * the native API's (envelope.c), which the server uses for the answers it
+ * makes itself whatever the path.  */
 char *mr_api_error_body (unsigned status, const char *message);
 
 /* Adds a response header (the value is formatted and owned by res);
