@@ -30,7 +30,6 @@
 #include "oci/hooks.h"
 #include "linux/mount.h"
 #include "linux/seccomp.h"
-#include "managed/managed.h"
 #include "oci/process.h"
 #include "oci/spec.h"
 #include "oci/state.h"
@@ -98,29 +97,21 @@ container_status (const struct mr_state *st, int dirfd)
   return MR_STATUS_RUNNING;
 }
 
-/* Opens (and with lock, locks) the container and reads its state.  */
+/* Opens (and with lock, locks) the container and reads its state.  The id
+ * was validated by the verb that took it.  */
 static int
 load (struct mr_context *ctx, const char *id, bool lock, int *dirfd, struct mr_state **st,
       struct mr_error *err)
 {
   int rootfd;
 
-  if (mr_id_validate (id, err) < 0)
-    return -1;
   if (is_data_dir (ctx, id))
     return no_such_container (id, err);
   rootfd = mr_context_rootfd (ctx, err);
   if (rootfd < 0)
     return -1;
   if (mr_state_dir_open (rootfd, id, lock, dirfd, err) < 0)
-    {
-      if (err->errnum == ENOENT && mr_container_is_managed (ctx, id))
-        {
-          mr_error_set (err, "container '%s' is not running", id);
-          err->errnum = ENOENT;
-        }
-      return -1;
-    }
+    return -1;
   if (mr_state_read (*dirfd, id, st, err) < 0)
     {
       close (*dirfd);
@@ -131,12 +122,35 @@ load (struct mr_context *ctx, const char *id, bool lock, int *dirfd, struct mr_s
 }
 
 int
-mr_container_load (struct mr_context *ctx, const char *id, bool lock, int *dirfd,
-                   struct mr_state **st, enum mr_status *status, struct mr_error *err)
+mr_oci_load (struct mr_context *ctx, const char *id, bool lock, int *dirfd,
+             struct mr_state **st, enum mr_status *status, struct mr_error *err)
 {
   if (load (ctx, id, lock, dirfd, st, err) < 0)
     return -1;
   *status = container_status (*st, *dirfd);
+  return 0;
+}
+
+bool
+mr_oci_exists (struct mr_context *ctx, const char *id)
+{
+  struct mr_error e = { 0 };
+  struct stat sb;
+  int rootfd = mr_context_rootfd (ctx, &e);
+
+  return rootfd >= 0 && fstatat (rootfd, id, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int
+mr_oci_status (struct mr_context *ctx, const char *id, enum mr_status *status,
+               struct mr_error *err)
+{
+  cleanup_state struct mr_state *st = NULL;
+  cleanup_close int dirfd = -1;
+
+  if (load (ctx, id, false, &dirfd, &st, err) < 0)
+    return -1;
+  *status = container_status (st, dirfd);
   return 0;
 }
 
@@ -217,7 +231,7 @@ kill_all_and_wait (const struct mr_state *st, struct mr_cgroup *cg)
  * again.  */
 static int
 destroy (struct mr_context *ctx, const struct mr_state *st, int dirfd, bool force,
-         struct mr_error *err)
+               struct mr_error *err)
 {
   cleanup_cgroup struct mr_cgroup *cg = NULL;
   int rootfd = mr_context_rootfd (ctx, err);
@@ -543,8 +557,6 @@ do_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *
   c->sp.sync_fd = c->sp.pidfd = -1;
   c->sp.pid = -1;
 
-  if (mr_id_validate (id, err) < 0)
-    return -1;
   if (is_data_dir (ctx, id))
     return mr_error_set (err,
                          "container id '%s' is reserved: the state directory keeps its "
@@ -698,23 +710,13 @@ creation_done (struct creation *c, struct mr_error *err)
   return mr_state_write (c->lockfd, c->st, true, err);
 }
 
-static int
-name_in_use (const char *id, struct mr_error *err)
-{
-  mr_error_set (err, "container '%s' already exists (a managed container)", id);
-  err->errnum = EEXIST;
-  return -1;
-}
-
 int
-mr_container_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *opts,
-                     struct mr_error *err)
+mr_oci_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *opts,
+               struct mr_error *err)
 {
   struct creation c;
   int r;
 
-  if (mr_container_is_managed (ctx, id))
-    return name_in_use (id, err);
   r = do_create (ctx, id, opts, false, &c, err);
 
   if (r == 0)
@@ -753,7 +755,7 @@ wait_started (int fifo, const char *id, struct mr_error *err)
 }
 
 int
-mr_container_start (struct mr_context *ctx, const char *id, struct mr_error *err)
+mr_oci_start (struct mr_context *ctx, const char *id, struct mr_error *err)
 {
   cleanup_state struct mr_state *st = NULL;
   cleanup_close int dirfd = -1;
@@ -762,8 +764,6 @@ mr_container_start (struct mr_context *ctx, const char *id, struct mr_error *err
   enum mr_status status;
   char c;
 
-  if (mr_container_is_managed (ctx, id))
-    return mr_managed_start (ctx, id, NULL, NULL, err);
   if (load (ctx, id, true, &dirfd, &st, err) < 0)
     return -1;
   status = container_status (st, dirfd);
@@ -830,15 +830,13 @@ mr_container_start (struct mr_context *ctx, const char *id, struct mr_error *err
 }
 
 int
-mr_container_run (struct mr_context *ctx, const char *id, const struct mr_create_opts *opts,
-                  int *exit_status, struct mr_error *err)
+mr_oci_run (struct mr_context *ctx, const char *id, const struct mr_create_opts *opts,
+            int *exit_status, struct mr_error *err)
 {
   struct creation c;
   struct mr_error e = { 0 };
   int r;
 
-  if (mr_container_is_managed (ctx, id))
-    return name_in_use (id, err);
   if (do_create (ctx, id, opts, true, &c, err) < 0)
     {
       creation_abort (&c);
@@ -893,8 +891,8 @@ mr_container_run (struct mr_context *ctx, const char *id, const struct mr_create
 }
 
 int
-mr_container_run_monitored (struct mr_context *ctx, const char *id, const char *bundle,
-                            struct mr_monitored *out, struct mr_error *err)
+mr_oci_run_monitored (struct mr_context *ctx, const char *id, const char *bundle,
+                      struct mr_monitored *out, struct mr_error *err)
 {
   struct mr_create_opts opts = { .size = sizeof opts, .bundle = bundle, .keep = true };
   struct creation c;
@@ -932,7 +930,7 @@ mr_container_run_monitored (struct mr_context *ctx, const char *id, const char *
 }
 
 int
-mr_container_delete_runtime (struct mr_context *ctx, const char *id, struct mr_error *err)
+mr_oci_delete_runtime (struct mr_context *ctx, const char *id, struct mr_error *err)
 {
   cleanup_state struct mr_state *st = NULL;
   cleanup_close int dirfd = -1;
@@ -954,7 +952,7 @@ mr_container_delete_runtime (struct mr_context *ctx, const char *id, struct mr_e
 }
 
 int
-mr_container_state (struct mr_context *ctx, const char *id, char **json, struct mr_error *err)
+mr_oci_state (struct mr_context *ctx, const char *id, char **json, struct mr_error *err)
 {
   cleanup_state struct mr_state *st = NULL;
   cleanup_close int dirfd = -1;
@@ -971,8 +969,8 @@ mr_container_state (struct mr_context *ctx, const char *id, char **json, struct 
 }
 
 int
-mr_container_kill (struct mr_context *ctx, const char *id, const struct mr_kill_opts *opts,
-                   struct mr_error *err)
+mr_oci_kill (struct mr_context *ctx, const char *id, const struct mr_kill_opts *opts,
+             struct mr_error *err)
 {
   cleanup_state struct mr_state *st = NULL;
   cleanup_close int dirfd = -1;
@@ -1012,19 +1010,55 @@ mr_container_kill (struct mr_context *ctx, const char *id, const struct mr_kill_
   return 0;
 }
 
+/* Signals the container's init, waits for it up to timeout seconds, then
+   kills everything in it.  */
 int
-mr_container_delete (struct mr_context *ctx, const char *id, const struct mr_delete_opts *opts,
-                     struct mr_error *err)
+mr_oci_stop (struct mr_context *ctx, const char *name, int sig, int timeout, struct mr_error *err)
+{
+  cleanup_close int dirfd = -1;
+  cleanup_close int pidfd = -1;
+  struct mr_state *st = NULL;
+  enum mr_status status;
+  struct mr_kill_opts ko = { .size = sizeof ko, .signal = sig };
+  struct mr_error e = { 0 };
+
+  if (load (ctx, name, false, &dirfd, &st, &e) < 0)
+    return 0;
+  status = container_status (st, dirfd);
+  if (status != MR_STATUS_RUNNING && status != MR_STATUS_PAUSED)
+    {
+      mr_state_free (st);
+      return 0;
+    }
+  pidfd = mr_pidfd_open (st->pid);
+  if (pidfd < 0 || !mr_state_pid_alive (st))
+    {
+      mr_state_free (st);
+      return 0;
+    }
+  mr_state_free (st);
+  if (status == MR_STATUS_PAUSED)
+    mr_oci_resume (ctx, name, &e);
+  if (timeout > 0 && mr_oci_kill (ctx, name, &ko, &e) == 0
+      && mr_wait_readable (pidfd, timeout * 1000) > 0)
+    return 0;
+  ko.signal = SIGKILL;
+  ko.all = true;
+  if (mr_oci_kill (ctx, name, &ko, &e) < 0)
+    return mr_wait_readable (pidfd, 0) > 0 ? 0 : mr_error_set (err, "stop '%s': %s", name, e.msg);
+  mr_wait_readable (pidfd, 10000);
+  return 0;
+}
+
+int
+mr_oci_delete (struct mr_context *ctx, const char *id, const struct mr_delete_opts *opts,
+               struct mr_error *err)
 {
   cleanup_state struct mr_state *st = NULL;
   cleanup_close int dirfd = -1;
   enum mr_status status;
   int rootfd;
 
-  if (mr_id_validate (id, err) < 0)
-    return -1;
-  if (mr_container_is_managed (ctx, id))
-    return mr_managed_remove (ctx, id, opts->force, false, err);
   if (is_data_dir (ctx, id))
     return no_such_container (id, err);
   rootfd = mr_context_rootfd (ctx, err);
@@ -1087,16 +1121,9 @@ fill_info (struct mr_context *ctx, int rootfd, const char *id, struct mr_contain
   return 0;
 }
 
-static int
-id_cmp (const void *a, const void *b)
-{
-  return strcmp (((const struct mr_container_info *)a)->id,
-                 ((const struct mr_container_info *)b)->id);
-}
-
 int
-mr_container_list (struct mr_context *ctx, struct mr_container_info **list, size_t *n,
-                   struct mr_error *err)
+mr_oci_list (struct mr_context *ctx, struct mr_container_info **list, size_t *n,
+             struct mr_error *err)
 {
   cleanup_closedir DIR *d = NULL;
   struct mr_container_info *out = NULL;
@@ -1137,13 +1164,6 @@ mr_container_list (struct mr_context *ctx, struct mr_container_info **list, size
       if (fill_info (ctx, rootfd, de->d_name, &out[count]) == 0)
         count++;
     }
-  if (mr_managed_list_merge (ctx, &out, &count, &alloc, err) < 0)
-    {
-      mr_container_info_free (out, count);
-      return -1;
-    }
-  if (count > 1)
-    qsort (out, count, sizeof *out, id_cmp);
   *list = out;
   *n = count;
   return 0;
@@ -1214,20 +1234,6 @@ mr_container_info_json (const struct mr_container_info *list, size_t n, char **j
   return 0;
 }
 
-int
-mr_container_list_json (struct mr_context *ctx, char **json, struct mr_error *err)
-{
-  struct mr_container_info *list;
-  size_t n;
-  int r;
-
-  if (mr_container_list (ctx, &list, &n, err) < 0)
-    return -1;
-  r = mr_container_info_json (list, n, json, err);
-  mr_container_info_free (list, n);
-  return r;
-}
-
 static int
 open_running (struct mr_context *ctx, const char *id, bool lock, int *dirfd, struct mr_state **st,
               struct mr_cgroup **cg, enum mr_status *status, struct mr_error *err)
@@ -1243,8 +1249,8 @@ open_running (struct mr_context *ctx, const char *id, bool lock, int *dirfd, str
 }
 
 int
-mr_container_ps (struct mr_context *ctx, const char *id, pid_t **pids, size_t *n,
-                 struct mr_error *err)
+mr_oci_ps (struct mr_context *ctx, const char *id, pid_t **pids, size_t *n,
+           struct mr_error *err)
 {
   cleanup_state struct mr_state *st = NULL;
   cleanup_cgroup struct mr_cgroup *cg = NULL;
@@ -1327,15 +1333,15 @@ process_info (pid_t pid, struct mr_process_info *pi)
 }
 
 int
-mr_container_top (struct mr_context *ctx, const char *id, struct mr_process_info **list, size_t *n,
-                  struct mr_error *err)
+mr_oci_top (struct mr_context *ctx, const char *id, struct mr_process_info **list, size_t *n,
+            struct mr_error *err)
 {
   cleanup_free pid_t *pids = NULL;
   size_t np;
 
   *list = NULL;
   *n = 0;
-  if (mr_container_ps (ctx, id, &pids, &np, err) < 0)
+  if (mr_oci_ps (ctx, id, &pids, &np, err) < 0)
     return -1;
   if (np == 0)
     return 0;
@@ -1501,8 +1507,8 @@ fail:
 }
 
 int
-mr_container_ps_run (struct mr_context *ctx, const char *id, const char *const *args, size_t n_args,
-                     char **out, struct mr_error *err)
+mr_oci_ps_run (struct mr_context *ctx, const char *id, const char *const *args, size_t n_args,
+               char **out, struct mr_error *err)
 {
   cleanup_free pid_t *pids = NULL;
   cleanup_free char **argv = NULL;
@@ -1514,7 +1520,7 @@ mr_container_ps_run (struct mr_context *ctx, const char *id, const char *const *
   int status = 0, col = -1;
 
   *out = NULL;
-  if (mr_container_ps (ctx, id, &pids, &npids, err) < 0)
+  if (mr_oci_ps (ctx, id, &pids, &npids, err) < 0)
     return -1;
   /* room for "ps", the default "-ef" and the terminating NULL */
   argv = calloc (n_args + 3, sizeof *argv);
@@ -1607,10 +1613,10 @@ stats_event (struct mr_cgroup *cg, const char *id, int (*cb) (void *data, const 
 }
 
 int
-mr_container_events (struct mr_context *ctx, const char *id,
-                     const struct mr_container_events_opts *opts,
-                     int (*cb) (void *data, const char *json_line), void *data,
-                     struct mr_error *err)
+mr_oci_events (struct mr_context *ctx, const char *id,
+               const struct mr_container_events_opts *opts,
+               int (*cb) (void *data, const char *json_line), void *data,
+               struct mr_error *err)
 {
   cleanup_state struct mr_state *st = NULL;
   cleanup_cgroup struct mr_cgroup *cg = NULL;
@@ -1683,7 +1689,7 @@ set_frozen (struct mr_context *ctx, const char *id, bool frozen, struct mr_error
 }
 
 int
-mr_container_pause (struct mr_context *ctx, const char *id, struct mr_error *err)
+mr_oci_pause (struct mr_context *ctx, const char *id, struct mr_error *err)
 {
   if (set_frozen (ctx, id, true, err) < 0)
     return -1;
@@ -1692,7 +1698,7 @@ mr_container_pause (struct mr_context *ctx, const char *id, struct mr_error *err
 }
 
 int
-mr_container_resume (struct mr_context *ctx, const char *id, struct mr_error *err)
+mr_oci_resume (struct mr_context *ctx, const char *id, struct mr_error *err)
 {
   if (set_frozen (ctx, id, false, err) < 0)
     return -1;
@@ -2096,8 +2102,8 @@ out:
 }
 
 int
-mr_container_exec (struct mr_context *ctx, const char *id, const struct mr_exec_opts *opts,
-                   int *exit_status, struct mr_error *err)
+mr_oci_exec (struct mr_context *ctx, const char *id, const struct mr_exec_opts *opts,
+             int *exit_status, struct mr_error *err)
 {
   struct mr_exec_opts o = { 0 };
   struct mr_spawn sp;
@@ -2129,9 +2135,9 @@ mr_container_exec (struct mr_context *ctx, const char *id, const struct mr_exec_
 #define EXEC_CAPTURE_DEFAULT_MAX ((size_t)1 << 20)
 
 int
-mr_container_exec_capture (struct mr_context *ctx, const char *id, const struct mr_exec_opts *opts,
-                           const struct mr_exec_capture_opts *copts, struct mr_exec_result *res,
-                           struct mr_error *err)
+mr_oci_exec_capture (struct mr_context *ctx, const char *id, const struct mr_exec_opts *opts,
+                     const struct mr_exec_capture_opts *copts, struct mr_exec_result *res,
+                     struct mr_error *err)
 {
   struct mr_exec_opts o = { 0 };
   struct mr_exec_capture_opts c = { 0 };
@@ -2221,8 +2227,8 @@ set_i64 (bool *set, int64_t *dst, int64_t v)
 }
 
 int
-mr_container_update (struct mr_context *ctx, const char *id, const struct mr_update_opts *o,
-                     struct mr_error *err)
+mr_oci_update (struct mr_context *ctx, const char *id, const struct mr_update_opts *o,
+               struct mr_error *err)
 {
   cleanup_state struct mr_state *st = NULL;
   cleanup_cgroup struct mr_cgroup *cg = NULL;
@@ -2305,8 +2311,8 @@ mr_container_update (struct mr_context *ctx, const char *id, const struct mr_upd
 }
 
 int
-mr_container_root_open (struct mr_context *ctx, const char *id, bool lock,
-                        struct mr_container_root *r, struct mr_error *err)
+mr_oci_root_open (struct mr_context *ctx, const char *id, bool lock,
+                  struct mr_container_root *r, struct mr_error *err)
 {
   cleanup_state struct mr_state *st = NULL;
   cleanup_close int dirfd = -1;
@@ -2315,15 +2321,7 @@ mr_container_root_open (struct mr_context *ctx, const char *id, bool lock,
   r->fd = r->procfd = r->lockfd = -1;
   r->spec = NULL;
   if (load (ctx, id, lock, &dirfd, &st, err) < 0)
-    {
-      /* a managed container that does not run: its root, from its record */
-      if (mr_container_is_managed (ctx, id))
-        {
-          mr_error_clear (err);
-          return mr_managed_root_open (ctx, id, lock, r, err);
-        }
-      return -1;
-    }
+    return -1;
   status = container_status (st, dirfd);
   if (status == MR_STATUS_CREATING)
     return mr_error_set (err, "container '%s' is still being created", id);
@@ -2354,7 +2352,7 @@ mr_container_root_open (struct mr_context *ctx, const char *id, bool lock,
                                st->rootfs);
       if (st->userns && load_spec_for (st, &r->spec, err) < 0)
         {
-          mr_container_root_close (r);
+          mr_oci_root_close (r);
           return -1;
         }
     }
@@ -2364,7 +2362,7 @@ mr_container_root_open (struct mr_context *ctx, const char *id, bool lock,
 }
 
 void
-mr_container_root_close (struct mr_container_root *r)
+mr_oci_root_close (struct mr_container_root *r)
 {
   if (r->fd >= 0)
     close (r->fd);
