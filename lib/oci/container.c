@@ -26,7 +26,6 @@
 #include "cgroup/cgroup.h"
 #include "oci/container.h"
 #include "context.h"
-#include "managed/events.h"
 #include "oci/hooks.h"
 #include "linux/mount.h"
 #include "linux/seccomp.h"
@@ -64,6 +63,15 @@ is_data_dir (const struct mr_context *ctx, const char *id)
   size_t len = strlen (ctx->root);
   return strncmp (ctx->data_dir, ctx->root, len) == 0 && ctx->data_dir[len] == '/'
          && strcmp (ctx->data_dir + len + 1, id) == 0;
+}
+
+/* The core's events go to whatever the context was given to record them
+ * with (the event log of lib/managed/events.c).  */
+static void
+emit (struct mr_context *ctx, const char *action, const char *id, int code)
+{
+  if (ctx->event)
+    ctx->event (ctx, action, id, code);
 }
 
 static int
@@ -725,7 +733,7 @@ mr_oci_create (struct mr_context *ctx, const char *id, const struct mr_create_op
     creation_abort (&c);
   creation_free (&c);
   if (r == 0)
-    mr_event_emit (ctx, "create", id, NULL, NULL);
+    emit (ctx, "create", id, 0);
   return r;
 }
 
@@ -825,7 +833,7 @@ mr_oci_start (struct mr_context *ctx, const char *id, struct mr_error *err)
         run_hooks_warn (ctx, spec->hooks.poststart, spec->hooks.n_poststart, "poststart", st,
                         MR_STATUS_RUNNING);
     }
-  mr_event_emit (ctx, "start", id, NULL, NULL);
+  emit (ctx, "start", id, 0);
   return 0;
 }
 
@@ -860,8 +868,8 @@ mr_oci_run (struct mr_context *ctx, const char *id, const struct mr_create_opts 
     }
   run_hooks_warn (ctx, c.spec->hooks.poststart, c.spec->hooks.n_poststart, "poststart", c.st,
                   MR_STATUS_RUNNING);
-  mr_event_emit (ctx, "create", id, NULL, NULL);
-  mr_event_emit (ctx, "start", id, NULL, NULL);
+  emit (ctx, "create", id, 0);
+  emit (ctx, "start", id, 0);
   if (opts->detach)
     {
       if (exit_status)
@@ -873,7 +881,7 @@ mr_oci_run (struct mr_context *ctx, const char *id, const struct mr_create_opts 
   flock (c.lockfd, LOCK_UN);
   r = mr_wait_forwarding (c.sp.pid, c.pty_master, exit_status, err);
   if (r == 0 && exit_status)
-    mr_event_emit (ctx, "die", id, mr_event_exit_attrs (*exit_status), NULL);
+    emit (ctx, "die", id, *exit_status);
   c.sp.pid = -1;
   if (!opts->keep)
     {
@@ -993,7 +1001,7 @@ mr_oci_kill (struct mr_context *ctx, const char *id, const struct mr_kill_opts *
       /* before the signal: a watcher must see "kill" ahead of the "die" it
          causes, as Docker orders them; signal 0 only asks */
       if (sig != 0)
-        mr_event_emit (ctx, "kill", id, mr_event_signal_attrs (sig), NULL);
+        emit (ctx, "kill", id, sig);
       if (mr_cgroup_kill (cg, sig, err) < 0)
         return mr_error_prefix (err, "kill '%s'", id);
       return 0;
@@ -1004,7 +1012,7 @@ mr_oci_kill (struct mr_context *ctx, const char *id, const struct mr_kill_opts *
   if (pidfd < 0 || !mr_state_pid_alive (st))
     return mr_error_set (err, "cannot kill container '%s': it is not running", id);
   if (sig != 0)
-    mr_event_emit (ctx, "kill", id, mr_event_signal_attrs (sig), NULL);
+    emit (ctx, "kill", id, sig);
   if (syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
     return mr_error_errno (err, errno, "kill '%s'", id);
   return 0;
@@ -1089,7 +1097,7 @@ mr_oci_delete (struct mr_context *ctx, const char *id, const struct mr_delete_op
                          id, mr_status_name (status));
   if (destroy (ctx, st, dirfd, opts->force, err) < 0)
     return -1;
-  mr_event_emit (ctx, "delete", id, NULL, NULL);
+  emit (ctx, "delete", id, 0);
   return 0;
 }
 
@@ -1693,7 +1701,7 @@ mr_oci_pause (struct mr_context *ctx, const char *id, struct mr_error *err)
 {
   if (set_frozen (ctx, id, true, err) < 0)
     return -1;
-  mr_event_emit (ctx, "pause", id, NULL, NULL);
+  emit (ctx, "pause", id, 0);
   return 0;
 }
 
@@ -1702,7 +1710,7 @@ mr_oci_resume (struct mr_context *ctx, const char *id, struct mr_error *err)
 {
   if (set_frozen (ctx, id, false, err) < 0)
     return -1;
-  mr_event_emit (ctx, "resume", id, NULL, NULL);
+  emit (ctx, "resume", id, 0);
   return 0;
 }
 
@@ -2117,7 +2125,7 @@ mr_oci_exec (struct mr_context *ctx, const char *id, const struct mr_exec_opts *
         *exit_status = cmd_status;
       return -1;
     }
-  mr_event_emit (ctx, "exec", id, NULL, NULL);
+  emit (ctx, "exec", id, 0);
   if (o.detach)
     r = 0;
   else if (o.stdio_set)
@@ -2176,7 +2184,7 @@ mr_oci_exec_capture (struct mr_context *ctx, const char *id, const struct mr_exe
       res->exit_code = cmd_status;
       return -1;
     }
-  mr_event_emit (ctx, "exec", id, NULL, NULL);
+  emit (ctx, "exec", id, 0);
   /* only the child may hold these, or its output never ends */
   close (steal_fd (&out_w));
   close (steal_fd (&err_w));
