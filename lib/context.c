@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "context.h"
+/* the event log records what the OCI core reports through ctx->event */
+#include "managed/events.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -30,6 +32,7 @@ mr_context_new (const struct mr_context_opts *opts, struct mr_context **out, str
   if (ctx == NULL)
     return mr_error_errno (err, ENOMEM, "context");
   ctx->rootfd = -1;
+  ctx->event = mr_event_from_core;
   if (opts != NULL && opts->size >= offsetof (struct mr_context_opts, warn_data) + sizeof (void *))
     {
       ctx->warn = opts->warn;

@@ -14,6 +14,10 @@ struct mr_context
   void *warn_data;
   bool root_given;    /* the caller named the root: monitors get it too */
   char *monitor_path; /* the binary that runs "monitor" */
+  /* Told of each event of the OCI core (create, start, exec, kill, die,
+     pause, resume, delete), so that the core need not know where events
+     are kept; code: the signal of "kill", the exit code of "die".  */
+  void (*event) (struct mr_context *ctx, const char *action, const char *id, int code);
 };
 
 /* The state directory fd; creates the directory (0700) when missing.  */

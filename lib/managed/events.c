@@ -89,6 +89,18 @@ mr_event_signal_attrs (int signo)
   return mr_event_attrs ("signal", name ? name : num, NULL);
 }
 
+void
+mr_event_from_core (struct mr_context *ctx, const char *action, const char *id, int code)
+{
+  json_t *attrs = NULL;
+
+  if (strcmp (action, "die") == 0)
+    attrs = mr_event_exit_attrs (code);
+  else if (strcmp (action, "kill") == 0)
+    attrs = mr_event_signal_attrs (code);
+  mr_event_emit (ctx, action, id, attrs, NULL);
+}
+
 static int64_t
 timespec_ns (const struct timespec *ts)
 {

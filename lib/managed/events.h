@@ -38,6 +38,10 @@
 int mr_event_emit (struct mr_context *ctx, const char *action, const char *id, json_t *attrs,
                    struct mr_error *err);
 
+/* mr_event_emit for an event of the OCI core (struct mr_context's event
+ * hook): code is the signal of "kill", the exit code of "die".  */
+void mr_event_from_core (struct mr_context *ctx, const char *action, const char *id, int code);
+
 /* A json object from key, value pairs ended by a NULL key; pairs whose
  * value is NULL are left out.  NULL when out of memory.  For
  * mr_event_emit (ctx, "kill", id, mr_event_attrs ("signal", "SIGKILL", NULL), NULL).  */

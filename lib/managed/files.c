@@ -30,6 +30,8 @@
 
 #include "oci/container.h"
 #include "context.h"
+#include "managed/files.h"
+#include "managed/managed.h"
 #include "oci/spec.h"
 #include "util/cleanup.h"
 #include "util/error.h"
@@ -846,9 +848,19 @@ container_root_ids (const struct copy *c, uid_t *uid, gid_t *gid, struct mr_erro
   return 0;
 }
 
+/* A managed container's root is its record's while it does not run.  */
+static int
+root_open (struct mr_context *ctx, const char *id, bool managed, bool lock,
+           struct mr_container_root *r, struct mr_error *err)
+{
+  if (managed)
+    return mr_managed_root_open (ctx, id, lock, r, err);
+  return mr_oci_root_open (ctx, id, lock, r, err);
+}
+
 int
-mr_container_copy_to (struct mr_context *ctx, const char *id, const char *host_src,
-                      const char *ctr_dst, const struct mr_cp_opts *opts, struct mr_error *err)
+mr_files_copy_to (struct mr_context *ctx, const char *id, bool managed, const char *host_src,
+                  const char *ctr_dst, const struct mr_cp_opts *opts, struct mr_error *err)
 {
   struct mr_container_root r;
   struct copy c = { .ctx = ctx };
@@ -859,7 +871,7 @@ mr_container_copy_to (struct mr_context *ctx, const char *id, const char *host_s
   int ret = -1;
 
   get_cp_opts (opts, &o);
-  if (mr_container_root_open (ctx, id, false, &r, err) < 0)
+  if (root_open (ctx, id, managed, false, &r, err) < 0)
     return -1;
   if (mr_asprintf (err, &dst_display, "%s:%s", id, ctr_dst) < 0)
     goto out;
@@ -878,13 +890,13 @@ out:
   source_clear (&s);
   destination_clear (&d);
   copy_clear (&c);
-  mr_container_root_close (&r);
+  mr_oci_root_close (&r);
   return ret;
 }
 
 int
-mr_container_copy_from (struct mr_context *ctx, const char *id, const char *ctr_src,
-                        const char *host_dst, const struct mr_cp_opts *opts, struct mr_error *err)
+mr_files_copy_from (struct mr_context *ctx, const char *id, bool managed, const char *ctr_src,
+                    const char *host_dst, const struct mr_cp_opts *opts, struct mr_error *err)
 {
   struct mr_container_root r;
   struct copy c = { .ctx = ctx };
@@ -895,7 +907,7 @@ mr_container_copy_from (struct mr_context *ctx, const char *id, const char *ctr_
   int ret = -1;
 
   get_cp_opts (opts, &o);
-  if (mr_container_root_open (ctx, id, false, &r, err) < 0)
+  if (root_open (ctx, id, managed, false, &r, err) < 0)
     return -1;
   if (mr_asprintf (err, &src_display, "%s:%s", id, ctr_src) < 0)
     goto out;
@@ -913,15 +925,15 @@ out:
   source_clear (&s);
   destination_clear (&d);
   copy_clear (&c);
-  mr_container_root_close (&r);
+  mr_oci_root_close (&r);
   return ret;
 }
 
 /* --- single files, in memory ---------------------------------------------- */
 
 int
-mr_container_file_open (struct mr_context *ctx, const char *id, const char *path, size_t max,
-                        int *fd_out, uint64_t *size, mode_t *mode, struct mr_error *err)
+mr_files_open (struct mr_context *ctx, const char *id, bool managed, const char *path,
+               size_t max, int *fd_out, uint64_t *size, mode_t *mode, struct mr_error *err)
 {
   struct mr_container_root r;
   cleanup_free char *cleaned = NULL;
@@ -931,7 +943,7 @@ mr_container_file_open (struct mr_context *ctx, const char *id, const char *path
   int ret = -1;
 
   *fd_out = -1;
-  if (mr_container_root_open (ctx, id, false, &r, err) < 0)
+  if (root_open (ctx, id, managed, false, &r, err) < 0)
     return -1;
   cleaned = mr_path_join ("/", path);
   if (cleaned == NULL)
@@ -977,13 +989,13 @@ mr_container_file_open (struct mr_context *ctx, const char *id, const char *path
 out:
   if (ret < 0)
     mr_error_prefix (err, "read file of container '%s'", id);
-  mr_container_root_close (&r);
+  mr_oci_root_close (&r);
   return ret;
 }
 
 int
-mr_container_file_read (struct mr_context *ctx, const char *id, const char *path, size_t max,
-                        char **data, size_t *len, mode_t *mode, struct mr_error *err)
+mr_files_read (struct mr_context *ctx, const char *id, bool managed, const char *path,
+               size_t max, char **data, size_t *len, mode_t *mode, struct mr_error *err)
 {
   cleanup_free char *buf = NULL;
   cleanup_close int fd = -1;
@@ -991,7 +1003,7 @@ mr_container_file_read (struct mr_context *ctx, const char *id, const char *path
 
   *data = NULL;
   *len = 0;
-  if (mr_container_file_open (ctx, id, path, max, &fd, NULL, mode, err) < 0)
+  if (mr_files_open (ctx, id, managed, path, max, &fd, NULL, mode, err) < 0)
     return -1;
   buf = malloc (max + 1);
   if (buf == NULL)
@@ -1026,8 +1038,8 @@ mr_container_file_read (struct mr_context *ctx, const char *id, const char *path
 }
 
 int
-mr_container_file_write (struct mr_context *ctx, const char *id, const char *path, const void *data,
-                         size_t len, mode_t mode, struct mr_error *err)
+mr_files_write (struct mr_context *ctx, const char *id, bool managed, const char *path,
+                const void *data, size_t len, mode_t mode, struct mr_error *err)
 {
   struct mr_container_root r;
   struct copy c = { .ctx = ctx, .owner = OWNER_FIXED };
@@ -1036,7 +1048,7 @@ mr_container_file_write (struct mr_context *ctx, const char *id, const char *pat
   char tmp[64];
   int ret = -1;
 
-  if (mr_container_root_open (ctx, id, false, &r, err) < 0)
+  if (root_open (ctx, id, managed, false, &r, err) < 0)
     return -1;
   if (load_idmaps (&r, &c.uids, &c.gids, err) < 0
       || container_root_ids (&c, &c.fixed_uid, &c.fixed_gid, err) < 0
@@ -1071,7 +1083,7 @@ out:
     mr_error_prefix (err, "write file of container '%s'", id);
   destination_clear (&d);
   copy_clear (&c);
-  mr_container_root_close (&r);
+  mr_oci_root_close (&r);
   return ret;
 }
 
@@ -1571,8 +1583,8 @@ useradd_write (struct useradd *u, int etc, uid_t root_uid, gid_t root_gid, struc
 }
 
 int
-mr_container_useradd (struct mr_context *ctx, const char *id, const struct mr_useradd_opts *opts,
-                      struct mr_error *err)
+mr_files_useradd (struct mr_context *ctx, const char *id, bool managed,
+                  const struct mr_useradd_opts *opts, struct mr_error *err)
 {
   struct useradd u = {
     .passwd = { .name = "passwd" },
@@ -1602,7 +1614,7 @@ mr_container_useradd (struct mr_context *ctx, const char *id, const struct mr_us
   if (validate_field ("home directory", u.o.home, err) < 0
       || validate_field ("shell", u.o.shell, err) < 0)
     goto out;
-  if (mr_container_root_open (ctx, id, true, &r, err) < 0)
+  if (root_open (ctx, id, managed, true, &r, err) < 0)
     goto out;
   if (load_idmaps (&r, &c.uids, &c.gids, err) < 0
       || container_root_ids (&c, &c.fixed_uid, &c.fixed_gid, err) < 0)
@@ -1641,6 +1653,6 @@ out:
   db_clear (&u.shadow);
   db_clear (&u.gshadow);
   copy_clear (&c);
-  mr_container_root_close (&r);
+  mr_oci_root_close (&r);
   return ret;
 }

@@ -120,14 +120,12 @@ write_json_at (int dirfd, const char *name, json_t *o, bool durable, struct mr_e
 }
 
 bool
-mr_container_is_managed (struct mr_context *ctx, const char *id)
+mr_managed_exists (struct mr_context *ctx, const char *name)
 {
   cleanup_free char *path = NULL;
   struct mr_error e = { 0 };
 
-  if (mr_id_validate (id, &e) < 0)
-    return false;
-  if (mr_asprintf (&e, &path, "%s/" MR_RECORDS_DIR "/%s/record.json", ctx->data_dir, id) < 0)
+  if (mr_asprintf (&e, &path, "%s/" MR_RECORDS_DIR "/%s/record.json", ctx->data_dir, name) < 0)
     return false;
   return access (path, F_OK) == 0;
 }
@@ -169,8 +167,6 @@ mr_managed_open (struct mr_context *ctx, const char *name, bool lock, struct mr_
 
   memset (m, 0, sizeof *m);
   m->dirfd = -1;
-  if (mr_id_validate (name, err) < 0)
-    return -1;
   rfd = records_dirfd (ctx, false, err);
   if (rfd < 0)
     {
@@ -272,7 +268,7 @@ mr_managed_status (struct mr_context *ctx, const struct mr_managed *m, pid_t *pi
 
   if (pid)
     *pid = 0;
-  if (mr_container_load (ctx, m->name, false, &dirfd, &st, &status, &e) == 0)
+  if (mr_oci_load (ctx, m->name, false, &dirfd, &st, &status, &e) == 0)
     {
       pid_t p = st->pid;
       mr_state_free (st);
@@ -449,21 +445,11 @@ image_config (struct mr_context *ctx, const char *ref, char **lower, json_t **co
   return 0;
 }
 
-static bool
-runtime_state_exists (struct mr_context *ctx, const char *id)
-{
-  struct mr_error e = { 0 };
-  struct stat sb;
-  int rootfd = mr_context_rootfd (ctx, &e);
-
-  return rootfd >= 0 && fstatat (rootfd, id, &sb, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
 /* Makes the record directory under a fresh name; EEXIST when taken.  */
 static int
 make_record_dir (struct mr_context *ctx, int rfd, const char *name, struct mr_error *err)
 {
-  if (runtime_state_exists (ctx, name))
+  if (mr_oci_exists (ctx, name))
     {
       mr_error_set (err, "the container name '%s' is already in use", name);
       err->errnum = EEXIST;
@@ -593,8 +579,8 @@ write_record (struct mr_context *ctx, const struct mr_run_config *cfg, const cha
 }
 
 int
-mr_container_new (struct mr_context *ctx, const struct mr_run_config *cfg, char **name_out,
-                  struct mr_error *err)
+mr_managed_new (struct mr_context *ctx, const struct mr_run_config *cfg, char **name_out,
+                struct mr_error *err)
 {
   cleanup_close int rfd = -1;
   cleanup_close int recfd = -1;
@@ -783,7 +769,7 @@ read_message (struct mr_context *ctx, int fd, char *buf, size_t size, const stru
           struct mr_kill_opts ko = { .size = sizeof ko, .signal = *a->forward_signal };
           struct mr_error e = { 0 };
           *a->forward_signal = 0;
-          mr_container_kill (ctx, name, &ko, &e);
+          mr_oci_kill (ctx, name, &ko, &e);
         }
       if (a->winch && *a->winch)
         {
@@ -843,50 +829,7 @@ mr_managed_start (struct mr_context *ctx, const char *name, const struct mr_atta
     }
 }
 
-int
-mr_container_start_attached (struct mr_context *ctx, const char *name,
-                             const struct mr_attach *attach, int *exit_status, struct mr_error *err)
-{
-  if (!mr_container_is_managed (ctx, name))
-    {
-      if (mr_id_validate (name, err) < 0)
-        return -1;
-      mr_error_set (err, "container '%s' is not a managed container", name);
-      err->errnum = ENOENT;
-      return -1;
-    }
-  return mr_managed_start (ctx, name, attach, exit_status, err);
-}
-
 /* --- stop, restart, wait --------------------------------------------------- */
-
-static int
-wait_fd (int fd, int timeout_ms)
-{
-  struct pollfd p = { .fd = fd, .events = POLLIN };
-  struct timespec t0, t;
-  int left = timeout_ms;
-
-  clock_gettime (CLOCK_MONOTONIC, &t0);
-  for (;;)
-    {
-      int r = poll (&p, 1, left);
-      if (r > 0)
-        return 1;
-      if (r == 0)
-        return 0;
-      if (errno != EINTR)
-        return -1;
-      if (timeout_ms >= 0)
-        {
-          clock_gettime (CLOCK_MONOTONIC, &t);
-          left = timeout_ms
-                 - (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
-          if (left < 0)
-            left = 0;
-        }
-    }
-}
 
 static int
 stop_signal_of (json_t *record)
@@ -909,45 +852,6 @@ stop_timeout_of (json_t *record)
   return json_is_integer (t) && json_integer_value (t) >= 0 ? (int)json_integer_value (t) : 10;
 }
 
-/* Signals the container's init, waits for it up to timeout seconds, then
-   kills everything in it.  */
-static int
-stop_runtime (struct mr_context *ctx, const char *name, int sig, int timeout, struct mr_error *err)
-{
-  cleanup_close int dirfd = -1;
-  cleanup_close int pidfd = -1;
-  struct mr_state *st = NULL;
-  enum mr_status status;
-  struct mr_kill_opts ko = { .size = sizeof ko, .signal = sig };
-  struct mr_error e = { 0 };
-
-  if (mr_container_load (ctx, name, false, &dirfd, &st, &status, &e) < 0)
-    return 0;
-  if (status != MR_STATUS_RUNNING && status != MR_STATUS_PAUSED)
-    {
-      mr_state_free (st);
-      return 0;
-    }
-  pidfd = mr_pidfd_open (st->pid);
-  if (pidfd < 0 || !mr_state_pid_alive (st))
-    {
-      mr_state_free (st);
-      return 0;
-    }
-  mr_state_free (st);
-  if (status == MR_STATUS_PAUSED)
-    mr_container_resume (ctx, name, &e);
-  if (timeout > 0 && mr_container_kill (ctx, name, &ko, &e) == 0
-      && wait_fd (pidfd, timeout * 1000) > 0)
-    return 0;
-  ko.signal = SIGKILL;
-  ko.all = true;
-  if (mr_container_kill (ctx, name, &ko, &e) < 0)
-    return wait_fd (pidfd, 0) > 0 ? 0 : mr_error_set (err, "stop '%s': %s", name, e.msg);
-  wait_fd (pidfd, 10000);
-  return 0;
-}
-
 /* Whether the monitor may start the container again after it exits.  */
 static bool
 restarts_on_its_own (json_t *record)
@@ -959,23 +863,12 @@ restarts_on_its_own (json_t *record)
 }
 
 int
-mr_container_stop (struct mr_context *ctx, const char *name, int timeout, struct mr_error *err)
+mr_managed_stop (struct mr_context *ctx, const char *name, int timeout, struct mr_error *err)
 {
   struct mr_managed m;
   cleanup_close int monfd = -1;
   int sig;
 
-  if (!mr_container_is_managed (ctx, name))
-    {
-      /* an OCI container: the engine's own supervisor sees the exit */
-      cleanup_close int dirfd = -1;
-      struct mr_state *st = NULL;
-      enum mr_status status;
-      if (mr_container_load (ctx, name, false, &dirfd, &st, &status, err) < 0)
-        return -1;
-      mr_state_free (st);
-      return stop_runtime (ctx, name, SIGTERM, timeout < 0 ? 10 : timeout, err);
-    }
   if (mr_managed_open (ctx, name, true, &m, err) < 0)
     return -1;
   sig = stop_signal_of (m.record);
@@ -997,7 +890,7 @@ mr_container_stop (struct mr_context *ctx, const char *name, int timeout, struct
                                 "monitor is stopped too, and its exit is not recorded",
                            name, e.msg);
           syscall (SYS_pidfd_send_signal, monfd, SIGKILL, NULL, 0);
-          wait_fd (monfd, 5000);
+          mr_wait_readable (monfd, 5000);
           close (monfd);
           monfd = -1;
         }
@@ -1006,16 +899,16 @@ mr_container_stop (struct mr_context *ctx, const char *name, int timeout, struct
     }
   mr_managed_lock (&m, false, err);
   mr_managed_close (&m);
-  if (stop_runtime (ctx, name, sig, timeout, err) < 0)
+  if (mr_oci_stop (ctx, name, sig, timeout, err) < 0)
     return -1;
   /* the monitor records the exit, and is gone once it has */
-  if (monfd >= 0 && wait_fd (monfd, 30000) == 0)
+  if (monfd >= 0 && mr_wait_readable (monfd, 30000) == 0)
     return mr_error_set (err, "stop '%s': its monitor did not finish", name);
   if (monfd < 0)
     {
       /* no monitor (it was killed): clean up after it */
       struct mr_error e = { 0 };
-      mr_container_delete_runtime (ctx, name, &e);
+      mr_oci_delete_runtime (ctx, name, &e);
       if (mr_managed_open (ctx, name, true, &m, &e) == 0)
         {
           if (strcmp (mr_managed_str (m.status, "Status"), "created") != 0)
@@ -1034,18 +927,9 @@ mr_container_stop (struct mr_context *ctx, const char *name, int timeout, struct
 }
 
 int
-mr_container_restart (struct mr_context *ctx, const char *name, int timeout, struct mr_error *err)
+mr_managed_restart (struct mr_context *ctx, const char *name, int timeout, struct mr_error *err)
 {
-  if (!mr_container_is_managed (ctx, name))
-    {
-      if (mr_id_validate (name, err) < 0)
-        return -1;
-      return mr_error_set (err,
-                           "cannot restart container '%s': only managed containers can be "
-                           "restarted (an OCI container's engine restarts it)",
-                           name);
-    }
-  if (mr_container_stop (ctx, name, timeout, err) < 0)
+  if (mr_managed_stop (ctx, name, timeout, err) < 0)
     return -1;
   if (mr_managed_start (ctx, name, NULL, NULL, err) < 0)
     return -1;
@@ -1085,8 +969,8 @@ last_exit_event (struct mr_context *ctx, const char *name, const char *since, in
 }
 
 int
-mr_container_wait (struct mr_context *ctx, const char *name, int *exit_code,
-                   const volatile int *stop, struct mr_error *err)
+mr_managed_wait (struct mr_context *ctx, const char *name, int *exit_code,
+                 const volatile int *stop, struct mr_error *err)
 {
   struct mr_managed m;
   cleanup_close int ino = -1;
@@ -1094,19 +978,6 @@ mr_container_wait (struct mr_context *ctx, const char *name, int *exit_code,
   const char *s;
   char since[48];
 
-  if (!mr_container_is_managed (ctx, name))
-    {
-      if (mr_id_validate (name, err) < 0)
-        return -1;
-      if (runtime_state_exists (ctx, name))
-        return mr_error_set (err,
-                             "cannot wait for container '%s': it is not a managed "
-                             "container (its engine reports its exit)",
-                             name);
-      mr_error_set (err, "container '%s' does not exist", name);
-      err->errnum = ENOENT;
-      return -1;
-    }
   if (mr_managed_open (ctx, name, false, &m, err) < 0)
     return -1;
   ino = inotify_init1 (IN_CLOEXEC | IN_NONBLOCK);
@@ -1133,7 +1004,7 @@ mr_container_wait (struct mr_context *ctx, const char *name, int *exit_code,
           err->errnum = EINTR;
           return -1;
         }
-      if (wait_fd (ino, 1000) > 0)
+      if (mr_wait_readable (ino, 1000) > 0)
         mr_inotify_drain (ino);
       if (mr_managed_read_status (&m, &e) < 0)
         {
@@ -1154,7 +1025,7 @@ mr_container_wait (struct mr_context *ctx, const char *name, int *exit_code,
     {
       struct mr_error e = { 0 };
 
-      if (wait_fd (ino, 100) > 0)
+      if (mr_wait_readable (ino, 100) > 0)
         mr_inotify_drain (ino);
       if (mr_managed_read_status (&m, &e) < 0)
         break;
@@ -1191,12 +1062,12 @@ mr_managed_remove (struct mr_context *ctx, const char *name, bool force, bool mo
         }
       mr_managed_lock (&m, false, err);
       mr_managed_close (&m);
-      if (mr_container_stop (ctx, name, 0, err) < 0)
+      if (mr_managed_stop (ctx, name, 0, err) < 0)
         return -1;
       if (mr_managed_open (ctx, name, true, &m, err) < 0)
         return -1;
     }
-  if (!monitor && mr_container_delete_runtime (ctx, name, err) < 0)
+  if (!monitor && mr_oci_delete_runtime (ctx, name, err) < 0)
     goto fail;
   umount_rootfs (m.dirfd, m.dir);
   rfd = records_dirfd (ctx, false, err);
@@ -1212,8 +1083,40 @@ fail:
 
 /* --- inspect and logs ---------------------------------------------------------- */
 
+static int
+inspect_dump (json_t *o, const char *name, char **json, struct mr_error *err)
+{
+  *json = o ? json_dumps (o, JSON_INDENT (2)) : NULL;
+  if (*json == NULL)
+    return mr_error_errno (err, ENOMEM, "inspect '%s'", name);
+  return 0;
+}
+
 int
-mr_container_inspect (struct mr_context *ctx, const char *name, char **json, struct mr_error *err)
+mr_managed_inspect_oci (struct mr_context *ctx, const char *id, char **json, struct mr_error *err)
+{
+  cleanup_free char *text = NULL;
+  cleanup_json json_t *st = NULL;
+  cleanup_json json_t *o = NULL;
+  const char *status;
+
+  /* what its state knows */
+  if (mr_oci_state (ctx, id, &text, err) < 0)
+    return -1;
+  st = json_loads (text, 0, NULL);
+  if (st == NULL)
+    return mr_error_errno (err, ENOMEM, "inspect '%s'", id);
+  status = mr_managed_str (st, "status");
+  o = json_pack ("{s:s, s:s, s:b, s:{s:s, s:b, s:b, s:I}, s:s, s:s, s:O}", "Id", id, "Name", id,
+                 "Managed", 0, "State", "Status", status, "Running",
+                 strcmp (status, "running") == 0, "Paused", strcmp (status, "paused") == 0, "Pid",
+                 (json_int_t)mr_managed_int (st, "pid"), "Created", mr_managed_str (st, "created"),
+                 "Bundle", mr_managed_str (st, "bundle"), "Oci", st);
+  return inspect_dump (o, id, json, err);
+}
+
+int
+mr_managed_inspect (struct mr_context *ctx, const char *name, char **json, struct mr_error *err)
 {
   struct mr_managed m;
   cleanup_json json_t *o = NULL;
@@ -1221,25 +1124,6 @@ mr_container_inspect (struct mr_context *ctx, const char *name, char **json, str
   const char *status;
   pid_t pid;
 
-  if (!mr_container_is_managed (ctx, name))
-    {
-      /* an OCI container: what its state knows */
-      cleanup_free char *text = NULL;
-      cleanup_json json_t *st = NULL;
-      if (mr_container_state (ctx, name, &text, err) < 0)
-        return -1;
-      st = json_loads (text, 0, NULL);
-      if (st == NULL)
-        return mr_error_errno (err, ENOMEM, "inspect '%s'", name);
-      status = mr_managed_str (st, "status");
-      o = json_pack ("{s:s, s:s, s:b, s:{s:s, s:b, s:b, s:I}, s:s, s:s, s:O}", "Id", name, "Name",
-                     name, "Managed", 0, "State", "Status", status, "Running",
-                     strcmp (status, "running") == 0, "Paused", strcmp (status, "paused") == 0,
-                     "Pid", (json_int_t)mr_managed_int (st, "pid"), "Created",
-                     mr_managed_str (st, "created"), "Bundle", mr_managed_str (st, "bundle"), "Oci",
-                     st);
-      goto out;
-    }
   if (mr_managed_open (ctx, name, false, &m, err) < 0)
     return -1;
   status = mr_managed_status (ctx, &m, &pid);
@@ -1266,11 +1150,7 @@ mr_container_inspect (struct mr_context *ctx, const char *name, char **json, str
   else
     json_decref (state);
   mr_managed_close (&m);
-out:
-  *json = o ? json_dumps (o, JSON_INDENT (2)) : NULL;
-  if (*json == NULL)
-    return mr_error_errno (err, ENOMEM, "inspect '%s'", name);
-  return 0;
+  return inspect_dump (o, name, json, err);
 }
 
 struct logs_cb
@@ -1302,9 +1182,9 @@ logs_line (const struct mr_log_record *r, void *data)
 }
 
 int
-mr_container_logs (struct mr_context *ctx, const char *name, const struct mr_logs_opts *opts,
-                   int (*cb) (void *data, int stream, const char *text, size_t len), void *data,
-                   struct mr_error *err)
+mr_managed_logs (struct mr_context *ctx, const char *name, const struct mr_logs_opts *opts,
+                 int (*cb) (void *data, int stream, const char *text, size_t len), void *data,
+                 struct mr_error *err)
 {
   struct mr_log_read_opts ro = { .size = sizeof ro, .tail = -1 };
   struct logs_cb l = { .cb = cb, .data = data };
@@ -1313,19 +1193,6 @@ mr_container_logs (struct mr_context *ctx, const char *name, const struct mr_log
   int monfd = -1;
   int r;
 
-  if (!mr_container_is_managed (ctx, name))
-    {
-      if (mr_id_validate (name, err) < 0)
-        return -1;
-      if (runtime_state_exists (ctx, name))
-        return mr_error_set (err,
-                             "container '%s' has no log: it is an OCI container, whose "
-                             "engine keeps its output",
-                             name);
-      mr_error_set (err, "container '%s' does not exist", name);
-      err->errnum = ENOENT;
-      return -1;
-    }
   if (opts)
     {
       ro.tail = opts->tail;
@@ -1515,7 +1382,15 @@ mr_managed_root_open (struct mr_context *ctx, const char *name, bool lock,
 {
   struct mr_managed m;
   const char *rootfs;
+  enum mr_status status;
 
+  if (mr_oci_root_open (ctx, name, lock, r, err) == 0)
+    return 0;
+  /* a managed container that does not run has no runtime state: its root
+     is in its record */
+  if (mr_oci_status (ctx, name, &status, &(struct mr_error){ 0 }) == 0)
+    return -1;
+  mr_error_clear (err);
   if (mr_managed_open (ctx, name, lock, &m, err) < 0)
     return -1;
   rootfs = mr_managed_str (m.record, "Rootfs");

@@ -40,6 +40,10 @@ struct mr_managed
   json_t *status; /* status.json */
 };
 
+/* true when name has a record: it is a managed container.  name was
+   validated by the caller.  */
+bool mr_managed_exists (struct mr_context *ctx, const char *name);
+
 /* Opens the record of name ("container 'x' does not exist", errnum ENOENT)
    and reads it; with lock, holds the record's lock.  */
 int mr_managed_open (struct mr_context *ctx, const char *name, bool lock, struct mr_managed *m,
@@ -62,9 +66,26 @@ int mr_managed_ensure_rootfs (struct mr_managed *m, struct mr_error *err);
    "paused", "restarting" or "stopped", looking at the runtime state too.  */
 const char *mr_managed_status (struct mr_context *ctx, const struct mr_managed *m, pid_t *pid);
 
-/* start (and the attached variant) of a managed container.  */
+/* The verbs of lib/minirun.h for a managed container (mr_container_new,
+   start and start_attached, stop, restart, wait, inspect, logs), as there;
+   lib/verbs.c calls them for a validated name that has a record.  */
+int mr_managed_new (struct mr_context *ctx, const struct mr_run_config *cfg, char **name,
+                    struct mr_error *err);
 int mr_managed_start (struct mr_context *ctx, const char *name, const struct mr_attach *attach,
                       int *exit_status, struct mr_error *err);
+int mr_managed_stop (struct mr_context *ctx, const char *name, int timeout, struct mr_error *err);
+int mr_managed_restart (struct mr_context *ctx, const char *name, int timeout,
+                        struct mr_error *err);
+int mr_managed_wait (struct mr_context *ctx, const char *name, int *exit_code,
+                     const volatile int *stop, struct mr_error *err);
+int mr_managed_inspect (struct mr_context *ctx, const char *name, char **json,
+                        struct mr_error *err);
+/* inspect of an OCI container: its state in the same shape.  */
+int mr_managed_inspect_oci (struct mr_context *ctx, const char *id, char **json,
+                            struct mr_error *err);
+int mr_managed_logs (struct mr_context *ctx, const char *name, const struct mr_logs_opts *opts,
+                     int (*cb) (void *data, int stream, const char *text, size_t len), void *data,
+                     struct mr_error *err);
 /* delete of a managed container: record, logs, overlay.  monitor: the
    caller is the container's own monitor (--rm).  */
 int mr_managed_remove (struct mr_context *ctx, const char *name, bool force, bool monitor,
@@ -77,9 +98,9 @@ int mr_managed_list_merge (struct mr_context *ctx, struct mr_container_info **li
                            size_t *alloc, struct mr_error *err);
 
 struct mr_container_root;
-/* mr_container_root_open for a managed container that does not run: its
-   root directory (the overlay mounted again when needed); with lock, the
-   record's lock is held.  */
+/* mr_oci_root_open for a managed container: while it runs, that; else its
+   root directory from the record (the overlay mounted again when needed),
+   with lock, the record's lock held.  */
 int mr_managed_root_open (struct mr_context *ctx, const char *name, bool lock,
                           struct mr_container_root *r, struct mr_error *err);
 

@@ -147,7 +147,7 @@ start_once (struct monitor *mo, struct mr_error *err)
           goto fail;
         }
     }
-  r = mr_container_run_monitored (mo->ctx, mo->name, mr_managed_str (mo->m.record, "Bundle"),
+  r = mr_oci_run_monitored (mo->ctx, mo->name, mr_managed_str (mo->m.record, "Bundle"),
                                   &mo->proc, err);
   dup2 (mo->devnull, 0);
   dup2 (mo->devnull, 1);
@@ -586,7 +586,7 @@ monitor (struct monitor *mo, struct mr_error *err)
       oom = oom_killed (mo->proc.cgroup_path);
       free (mo->proc.cgroup_path);
       mo->proc.cgroup_path = NULL;
-      mr_container_delete_runtime (mo->ctx, mo->name, &e);
+      mr_oci_delete_runtime (mo->ctx, mo->name, &e);
 
       mr_managed_lock (&mo->m, true, &e);
       mr_managed_read_status (&mo->m, &e);

@@ -363,7 +363,7 @@ sample (struct mr_context *ctx, const char *id, struct mr_stats *s, struct mr_er
   char proc[64];
   int ret = -1;
 
-  if (mr_container_load (ctx, id, false, &dirfd, &st, &status, err) < 0)
+  if (mr_oci_load (ctx, id, false, &dirfd, &st, &status, err) < 0)
     return -1;
   if (status != MR_STATUS_RUNNING && status != MR_STATUS_PAUSED)
     {
@@ -430,7 +430,7 @@ copy_sized (void *dst, const void *src, size_t size, size_t full, size_t first)
 }
 
 int
-mr_container_stats (struct mr_context *ctx, const char *id, struct mr_stats *out,
+mr_stats_container (struct mr_context *ctx, const char *id, struct mr_stats *out,
                     struct mr_error *err)
 {
   struct mr_stats s = { .size = sizeof s };
@@ -527,14 +527,9 @@ host_cpu_sample (uint64_t *busy, uint64_t *total, struct mr_error *err)
   return 0;
 }
 
-static int
-count_containers (struct mr_context *ctx, struct mr_system_stats *s, struct mr_error *err)
+static void
+count_containers (const struct mr_container_info *list, size_t n, struct mr_system_stats *s)
 {
-  struct mr_container_info *list = NULL;
-  size_t n = 0;
-
-  if (mr_container_list (ctx, &list, &n, err) < 0)
-    return -1;
   s->containers = (unsigned)n;
   for (size_t i = 0; i < n; i++)
     switch (list[i].status)
@@ -553,12 +548,11 @@ count_containers (struct mr_context *ctx, struct mr_system_stats *s, struct mr_e
         s->containers_created++;
         break;
       }
-  mr_container_info_free (list, n);
-  return 0;
 }
 
 int
-mr_system_stats (struct mr_context *ctx, struct mr_system_stats *out, struct mr_error *err)
+mr_stats_system (const struct mr_container_info *list, size_t n,
+                 struct mr_system_stats *out, struct mr_error *err)
 {
   const size_t first = offsetof (struct mr_system_stats, cpu_busy);
   struct mr_system_stats s = { .size = sizeof s };
@@ -594,8 +588,7 @@ mr_system_stats (struct mr_context *ctx, struct mr_system_stats *out, struct mr_
     return -1;
   if (mr_stats_parse_loadavg (loadavg, s.load) < 0)
     return mr_error_set (err, "/proc/loadavg: unexpected content");
-  if (count_containers (ctx, &s, err) < 0)
-    return mr_error_prefix (err, "system stats");
+  count_containers (list, n, &s);
   copy_sized (out, &s, out->size, sizeof s, first);
   return 0;
 }

@@ -40,4 +40,12 @@ uint64_t mr_stats_memory_usage (uint64_t usage, uint64_t inactive_file);
  * unlimited cgroup gets, UINT64_MAX).  */
 uint64_t mr_stats_memory_limit (uint64_t cgroup_limit, uint64_t host_total);
 
+/* mr_container_stats for a validated id.  */
+int mr_stats_container (struct mr_context *ctx, const char *id, struct mr_stats *out,
+                        struct mr_error *err);
+/* mr_system_stats, the containers counted from list (n entries, as
+   mr_container_list makes it).  */
+int mr_stats_system (const struct mr_container_info *list, size_t n,
+                     struct mr_system_stats *out, struct mr_error *err);
+
 #endif

@@ -26,11 +26,9 @@
 #include "cgroup/cgroup.h"
 #include "oci/container.h"
 #include "context.h"
-#include "managed/events.h"
 #include "oci/hooks.h"
 #include "linux/mount.h"
 #include "linux/seccomp.h"
-#include "managed/managed.h"
 #include "oci/process.h"
 #include "oci/spec.h"
 #include "oci/state.h"
@@ -67,6 +65,15 @@ is_data_dir (const struct mr_context *ctx, const char *id)
          && strcmp (ctx->data_dir + len + 1, id) == 0;
 }
 
+/* The core's events go to whatever the context was given to record them
+ * with (the event log of lib/managed/events.c).  */
+static void
+emit (struct mr_context *ctx, const char *action, const char *id, int code)
+{
+  if (ctx->event)
+    ctx->event (ctx, action, id, code);
+}
+
 static int
 no_such_container (const char *id, struct mr_error *err)
 {
@@ -98,29 +105,21 @@ container_status (const struct mr_state *st, int dirfd)
   return MR_STATUS_RUNNING;
 }
 
-/* Opens (and with lock, locks) the container and reads its state.  */
+/* Opens (and with lock, locks) the container and reads its state.  The id
+ * was validated by the verb that took it.  */
 static int
 load (struct mr_context *ctx, const char *id, bool lock, int *dirfd, struct mr_state **st,
       struct mr_error *err)
 {
   int rootfd;
 
-  if (mr_id_validate (id, err) < 0)
-    return -1;
   if (is_data_dir (ctx, id))
     return no_such_container (id, err);
   rootfd = mr_context_rootfd (ctx, err);
   if (rootfd < 0)
     return -1;
   if (mr_state_dir_open (rootfd, id, lock, dirfd, err) < 0)
-    {
-      if (err->errnum == ENOENT && mr_container_is_managed (ctx, id))
-        {
-          mr_error_set (err, "container '%s' is not running", id);
-          err->errnum = ENOENT;
-        }
-      return -1;
-    }
+    return -1;
   if (mr_state_read (*dirfd, id, st, err) < 0)
     {
       close (*dirfd);
@@ -131,12 +130,35 @@ load (struct mr_context *ctx, const char *id, bool lock, int *dirfd, struct mr_s
 }
 
 int
-mr_container_load (struct mr_context *ctx, const char *id, bool lock, int *dirfd,
-                   struct mr_state **st, enum mr_status *status, struct mr_error *err)
+mr_oci_load (struct mr_context *ctx, const char *id, bool lock, int *dirfd,
+             struct mr_state **st, enum mr_status *status, struct mr_error *err)
 {
   if (load (ctx, id, lock, dirfd, st, err) < 0)
     return -1;
   *status = container_status (*st, *dirfd);
+  return 0;
+}
+
+bool
+mr_oci_exists (struct mr_context *ctx, const char *id)
+{
+  struct mr_error e = { 0 };
+  struct stat sb;
+  int rootfd = mr_context_rootfd (ctx, &e);
+
+  return rootfd >= 0 && fstatat (rootfd, id, &sb, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int
+mr_oci_status (struct mr_context *ctx, const char *id, enum mr_status *status,
+               struct mr_error *err)
+{
+  cleanup_state struct mr_state *st = NULL;
+  cleanup_close int dirfd = -1;
+
+  if (load (ctx, id, false, &dirfd, &st, err) < 0)
+    return -1;
+  *status = container_status (st, dirfd);
   return 0;
 }
 
@@ -217,7 +239,7 @@ kill_all_and_wait (const struct mr_state *st, struct mr_cgroup *cg)
  * again.  */
 static int
 destroy (struct mr_context *ctx, const struct mr_state *st, int dirfd, bool force,
-         struct mr_error *err)
+               struct mr_error *err)
 {
   cleanup_cgroup struct mr_cgroup *cg = NULL;
   int rootfd = mr_context_rootfd (ctx, err);
@@ -543,8 +565,6 @@ do_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *
   c->sp.sync_fd = c->sp.pidfd = -1;
   c->sp.pid = -1;
 
-  if (mr_id_validate (id, err) < 0)
-    return -1;
   if (is_data_dir (ctx, id))
     return mr_error_set (err,
                          "container id '%s' is reserved: the state directory keeps its "
@@ -698,23 +718,13 @@ creation_done (struct creation *c, struct mr_error *err)
   return mr_state_write (c->lockfd, c->st, true, err);
 }
 
-static int
-name_in_use (const char *id, struct mr_error *err)
-{
-  mr_error_set (err, "container '%s' already exists (a managed container)", id);
-  err->errnum = EEXIST;
-  return -1;
-}
-
 int
-mr_container_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *opts,
-                     struct mr_error *err)
+mr_oci_create (struct mr_context *ctx, const char *id, const struct mr_create_opts *opts,
+               struct mr_error *err)
 {
   struct creation c;
   int r;
 
-  if (mr_container_is_managed (ctx, id))
-    return name_in_use (id, err);
   r = do_create (ctx, id, opts, false, &c, err);
 
   if (r == 0)
@@ -723,7 +733,7 @@ mr_container_create (struct mr_context *ctx, const char *id, const struct mr_cre
     creation_abort (&c);
   creation_free (&c);
   if (r == 0)
-    mr_event_emit (ctx, "create", id, NULL, NULL);
+    emit (ctx, "create", id, 0);
   return r;
 }
 
@@ -753,7 +763,7 @@ wait_started (int fifo, const char *id, struct mr_error *err)
 }
 
 int
-mr_container_start (struct mr_context *ctx, const char *id, struct mr_error *err)
+mr_oci_start (struct mr_context *ctx, const char *id, struct mr_error *err)
 {
   cleanup_state struct mr_state *st = NULL;
   cleanup_close int dirfd = -1;
@@ -762,8 +772,6 @@ mr_container_start (struct mr_context *ctx, const char *id, struct mr_error *err
   enum mr_status status;
   char c;
 
-  if (mr_container_is_managed (ctx, id))
-    return mr_managed_start (ctx, id, NULL, NULL, err);
   if (load (ctx, id, true, &dirfd, &st, err) < 0)
     return -1;
   status = container_status (st, dirfd);
@@ -825,20 +833,18 @@ mr_container_start (struct mr_context *ctx, const char *id, struct mr_error *err
         run_hooks_warn (ctx, spec->hooks.poststart, spec->hooks.n_poststart, "poststart", st,
                         MR_STATUS_RUNNING);
     }
-  mr_event_emit (ctx, "start", id, NULL, NULL);
+  emit (ctx, "start", id, 0);
   return 0;
 }
 
 int
-mr_container_run (struct mr_context *ctx, const char *id, const struct mr_create_opts *opts,
-                  int *exit_status, struct mr_error *err)
+mr_oci_run (struct mr_context *ctx, const char *id, const struct mr_create_opts *opts,
+            int *exit_status, struct mr_error *err)
 {
   struct creation c;
   struct mr_error e = { 0 };
   int r;
 
-  if (mr_container_is_managed (ctx, id))
-    return name_in_use (id, err);
   if (do_create (ctx, id, opts, true, &c, err) < 0)
     {
       creation_abort (&c);
@@ -862,8 +868,8 @@ mr_container_run (struct mr_context *ctx, const char *id, const struct mr_create
     }
   run_hooks_warn (ctx, c.spec->hooks.poststart, c.spec->hooks.n_poststart, "poststart", c.st,
                   MR_STATUS_RUNNING);
-  mr_event_emit (ctx, "create", id, NULL, NULL);
-  mr_event_emit (ctx, "start", id, NULL, NULL);
+  emit (ctx, "create", id, 0);
+  emit (ctx, "start", id, 0);
   if (opts->detach)
     {
       if (exit_status)
@@ -875,7 +881,7 @@ mr_container_run (struct mr_context *ctx, const char *id, const struct mr_create
   flock (c.lockfd, LOCK_UN);
   r = mr_wait_forwarding (c.sp.pid, c.pty_master, exit_status, err);
   if (r == 0 && exit_status)
-    mr_event_emit (ctx, "die", id, mr_event_exit_attrs (*exit_status), NULL);
+    emit (ctx, "die", id, *exit_status);
   c.sp.pid = -1;
   if (!opts->keep)
     {
@@ -893,8 +899,8 @@ mr_container_run (struct mr_context *ctx, const char *id, const struct mr_create
 }
 
 int
-mr_container_run_monitored (struct mr_context *ctx, const char *id, const char *bundle,
-                            struct mr_monitored *out, struct mr_error *err)
+mr_oci_run_monitored (struct mr_context *ctx, const char *id, const char *bundle,
+                      struct mr_monitored *out, struct mr_error *err)
 {
   struct mr_create_opts opts = { .size = sizeof opts, .bundle = bundle, .keep = true };
   struct creation c;
@@ -932,7 +938,7 @@ mr_container_run_monitored (struct mr_context *ctx, const char *id, const char *
 }
 
 int
-mr_container_delete_runtime (struct mr_context *ctx, const char *id, struct mr_error *err)
+mr_oci_delete_runtime (struct mr_context *ctx, const char *id, struct mr_error *err)
 {
   cleanup_state struct mr_state *st = NULL;
   cleanup_close int dirfd = -1;
@@ -954,7 +960,7 @@ mr_container_delete_runtime (struct mr_context *ctx, const char *id, struct mr_e
 }
 
 int
-mr_container_state (struct mr_context *ctx, const char *id, char **json, struct mr_error *err)
+mr_oci_state (struct mr_context *ctx, const char *id, char **json, struct mr_error *err)
 {
   cleanup_state struct mr_state *st = NULL;
   cleanup_close int dirfd = -1;
@@ -971,8 +977,8 @@ mr_container_state (struct mr_context *ctx, const char *id, char **json, struct 
 }
 
 int
-mr_container_kill (struct mr_context *ctx, const char *id, const struct mr_kill_opts *opts,
-                   struct mr_error *err)
+mr_oci_kill (struct mr_context *ctx, const char *id, const struct mr_kill_opts *opts,
+             struct mr_error *err)
 {
   cleanup_state struct mr_state *st = NULL;
   cleanup_close int dirfd = -1;
@@ -995,7 +1001,7 @@ mr_container_kill (struct mr_context *ctx, const char *id, const struct mr_kill_
       /* before the signal: a watcher must see "kill" ahead of the "die" it
          causes, as Docker orders them; signal 0 only asks */
       if (sig != 0)
-        mr_event_emit (ctx, "kill", id, mr_event_signal_attrs (sig), NULL);
+        emit (ctx, "kill", id, sig);
       if (mr_cgroup_kill (cg, sig, err) < 0)
         return mr_error_prefix (err, "kill '%s'", id);
       return 0;
@@ -1006,25 +1012,61 @@ mr_container_kill (struct mr_context *ctx, const char *id, const struct mr_kill_
   if (pidfd < 0 || !mr_state_pid_alive (st))
     return mr_error_set (err, "cannot kill container '%s': it is not running", id);
   if (sig != 0)
-    mr_event_emit (ctx, "kill", id, mr_event_signal_attrs (sig), NULL);
+    emit (ctx, "kill", id, sig);
   if (syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
     return mr_error_errno (err, errno, "kill '%s'", id);
   return 0;
 }
 
+/* Signals the container's init, waits for it up to timeout seconds, then
+   kills everything in it.  */
 int
-mr_container_delete (struct mr_context *ctx, const char *id, const struct mr_delete_opts *opts,
-                     struct mr_error *err)
+mr_oci_stop (struct mr_context *ctx, const char *name, int sig, int timeout, struct mr_error *err)
+{
+  cleanup_close int dirfd = -1;
+  cleanup_close int pidfd = -1;
+  struct mr_state *st = NULL;
+  enum mr_status status;
+  struct mr_kill_opts ko = { .size = sizeof ko, .signal = sig };
+  struct mr_error e = { 0 };
+
+  if (load (ctx, name, false, &dirfd, &st, &e) < 0)
+    return 0;
+  status = container_status (st, dirfd);
+  if (status != MR_STATUS_RUNNING && status != MR_STATUS_PAUSED)
+    {
+      mr_state_free (st);
+      return 0;
+    }
+  pidfd = mr_pidfd_open (st->pid);
+  if (pidfd < 0 || !mr_state_pid_alive (st))
+    {
+      mr_state_free (st);
+      return 0;
+    }
+  mr_state_free (st);
+  if (status == MR_STATUS_PAUSED)
+    mr_oci_resume (ctx, name, &e);
+  if (timeout > 0 && mr_oci_kill (ctx, name, &ko, &e) == 0
+      && mr_wait_readable (pidfd, timeout * 1000) > 0)
+    return 0;
+  ko.signal = SIGKILL;
+  ko.all = true;
+  if (mr_oci_kill (ctx, name, &ko, &e) < 0)
+    return mr_wait_readable (pidfd, 0) > 0 ? 0 : mr_error_set (err, "stop '%s': %s", name, e.msg);
+  mr_wait_readable (pidfd, 10000);
+  return 0;
+}
+
+int
+mr_oci_delete (struct mr_context *ctx, const char *id, const struct mr_delete_opts *opts,
+               struct mr_error *err)
 {
   cleanup_state struct mr_state *st = NULL;
   cleanup_close int dirfd = -1;
   enum mr_status status;
   int rootfd;
 
-  if (mr_id_validate (id, err) < 0)
-    return -1;
-  if (mr_container_is_managed (ctx, id))
-    return mr_managed_remove (ctx, id, opts->force, false, err);
   if (is_data_dir (ctx, id))
     return no_such_container (id, err);
   rootfd = mr_context_rootfd (ctx, err);
@@ -1055,7 +1097,7 @@ mr_container_delete (struct mr_context *ctx, const char *id, const struct mr_del
                          id, mr_status_name (status));
   if (destroy (ctx, st, dirfd, opts->force, err) < 0)
     return -1;
-  mr_event_emit (ctx, "delete", id, NULL, NULL);
+  emit (ctx, "delete", id, 0);
   return 0;
 }
 
@@ -1087,16 +1129,9 @@ fill_info (struct mr_context *ctx, int rootfd, const char *id, struct mr_contain
   return 0;
 }
 
-static int
-id_cmp (const void *a, const void *b)
-{
-  return strcmp (((const struct mr_container_info *)a)->id,
-                 ((const struct mr_container_info *)b)->id);
-}
-
 int
-mr_container_list (struct mr_context *ctx, struct mr_container_info **list, size_t *n,
-                   struct mr_error *err)
+mr_oci_list (struct mr_context *ctx, struct mr_container_info **list, size_t *n,
+             struct mr_error *err)
 {
   cleanup_closedir DIR *d = NULL;
   struct mr_container_info *out = NULL;
@@ -1137,13 +1172,6 @@ mr_container_list (struct mr_context *ctx, struct mr_container_info **list, size
       if (fill_info (ctx, rootfd, de->d_name, &out[count]) == 0)
         count++;
     }
-  if (mr_managed_list_merge (ctx, &out, &count, &alloc, err) < 0)
-    {
-      mr_container_info_free (out, count);
-      return -1;
-    }
-  if (count > 1)
-    qsort (out, count, sizeof *out, id_cmp);
   *list = out;
   *n = count;
   return 0;
@@ -1214,20 +1242,6 @@ mr_container_info_json (const struct mr_container_info *list, size_t n, char **j
   return 0;
 }
 
-int
-mr_container_list_json (struct mr_context *ctx, char **json, struct mr_error *err)
-{
-  struct mr_container_info *list;
-  size_t n;
-  int r;
-
-  if (mr_container_list (ctx, &list, &n, err) < 0)
-    return -1;
-  r = mr_container_info_json (list, n, json, err);
-  mr_container_info_free (list, n);
-  return r;
-}
-
 static int
 open_running (struct mr_context *ctx, const char *id, bool lock, int *dirfd, struct mr_state **st,
               struct mr_cgroup **cg, enum mr_status *status, struct mr_error *err)
@@ -1243,8 +1257,8 @@ open_running (struct mr_context *ctx, const char *id, bool lock, int *dirfd, str
 }
 
 int
-mr_container_ps (struct mr_context *ctx, const char *id, pid_t **pids, size_t *n,
-                 struct mr_error *err)
+mr_oci_ps (struct mr_context *ctx, const char *id, pid_t **pids, size_t *n,
+           struct mr_error *err)
 {
   cleanup_state struct mr_state *st = NULL;
   cleanup_cgroup struct mr_cgroup *cg = NULL;
@@ -1327,15 +1341,15 @@ process_info (pid_t pid, struct mr_process_info *pi)
 }
 
 int
-mr_container_top (struct mr_context *ctx, const char *id, struct mr_process_info **list, size_t *n,
-                  struct mr_error *err)
+mr_oci_top (struct mr_context *ctx, const char *id, struct mr_process_info **list, size_t *n,
+            struct mr_error *err)
 {
   cleanup_free pid_t *pids = NULL;
   size_t np;
 
   *list = NULL;
   *n = 0;
-  if (mr_container_ps (ctx, id, &pids, &np, err) < 0)
+  if (mr_oci_ps (ctx, id, &pids, &np, err) < 0)
     return -1;
   if (np == 0)
     return 0;
@@ -1501,8 +1515,8 @@ fail:
 }
 
 int
-mr_container_ps_run (struct mr_context *ctx, const char *id, const char *const *args, size_t n_args,
-                     char **out, struct mr_error *err)
+mr_oci_ps_run (struct mr_context *ctx, const char *id, const char *const *args, size_t n_args,
+               char **out, struct mr_error *err)
 {
   cleanup_free pid_t *pids = NULL;
   cleanup_free char **argv = NULL;
@@ -1514,7 +1528,7 @@ mr_container_ps_run (struct mr_context *ctx, const char *id, const char *const *
   int status = 0, col = -1;
 
   *out = NULL;
-  if (mr_container_ps (ctx, id, &pids, &npids, err) < 0)
+  if (mr_oci_ps (ctx, id, &pids, &npids, err) < 0)
     return -1;
   /* room for "ps", the default "-ef" and the terminating NULL */
   argv = calloc (n_args + 3, sizeof *argv);
@@ -1607,10 +1621,10 @@ stats_event (struct mr_cgroup *cg, const char *id, int (*cb) (void *data, const 
 }
 
 int
-mr_container_events (struct mr_context *ctx, const char *id,
-                     const struct mr_container_events_opts *opts,
-                     int (*cb) (void *data, const char *json_line), void *data,
-                     struct mr_error *err)
+mr_oci_events (struct mr_context *ctx, const char *id,
+               const struct mr_container_events_opts *opts,
+               int (*cb) (void *data, const char *json_line), void *data,
+               struct mr_error *err)
 {
   cleanup_state struct mr_state *st = NULL;
   cleanup_cgroup struct mr_cgroup *cg = NULL;
@@ -1683,20 +1697,20 @@ set_frozen (struct mr_context *ctx, const char *id, bool frozen, struct mr_error
 }
 
 int
-mr_container_pause (struct mr_context *ctx, const char *id, struct mr_error *err)
+mr_oci_pause (struct mr_context *ctx, const char *id, struct mr_error *err)
 {
   if (set_frozen (ctx, id, true, err) < 0)
     return -1;
-  mr_event_emit (ctx, "pause", id, NULL, NULL);
+  emit (ctx, "pause", id, 0);
   return 0;
 }
 
 int
-mr_container_resume (struct mr_context *ctx, const char *id, struct mr_error *err)
+mr_oci_resume (struct mr_context *ctx, const char *id, struct mr_error *err)
 {
   if (set_frozen (ctx, id, false, err) < 0)
     return -1;
-  mr_event_emit (ctx, "resume", id, NULL, NULL);
+  emit (ctx, "resume", id, 0);
   return 0;
 }
 
@@ -2096,8 +2110,8 @@ out:
 }
 
 int
-mr_container_exec (struct mr_context *ctx, const char *id, const struct mr_exec_opts *opts,
-                   int *exit_status, struct mr_error *err)
+mr_oci_exec (struct mr_context *ctx, const char *id, const struct mr_exec_opts *opts,
+             int *exit_status, struct mr_error *err)
 {
   struct mr_exec_opts o = { 0 };
   struct mr_spawn sp;
@@ -2111,7 +2125,7 @@ mr_container_exec (struct mr_context *ctx, const char *id, const struct mr_exec_
         *exit_status = cmd_status;
       return -1;
     }
-  mr_event_emit (ctx, "exec", id, NULL, NULL);
+  emit (ctx, "exec", id, 0);
   if (o.detach)
     r = 0;
   else if (o.stdio_set)
@@ -2129,9 +2143,9 @@ mr_container_exec (struct mr_context *ctx, const char *id, const struct mr_exec_
 #define EXEC_CAPTURE_DEFAULT_MAX ((size_t)1 << 20)
 
 int
-mr_container_exec_capture (struct mr_context *ctx, const char *id, const struct mr_exec_opts *opts,
-                           const struct mr_exec_capture_opts *copts, struct mr_exec_result *res,
-                           struct mr_error *err)
+mr_oci_exec_capture (struct mr_context *ctx, const char *id, const struct mr_exec_opts *opts,
+                     const struct mr_exec_capture_opts *copts, struct mr_exec_result *res,
+                     struct mr_error *err)
 {
   struct mr_exec_opts o = { 0 };
   struct mr_exec_capture_opts c = { 0 };
@@ -2170,7 +2184,7 @@ mr_container_exec_capture (struct mr_context *ctx, const char *id, const struct 
       res->exit_code = cmd_status;
       return -1;
     }
-  mr_event_emit (ctx, "exec", id, NULL, NULL);
+  emit (ctx, "exec", id, 0);
   /* only the child may hold these, or its output never ends */
   close (steal_fd (&out_w));
   close (steal_fd (&err_w));
@@ -2221,8 +2235,8 @@ set_i64 (bool *set, int64_t *dst, int64_t v)
 }
 
 int
-mr_container_update (struct mr_context *ctx, const char *id, const struct mr_update_opts *o,
-                     struct mr_error *err)
+mr_oci_update (struct mr_context *ctx, const char *id, const struct mr_update_opts *o,
+               struct mr_error *err)
 {
   cleanup_state struct mr_state *st = NULL;
   cleanup_cgroup struct mr_cgroup *cg = NULL;
@@ -2305,8 +2319,8 @@ mr_container_update (struct mr_context *ctx, const char *id, const struct mr_upd
 }
 
 int
-mr_container_root_open (struct mr_context *ctx, const char *id, bool lock,
-                        struct mr_container_root *r, struct mr_error *err)
+mr_oci_root_open (struct mr_context *ctx, const char *id, bool lock,
+                  struct mr_container_root *r, struct mr_error *err)
 {
   cleanup_state struct mr_state *st = NULL;
   cleanup_close int dirfd = -1;
@@ -2315,15 +2329,7 @@ mr_container_root_open (struct mr_context *ctx, const char *id, bool lock,
   r->fd = r->procfd = r->lockfd = -1;
   r->spec = NULL;
   if (load (ctx, id, lock, &dirfd, &st, err) < 0)
-    {
-      /* a managed container that does not run: its root, from its record */
-      if (mr_container_is_managed (ctx, id))
-        {
-          mr_error_clear (err);
-          return mr_managed_root_open (ctx, id, lock, r, err);
-        }
-      return -1;
-    }
+    return -1;
   status = container_status (st, dirfd);
   if (status == MR_STATUS_CREATING)
     return mr_error_set (err, "container '%s' is still being created", id);
@@ -2354,7 +2360,7 @@ mr_container_root_open (struct mr_context *ctx, const char *id, bool lock,
                                st->rootfs);
       if (st->userns && load_spec_for (st, &r->spec, err) < 0)
         {
-          mr_container_root_close (r);
+          mr_oci_root_close (r);
           return -1;
         }
     }
@@ -2364,7 +2370,7 @@ mr_container_root_open (struct mr_context *ctx, const char *id, bool lock,
 }
 
 void
-mr_container_root_close (struct mr_container_root *r)
+mr_oci_root_close (struct mr_container_root *r)
 {
   if (r->fd >= 0)
     close (r->fd);

@@ -2,12 +2,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -205,6 +207,34 @@ mr_inotify_drain (int ifd)
           if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF))
             gone = 1;
           p += sizeof *ev + ev->len;
+        }
+    }
+}
+
+int
+mr_wait_readable (int fd, int timeout_ms)
+{
+  struct pollfd p = { .fd = fd, .events = POLLIN };
+  struct timespec t0, t;
+  int left = timeout_ms;
+
+  clock_gettime (CLOCK_MONOTONIC, &t0);
+  for (;;)
+    {
+      int r = poll (&p, 1, left);
+      if (r > 0)
+        return 1;
+      if (r == 0)
+        return 0;
+      if (errno != EINTR)
+        return -1;
+      if (timeout_ms >= 0)
+        {
+          clock_gettime (CLOCK_MONOTONIC, &t);
+          left = timeout_ms
+                 - (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+          if (left < 0)
+            left = 0;
         }
     }
 }

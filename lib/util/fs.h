@@ -43,6 +43,10 @@ int mr_write_all (int fd, const void *buf, size_t len);
  * directory itself went away (deleted, moved, or its watch dropped).  */
 int mr_inotify_drain (int ifd);
 
+/* Waits up to timeout_ms (-1: for ever) for fd to be readable, through
+ * signals: 1 when it is, 0 on timeout, -1 on error.  */
+int mr_wait_readable (int fd, int timeout_ms);
+
 /* asprintf that reports ENOMEM as an error.  */
 int mr_asprintf (struct mr_error *err, char **out, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
