@@ -60,6 +60,9 @@ events_logfile_path = "$T/pm/events.log"
 tmp_dir = "$T/pm/tmp"
 static_dir = "$T/pm/root/libpod"
 volume_path = "$T/pm/root/volumes"
+# file locks under tmp_dir: /dev/shm/libpod_lock belongs to whichever podman
+# made it first, with its own count, and podman refuses a different one
+lock_type = "file"
 num_locks = 64
 EOC
   export CONTAINERS_CONF=$T/pm/containers.conf

@@ -30,6 +30,9 @@ tmp_dir = "$PM/tmp"
 image_copy_tmp_dir = "$PM/tmp"
 static_dir = "$PM/root/libpod"
 volume_path = "$PM/root/volumes"
+# file locks under tmp_dir: /dev/shm/libpod_lock belongs to whichever podman
+# made it first, with its own count, and podman refuses a different one
+lock_type = "file"
 num_locks = 64
 
 [engine.runtimes]
