@@ -1,0 +1,147 @@
+/* Container networking: subnets and published ports (addr.c), address
+ * allocation and the records of networks and endpoints (ipam.c), links,
+ * addresses and routes through libnl-3 (link.c), NAT through libnftables
+ * (nft.c), and the verbs that tie them together (network.c).
+ *
+ * On disk, under the data directory:
+ *   networks/lock                    flock: every change to any network
+ *   networks/NAME/network.json       {name, bridge, subnet, gateway, internal}
+ *   networks/NAME/endpoints/ID.json  {id, ip, veth, ports: [...]}
+ * The endpoint files are the allocation: an address is taken while a file
+ * names it, and the nftables table is rebuilt from these files alone.  */
+#ifndef MR_NET_H
+#define MR_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include "minirun.h"
+
+/* A published port.  */
+struct mr_port_mapping
+{
+  char host_ip[16];   /* "": every address of the host */
+  uint16_t host_port; /* 0 in a request: a free one of 8000-9000 */
+  uint16_t container_port;
+  char proto[4]; /* "tcp" or "udp" */
+};
+
+/* --- addr.c: pure parsing, no system calls ------------------------------ */
+
+struct mr_subnet
+{
+  uint32_t addr; /* host order, host bits zero */
+  unsigned prefix;
+};
+
+/* "10.77.0.0/24": host bits must be zero; prefixes 8 to 30.  */
+int mr_subnet_parse (const char *s, struct mr_subnet *out, struct mr_error *err);
+void mr_subnet_format (const struct mr_subnet *s, char *buf, size_t len);
+bool mr_subnet_overlaps (const struct mr_subnet *a, const struct mr_subnet *b);
+bool mr_subnet_contains (const struct mr_subnet *s, uint32_t ip);
+/* The broadcast address of s, host order.  */
+uint32_t mr_subnet_last (const struct mr_subnet *s);
+/* "10.77.0.2" to host order.  */
+int mr_ip_parse (const char *s, uint32_t *out);
+void mr_ip_format (uint32_t ip, char *buf, size_t len);
+
+#define MR_PORT_AUTO_MIN 8000
+#define MR_PORT_AUTO_MAX 9000
+
+/* Docker's -p: HOSTPORT:CTRPORT[/tcp|/udp], IP:HOSTPORT:CTRPORT, IP::CTRPORT
+ * or CTRPORT (host_port 0: an automatic one).  */
+int mr_port_parse (const char *spec, struct mr_port_mapping *out, struct mr_error *err);
+
+
+/* --- ipam.c -------------------------------------------------------------- */
+
+struct mr_network
+{
+  char name[129];
+  char bridge[16];
+  struct mr_subnet subnet;
+  uint32_t gateway;
+  bool internal;
+  char created[40];
+};
+
+struct mr_endpoint
+{
+  char id[129];
+  uint32_t ip;
+  char veth[16];
+  struct mr_port_mapping *ports;
+  size_t n_ports;
+};
+
+/* Takes networks/lock of data_dir (made when missing); returns the fd, which
+ * releases the lock when closed.  */
+int mr_net_lock (const char *data_dir, struct mr_error *err);
+
+int mr_network_load (const char *data_dir, const char *name, struct mr_network *out,
+                     struct mr_error *err);
+/* Writes network.json and an empty endpoints/; EEXIST when it is there.  */
+int mr_network_store (const char *data_dir, const struct mr_network *net, struct mr_error *err);
+/* Removes the network's directory; endpoints must be gone.  */
+int mr_network_unstore (const char *data_dir, const char *name, struct mr_error *err);
+/* Every network's name (NULL-terminated, sorted; caller frees with strv).  */
+int mr_network_names (const char *data_dir, char ***out, struct mr_error *err);
+
+/* The first free address of net (the gateway never); ENOSPC when full.  The
+ * endpoint file of id is written with it before the call returns, so that
+ * two allocations under the lock never get the same address.  */
+int mr_ipam_allocate (const char *data_dir, const struct mr_network *net, struct mr_endpoint *ep,
+                      struct mr_error *err);
+/* Removes the endpoint file; a missing one is no error.  */
+int mr_ipam_release (const char *data_dir, const char *network, const char *id,
+                     struct mr_error *err);
+int mr_endpoint_load (const char *data_dir, const char *network, const char *id,
+                      struct mr_endpoint *out, struct mr_error *err);
+int mr_endpoint_store (const char *data_dir, const char *network, const struct mr_endpoint *ep,
+                       struct mr_error *err);
+void mr_endpoint_clear (struct mr_endpoint *ep);
+/* The endpoints of a network (count in *n; caller frees each with
+ * mr_endpoint_clear, then the array).  */
+int mr_endpoints_list (const char *data_dir, const char *network, struct mr_endpoint **out,
+                       size_t *n, struct mr_error *err);
+
+typedef bool (*mr_endpoint_alive_fn) (const char *id, void *data);
+/* Releases every endpoint of network whose container alive() says is gone;
+ * the ids released go to *released (NULL-terminated; may be NULL).  */
+int mr_ipam_reconcile (const char *data_dir, const char *network, mr_endpoint_alive_fn alive,
+                       void *data, char ***released, struct mr_error *err);
+
+/* --- link.c: libnl-3 ----------------------------------------------------- */
+
+/* Creates the bridge (when missing) with gw/prefix on it, up.  */
+int mr_link_bridge_ensure (const char *name, uint32_t gw, unsigned prefix, struct mr_error *err);
+int mr_link_delete (const char *name, struct mr_error *err);
+bool mr_link_exists (const char *name);
+/* Whether a route of the host (other than a default one) overlaps s.  */
+int mr_link_route_overlaps (const struct mr_subnet *s, bool *overlaps, struct mr_error *err);
+/* A veth pair: host side host_name on bridge, the peer moved into the
+ * network namespace netns_fd as eth0 with ip/prefix, a default route via gw
+ * (0: none), and lo up.  */
+int mr_link_veth_attach (const char *host_name, const char *bridge, int netns_fd, uint32_t ip,
+                         unsigned prefix, uint32_t gw, unsigned mtu, struct mr_error *err);
+
+/* --- nft.c: libnftables -------------------------------------------------- */
+
+/* minirun's table: "minirun" for the default data directory, else one named
+ * after it, so that instances with their own --root never share rules.  */
+void mr_nft_table_name (const char *data_dir, char *buf, size_t len);
+/* The ruleset text that mr_nft_apply loads (for tests).  */
+int mr_nft_ruleset (const char *table, const struct mr_network *nets, size_t n_nets,
+                    struct mr_endpoint *const *eps, const size_t *n_eps, char **out,
+                    struct mr_error *err);
+/* Rebuilds the table from every record under data_dir, in one transaction;
+ * turns on net.ipv4.ip_forward when a bridge network has an endpoint.  */
+int mr_nft_sync (const char *data_dir, bool *forwarding_turned_on, struct mr_error *err);
+
+/* Short names for links made for data_dir: "mr-" and 8 hex digits of a hash
+ * of data_dir and key.  */
+void mr_net_link_name (const char *prefix, const char *data_dir, const char *key, char *buf,
+                       size_t len);
+
+#endif
