@@ -128,6 +128,11 @@ mr_network_store (const char *data_dir, const struct mr_network *net, struct mr_
       || net_path (err, &eps, data_dir, net->name, "/endpoints") < 0
       || net_path (err, &path, data_dir, net->name, "/network.json") < 0)
     return -1;
+  {
+    cleanup_free char *top = NULL;
+    if (mr_asprintf (err, &top, "%s/networks", data_dir) < 0 || mr_mkdir_p (top, 0700, err) < 0)
+      return -1;
+  }
   if (mkdir (dir, 0700) < 0)
     return mr_error_errno (err, errno, "network '%s': create '%s'", net->name, dir);
   if (mkdir (eps, 0700) < 0)
@@ -245,6 +250,8 @@ endpoint_from_json (json_t *j, struct mr_endpoint *ep, const char *path, struct 
 
   snprintf (ep->id, sizeof ep->id, "%s", jstr (j, "id"));
   snprintf (ep->veth, sizeof ep->veth, "%s", jstr (j, "veth"));
+  snprintf (ep->hostname, sizeof ep->hostname, "%s", jstr (j, "hostname"));
+  snprintf (ep->hosts_path, sizeof ep->hosts_path, "%s", jstr (j, "hosts"));
   if (mr_ip_parse (jstr (j, "ip"), &ep->ip) < 0)
     return mr_error_set (err, "endpoint '%s' has no address: remove the file", path);
   ep->ports = calloc (json_array_size (ports) + 1, sizeof *ep->ports);
@@ -295,8 +302,8 @@ mr_endpoint_store (const char *data_dir, const char *network, const struct mr_en
   char ip[16];
 
   mr_ip_format (ep->ip, ip, sizeof ip);
-  j = json_pack ("{s:s, s:s, s:s, s:o}", "id", ep->id, "ip", ip, "veth", ep->veth, "ports",
-                 ports);
+  j = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:o}", "id", ep->id, "ip", ip, "veth", ep->veth,
+                 "hostname", ep->hostname, "hosts", ep->hosts_path, "ports", ports);
   if (j == NULL)
     return mr_error_errno (err, ENOMEM, "endpoint of '%s'", ep->id);
   for (size_t i = 0; i < ep->n_ports; i++)

@@ -1,7 +1,7 @@
 /* Container networking: subnets and published ports (addr.c), address
  * allocation and the records of networks and endpoints (ipam.c), links,
  * addresses and routes through libnl-3 (link.c), NAT through libnftables
- * (nft.c), and the verbs that tie them together (network.c).
+ * (nft.c), and what ties them together for a container (network.c).
  *
  * On disk, under the data directory:
  *   networks/lock                    flock: every change to any network
@@ -71,6 +71,8 @@ struct mr_endpoint
   char id[129];
   uint32_t ip;
   char veth[16];
+  char hostname[65];
+  char hosts_path[4096]; /* the container's /etc/hosts on the host; "": none */
   struct mr_port_mapping *ports;
   size_t n_ports;
 };
@@ -143,5 +145,49 @@ int mr_nft_sync (const char *data_dir, bool *forwarding_turned_on, struct mr_err
  * of data_dir and key.  */
 void mr_net_link_name (const char *prefix, const char *data_dir, const char *key, char *buf,
                        size_t len);
+
+/* --- network.c: a container's endpoint, from start to stop --------------- */
+
+#define MR_NET_DEFAULT "minirun"
+
+/* What a container asks of its network when it starts.  */
+struct mr_net_request
+{
+  const char *id;
+  const char *network; /* NULL: MR_NET_DEFAULT, made on first use */
+  const char *hostname;
+  const char *hosts_path; /* its /etc/hosts, rewritten as peers come and go; may be NULL */
+  const struct mr_port_mapping *ports;
+  size_t n_ports;
+  /* the host ports of its last run: an automatic port takes its old one
+   * again when it is free */
+  const struct mr_port_mapping *previous;
+  size_t n_previous;
+  mr_endpoint_alive_fn alive; /* for the reconciliation of stale endpoints */
+  void *alive_data;
+};
+
+/* Where the network namespace of a container is bound: run_dir/netns/ID.  */
+int mr_net_netns_path (const char *run_dir, const char *id, char **out, struct mr_error *err);
+
+/* Makes the container's network namespace (bound at mr_net_netns_path),
+ * its address, veth, routes and published ports, and loads the rules.
+ * The endpoint made goes to *out (clear it with mr_endpoint_clear).
+ * Nothing is left behind when it fails.  */
+int mr_net_attach (const char *data_dir, const char *run_dir, const struct mr_net_request *req,
+                   struct mr_endpoint *out, bool *forwarding_turned_on, struct mr_error *err);
+
+/* Undoes mr_net_attach: veth, namespace, address, ports, rules.  What is
+ * already gone is no error, so that it can run after a crash.  */
+int mr_net_detach (const char *data_dir, const char *run_dir, const char *network,
+                   const char *id, struct mr_error *err);
+
+/* The endpoint of id on any network: 0 and *network set (caller frees),
+ * or -1 with errnum ENOENT.  */
+int mr_net_find (const char *data_dir, const char *id, char **network, struct mr_endpoint *out,
+                 struct mr_error *err);
+
+/* Whether a host socket holds this port (bind() says so).  */
+bool mr_net_port_taken_on_host (const struct mr_port_mapping *m);
 
 #endif

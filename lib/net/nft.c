@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,7 +130,11 @@ mr_nft_ruleset (const char *table, const struct mr_network *nets, size_t n_nets,
   /* add, delete, add again: one transaction that replaces the table
    * whether it was there or not */
   fprintf (f, "table ip %s {}\ndelete table ip %s\n", table, table);
-  if (n_nets > 0)
+  size_t endpoints = 0;
+  for (size_t i = 0; i < n_nets; i++)
+    endpoints += n_eps[i];
+  /* no endpoint, no table: nothing of ours stays in the ruleset */
+  if (endpoints > 0)
     {
       fprintf (f, "table ip %s {\n", table);
       put_nat_chains (f, nets, n_nets, eps, n_eps);
@@ -147,20 +152,63 @@ mr_nft_ruleset (const char *table, const struct mr_network *nets, size_t n_nets,
   return 0;
 }
 
+/* libnftables is opened when a network changes, not linked: it maps six
+ * more libraries (libnftnl, libmnl, libgmp, libxtables, ...), which every
+ * verb would pay for at startup, and it has no static archive for the
+ * monitor.  */
+struct nft_api
+{
+  typeof (&nft_ctx_new) ctx_new;
+  typeof (&nft_ctx_free) ctx_free;
+  typeof (&nft_ctx_buffer_output) buffer_output;
+  typeof (&nft_ctx_buffer_error) buffer_error;
+  typeof (&nft_ctx_get_error_buffer) get_error_buffer;
+  typeof (&nft_run_cmd_from_buffer) run_cmd_from_buffer;
+};
+
+static int
+nft_open (struct nft_api *api, struct mr_error *err)
+{
+  static const char *const libs[] = { "libnftables.so.1", "libnftables.so" };
+  void *h = NULL;
+
+  for (size_t i = 0; h == NULL && i < sizeof libs / sizeof *libs; i++)
+    h = dlopen (libs[i], RTLD_NOW | RTLD_LOCAL);
+  if (h == NULL)
+    return mr_error_set (err, "nftables: %s (install libnftables1)", dlerror ());
+  api->ctx_new = (typeof (api->ctx_new))dlsym (h, "nft_ctx_new");
+  api->ctx_free = (typeof (api->ctx_free))dlsym (h, "nft_ctx_free");
+  api->buffer_output = (typeof (api->buffer_output))dlsym (h, "nft_ctx_buffer_output");
+  api->buffer_error = (typeof (api->buffer_error))dlsym (h, "nft_ctx_buffer_error");
+  api->get_error_buffer = (typeof (api->get_error_buffer))dlsym (h, "nft_ctx_get_error_buffer");
+  api->run_cmd_from_buffer
+      = (typeof (api->run_cmd_from_buffer))dlsym (h, "nft_run_cmd_from_buffer");
+  if (!api->ctx_new || !api->ctx_free || !api->buffer_output || !api->buffer_error
+      || !api->get_error_buffer || !api->run_cmd_from_buffer)
+    return mr_error_set (err, "nftables: libnftables lacks nft_run_cmd_from_buffer and its "
+                              "companions (install libnftables1 0.9 or later)");
+  /* never closed: a library with atexit handlers must stay mapped */
+  return 0;
+}
+
 static int
 nft_load (const char *table, const char *text, struct mr_error *err)
 {
-  struct nft_ctx *nft = nft_ctx_new (NFT_CTX_DEFAULT);
+  struct nft_api api = { 0 };
+  struct nft_ctx *nft;
   int r;
 
+  if (nft_open (&api, err) < 0)
+    return -1;
+  nft = api.ctx_new (NFT_CTX_DEFAULT);
   if (nft == NULL)
     return mr_error_errno (err, ENOMEM, "nftables");
-  nft_ctx_buffer_output (nft);
-  nft_ctx_buffer_error (nft);
-  r = nft_run_cmd_from_buffer (nft, text);
+  api.buffer_output (nft);
+  api.buffer_error (nft);
+  r = api.run_cmd_from_buffer (nft, text);
   if (r != 0)
     {
-      const char *msg = nft_ctx_get_error_buffer (nft);
+      const char *msg = api.get_error_buffer (nft);
       char first[512];
       snprintf (first, sizeof first, "%s", msg && *msg ? msg : "failed");
       first[strcspn (first, "\n")] = '\0';
@@ -169,7 +217,7 @@ nft_load (const char *table, const char *text, struct mr_error *err)
                     "see 'nft list ruleset')",
                     table, first);
     }
-  nft_ctx_free (nft);
+  api.ctx_free (nft);
   return r == 0 ? 0 : -1;
 }
 
