@@ -41,6 +41,7 @@ enum
   OPT_LOG_OPT,
   OPT_SECURITY_OPT,
   OPT_PRIVILEGED,
+  OPT_NETWORK,
   OPT_HELP,
 };
 
@@ -67,7 +68,8 @@ struct parsed
 {
   struct mr_create_opts oci;
   struct mr_run_config cfg;
-  struct list env, env_files, volumes, tmpfs, cap_add, cap_drop, ulimits, labels, security_opt;
+  struct list env, env_files, volumes, tmpfs, cap_add, cap_drop, ulimits, labels, security_opt,
+      publish;
   const char *oci_only; /* an OCI-mode option that was given */
   const char *managed_only;
   bool dashdash; /* "--" came before the positionals */
@@ -86,6 +88,7 @@ parsed_free (struct parsed *p)
   free (p->ulimits.v);
   free (p->labels.v);
   free (p->security_opt.v);
+  free (p->publish.v);
 }
 
 static int
@@ -140,6 +143,9 @@ parse (const char *verb, int argc, char **argv, struct parsed *p)
     { "log-opt", required_argument, NULL, OPT_LOG_OPT },
     { "security-opt", required_argument, NULL, OPT_SECURITY_OPT },
     { "privileged", no_argument, NULL, OPT_PRIVILEGED },
+    { "network", required_argument, NULL, OPT_NETWORK },
+    { "net", required_argument, NULL, OPT_NETWORK },
+    { "publish", required_argument, NULL, 'p' },
     { "tty", no_argument, NULL, 't' },
     { "interactive", no_argument, NULL, 'i' },
     { "help", no_argument, NULL, OPT_HELP },
@@ -153,7 +159,7 @@ parse (const char *verb, int argc, char **argv, struct parsed *p)
 
   /* "+": what follows the image is the container's command, options and
      all, as docker reads it */
-  while ((c = getopt_long (argc, argv, "+:b:de:w:u:h:m:v:l:ti", long_opts, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "+:b:de:w:u:h:m:v:l:tip:", long_opts, NULL)) != -1)
     {
       int r = 0;
       switch (c)
@@ -332,6 +338,14 @@ parse (const char *verb, int argc, char **argv, struct parsed *p)
           cfg->privileged = true;
           MANAGED ("--privileged");
           break;
+        case OPT_NETWORK:
+          cfg->network = optarg;
+          MANAGED ("--network");
+          break;
+        case 'p':
+          r = list_add (&p->publish, optarg);
+          MANAGED ("--publish");
+          break;
         case 't':
           cfg->tty = true;
           MANAGED ("--tty");
@@ -382,6 +396,7 @@ fill_lists (struct parsed *p)
   p->cfg.ulimits = p->ulimits.v;
   p->cfg.labels = p->labels.v;
   p->cfg.security_opt = p->security_opt.v;
+  p->cfg.publish = p->publish.v;
 }
 
 static const char both_ways[]

@@ -380,6 +380,12 @@ extern "C"
      * default seccomp profile, no-new-privileges off */
     const char *const *security_opt;
     bool privileged; /* every capability and host device, no seccomp, no masked paths */
+    /* "none" (loopback only; the default), "host", "bridge" (the default
+     * network, "minirun"), or the name of a network; NULL: "none", or
+     * "bridge" when ports are published */
+    const char *network;
+    /* published ports, as docker's -p: "[IP:][HOSTPORT:]CTRPORT[/tcp|/udp]" */
+    const char *const *publish;
   };
 
   /* Sets every int64 field of cfg to -1, stop_timeout to -1, the rest to

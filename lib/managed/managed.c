@@ -32,6 +32,7 @@
 #include "linux/mount-internal.h"
 #include "managed/log.h"
 #include "managed/managed.h"
+#include "net/net.h"
 #include "managed/runconfig.h"
 #include "oci/state.h"
 #include "util/cleanup.h"
@@ -477,6 +478,36 @@ new_status (void)
                     "StopRequested", 0, "Error", "");
 }
 
+/* The network a record's container joins: NULL for none and host.  */
+static const char *
+network_of (json_t *record)
+{
+  const char *mode
+      = json_string_value (json_object_get (json_object_get (record, "HostConfig"), "NetworkMode"));
+
+  if (mode == NULL || strcmp (mode, "none") == 0 || strcmp (mode, "host") == 0)
+    return NULL;
+  return mode;
+}
+
+/* A bridged container joins the namespace its start makes and binds.  */
+static int
+netns_into_spec (struct mr_context *ctx, const char *name, json_t *spec, struct mr_error *err)
+{
+  json_t *nss = json_object_get (json_object_get (spec, "linux"), "namespaces"), *ns;
+  cleanup_free char *path = NULL;
+  size_t i;
+
+  if (mr_net_netns_path (ctx->root, name, &path, err) < 0)
+    return -1;
+  json_array_foreach (nss, i, ns)
+  if (strcmp (mr_managed_str (ns, "type"), "network") == 0)
+    return json_object_set_new (ns, "path", json_string (path)) < 0
+               ? mr_error_errno (err, ENOMEM, "container '%s'", name)
+               : 0;
+  return mr_error_set (err, "container '%s': its spec has no network namespace", name);
+}
+
 static int
 write_record (struct mr_context *ctx, const struct mr_run_config *cfg, const char *name, int rfd,
               int recfd, struct mr_error *err)
@@ -534,6 +565,8 @@ write_record (struct mr_context *ctx, const struct mr_run_config *cfg, const cha
         return mr_error_set (err, "rootfs '/': the host's root cannot be a container's");
     }
   if (mr_run_config_build (cfg, name, rootfs, imgcfg, etc, &spec, &rec, err) < 0)
+    return -1;
+  if (network_of (rec) && netns_into_spec (ctx, name, spec, err) < 0)
     return -1;
   if (mkdirat (recfd, "etc", 0755) < 0 || mkdirat (recfd, "bundle", 0700) < 0)
     return mr_error_errno (err, errno, "container '%s'", name);
@@ -779,6 +812,93 @@ read_message (struct mr_context *ctx, int fd, char *buf, size_t size, const stru
     }
 }
 
+/* --- networks ------------------------------------------------------------- */
+
+static bool
+container_alive (const char *id, void *data)
+{
+  struct mr_context *ctx = data;
+  struct mr_managed m;
+  const char *status;
+  bool alive;
+
+  if (!mr_managed_exists (ctx, id))
+    return false;
+  if (mr_managed_open (ctx, id, false, &m, NULL) < 0)
+    return true; /* unreadable now: not proof that it is gone */
+  status = mr_managed_status (ctx, &m, NULL);
+  alive = strcmp (status, "stopped") != 0 && strcmp (status, "created") != 0;
+  mr_managed_close (&m);
+  return alive;
+}
+
+static int
+published_ports (json_t *record, struct mr_port_mapping **out, size_t *n, struct mr_error *err)
+{
+  json_t *b = json_object_get (json_object_get (record, "HostConfig"), "PortBindings"), *list;
+  const char *key;
+  size_t cap = 0;
+
+  *out = NULL;
+  *n = 0;
+  json_object_foreach (b, key, list) cap += json_array_size (list);
+  *out = calloc (cap + 1, sizeof **out);
+  if (*out == NULL)
+    return mr_error_errno (err, ENOMEM, "ports");
+  json_object_foreach (b, key, list)
+  {
+    json_t *e;
+    size_t i;
+    json_array_foreach (list, i, e)
+    {
+      char spec[64];
+      const char *ip = mr_managed_str (e, "HostIp"), *hp = mr_managed_str (e, "HostPort");
+      snprintf (spec, sizeof spec, "%s%s%s%s%s", ip, *ip ? ":" : "", hp, *hp || *ip ? ":" : "",
+                key);
+      if (mr_port_parse (spec, &(*out)[*n], err) < 0)
+        return -1;
+      (*n)++;
+    }
+  }
+  return 0;
+}
+
+/* Gives a bridged container its endpoint before its monitor starts it.  */
+static int
+net_attach (struct mr_context *ctx, const char *name, json_t *record, const char *dir,
+            struct mr_error *err)
+{
+  const char *network = network_of (record);
+  cleanup_free struct mr_port_mapping *ports = NULL;
+  cleanup_free char *hosts = NULL;
+  struct mr_endpoint ep;
+  struct mr_net_request req = { .id = name, .network = network, .alive = container_alive,
+                                .alive_data = ctx };
+  bool fwd = false;
+
+  if (network == NULL)
+    return 0;
+  if (published_ports (record, &ports, &req.n_ports, err) < 0
+      || mr_asprintf (err, &hosts, "%s/etc/hosts", dir) < 0)
+    return -1;
+  req.ports = ports;
+  req.hostname = mr_managed_str (json_object_get (record, "Config"), "Hostname");
+  req.hosts_path = hosts;
+  if (mr_net_attach (ctx->data_dir, ctx->root, &req, &ep, &fwd, err) < 0)
+    return -1;
+  mr_endpoint_clear (&ep);
+  if (fwd)
+    mr_context_warn (ctx, "net.ipv4.ip_forward turned on for the bridge network '%s'",
+                     network ? network : MR_NET_DEFAULT);
+  return 0;
+}
+
+int
+mr_managed_net_release (struct mr_context *ctx, const char *name, struct mr_error *err)
+{
+  return mr_net_detach (ctx->data_dir, ctx->root, NULL, name, err);
+}
+
 int
 mr_managed_start (struct mr_context *ctx, const char *name, const struct mr_attach *attach,
                   int *exit_status, struct mr_error *err)
@@ -787,6 +907,7 @@ mr_managed_start (struct mr_context *ctx, const char *name, const struct mr_atta
   cleanup_close int control = -1;
   char msg[MR_ERROR_MSG_MAX + 64];
   const char *status;
+  bool bridged;
   ssize_t n;
 
   if (mr_managed_open (ctx, name, false, &m, err) < 0)
@@ -799,19 +920,28 @@ mr_managed_start (struct mr_context *ctx, const char *name, const struct mr_atta
       mr_managed_close (&m);
       return -1;
     }
+  bridged = network_of (m.record) != NULL;
+  if (net_attach (ctx, name, m.record, m.dir, err) < 0)
+    {
+      mr_managed_close (&m);
+      return mr_error_prefix (err, "start '%s'", name);
+    }
   mr_managed_close (&m);
   if (spawn_monitor (ctx, name, attach, exit_status != NULL, &control, err) < 0)
-    return -1;
+    goto unplug;
   n = read_message (ctx, control, msg, sizeof msg, NULL, name);
   if (n <= 0)
-    return mr_error_set (err, "start '%s': the monitor exited before starting it", name);
+    {
+      mr_error_set (err, "start '%s': the monitor exited before starting it", name);
+      goto unplug;
+    }
   if (strncmp (msg, "error ", 6) == 0)
     {
       char *p;
       long errnum = strtol (msg + 6, &p, 10);
       mr_error_set (err, "%s", *p == ' ' ? p + 1 : p);
       err->errnum = (int)errnum;
-      return -1;
+      goto unplug;
     }
   if (exit_status == NULL)
     return 0;
@@ -827,6 +957,10 @@ mr_managed_start (struct mr_context *ctx, const char *name, const struct mr_atta
           return 0;
         }
     }
+unplug:
+  if (bridged)
+    mr_managed_net_release (ctx, name, NULL);
+  return -1;
 }
 
 /* --- stop, restart, wait --------------------------------------------------- */
@@ -1068,6 +1202,9 @@ mr_managed_remove (struct mr_context *ctx, const char *name, bool force, bool mo
         return -1;
     }
   if (!monitor && mr_oci_delete_runtime (ctx, name, err) < 0)
+    goto fail;
+  /* after a killed monitor, the endpoint is still there */
+  if (network_of (m.record) && mr_managed_net_release (ctx, name, err) < 0)
     goto fail;
   umount_rootfs (m.dirfd, m.dir);
   rfd = records_dirfd (ctx, false, err);

@@ -112,4 +112,8 @@ int mr_managed_image_user (struct mr_context *ctx, const char *id, char **name);
 const char *mr_managed_str (json_t *o, const char *key);
 long long mr_managed_int (json_t *o, const char *key);
 
+/* Removes the container's network endpoint (veth, namespace, address,
+ * ports, rules); nothing there is no error.  */
+int mr_managed_net_release (struct mr_context *ctx, const char *name, struct mr_error *err);
+
 #endif

@@ -530,6 +530,19 @@ start_failed (int errnum)
   return 125;
 }
 
+/* The last exit: the published ports and the address go back.  A first
+ * start that failed is undone by the starter, which made them.  */
+static void
+release_network (struct monitor *mo)
+{
+  struct mr_error e = { 0 };
+  const char *mode = mr_managed_str (json_object_get (mo->m.record, "HostConfig"), "NetworkMode");
+
+  if (mode[0] && strcmp (mode, "none") != 0 && strcmp (mode, "host") != 0
+      && mr_managed_net_release (mo->ctx, mo->name, &e) < 0)
+    mr_event_emit (mo->ctx, "network-error", mo->name, json_pack ("{s:s}", "error", e.msg), &e);
+}
+
 static int
 monitor (struct monitor *mo, struct mr_error *err)
 {
@@ -615,6 +628,7 @@ monitor (struct monitor *mo, struct mr_error *err)
         {
           mr_log_writer_close (mo->log);
           mo->log = NULL;
+          release_network (mo);
           if (json_is_true (
                   json_object_get (json_object_get (mo->m.record, "HostConfig"), "AutoRemove")))
             mr_managed_remove (mo->ctx, mo->name, true, true, &e);
@@ -640,6 +654,7 @@ monitor (struct monitor *mo, struct mr_error *err)
           mr_managed_lock (&mo->m, false, &e);
           mr_log_writer_close (mo->log);
           mo->log = NULL;
+          release_network (mo);
           if (mo->report_exit)
             send_msg (mo, "exit %d", code);
           return 0;
@@ -667,6 +682,8 @@ failed:
     }
   mr_log_writer_close (mo->log);
   mo->log = NULL;
+  if (!first)
+    release_network (mo);
   if (mo->m.record
       && json_is_true (
           json_object_get (json_object_get (mo->m.record, "HostConfig"), "AutoRemove")))

@@ -29,6 +29,7 @@
 #include <jansson.h>
 
 #include "managed/runconfig.h"
+#include "net/net.h"
 #include "oci/spec.h"
 #include "util/cleanup.h"
 #include "util/json.h"
@@ -1628,6 +1629,80 @@ build_stop (const struct mr_run_config *cfg, json_t *config, struct mr_error *er
   return 0;
 }
 
+/* HostConfig.NetworkMode and PortBindings, Config.ExposedPorts, as docker
+ * inspect shows them.  *mode: "none", "host" or a network's name.  */
+static int
+build_network (const struct mr_run_config *cfg, json_t *config, json_t *host, const char **mode,
+               struct mr_error *err)
+{
+  const char *const *publish
+      = cfg->size >= offsetof (struct mr_run_config, publish) + sizeof (void *) ? cfg->publish
+                                                                                  : NULL;
+  const char *net
+      = cfg->size >= offsetof (struct mr_run_config, network) + sizeof (void *) ? cfg->network
+                                                                                  : NULL;
+  json_t *bindings = json_object (), *exposed = json_object ();
+
+  if (bindings == NULL || exposed == NULL
+      || json_object_set_new (host, "PortBindings", bindings) < 0
+      || json_object_set_new (config, "ExposedPorts", exposed) < 0)
+    return oom (err);
+  if (net == NULL)
+    net = publish && publish[0] ? "bridge" : "none";
+  if (strcmp (net, "bridge") == 0 || strcmp (net, "default") == 0)
+    net = MR_NET_DEFAULT;
+  else if (strncmp (net, "container:", 10) == 0)
+    return mr_error_set (err, "--network '%s': joining another container's network is not "
+                              "supported yet; use a network both join",
+                         net);
+  else if (strcmp (net, "none") != 0 && strcmp (net, "host") != 0
+           && mr_id_validate (net, NULL) < 0)
+    return mr_error_set (err, "invalid --network '%s': expected bridge, none, host or the name "
+                              "of a network",
+                         net);
+  for (size_t i = 0; publish && publish[i]; i++)
+    {
+      struct mr_port_mapping m;
+      char key[16], port[8];
+      json_t *list;
+      if (mr_port_parse (publish[i], &m, err) < 0)
+        return -1;
+      if (strcmp (net, "none") == 0 || strcmp (net, "host") == 0)
+        return mr_error_set (err, "cannot publish '%s' with --network %s: ports are published "
+                                  "from a bridge network",
+                             publish[i], net);
+      snprintf (key, sizeof key, "%u/%s", m.container_port, m.proto);
+      snprintf (port, sizeof port, "%u", m.host_port);
+      list = json_object_get (bindings, key);
+      if (list == NULL)
+        {
+          list = json_array ();
+          if (json_object_set_new (bindings, key, list) < 0
+              || json_object_set_new (exposed, key, json_object ()) < 0)
+            return oom (err);
+        }
+      if (json_array_append_new (list, json_pack ("{s:s, s:s}", "HostIp", m.host_ip, "HostPort",
+                                                  m.host_port ? port : ""))
+          < 0)
+        return oom (err);
+    }
+  *mode = net;
+  return json_object_set_new (host, "NetworkMode", json_string (net)) < 0 ? oom (err) : 0;
+}
+
+/* --network host: the container keeps the host's network namespace.  */
+static int
+drop_network_namespace (json_t *doc, struct mr_error *err)
+{
+  json_t *nss = json_object_get (json_object_get (doc, "linux"), "namespaces"), *ns;
+  size_t i;
+
+  json_array_foreach (nss, i, ns)
+  if (strcmp (json_string_value (json_object_get (ns, "type")) ?: "", "network") == 0)
+    return json_array_remove (nss, i) < 0 ? oom (err) : 0;
+  return 0;
+}
+
 static int
 build_labels (const struct mr_run_config *cfg, json_t **labels, struct mr_error *err)
 {
@@ -1664,7 +1739,7 @@ mr_run_config_build (const struct mr_run_config *cfg, const char *id, const char
   struct strlist env = { 0 };
   char hostname[HOSTNAME_MAX + 1];
   enum mr_restart_kind restart;
-  const char *user_str = "", *cwd = "/";
+  const char *user_str = "", *cwd = "/", *net_mode = "none";
   int retries, r = -1;
 
   *spec = *record = NULL;
@@ -1704,7 +1779,8 @@ mr_run_config_build (const struct mr_run_config *cfg, const char *id, const char
       || build_rlimits (cfg, &rlimits, &ulimits, err) < 0
       || build_mounts (cfg, etc_dir, image_config ? NULL : rootfs, &mounts, &binds, &tmpfs, err) < 0
       || build_resources (cfg, &res, host, err) < 0 || build_stop (cfg, config, err) < 0
-      || build_labels (cfg, &labels, err) < 0)
+      || build_labels (cfg, &labels, err) < 0
+      || build_network (cfg, config, host, &net_mode, err) < 0)
     goto out;
   if (build_env (cfg, image_config, hostname, &env, err) < 0)
     goto out;
@@ -1728,6 +1804,8 @@ mr_run_config_build (const struct mr_run_config *cfg, const char *id, const char
   if (seccomp && json_object_set (json_object_get (doc, "linux"), "seccomp", seccomp) < 0)
     goto nomem;
   if (sec.privileged && apply_privileged (doc, err) < 0)
+    goto out;
+  if (strcmp (net_mode, "host") == 0 && drop_network_namespace (doc, err) < 0)
     goto out;
   if (check_spec (doc, &sec, err) < 0)
     goto out;

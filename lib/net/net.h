@@ -167,7 +167,7 @@ struct mr_net_request
   void *alive_data;
 };
 
-/* Where the network namespace of a container is bound: run_dir/netns/ID.  */
+/* Where the network namespace of a container is bound: run_dir/.netns/ID (a name no container can have).  */
 int mr_net_netns_path (const char *run_dir, const char *id, char **out, struct mr_error *err);
 
 /* Makes the container's network namespace (bound at mr_net_netns_path),

@@ -40,7 +40,7 @@
 int
 mr_net_netns_path (const char *run_dir, const char *id, char **out, struct mr_error *err)
 {
-  return mr_asprintf (err, out, "%s/netns/%s", run_dir, id);
+  return mr_asprintf (err, out, "%s/.netns/%s", run_dir, id);
 }
 
 /* --- network namespaces bound to a file ----------------------------------- */
@@ -61,7 +61,7 @@ netns_make (const char *run_dir, const char *path, struct mr_error *err)
   pid_t pid;
   int status;
 
-  if (mr_asprintf (err, &dir, "%s/netns", run_dir) < 0 || mr_mkdir_p (dir, 0755, err) < 0)
+  if (mr_asprintf (err, &dir, "%s/.netns", run_dir) < 0 || mr_mkdir_p (dir, 0755, err) < 0)
     return -1;
   netns_remove (path); /* left by a crash */
   fd = open (path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);

@@ -331,6 +331,58 @@ START_TEST (default_mounts_are_runcs_in_order)
 }
 END_TEST
 
+START_TEST (published_ports_are_docker_port_bindings)
+{
+  static const char *const publish[] = { "8080:80", "127.0.0.1::53/udp", "8081:80", NULL };
+  struct mr_run_config cfg;
+
+  mr_run_config_init (&cfg);
+  cfg.publish = publish;
+  build (&cfg);
+  /* publishing implies the default bridge network */
+  ck_assert_str_eq (str (record, "HostConfig.NetworkMode"), "minirun");
+  ck_assert_str_eq (str (record, "HostConfig.PortBindings.80/tcp.0.HostIp"), "");
+  ck_assert_str_eq (str (record, "HostConfig.PortBindings.80/tcp.0.HostPort"), "8080");
+  ck_assert_str_eq (str (record, "HostConfig.PortBindings.80/tcp.1.HostPort"), "8081");
+  ck_assert_str_eq (str (record, "HostConfig.PortBindings.53/udp.0.HostIp"), "127.0.0.1");
+  ck_assert_str_eq (str (record, "HostConfig.PortBindings.53/udp.0.HostPort"), "");
+  ck_assert_ptr_nonnull (get (record, "Config.ExposedPorts.80/tcp"));
+  ck_assert_ptr_nonnull (get (record, "Config.ExposedPorts.53/udp"));
+  ck_assert_uint_eq (parsed->linux.n_namespaces, 6);
+}
+END_TEST
+
+START_TEST (host_network_keeps_the_hosts_namespace)
+{
+  static const char *const publish[] = { "8080:80", NULL };
+  struct mr_run_config cfg;
+
+  mr_run_config_init (&cfg);
+  cfg.network = "host";
+  build (&cfg);
+  ck_assert_str_eq (str (record, "HostConfig.NetworkMode"), "host");
+  ck_assert_uint_eq (parsed->linux.n_namespaces, 5);
+  for (size_t i = 0; i < parsed->linux.n_namespaces; i++)
+    ck_assert_int_ne (parsed->linux.namespaces[i].type, CLONE_NEWNET);
+
+  cfg.publish = publish;
+  ck_assert_ptr_nonnull (strstr (build_fails (&cfg), "ports are published from a bridge network"));
+  cfg.network = "none";
+  ck_assert_ptr_nonnull (strstr (build_fails (&cfg), "with --network none"));
+  cfg.network = "container:db";
+  ck_assert_ptr_nonnull (strstr (build_fails (&cfg), "not supported yet"));
+  cfg.network = "bad/name";
+  cfg.publish = NULL;
+  ck_assert_ptr_nonnull (strstr (build_fails (&cfg), "invalid --network 'bad/name'"));
+  cfg.network = NULL;
+  {
+    static const char *const bad[] = { "99999:80", NULL };
+    cfg.publish = bad;
+    ck_assert_ptr_nonnull (strstr (build_fails (&cfg), "invalid port '99999:80'"));
+  }
+}
+END_TEST
+
 START_TEST (default_record_uses_dockers_conventions)
 {
   struct mr_run_config cfg;
@@ -347,7 +399,8 @@ START_TEST (default_record_uses_dockers_conventions)
   ck_assert_uint_eq (json_object_size (get (record, "Config.Labels")), 0);
   ck_assert_str_eq (str (record, "Config.StopSignal"), "SIGTERM");
   ck_assert_int_eq (num (record, "Config.StopTimeout"), 10);
-  ck_assert_uint_eq (json_object_size (get (record, "Config")), 10);
+  ck_assert_uint_eq (json_object_size (get (record, "Config.ExposedPorts")), 0);
+  ck_assert_uint_eq (json_object_size (get (record, "Config")), 11);
 
   ck_assert_int_eq (num (record, "HostConfig.Memory"), 0);
   ck_assert_int_eq (num (record, "HostConfig.MemorySwap"), 0);
@@ -366,7 +419,9 @@ START_TEST (default_record_uses_dockers_conventions)
   ck_assert_int_eq (num (record, "HostConfig.RestartPolicy.MaximumRetryCount"), 0);
   ck_assert_uint_eq (json_array_size (get (record, "HostConfig.SecurityOpt")), 0);
   ck_assert (json_is_false (get (record, "HostConfig.Privileged")));
-  ck_assert_uint_eq (json_object_size (get (record, "HostConfig")), 16);
+  ck_assert_str_eq (str (record, "HostConfig.NetworkMode"), "none");
+  ck_assert_uint_eq (json_object_size (get (record, "HostConfig.PortBindings")), 0);
+  ck_assert_uint_eq (json_object_size (get (record, "HostConfig")), 18);
   ck_assert_str_eq (str (record, "Security.Seccomp"), "default");
   ck_assert (json_is_false (get (record, "Security.NoNewPrivileges")));
   ck_assert (json_is_false (get (record, "Security.Privileged")));
@@ -1616,6 +1671,8 @@ main (void)
   tcase_add_test (t, defaults_are_dockers);
   tcase_add_test (t, default_mounts_are_runcs_in_order);
   tcase_add_test (t, default_record_uses_dockers_conventions);
+  tcase_add_test (t, published_ports_are_docker_port_bindings);
+  tcase_add_test (t, host_network_keeps_the_hosts_namespace);
   tcase_add_test (t, image_config_gives_args_env_cwd_and_user);
   tcase_add_test (t, options_override_the_image_config);
   tcase_add_test (t, an_empty_image_config_falls_back_to_defaults);
