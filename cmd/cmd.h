@@ -123,6 +123,7 @@ int cmd_update (struct mr_global *g, int argc, char **argv);
 int cmd_spec (struct mr_global *g, int argc, char **argv);
 int cmd_features (struct mr_global *g, int argc, char **argv);
 int cmd_image (struct mr_global *g, int argc, char **argv);
+int cmd_network (struct mr_global *g, int argc, char **argv);
 int cmd_cp (struct mr_global *g, int argc, char **argv);
 int cmd_useradd (struct mr_global *g, int argc, char **argv);
 int cmd_stats (struct mr_global *g, int argc, char **argv);

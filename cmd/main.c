@@ -346,6 +346,29 @@ static const struct applet applets[] = {
       "\nRun 'minirun image COMMAND --help' for one command.\n",
   },
   {
+      "network",
+      cmd_network,
+      "Manage the networks of managed containers (bridges)",
+      "create [--subnet CIDR] [--gateway IP] [--internal] NAME | ls [-q|--quiet] "
+      "[--format table|json] | inspect NAME... | rm NAME... | prune [-f|--force]",
+      "      --subnet CIDR           create: IPv4 subnet, prefix 8 to 30 (default: the\n"
+      "                              first free /20 of 10.77.0.0-10.87.255.255)\n"
+      "      --gateway IP            create: address of the bridge (default: the\n"
+      "                              subnet's first)\n"
+      "      --internal              create: no traffic to or from outside the network\n"
+      "  -q, --quiet                 ls: print network names only\n"
+      "      --format table|json     ls: output format (default: table)\n"
+      "  -f, --force                 prune: do not ask for confirmation\n" HELP_LINE "\nCommands:\n"
+      "  create NAME                 Create a network; prints its name\n"
+      "  ls                          List networks, the default one (minirun) included\n"
+      "  inspect NAME...             Print networks as JSON, with their containers\n"
+      "  rm NAME...                  Remove networks that no container uses\n"
+      "  prune                       Remove every network that no container uses\n"
+      "\nA container joins a network with 'minirun run --network NAME'; the bridge\n"
+      "comes with its first container and goes with its last.\n"
+      "\nRun 'minirun network COMMAND --help' for one command.\n",
+  },
+  {
       "events",
       cmd_events,
       "Show container events as they happen, or those stored",

@@ -734,6 +734,65 @@ extern "C"
    * read-only, as the lower layer of a container's own.  */
   int mr_image_rootfs (struct mr_context *ctx, const char *ref, char **path, struct mr_error *err);
 
+  /* Networks: bridges that managed containers join with --network NAME,
+   * kept under <data dir>/networks.  The default one, "minirun" (what
+   * "bridge" names), is made on first use and cannot be removed.  A
+   * network's bridge exists while a container is on it.  */
+  struct mr_network_create_opts
+  {
+    size_t size;
+    const char *subnet;  /* "10.99.0.0/24", prefix 8 to 30; NULL: the first free /20
+                            of 10.77.0.0-10.87.255.255 */
+    const char *gateway; /* inside subnet; NULL: its first address */
+    bool internal;       /* no traffic to or from outside the network */
+  };
+
+  struct mr_network_info
+  {
+    char *name;
+    char *id;      /* 64 hex digits */
+    char *subnet;  /* "10.77.0.0/20" */
+    char *gateway; /* "10.77.0.1" */
+    char *bridge;  /* the link's name */
+    char *created; /* RFC 3339, UTC */
+    bool internal;
+    size_t containers; /* endpoints: the containers on it now */
+  };
+
+  /* Makes the record of network name (no link yet).  Refused: a name that is
+   * not a valid id, "none", "host", "bridge", "default", "container:...",
+   * an existing name (errnum EEXIST), a subnet with host bits or a prefix
+   * outside 8-30, one that overlaps another network or a route of the host
+   * (the error names it), a gateway outside the subnet or equal to its
+   * network or broadcast address.  */
+  int mr_network_create (struct mr_context *ctx, const char *name,
+                         const struct mr_network_create_opts *opts, struct mr_error *err);
+  /* Every network, sorted by name; the default one is among them (made when
+   * missing).  */
+  int mr_network_list (struct mr_context *ctx, struct mr_network_info **list, size_t *n,
+                       struct mr_error *err);
+  void mr_network_info_free (struct mr_network_info *list, size_t n);
+  /* The same as a JSON array of what mr_network_inspect prints (caller
+   * frees).  */
+  int mr_network_list_json (struct mr_context *ctx, char **json, struct mr_error *err);
+  /* The network as docker network inspect shows one: Name, Id, Created,
+   * Scope, Driver ("bridge"), EnableIPv6, IPAM {Driver, Options, Config
+   * [{Subnet, Gateway}]}, Internal, Attachable, Ingress, Containers {NAME:
+   * {Name, IPv4Address "10.77.0.2/20", IPv6Address ""}}, Options
+   * {"com.docker.network.bridge.name": BRIDGE}, Labels (caller frees).  An
+   * unknown name: errnum ENOENT, "network 'x' not found".  */
+  int mr_network_inspect (struct mr_context *ctx, const char *name, char **json,
+                          struct mr_error *err);
+  /* Removes a network: its bridge when there, its record, its rules.
+   * Endpoints whose containers are gone are released first.  Refused for
+   * the default network, and while a container uses it, running or not
+   * (errnum EBUSY; the error names them).  */
+  int mr_network_remove (struct mr_context *ctx, const char *name, struct mr_error *err);
+  /* Removes every network but the default one that no container uses; the
+   * names removed go to *removed (NULL-terminated, sorted; caller frees each,
+   * then the array).  */
+  int mr_network_prune (struct mr_context *ctx, char ***removed, struct mr_error *err);
+
 #ifdef __cplusplus
 }
 #endif

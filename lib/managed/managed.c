@@ -899,6 +899,12 @@ mr_managed_net_release (struct mr_context *ctx, const char *name, struct mr_erro
   return mr_net_detach (ctx->data_dir, ctx->root, NULL, name, err);
 }
 
+bool
+mr_managed_endpoint_alive (const char *id, void *ctx)
+{
+  return container_alive (id, ctx);
+}
+
 int
 mr_managed_start (struct mr_context *ctx, const char *name, const struct mr_attach *attach,
                   int *exit_status, struct mr_error *err)
@@ -1359,7 +1365,7 @@ mr_managed_logs (struct mr_context *ctx, const char *name, const struct mr_logs_
 
 /* --- listing ------------------------------------------------------------------ */
 
-static int
+int
 mr_managed_names (struct mr_context *ctx, char ***names, size_t *n, struct mr_error *err)
 {
   cleanup_closedir DIR *d = NULL;

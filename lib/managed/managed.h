@@ -115,5 +115,12 @@ long long mr_managed_int (json_t *o, const char *key);
 /* Removes the container's network endpoint (veth, namespace, address,
  * ports, rules); nothing there is no error.  */
 int mr_managed_net_release (struct mr_context *ctx, const char *name, struct mr_error *err);
+/* Whether the container id still holds its endpoint (running, paused or
+ * restarting); an mr_endpoint_alive_fn, with the context as data.  */
+bool mr_managed_endpoint_alive (const char *id, void *ctx);
+
+/* The names of the managed containers (caller frees each, then the
+ * array).  */
+int mr_managed_names (struct mr_context *ctx, char ***names, size_t *n, struct mr_error *err);
 
 #endif

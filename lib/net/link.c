@@ -194,11 +194,20 @@ mr_link_delete (const char *name, struct mr_error *err)
 int
 mr_link_route_overlaps (const struct mr_subnet *s, bool *overlaps, struct mr_error *err)
 {
+  return mr_link_route_overlapping (s, overlaps, NULL, NULL, 0, err);
+}
+
+int
+mr_link_route_overlapping (const struct mr_subnet *s, bool *overlaps, struct mr_subnet *route,
+                           char *dev, size_t dev_len, struct mr_error *err)
+{
   cleanup_sock struct nl_sock *sk = route_sock (err);
   struct nl_cache *cache = NULL;
   int r;
 
   *overlaps = false;
+  if (dev && dev_len)
+    dev[0] = '\0';
   if (sk == NULL)
     return -1;
   r = rtnl_route_alloc_cache (sk, AF_INET, 0, &cache);
@@ -218,6 +227,15 @@ mr_link_route_overlaps (const struct mr_subnet *s, bool *overlaps, struct mr_err
       rs.prefix = (unsigned)nl_addr_get_prefixlen (dst);
       rs.addr = ntohl (be) & (rs.prefix ? 0xffffffffu << (32 - rs.prefix) : 0);
       *overlaps = mr_subnet_overlaps (s, &rs);
+      if (*overlaps && route)
+        *route = rs;
+      if (*overlaps && dev && dev_len)
+        {
+          struct rtnl_nexthop *nh = rtnl_route_nexthop_n ((struct rtnl_route *)o, 0);
+          char name[IF_NAMESIZE];
+          if (nh && if_indextoname ((unsigned)rtnl_route_nh_get_ifindex (nh), name))
+            snprintf (dev, dev_len, "%s", name);
+        }
     }
   nl_cache_free (cache);
   return 0;

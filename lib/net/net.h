@@ -122,6 +122,10 @@ int mr_link_delete (const char *name, struct mr_error *err);
 bool mr_link_exists (const char *name);
 /* Whether a route of the host (other than a default one) overlaps s.  */
 int mr_link_route_overlaps (const struct mr_subnet *s, bool *overlaps, struct mr_error *err);
+/* The same, with the route found (its subnet and device, "" when it has
+ * none) where route and dev are not NULL.  */
+int mr_link_route_overlapping (const struct mr_subnet *s, bool *overlaps, struct mr_subnet *route,
+                               char *dev, size_t dev_len, struct mr_error *err);
 /* A veth pair: host side host_name on bridge, the peer moved into the
  * network namespace netns_fd as eth0 with ip/prefix, a default route via gw
  * (0: none), and lo up.  */
@@ -186,6 +190,23 @@ int mr_net_detach (const char *data_dir, const char *run_dir, const char *networ
  * or -1 with errnum ENOENT.  */
 int mr_net_find (const char *data_dir, const char *id, char **network, struct mr_endpoint *out,
                  struct mr_error *err);
+
+/* The bridge of a network of data_dir: "minirun0" for the default network of
+ * the default data directory, else mr_net_link_name ("mrbr", ...).  */
+void mr_net_bridge_name (const char *data_dir, const char *network, char *buf, size_t len);
+/* The host-wide lock under which subnets are chosen (every data directory
+ * takes it); returns the fd, which releases it when closed.  */
+int mr_net_subnet_lock (struct mr_error *err);
+/* The first /20 of 10.77.0.0-10.87.255.255 that no network of data_dir and
+ * no host route covers; the subnet lock is held.  */
+int mr_net_auto_subnet (const char *data_dir, struct mr_subnet *out, struct mr_error *err);
+/* Loads network name; the default one is made on first use ("network 'x'
+ * not found: create it ..." for another).  mr_net_lock is held.  */
+int mr_net_network_get (const char *data_dir, const char *name, struct mr_network *net,
+                        struct mr_error *err);
+/* Removes the network namespace of id bound under run_dir, if any: what a
+ * container whose endpoint was reconciled away may have left.  */
+void mr_net_netns_remove (const char *run_dir, const char *id);
 
 /* Whether a host socket holds this port (bind() says so).  */
 bool mr_net_port_taken_on_host (const struct mr_port_mapping *m);

@@ -198,6 +198,42 @@ network_get (const char *data_dir, const char *name, struct mr_network *net, str
   return mr_network_store (data_dir, net, err);
 }
 
+/* What lib/managed needs to make and remove networks of its own: the same
+ * names, subnets and locks as a container's first start uses.  */
+void
+mr_net_bridge_name (const char *data_dir, const char *network, char *buf, size_t len)
+{
+  bridge_name (data_dir, network, buf, len);
+}
+
+int
+mr_net_subnet_lock (struct mr_error *err)
+{
+  return subnet_lock (err);
+}
+
+int
+mr_net_auto_subnet (const char *data_dir, struct mr_subnet *out, struct mr_error *err)
+{
+  return auto_subnet (data_dir, out, err);
+}
+
+int
+mr_net_network_get (const char *data_dir, const char *name, struct mr_network *net,
+                    struct mr_error *err)
+{
+  return network_get (data_dir, name, net, err);
+}
+
+void
+mr_net_netns_remove (const char *run_dir, const char *id)
+{
+  cleanup_free char *path = NULL;
+
+  if (mr_net_netns_path (run_dir, id, &path, NULL) == 0)
+    netns_remove (path);
+}
+
 /* --- published ports --------------------------------------------------- */
 
 bool
