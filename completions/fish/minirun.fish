@@ -1,6 +1,6 @@
 # fish completion for minirun(1)
 
-set -l __minirun_verbs create start run state kill delete rm stop restart wait inspect logs list ls ps pause resume exec cp useradd update spec features image stats system events serve
+set -l __minirun_verbs create start run state kill delete rm stop restart wait inspect logs list ls ps pause resume exec cp useradd update spec features image network stats system events serve
 
 # The verb on the command line: the first word after the global options.
 function __minirun_verb
@@ -63,7 +63,7 @@ function __minirun_npos
                 if test $w != -f; or contains -- $verb list ls ps image
                     set skip 1
                 end
-            case --rootfs --image --name --env-file --hostname --cpus --ulimit --volume --tmpfs --cap-add --cap-drop --security-opt --restart --stop-signal --stop-timeout --label --log-opt --time --timeout --tail --since --filter -m -v -l -n
+            case --subnet --gateway --rootfs --image --name --env-file --hostname --cpus --ulimit --volume --tmpfs --cap-add --cap-drop --security-opt --restart --stop-signal --stop-timeout --label --log-opt --time --timeout --tail --since --filter -m -v -l -n
                 set skip 1
             case -h -t
                 # -h is the host name for create and run, -t the time for
@@ -169,6 +169,7 @@ complete -c minirun -n __minirun_no_verb -a update -d 'Change the resource limit
 complete -c minirun -n __minirun_no_verb -a spec -d 'Write a default config.json for a new bundle'
 complete -c minirun -n __minirun_no_verb -a features -d 'Print the OCI features as JSON'
 complete -c minirun -n __minirun_no_verb -a image -d 'Manage the local store of images'
+complete -c minirun -n __minirun_no_verb -a network -d 'Manage the networks of managed containers (bridges)'
 complete -c minirun -n __minirun_no_verb -a stats -d 'Show a live stream of the resource usage of containers'
 complete -c minirun -n __minirun_no_verb -a system -d 'Show the resource usage of the host, or what minirun runs on'
 complete -c minirun -n __minirun_no_verb -a events -d 'Show container events as they happen, or those stored'
@@ -218,7 +219,7 @@ for v in create run
     complete -c minirun -n "__minirun_verb_is $v" -l cap-drop -x -a 'ALL CAP_CHOWN CAP_DAC_OVERRIDE CAP_FOWNER CAP_FSETID CAP_KILL CAP_MKNOD CAP_NET_BIND_SERVICE CAP_NET_RAW CAP_SETFCAP CAP_SETGID CAP_SETPCAP CAP_SETUID CAP_SYS_CHROOT CAP_AUDIT_WRITE' -d 'Drop a capability'
     complete -c minirun -n "__minirun_verb_is $v" -l security-opt -x -a 'seccomp=unconfined seccomp= no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security option'
     complete -c minirun -n "__minirun_verb_is $v" -l privileged -d 'All capabilities and host devices, no seccomp'
-    complete -c minirun -n "__minirun_verb_is $v" -l network -x -a 'none bridge host' -d 'Network of the container'
+    complete -c minirun -n "__minirun_verb_is $v" -l network -x -a 'none bridge host (__minirun_networks)' -d 'Network of the container'
     complete -c minirun -n "__minirun_verb_is $v" -s p -l publish -x -d 'Publish a port [IP:][HOSTPORT:]CTRPORT[/tcp|/udp]'
     complete -c minirun -n "__minirun_verb_is $v" -l ulimit -x -d 'Resource limit NAME=SOFT[:HARD]'
     complete -c minirun -n "__minirun_verb_is $v" -l restart -x -a 'no on-failure always unless-stopped' -d 'Restart policy'
@@ -395,3 +396,63 @@ complete -c minirun -n '__minirun_image_sub ls list' -s q -l quiet -d 'Print ima
 complete -c minirun -n '__minirun_image_sub ls list' -s f -l format -x -a 'table json' -d 'Output format'
 complete -c minirun -n '__minirun_image_sub rm remove' -a '(__minirun_images)' -d Image
 complete -c minirun -n '__minirun_image_sub inspect; and test (__minirun_npos) = 1' -a '(__minirun_images)' -d Image
+
+# network: create NAME, ls, inspect NAME..., rm NAME..., prune
+
+# The network subcommand on the command line is one of the arguments.
+function __minirun_network_sub
+    __minirun_verb_is network; or return 1
+    set -l words (commandline -opc)
+    set -l seen 0
+    for w in $words[2..-1]
+        if test $seen = 0
+            test $w = network; and set seen 1
+            continue
+        end
+        switch $w
+            case '-*'
+            case '*'
+                contains -- $w $argv
+                return
+        end
+    end
+    return 1
+end
+
+# Network names, from `minirun network ls -q`.
+function __minirun_networks
+    set -l words (commandline -opc)
+    set -l prog $words[1]
+    set -l cmd $prog
+    if string match -q -- '*minirun-*' (basename -- $prog)
+        if string match -q -- '*/*' $prog
+            set prog (dirname -- $prog)/minirun
+        else
+            set prog minirun
+        end
+        set cmd $prog
+    end
+    for i in (seq (count $words))
+        switch $words[$i]
+            case --root
+                set cmd $prog --root $words[(math $i + 1)]
+            case '--root=*'
+                set cmd $prog $words[$i]
+        end
+    end
+    $cmd network ls -q 2>/dev/null
+end
+
+set -l __minirun_network_cmd '__minirun_verb_is network; and test (__minirun_npos) = 0'
+complete -c minirun -n $__minirun_network_cmd -a create -d 'Create a network; prints its name'
+complete -c minirun -n $__minirun_network_cmd -a ls -d 'List networks, the default one included'
+complete -c minirun -n $__minirun_network_cmd -a inspect -d 'Print networks as JSON, with their containers'
+complete -c minirun -n $__minirun_network_cmd -a rm -d 'Remove networks that no container uses'
+complete -c minirun -n $__minirun_network_cmd -a prune -d 'Remove every network that no container uses'
+complete -c minirun -n '__minirun_network_sub create' -l subnet -x -d 'IPv4 subnet of the network (CIDR)'
+complete -c minirun -n '__minirun_network_sub create' -l gateway -x -d 'Address of the bridge'
+complete -c minirun -n '__minirun_network_sub create' -l internal -d 'No traffic to or from outside the network'
+complete -c minirun -n '__minirun_network_sub ls list' -s q -l quiet -d 'Print network names only'
+complete -c minirun -n '__minirun_network_sub ls list' -l format -x -a 'table json' -d 'Output format'
+complete -c minirun -n '__minirun_network_sub inspect rm remove' -f -a '(__minirun_networks)' -d Network
+complete -c minirun -n '__minirun_network_sub prune' -s f -l force -d 'Do not ask for confirmation'
