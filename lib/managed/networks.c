@@ -435,6 +435,12 @@ strv_add (char ***v, size_t *n, const char *s, struct mr_error *err)
   return 0;
 }
 
+static int
+cmp_str (const void *a, const void *b)
+{
+  return strcmp (*(char *const *)a, *(char *const *)b);
+}
+
 static bool
 strv_has (char **v, const char *s)
 {
@@ -509,6 +515,7 @@ users_of (struct mr_context *ctx, const struct mr_network *net, char ***users, b
     return mr_error_errno (err, ENOMEM, "network '%s'", net->name);
   if (record_users (ctx, net->name, users, &n, err) < 0)
     return -1;
+  qsort (*users, n, sizeof **users, cmp_str);
   /* a container that names the network may be starting: its endpoint,
    * made before its status says so, must not be taken for a stale one */
   if (n > 0)
@@ -520,6 +527,7 @@ users_of (struct mr_context *ctx, const struct mr_network *net, char ***users, b
     if (!strv_has (*users, eps[i].id))
       r = strv_add (users, &n, eps[i].id, err);
   endpoints_free (eps, k);
+  qsort (*users, n, sizeof **users, cmp_str);
   if (r == 0 && n == 0 && *changed)
     /* as the last container's stop does: no endpoint, no bridge */
     r = mr_link_delete (net->bridge, err);
