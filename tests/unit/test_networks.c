@@ -178,19 +178,23 @@ START_TEST (an_automatic_subnet_is_a_free_20)
 {
   struct mr_network_info *list = NULL;
   struct mr_error err = { 0 };
+  struct mr_network_create_opts o = { .size = sizeof o };
   size_t n = 0;
   char a[32], b[32], gw[32];
 
-  created ("taken", "10.77.0.0/20", NULL);
   created ("auto1", NULL, NULL);
   created ("auto2", NULL, NULL);
   ipam_of ("auto1", a, gw, sizeof a);
   ipam_of ("auto2", b, gw, sizeof b);
-  ck_assert_str_ne (a, "10.77.0.0/20");
-  ck_assert_str_ne (b, "10.77.0.0/20");
   ck_assert_str_ne (a, b);
   ck_assert_ptr_nonnull (strstr (a, "/20"));
+  ck_assert_ptr_nonnull (strstr (b, "/20"));
   ck_assert_int_eq (strncmp (a, "10.", 3), 0);
+  /* the automatic one is taken as a given one would be */
+  o.subnet = a;
+  ck_assert_int_eq (mr_network_create (ctx, "again", &o, &err), -1);
+  ck_assert_ptr_nonnull (strstr (err.msg, "of network 'auto1'"));
+  created ("taken", "10.207.0.0/24", NULL);
 
   /* ls: the default network too, made on first use, and no container */
   ck_assert_msg (mr_network_list (ctx, &list, &n, &err) == 0, "%s", err.msg);
@@ -199,6 +203,9 @@ START_TEST (an_automatic_subnet_is_a_free_20)
   ck_assert_str_eq (list[0].subnet, a);
   ck_assert_str_eq (list[2].name, "minirun");
   ck_assert_str_eq (list[3].name, "taken");
+  ck_assert_str_eq (list[3].subnet, "10.207.0.0/24");
+  ck_assert_str_eq (list[3].gateway, "10.207.0.1");
+  ck_assert (!list[3].internal);
   for (size_t i = 0; i < n; i++)
     ck_assert_uint_eq (list[i].containers, 0);
   ck_assert_str_ne (list[2].subnet, a);
