@@ -111,6 +111,7 @@ int cmd_stop (struct mr_global *g, int argc, char **argv);
 int cmd_restart (struct mr_global *g, int argc, char **argv);
 int cmd_wait (struct mr_global *g, int argc, char **argv);
 int cmd_inspect (struct mr_global *g, int argc, char **argv);
+int cmd_port (struct mr_global *g, int argc, char **argv);
 int cmd_logs (struct mr_global *g, int argc, char **argv);
 int cmd_monitor (struct mr_global *g, int argc, char **argv);
 int cmd_list (struct mr_global *g, int argc, char **argv);

@@ -8,7 +8,7 @@
 #include "cmd.h"
 #include "util/cleanup.h"
 
-#define N_COLUMNS 6
+#define N_COLUMNS 7
 
 static void
 free_cells (char **cells, size_t n)
@@ -18,12 +18,34 @@ free_cells (char **cells, size_t n)
   free (cells);
 }
 
+/* "0.0.0.0:8080->80/tcp, 127.0.0.1:8081->80/tcp", as docker ps shows them.  */
+static char *
+ports_cell (const struct mr_container_info *c)
+{
+  char *s = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&s, &len);
+
+  if (f == NULL)
+    return NULL;
+  for (size_t i = 0; i < c->n_ports; i++)
+    fprintf (f, "%s%s:%u->%u/%s", i ? ", " : "", c->ports[i].host_ip, c->ports[i].host_port,
+             c->ports[i].container_port, c->ports[i].proto);
+  if (fclose (f) != 0)
+    {
+      free (s);
+      return NULL;
+    }
+  return s;
+}
+
 static int
 print_list (struct mr_container_info *list, size_t n, bool quiet)
 {
   static const char *const headers[N_COLUMNS]
-      = { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER" };
+      = { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER", "PORTS" };
   size_t ncells = (n + 1) * N_COLUMNS;
+  size_t ncols = N_COLUMNS - 1;
   char **cells;
 
   if (quiet)
@@ -55,6 +77,10 @@ print_list (struct mr_container_info *list, size_t n, bool quiet)
       row[3] = strdup (list[i].managed ? list[i].image : list[i].bundle ? list[i].bundle : "");
       row[4] = strdup (list[i].created ? list[i].created : "");
       row[5] = strdup (list[i].owner ? list[i].owner : "");
+      row[6] = ports_cell (&list[i]);
+      /* runc's columns, unless a managed container is shown */
+      if (list[i].managed)
+        ncols = N_COLUMNS;
     }
   for (size_t i = 0; i < ncells; i++)
     if (cells[i] == NULL)
@@ -62,7 +88,21 @@ print_list (struct mr_container_info *list, size_t n, bool quiet)
         free_cells (cells, ncells);
         return cmd_fail ("list: out of memory");
       }
-  print_table (cells, n + 1, N_COLUMNS, 12, 3);
+  if (ncols < N_COLUMNS)
+    {
+      /* the same cells without the last column; cells keeps owning them */
+      cleanup_free char **shown = calloc ((n + 1) * ncols, sizeof *shown);
+      if (shown == NULL)
+        {
+          free_cells (cells, ncells);
+          return cmd_fail ("list: out of memory");
+        }
+      for (size_t i = 0; i <= n; i++)
+        memcpy (shown + i * ncols, cells + i * N_COLUMNS, ncols * sizeof *cells);
+      print_table (shown, n + 1, ncols, 12, 3);
+    }
+  else
+    print_table (cells, n + 1, ncols, 12, 3);
   free_cells (cells, ncells);
   return 0;
 }

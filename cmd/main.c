@@ -150,6 +150,13 @@ static const struct applet applets[] = {
       HELP_LINE,
   },
   {
+      "port",
+      cmd_port,
+      "Print the published ports of a managed container",
+      "NAME [PRIVATE_PORT[/PROTO]]",
+      HELP_LINE,
+  },
+  {
       "logs",
       cmd_logs,
       "Print the log of a managed container",

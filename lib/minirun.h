@@ -142,7 +142,21 @@ extern "C"
     char *finished;    /* managed and stopped: RFC 3339, or NULL */
     char *rootfs;      /* the root filesystem directory, or NULL */
     char *annotations; /* the config's annotations as a JSON object, or NULL for none */
+    /* managed, running on a bridge network: its published ports, the host
+     * ports really taken (NULL and 0 otherwise) */
+    struct mr_port_binding *ports;
+    size_t n_ports;
   };
+  /* A published port in use: what `docker port` shows.  */
+  struct mr_port_binding
+  {
+    char container[129]; /* the container's name */
+    char proto[4];       /* "tcp" or "udp" */
+    char host_ip[16];    /* "0.0.0.0": every address of the host */
+    uint16_t host_port;  /* the port taken on the host (an automatic one too) */
+    uint16_t container_port;
+  };
+
   int mr_container_list (struct mr_context *ctx, struct mr_container_info **list, size_t *n,
                          struct mr_error *err);
   void mr_container_info_free (struct mr_container_info *list, size_t n);
@@ -463,12 +477,63 @@ extern "C"
    * StopSignal, StopTimeout}, HostConfig {Memory, MemorySwap, NanoCpus,
    * CpuShares, CpusetCpus, PidsLimit, ReadonlyRootfs, Binds, Tmpfs, CapAdd,
    * CapDrop, Ulimits, AutoRemove, RestartPolicy {Name, MaximumRetryCount},
-   * SecurityOpt, Privileged}, Security {Seccomp ("default", "unconfined" or
-   * the profile's path), NoNewPrivileges, Privileged, Capabilities}.
+   * SecurityOpt, Privileged, NetworkMode, PortBindings}, Security {Seccomp
+   * ("default", "unconfined" or the profile's path), NoNewPrivileges,
+   * Privileged, Capabilities}, NetworkSettings {Bridge, IPAddress,
+   * IPPrefixLen, Gateway, Ports {"80/tcp": [{HostIp, HostPort}]}, Networks
+   * {NAME: {NetworkID, Name, EndpointID, IPAddress, IPPrefixLen, Gateway}}}:
+   * what its live endpoint holds (empty while it does not run).
    * OCI containers get Id, Name, Managed (false), State {Status, Running,
    * Paused, Pid}, Created, Bundle and Oci (their OCI state).  */
   int mr_container_inspect (struct mr_context *ctx, const char *name, char **json,
                             struct mr_error *err);
+
+  /* --- Published ports and addresses --------------------------------------
+   * What a managed container on a bridge network has while it runs, read
+   * from its endpoint (<data dir>/networks/NET/endpoints/NAME.json): the
+   * address it got and the host ports it really holds.  A container that
+   * does not run has none, as with docker.  */
+  struct mr_container_net
+  {
+    size_t size;
+    char *network;    /* NULL: on no network now (stopped, or none or host) */
+    char ip[16];      /* "10.77.0.2" */
+    unsigned prefix;  /* 24 */
+    char gateway[16]; /* "10.77.0.1" */
+    char *bridge;     /* the bridge's link name */
+    struct mr_port_binding *ports;
+    size_t n_ports;
+  };
+  /* Fills out (set its size first) for container name.  An OCI container,
+   * or a managed one that does not run, is no error: out->network stays
+   * NULL and there are no ports.  Free with mr_container_net_clear.  */
+  int mr_container_net (struct mr_context *ctx, const char *name, struct mr_container_net *out,
+                        struct mr_error *err);
+  void mr_container_net_clear (struct mr_container_net *net);
+
+  /* Every published port of every container of the data directory, sorted
+   * by host port (caller frees the array).  */
+  int mr_ports_list (struct mr_context *ctx, struct mr_port_binding **list, size_t *n,
+                     struct mr_error *err);
+
+  /* The automatic range: a published port without a host port gets the
+   * first free one of these.  */
+#define MR_PORTS_AUTO_FIRST 8000
+#define MR_PORTS_AUTO_LAST 9000
+  struct mr_port_range
+  {
+    uint16_t first;
+    uint16_t last;
+  };
+  /* The parts of the automatic range that none of used holds (by host
+   * port, whatever the protocol or address), in order (caller frees; *n
+   * may be 0).  */
+  int mr_ports_free_ranges (const struct mr_port_binding *used, size_t n_used,
+                            struct mr_port_range **out, size_t *n, struct mr_error *err);
+
+  /* "80/tcp -> 0.0.0.0:8080" (docker port's line) into buf.  */
+  void mr_port_binding_format (const struct mr_port_binding *b, bool with_private, char *buf,
+                               size_t len);
 
   struct mr_logs_opts
   {

@@ -13,6 +13,7 @@
 #include "context.h"
 #include "managed/files.h"
 #include "managed/managed.h"
+#include "managed/ports.h"
 #include "managed/stats.h"
 #include "oci/container.h"
 #include "util/error.h"
@@ -411,6 +412,29 @@ mr_container_inspect (struct mr_context *ctx, const char *name, char **json, str
   if (kind == KIND_MANAGED)
     return mr_managed_inspect (ctx, name, json, err);
   return mr_managed_inspect_oci (ctx, name, json, err);
+}
+
+int
+mr_container_net (struct mr_context *ctx, const char *name, struct mr_container_net *out,
+                  struct mr_error *err)
+{
+  struct mr_managed m;
+  enum kind kind;
+  int r;
+
+  *out = (struct mr_container_net){ .size = out->size };
+  if (resolve (ctx, name, &kind, err) < 0)
+    return -1;
+  if (kind == KIND_NONE)
+    return no_such_container (name, err);
+  /* the engine that runs an OCI container owns its network */
+  if (kind == KIND_OCI)
+    return 0;
+  if (mr_managed_open (ctx, name, false, &m, err) < 0)
+    return -1;
+  r = mr_managed_net (ctx, name, m.record, mr_managed_status (ctx, &m, NULL), out, err);
+  mr_managed_close (&m);
+  return r;
 }
 
 int

@@ -1,6 +1,6 @@
 # fish completion for minirun(1)
 
-set -l __minirun_verbs create start run state kill delete rm stop restart wait inspect logs list ls ps pause resume exec cp useradd update spec features image network stats system events serve
+set -l __minirun_verbs create start run state kill delete rm stop restart wait inspect port logs list ls ps pause resume exec cp useradd update spec features image network stats system events serve
 
 # The verb on the command line: the first word after the global options.
 function __minirun_verb
@@ -83,7 +83,7 @@ end
 
 function __minirun_wants_id
     set -l verb (__minirun_verb)
-    contains -- "$verb" state kill ps pause resume exec useradd update logs
+    contains -- "$verb" state kill ps pause resume exec useradd update logs port
     and test (__minirun_npos) = 0
 end
 
@@ -156,6 +156,7 @@ complete -c minirun -n __minirun_no_verb -a stop -d 'Stop containers: the stop s
 complete -c minirun -n __minirun_no_verb -a restart -d 'Stop, then start managed containers'
 complete -c minirun -n __minirun_no_verb -a wait -d 'Wait for managed containers to stop and print their exit codes'
 complete -c minirun -n __minirun_no_verb -a inspect -d 'Print the full record of containers as JSON'
+complete -c minirun -n __minirun_no_verb -a port -d 'Print the published ports of a managed container'
 complete -c minirun -n __minirun_no_verb -a logs -d 'Print the log of a managed container'
 complete -c minirun -n __minirun_no_verb -a list -d 'List containers'
 complete -c minirun -n __minirun_no_verb -a ls -d 'List containers (list)'

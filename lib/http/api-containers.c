@@ -97,22 +97,55 @@ HANDLER (get_containers)
   api_succeed_json (res, 200, json);
 }
 
-HANDLER (get_container)
+/* The record of a container, with "ports" as the list has them:
+   {"80/tcp": "0.0.0.0:8080"}, an array where a port has several.  */
+static void
+respond_container (struct mr_api *api, struct mr_api_response *res, unsigned status,
+                   const char *name)
 {
   cleanup_free char *json = NULL;
   struct mr_error err = { 0 };
+  json_t *doc, *ports, *list, *b;
+  const char *key;
 
-  (void)req;
   if (mr_container_inspect (api->ctx, name, &json, &err) < 0)
     return api_fail_library (api, res, name, &err);
-  api_succeed_json (res, 200, json);
+  doc = json_loads (json, 0, NULL);
+  ports = json_object ();
+  if (doc == NULL || ports == NULL || json_object_set_new (doc, "ports", ports) < 0)
+    {
+      json_decref (doc);
+      return api_fail (res, 500, "out of memory");
+    }
+  json_object_foreach (json_object_get (json_object_get (doc, "NetworkSettings"), "Ports"), key,
+                       list)
+  {
+    json_t *addrs = json_array ();
+    size_t i;
+
+    json_array_foreach (list, i, b) json_array_append_new (
+        addrs, json_sprintf ("%s:%s", json_string_value (json_object_get (b, "HostIp")),
+                             json_string_value (json_object_get (b, "HostPort"))));
+    if (json_array_size (addrs) == 1)
+      json_object_set (ports, key, json_array_get (addrs, 0));
+    else if (json_array_size (addrs) > 1)
+      json_object_set (ports, key, addrs);
+    json_decref (addrs);
+  }
+  api_succeed_status (res, status, doc);
+}
+
+HANDLER (get_container)
+{
+  (void)req;
+  respond_container (api, res, 200, name);
 }
 
 /* What POST /containers takes, read from its body into cfg.  */
 struct create_req
 {
   struct mr_run_config cfg;
-  struct strv args, env, volumes, labels, cap_add, cap_drop, security_opt;
+  struct strv args, env, volumes, labels, cap_add, cap_drop, security_opt, ports;
   char *user;
   bool start;
 };
@@ -127,6 +160,7 @@ create_req_clear (struct create_req *c)
   api_strv_clear (&c->cap_add);
   api_strv_clear (&c->cap_drop);
   api_strv_clear (&c->security_opt);
+  api_strv_clear (&c->ports);
   free (c->user);
 }
 
@@ -177,24 +211,20 @@ parse_cpus (const json_t *doc, struct mr_run_config *cfg, struct mr_api_response
   return 0;
 }
 
-/* "ports": only an empty array, until publishing is supported.  */
+/* "ports" as -p specs, "network" as --network.  */
 static int
-parse_ports (const json_t *doc, struct mr_api_response *res)
+parse_network (const json_t *doc, struct create_req *c, struct mr_api_response *res)
 {
-  json_t *v;
+  char msg[1024];
 
-  v = json_object_get (doc, "ports");
-  if (v && !json_is_null (v))
+  if (api_ports_parse (json_object_get (doc, "ports"), &c->ports, msg, sizeof msg) < 0)
     {
-      if (!json_is_array (v))
-        return api_bad_type (res, "ports", "an array");
-      /* taking them and publishing nothing would be a lie */
-      if (json_array_size (v) > 0)
-        {
-          api_fail (res, 400, "invalid field 'ports': port publishing is not supported yet");
-          return -1;
-        }
+      api_fail (res, strcmp (msg, "out of memory") == 0 ? 500 : 400, "%s", msg);
+      return -1;
     }
+  if (api_field_string (doc, "network", &c->cfg.network, res) < 0)
+    return -1;
+  c->cfg.publish = c->ports.n ? api_strv_get (&c->ports) : NULL;
   return 0;
 }
 
@@ -202,9 +232,10 @@ static int
 parse_create (const json_t *doc, struct create_req *c, struct mr_api_response *res)
 {
   static const char *const known[]
-      = { "name",     "rootfs", "image",   "command",    "env",          "workdir",    "user",
-          "hostname", "memory", "cpus",    "pids_limit", "ports",        "volumes",    "restart",
-          "labels",   "start",  "cap_add", "cap_drop",   "security_opt", "privileged", NULL };
+      = { "name",         "rootfs",     "image",   "command", "env",        "workdir",
+          "user",         "hostname",   "memory",  "cpus",    "pids_limit", "ports",
+          "volumes",      "restart",    "labels",  "start",   "cap_add",    "cap_drop",
+          "security_opt", "privileged", "network", NULL };
   struct mr_run_config *cfg = &c->cfg;
   json_int_t n;
   bool set;
@@ -239,7 +270,7 @@ parse_create (const json_t *doc, struct create_req *c, struct mr_api_response *r
     }
 
   if (parse_memory (doc, cfg, res) < 0 || parse_cpus (doc, cfg, res) < 0
-      || parse_ports (doc, res) < 0)
+      || parse_network (doc, c, res) < 0)
     return -1;
   if (api_field_strings (doc, "volumes", false, &c->volumes, res) < 0
       || api_field_string (doc, "restart", &cfg->restart, res) < 0
@@ -308,7 +339,6 @@ HANDLER (post_containers)
 {
   cleanup_json json_t *doc = NULL;
   cleanup_free char *created = NULL;
-  cleanup_free char *json = NULL;
   struct create_req c = { 0 };
   struct mr_error err = { 0 };
   int ret;
@@ -330,9 +360,7 @@ HANDLER (post_containers)
   if (ret > 0)
     return api_fail (res, 500, "container '%s' was created but did not start: %s", created,
                      err.msg);
-  if (mr_container_inspect (api->ctx, created, &json, &err) < 0)
-    return api_fail_library (api, res, created, &err);
-  api_succeed_json (res, 201, json);
+  respond_container (api, res, 201, created);
 }
 
 enum action

@@ -134,6 +134,11 @@ int api_field_pairs (const json_t *doc, const char *key, bool array_too, struct 
                      struct mr_api_response *res);
 int api_field_user (const json_t *doc, char **out, struct mr_api_response *res);
 
+/* api-ports.c: the "ports" of a create body, an array of docker -p specs
+   or an object of host side to container port, as -p specs in out, each
+   checked; -1 with msg naming the field and the entry.  */
+int api_ports_parse (const json_t *v, struct strv *out, char *msg, size_t len);
+
 /* api-stream.c */
 void api_pump_free (struct pump *p);
 struct pump *api_pump_new (struct mr_api *api, const char *name);

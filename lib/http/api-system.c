@@ -281,49 +281,72 @@ HANDLER (get_system_stats)
 
 /* --- ports ---------- */
 
-/* Published ports as the container records hold them (Docker's
-   HostConfig.PortBindings shape); none is published until networking
-   exists.  */
+/* Every published port in use, from the containers' live endpoints:
+   container, container_port ("80/tcp"), host_ip, host_port (a string, as
+   docker's HostPort), state, and the same as numbers and names a client
+   need not split: protocol, host_address, private_port, public_port.
+   Beside data: the automatic range and its free parts.  */
 HANDLER (get_ports)
 {
   struct mr_container_info *list = NULL;
+  struct mr_port_binding *ports = NULL;
+  struct mr_port_range *free_r = NULL;
   struct mr_error err = { 0 };
-  json_t *out = json_array ();
-  size_t n = 0;
+  json_t *out, *ranges, *doc;
+  size_t n = 0, n_ports = 0, n_free = 0;
+  unsigned free_count = 0;
 
   (void)req;
   (void)name;
-  if (out == NULL)
-    return api_fail (res, 500, "out of memory");
-  if (mr_api_list (api, &list, &n, &err) < 0)
+  if (mr_ports_list (api->ctx, &ports, &n_ports, &err) < 0
+      || mr_ports_free_ranges (ports, n_ports, &free_r, &n_free, &err) < 0)
     {
-      json_decref (out);
+      free (ports);
       return api_fail_library (api, res, NULL, &err);
     }
-  for (size_t i = 0; i < n; i++)
+  if (mr_api_list (api, &list, &n, &err) < 0)
     {
-      cleanup_free char *js = NULL;
-      cleanup_json json_t *doc = NULL;
-      const char *port;
-      json_t *bindings, *b, *one;
-      size_t k;
+      free (ports);
+      free (free_r);
+      return api_fail_library (api, res, NULL, &err);
+    }
+  out = json_array ();
+  ranges = json_array ();
+  for (size_t i = 0; out && i < n_ports; i++)
+    {
+      const struct mr_port_binding *b = &ports[i];
+      const char *state = "";
+      char key[16], hp[8];
 
-      if (!list[i].managed || mr_container_inspect (api->ctx, list[i].id, &js, &err) < 0)
-        continue;
-      doc = json_loads (js, 0, NULL);
-      bindings = json_object_get (json_object_get (doc, "HostConfig"), "PortBindings");
-      json_object_foreach (bindings, port, b)
-      {
-        json_array_foreach (b, k, one) json_array_append_new (
-            out,
-            json_pack ("{s:s, s:s, s:s?, s:s?, s:s}", "container", list[i].id, "container_port",
-                       port, "host_ip", json_string_value (json_object_get (one, "HostIp")),
-                       "host_port", json_string_value (json_object_get (one, "HostPort")), "state",
-                       list[i].state ? list[i].state : ""));
-      }
+      for (size_t j = 0; j < n; j++)
+        if (strcmp (list[j].id, b->container) == 0)
+          state = list[j].state ? list[j].state : mr_status_name (list[j].status);
+      snprintf (key, sizeof key, "%u/%s", b->container_port, b->proto);
+      snprintf (hp, sizeof hp, "%u", b->host_port);
+      json_array_append_new (out,
+                             json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i}",
+                                        "container", b->container, "container_port", key, "host_ip",
+                                        b->host_ip, "host_port", hp, "state", state, "protocol",
+                                        b->proto, "host_address", b->host_ip, "private_port",
+                                        (int)b->container_port, "public_port", (int)b->host_port));
+    }
+  for (size_t i = 0; ranges && i < n_free; i++)
+    {
+      free_count += free_r[i].last - free_r[i].first + 1u;
+      json_array_append_new (ranges, json_pack ("{s:i, s:i}", "first", (int)free_r[i].first, "last",
+                                                (int)free_r[i].last));
     }
   mr_container_info_free (list, n);
-  api_succeed (res, out);
+  free (ports);
+  free (free_r);
+  doc = json_pack ("{s:b, s:o?, s:{s:i, s:i}, s:o?, s:i}", "success", 1, "data", out, "auto_range",
+                   "first", MR_PORTS_AUTO_FIRST, "last", MR_PORTS_AUTO_LAST, "free", ranges,
+                   "free_count", (int)free_count);
+  res->body = doc && out && ranges ? json_dumps (doc, JSON_COMPACT) : NULL;
+  json_decref (doc);
+  if (res->body == NULL)
+    return api_fail (res, 500, "out of memory");
+  res->status = 200;
 }
 
 /* --- events ---------- */

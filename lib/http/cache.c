@@ -116,6 +116,15 @@ copy_list (const struct mr_container_info *src, size_t n, struct mr_container_in
       dst[i].finished = dup_or_null (src[i].finished, &failed);
       dst[i].rootfs = dup_or_null (src[i].rootfs, &failed);
       dst[i].annotations = dup_or_null (src[i].annotations, &failed);
+      dst[i].ports = NULL;
+      if (src[i].n_ports)
+        {
+          dst[i].ports = malloc (src[i].n_ports * sizeof *dst[i].ports);
+          if (dst[i].ports)
+            memcpy (dst[i].ports, src[i].ports, src[i].n_ports * sizeof *dst[i].ports);
+          else
+            failed = true;
+        }
     }
   if (failed)
     {

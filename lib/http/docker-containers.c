@@ -185,6 +185,52 @@ command_of (const json_t *config)
   return ret;
 }
 
+/* NetworkSettings.Ports as the list has them: [{IP, PrivatePort,
+   PublicPort, Type}], an exposed port published nowhere without IP and
+   PublicPort.  */
+static json_t *
+list_ports (const json_t *rec)
+{
+  json_t *ports = json_object_get (json_object_get (rec, "NetworkSettings"), "Ports");
+  json_t *out = json_array (), *list, *b;
+  const char *key;
+
+  json_object_foreach (ports, key, list)
+  {
+    char proto[8] = "tcp";
+    unsigned priv = 0;
+    size_t i;
+
+    if (sscanf (key, "%u/%7s", &priv, proto) < 1)
+      continue;
+    if (json_array_size (list) == 0)
+      json_array_append_new (out,
+                             json_pack ("{s:i, s:s}", "PrivatePort", (int)priv, "Type", proto));
+    json_array_foreach (list, i, b) json_array_append_new (
+        out,
+        json_pack ("{s:s, s:i, s:i, s:s}", "IP", docker_jstr (b, "HostIp"), "PrivatePort",
+                   (int)priv, "PublicPort", atoi (docker_jstr (b, "HostPort")), "Type", proto));
+  }
+  return out;
+}
+
+/* HostConfig.NetworkMode as docker names it: "default" for none asked.  */
+static const char *
+network_mode (const json_t *host)
+{
+  const char *mode = docker_jstr (host, "NetworkMode");
+
+  return *mode ? mode : "default";
+}
+
+static json_t *
+networks_of (const json_t *rec)
+{
+  json_t *n = json_object_get (json_object_get (rec, "NetworkSettings"), "Networks");
+
+  return json_is_object (n) ? json_incref (n) : json_object ();
+}
+
 /* One entry of GET /containers/json.  */
 static json_t *
 list_entry (const json_t *rec)
@@ -197,14 +243,15 @@ list_entry (const json_t *rec)
 
   status_text (state, status, sizeof status);
   return json_pack (
-      "{s:s, s:[s+], s:s, s:o, s:o, s:I, s:[], s:o, s:s, s:s, s:{s:s}, "
-      "s:{s:{}}, s:o}",
+      "{s:s, s:[s+], s:s, s:o, s:o, s:I, s:o, s:o, s:s, s:s, s:{s:s}, "
+      "s:{s:o}, s:o}",
       "Id", docker_jstr (rec, "Id"), "Names", "/", docker_jstr (rec, "Name"), "Image",
       docker_jstr (rec, "Image"), "ImageID", image_id (rec), "Command", command_of (config),
-      "Created", (json_int_t)docker_parse_time (docker_jstr (rec, "Created")), "Ports", "Labels",
-      json_is_object (labels) ? json_incref (labels) : json_object (), "State",
-      docker_status (docker_jstr (state, "Status")), "Status", status, "HostConfig", "NetworkMode",
-      "none", "NetworkSettings", "Networks", "Mounts", mounts_of (host));
+      "Created", (json_int_t)docker_parse_time (docker_jstr (rec, "Created")), "Ports",
+      list_ports (rec), "Labels", json_is_object (labels) ? json_incref (labels) : json_object (),
+      "State", docker_status (docker_jstr (state, "Status")), "Status", status, "HostConfig",
+      "NetworkMode", network_mode (host), "NetworkSettings", "Networks", networks_of (rec),
+      "Mounts", mounts_of (host));
 }
 
 /* The filters of a query, {"key": {"value": true}} or the older
@@ -566,6 +613,20 @@ docker_get_containers (struct dreq *d)
   docker_reply (d, 200, out);
 }
 
+/* The record's NetworkSettings, with what docker clients expect there.  */
+static json_t *
+network_settings (const json_t *rec)
+{
+  json_t *ns = json_object_get (rec, "NetworkSettings");
+  json_t *out = json_is_object (ns) ? json_deep_copy (ns) : json_object ();
+
+  if (out && !json_is_object (json_object_get (out, "Ports")))
+    json_object_set_new (out, "Ports", json_object ());
+  if (out && !json_is_object (json_object_get (out, "Networks")))
+    json_object_set_new (out, "Networks", json_object ());
+  return out;
+}
+
 /* GET /containers/{id}/json: the record in Docker's inspect shape.  */
 static json_t *
 inspect_shape (const json_t *rec)
@@ -612,8 +673,9 @@ inspect_shape (const json_t *rec)
   dhost = json_deep_copy (host);
   if (dhost)
     {
-      json_object_set_new (dhost, "NetworkMode", json_string ("none"));
-      json_object_set_new (dhost, "PortBindings", json_object ());
+      json_object_set_new (dhost, "NetworkMode", json_string (network_mode (host)));
+      if (!json_is_object (json_object_get (dhost, "PortBindings")))
+        json_object_set_new (dhost, "PortBindings", json_object ());
       if (!json_is_boolean (json_object_get (dhost, "Privileged")))
         json_object_set_new (dhost, "Privileged", json_false ());
       if (!json_is_array (json_object_get (dhost, "SecurityOpt")))
@@ -623,7 +685,7 @@ inspect_shape (const json_t *rec)
     }
   out = json_pack (
       "{s:s, s:s+, s:s, s:s, s:o, s:o, s:o, s:O?, s:s, s:s, s:s, s:s, s:s, s:s, "
-      "s:s, s:s, s:o, s:o, s:o, s:{s:{}, s:{}}, s:{s:s, s:{s:s}}, s:n}",
+      "s:s, s:s, s:o, s:o, s:o, s:o, s:{s:s, s:{s:s}}, s:n}",
       "Id", docker_jstr (rec, "Id"), "Name", "/", docker_jstr (rec, "Name"), "Created",
       docker_jstr (rec, "Created"), "Path",
       json_string_value (json_array_get (cmd, 0)) ? json_string_value (json_array_get (cmd, 0))
@@ -632,7 +694,7 @@ inspect_shape (const json_t *rec)
       json_object_get (rec, "RestartCount"), "LogPath", docker_jstr (rec, "LogPath"), "Driver",
       docker_jstr (rec, "RootfsMode"), "Platform", "linux", "MountLabel", "", "ProcessLabel", "",
       "AppArmorProfile", "", "ResolvConfPath", "", "HostnamePath", "", "Config", dconfig,
-      "HostConfig", dhost, "Mounts", mounts_of (host), "NetworkSettings", "Networks", "Ports",
+      "HostConfig", dhost, "Mounts", mounts_of (host), "NetworkSettings", network_settings (rec),
       "GraphDriver", "Name", docker_jstr (rec, "RootfsMode"), "Data", "MergedDir",
       docker_jstr (rec, "Rootfs"), "ExecIDs");
   if (out && etc)

@@ -21,7 +21,7 @@
 struct holder
 {
   json_t *keep; /* strings whose values the config points to */
-  const char **lists[16];
+  const char **lists[24];
   size_t n_lists;
 };
 
@@ -125,12 +125,6 @@ refuse_unsupported (struct dreq *d, const json_t *body, const json_t *host)
   json_t *v;
   const char *mode;
 
-  v = json_object_get (host, "PortBindings");
-  if (json_object_size (v) > 0)
-    return docker_fail (d, 400,
-                        "publishing ports (PortBindings) is not supported: minirun serve does not "
-                        "build container networks yet"),
-           false;
   if (json_is_true (json_object_get (host, "Init")))
     return docker_fail (d, 400,
                         "an init process (Init) is not supported: minirun has no init binary"),
@@ -150,14 +144,6 @@ refuse_unsupported (struct dreq *d, const json_t *body, const json_t *host)
                  "NONE")
              != 0)
     return docker_fail (d, 400, "health checks (Healthcheck) are not supported by minirun serve"),
-           false;
-  mode = json_string_value (json_object_get (host, "NetworkMode"));
-  if (mode && *mode && strcmp (mode, "default") != 0 && strcmp (mode, "bridge") != 0
-      && strcmp (mode, "none") != 0)
-    return docker_fail (d, 400,
-                        "network mode '%s' is not supported: containers get a network namespace of "
-                        "their own",
-                        mode),
            false;
   mode = json_string_value (json_object_get (json_object_get (host, "LogConfig"), "Type"));
   if (mode && *mode && strcmp (mode, "json-file") != 0 && strcmp (mode, "local") != 0)
@@ -543,6 +529,82 @@ fill_restart_log (struct dreq *d, const json_t *host, struct holder *h, struct m
   return true;
 }
 
+/* HostConfig.NetworkMode, PortBindings and PublishAllPorts (with
+   Config.ExposedPorts) as --network and -p: {"80/tcp": [{"HostIp": "",
+   "HostPort": "8080"}]} is "8080:80/tcp", an empty HostPort an automatic
+   one, and every exposed port not bound one more automatic port.  */
+static bool
+fill_network (struct dreq *d, const json_t *body, const json_t *host, struct holder *h,
+              struct mr_run_config *cfg)
+{
+  const char *const H = "HostConfig.";
+  json_t *v, *bindings, *exposed, *list, *b;
+  const char *key, *mode = NULL;
+  bool all = false;
+  const char **specs;
+  size_t n = 0, i;
+
+  STRING (host, H, "NetworkMode", mode);
+  /* docker's "default" is its bridge; minirun's is none unless ports are
+     published, which then join the bridge */
+  if (mode && strcmp (mode, "default") != 0)
+    cfg->network = mode;
+  BOOL (host, H, "PublishAllPorts", all);
+  if (!typed (d, host, H, "PortBindings", JSON_OBJECT, &bindings)
+      || !typed (d, body, "", "ExposedPorts", JSON_OBJECT, &exposed))
+    return false;
+  json_object_foreach (bindings, key, list)
+  {
+    if (list != NULL && !json_is_null (list) && !json_is_array (list))
+      return docker_fail (d, 400, "invalid HostConfig.PortBindings[\"%s\"]: expected an array",
+                          key),
+             false;
+    n += json_array_size (list) ? json_array_size (list) : 1;
+  }
+  if (all)
+    n += json_object_size (exposed);
+  if (n == 0)
+    return true;
+  specs = hold_list (h, n);
+  if (specs == NULL)
+    return docker_fail (d, 500, "out of memory"), false;
+  n = 0;
+  json_object_foreach (bindings, key, list)
+  {
+    if (json_array_size (list) == 0)
+      specs[n++] = key;
+    json_array_foreach (list, i, b)
+    {
+      json_t *ip = json_object_get (b, "HostIp"), *port = json_object_get (b, "HostPort");
+      if (!json_is_object (b) || (ip && !json_is_string (ip) && !json_is_null (ip))
+          || (port && !json_is_string (port) && !json_is_null (port)))
+        return docker_fail (d, 400,
+                            "invalid HostConfig.PortBindings[\"%s\"]: expected "
+                            "[{\"HostIp\": \"\", \"HostPort\": \"8080\"}]",
+                            key),
+               false;
+      specs[n++]
+          = hold (h, json_sprintf ("%s%s%s:%s", json_string_value (ip) ?: "",
+                                   json_string_value (ip) && *json_string_value (ip) ? ":" : "",
+                                   json_string_value (port) ?: "", key));
+      /* no address, no port: docker's -p CTRPORT */
+      if (specs[n - 1] && strncmp (specs[n - 1], ":", 1) == 0)
+        specs[n - 1]++;
+    }
+  }
+  if (all)
+    json_object_foreach (exposed, key, v)
+    {
+      if (json_object_get (bindings, key) == NULL)
+        specs[n++] = key;
+    }
+  for (i = 0; i < n; i++)
+    if (specs[i] == NULL)
+      return docker_fail (d, 500, "out of memory"), false;
+  cfg->publish = specs;
+  return true;
+}
+
 #undef STRING
 #undef BOOL
 #undef INTEGER
@@ -561,7 +623,8 @@ create_fill (struct dreq *d, const json_t *body, struct holder *h, struct mr_run
   if (host == NULL || json_is_null (host))
     return true;
   return fill_resources (d, host, cfg) && fill_host (d, host, h, cfg)
-         && fill_tmpfs_ulimits (d, host, h, cfg) && fill_restart_log (d, host, h, cfg);
+         && fill_tmpfs_ulimits (d, host, h, cfg) && fill_restart_log (d, host, h, cfg)
+         && fill_network (d, body, host, h, cfg);
 }
 
 void

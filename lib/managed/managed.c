@@ -32,6 +32,7 @@
 #include "linux/mount-internal.h"
 #include "managed/log.h"
 #include "managed/managed.h"
+#include "managed/ports.h"
 #include "net/net.h"
 #include "managed/runconfig.h"
 #include "oci/state.h"
@@ -1289,6 +1290,7 @@ mr_managed_inspect (struct mr_context *ctx, const char *name, char **json, struc
                            json_integer (mr_managed_monitor_alive (&m)
                                              ? mr_managed_int (m.status, "MonitorPid")
                                              : 0));
+      mr_managed_net_settings (ctx, name, m.record, status, o, NULL);
     }
   else
     json_decref (state);
@@ -1473,6 +1475,7 @@ fill_managed (struct mr_context *ctx, const char *name, struct mr_container_info
   info->exit_code = (int)mr_managed_int (m.status, "ExitCode");
   if (strcmp (status, "stopped") == 0)
     info->finished = strdup (mr_managed_str (m.status, "FinishedAt"));
+  mr_managed_ports_fill (ctx, name, m.record, status, info);
   mr_managed_close (&m);
   return 0;
 }

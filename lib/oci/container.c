@@ -1192,8 +1192,50 @@ mr_container_info_free (struct mr_container_info *list, size_t n)
       free (list[i].finished);
       free (list[i].rootfs);
       free (list[i].annotations);
+      free (list[i].ports);
     }
   free (list);
+}
+
+/* {"80/tcp": "0.0.0.0:8080"}: a container port's binding, or the list of
+   them when it has several.  */
+static json_t *
+ports_json (const struct mr_container_info *c)
+{
+  json_t *o = json_object ();
+
+  for (size_t i = 0; o && i < c->n_ports; i++)
+    {
+      const struct mr_port_binding *b = &c->ports[i];
+      char key[16], addr[32];
+      json_t *had;
+
+      snprintf (key, sizeof key, "%u/%s", b->container_port, b->proto);
+      mr_port_binding_format (b, false, addr, sizeof addr);
+      had = json_object_get (o, key);
+      if (had == NULL)
+        json_object_set_new (o, key, json_string (addr));
+      else if (json_is_string (had))
+        json_object_set_new (o, key, json_pack ("[O, s]", had, addr));
+      else
+        json_array_append_new (had, json_string (addr));
+    }
+  return o;
+}
+
+/* Every binding of the container: host_ip, host_port, container_port,
+   protocol.  */
+static json_t *
+port_bindings_json (const struct mr_container_info *c)
+{
+  json_t *a = json_array ();
+
+  for (size_t i = 0; a && i < c->n_ports; i++)
+    json_array_append_new (a, json_pack ("{s:s, s:i, s:i, s:s}", "host_ip", c->ports[i].host_ip,
+                                         "host_port", (int)c->ports[i].host_port, "container_port",
+                                         (int)c->ports[i].container_port, "protocol",
+                                         c->ports[i].proto));
+  return a;
 }
 
 int
@@ -1232,6 +1274,8 @@ mr_container_info_json (const struct mr_container_info *list, size_t n, char **j
           json_object_set_new (o, "exitCode", json_integer (list[i].exit_code));
           if (list[i].finished)
             json_object_set_new (o, "finished", json_string (list[i].finished));
+          json_object_set_new (o, "ports", ports_json (&list[i]));
+          json_object_set_new (o, "port_bindings", port_bindings_json (&list[i]));
         }
       json_array_append_new (a, o);
     }

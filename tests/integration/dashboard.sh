@@ -190,6 +190,9 @@ page_is_self_contained ()
   assert_eq "$(grep -c 'system/stats?stream=true' "$page")" 1 "stats stream requests"
   grep -q 'getReader' "$page" || fail "the page does not read the stream as it comes"
   grep -q 'sessionStorage' "$page" || fail "the page does not keep the token for the session"
+  # published ports link to the host the page was loaded from
+  grep -q "c.port_bindings" "$page" || fail "the page does not show the ports"
+  grep -q "'//' + location.hostname + ':' + hp" "$page" || fail "port links do not go to the page's host"
 }
 
 browser_shows_stops_and_removes ()

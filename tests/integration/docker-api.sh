@@ -263,9 +263,13 @@ errors_use_docker_statuses ()
   t_run dk create --name "$ID" "$IMG" true
   assert_failure
   assert_contains "$err" "Conflict. The container name \"/$ID\" is already in use"
-  t_run dk create -p 8080:80 "$IMG" true
+  code=$(curl -s -o "$T_DIR/.body" -w '%{http_code}' --unix-socket "$SOCK" -H 'Content-Type: application/json' \
+    --data-binary "{\"Image\": \"$IMG\", \"HostConfig\": {\"PortBindings\": {\"80/tcp\": [{\"HostPort\": \"99999\"}]}}}" \
+    -X POST "http://localhost/v1.47/containers/create?name=$ID-badport") || true
+  assert_eq "$code" 400 "a bad HostPort: $(cat "$T_DIR/.body")"
+  assert_contains "$(cat "$T_DIR/.body")" "99999" "a bad HostPort named"
+  t_run dk inspect "$ID-badport"
   assert_failure
-  assert_contains "$err" "publishing ports"
   t_run dk create --name 'bad name!' "$IMG" true
   assert_failure
   assert_contains "$err" "Invalid container name"
@@ -277,6 +281,61 @@ errors_use_docker_statuses ()
   assert_eq "$code" 404 "unknown exec"
   dapi GET /v1.47/no/such/route
   assert_eq "$code" 404 "unknown route"
+}
+
+# a free TCP port of the host, away from the automatic range
+free_port ()
+{
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 20000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "$p"
+      return 0
+    fi
+  done
+  return 1
+}
+
+WEB='mkdir -p /www && echo "hello from docker" >/www/index.html && exec /bin/busybox httpd -f -p 80 -h /www'
+
+run_p_port_ps_and_inspect_show_published_ports ()
+{
+  command -v nft >/dev/null || skip "nft is missing (apt-get install nftables)"
+  local p auto
+  serve_start
+  new_id
+  p=$(free_port)
+  dk run -d --name "$ID" -p "$p:80" "$IMG" sh -c "$WEB" >/dev/null
+  defer rt rm -f "$ID"
+  wait_for 10 sh -c "curl -s --max-time 2 http://127.0.0.1:$p/ | grep -q 'hello from docker'"
+  t_run dk port "$ID"
+  assert_success
+  assert_eq "$out" "80/tcp -> 0.0.0.0:$p" "docker port"
+  t_run dk port "$ID" 80/tcp
+  assert_success
+  assert_eq "$out" "0.0.0.0:$p" "docker port 80/tcp"
+  t_run dk ps --filter "name=$ID" --format '{{.Ports}}'
+  assert_success
+  assert_eq "$out" "0.0.0.0:$p->80/tcp" "docker ps Ports"
+  assert_match "$(dk inspect -f '{{.NetworkSettings.IPAddress}}' "$ID")" '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$' "IPAddress"
+  assert_eq "$(dk inspect -f '{{json .HostConfig.PortBindings}}' "$ID")" "{\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"$p\"}]}" "PortBindings"
+  assert_eq "$(dk inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}' "$ID")" minirun "Networks"
+  # -P: every exposed port to an automatic one
+  dk run -d --name "$ID-all" --expose 80 -P "$IMG" sh -c "$WEB" >/dev/null
+  defer rt rm -f "$ID-all"
+  t_run dk port "$ID-all" 80
+  assert_success
+  auto=${out##*:}
+  [ "$auto" -ge 8000 ] && [ "$auto" -le 9000 ] || fail "automatic port '$out' is not in 8000-9000"
+  wait_for 10 sh -c "curl -s --max-time 2 http://127.0.0.1:$auto/ | grep -q 'hello from docker'"
+  # stopped: no port is held
+  dk stop -t 0 "$ID" >/dev/null
+  t_run dk port "$ID"
+  assert_eq "$out" "" "docker port when stopped"
+  assert_eq "$(dk inspect -f '{{json .NetworkSettings.Ports}}' "$ID")" "{}" "Ports when stopped"
+  dk rm -f "$ID" "$ID-all" >/dev/null
+  assert_eq "$(ls "$T_ROOT"/data/networks/*/endpoints/ 2>/dev/null)" "" "endpoints left"
 }
 
 docker_py_drives_the_same_api ()
@@ -296,5 +355,6 @@ t_ok "docker exec (output and exit code), top, stats" exec_top_and_stats
 t_ok "docker rm refuses a running container, rm -f removes it" rm_and_rm_force
 t_ok "docker events between --since and --until, with a filter" events_between_since_and_until
 t_ok "errors: no such image or container, name conflict, bad input" errors_use_docker_statuses
+t_ok "docker run -p and -P, docker port, ps and inspect show published ports that answer" run_p_port_ps_and_inspect_show_published_ports
 t_ok "docker-py: run, list, get, logs, exec_run, stop, wait, remove, images" docker_py_drives_the_same_api
 t_done

@@ -4,8 +4,10 @@ Usage: docker_py.py SOCKET IMAGE NAME.  Prints one line per check and exits
 non-zero with a message at the first that fails.
 """
 
+import socket
 import sys
 import time
+import urllib.request
 
 import docker
 
@@ -69,6 +71,35 @@ def main():
         check(True, "an unknown image is refused (ImageNotFound)")
     except docker.errors.APIError as e:
         check(e.status_code in (404, 501), "an unknown image is refused: %s" % e)
+
+    # a published port, as docker-py spells it, answers through the host
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    web = client.containers.run(
+        image,
+        ["sh", "-c", "mkdir -p /www && echo hello-py >/www/index.html && "
+         "exec /bin/busybox httpd -f -p 80 -h /www"],
+        detach=True,
+        name=name + "-web",
+        ports={"80/tcp": port},
+    )
+    try:
+        web.reload()
+        check(web.ports == {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": str(port)}]},
+              "ports={'80/tcp': %d}: %r" % (port, web.ports))
+        body = b""
+        deadline = time.time() + 10
+        while time.time() < deadline and b"hello-py" not in body:
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=2) as r:
+                    body = r.read()
+            except OSError:
+                time.sleep(0.2)
+        check(body == b"hello-py\n", "a request through the published port: %r" % body)
+    finally:
+        web.remove(force=True)
 
     tags = [t for i in client.images.list() for t in i.tags]
     check(image + ":latest" in tags, "images.list: %r" % tags)

@@ -88,14 +88,21 @@ create_refuses_every_wrong_type ()
   for f in '"name": 1' '"rootfs": 2' '"image": []' '"command": 3' '"command": [1]' \
     '"env": "A=1"' '"env": ["novalue"]' '"env": {"A": 1}' '"workdir": 1' '"user": true' \
     '"hostname": {}' '"memory": true' '"memory": "lots"' '"memory": -1' '"cpus": "half"' \
-    '"cpus": 0' '"pids_limit": "10"' '"pids_limit": 1.5' '"ports": "80"' '"ports": ["80:80"]' \
+    '"cpus": 0' '"pids_limit": "10"' '"pids_limit": 1.5' '"ports": "80"' '"ports": [80]' \
+    '"ports": ["80:80:80:80"]' '"ports": {"8080": true}' '"ports": {"8080": "http"}' '"network": 1' \
     '"volumes": "/a:/b"' '"volumes": [true]' '"restart": 1' '"labels": ["a=b"]' \
     '"labels": {"a": 1}' '"start": "yes"' '"colour": "red"'; do
     bad_field /containers "$(sed 's/^"\([a-z_]*\)".*/\1/' <<<"$f")" "{$r, $f}"
   done
   assert_contains "$(jq -r .error.message <<<"$body")" unknown "unknown field message"
-  api_json POST /containers 400 "{$r, \"ports\": [\"8080:80\"]}"
-  assert_contains "$(jq -r .error.message <<<"$body")" "not supported yet" "ports"
+  # a bad entry is named, with the field
+  api_json POST /containers 400 "{$r, \"ports\": [\"8080:80\", \"99999:80\"]}"
+  assert_contains "$(jq -r .error.message <<<"$body")" "'ports'" "ports field"
+  assert_contains "$(jq -r .error.message <<<"$body")" "'99999:80'" "ports entry"
+  api_json POST /containers 400 "{$r, \"ports\": {\"8080\": \"80/sctp\"}}"
+  assert_contains "$(jq -r .error.message <<<"$body")" "'8080': '80/sctp'" "ports object entry"
+  api_json POST /containers 400 "{$r, \"ports\": [\"8080:80\"], \"network\": \"none\"}"
+  assert_contains "$(jq -r .error.message <<<"$body")" "8080:80" "ports without a bridge"
   api_json POST /containers 400 '{"name": "x", '
   assert_contains "$(jq -r .error.message <<<"$body")" "invalid JSON" "malformed"
   api_json POST /containers 400 '["not", "an", "object"]'
@@ -107,6 +114,72 @@ create_refuses_every_wrong_type ()
   api_err POST /containers 413 --data-binary @"$T_DIR/big"
   # nothing was made on the way
   assert_eq "$(rt list -q | wc -l)" 0 "containers after the bad requests"
+}
+
+# a free TCP port of the host, away from the automatic range
+free_port ()
+{
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 20000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "$p"
+      return 0
+    fi
+  done
+  return 1
+}
+
+ports_are_published_and_listed ()
+{
+  command -v nft >/dev/null || skip "nft is missing"
+  local p a b auto n_before
+  new_bundle
+  mkdir -p "$B/rootfs/www" && echo "hello from api" >"$B/rootfs/www/index.html"
+  serve_start
+  p=$(free_port)
+  a=$ID-obj
+  b=$ID-arr
+  local cmd='["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"]'
+  # the object form: host port to container port
+  api_json POST /containers 201 "{\"name\": \"$a\", \"rootfs\": \"$B/rootfs\", \"command\": $cmd, \"ports\": {\"$p\": \"80\"}, \"start\": true}"
+  defer rt rm -f "$a"
+  assert_eq "$(jq -c .data.ports <<<"$body")" "{\"80/tcp\":\"0.0.0.0:$p\"}" "ports of the object form"
+  assert_eq "$(jq -r .data.HostConfig.NetworkMode <<<"$body")" minirun "NetworkMode"
+  wait_for 10 sh -c "curl -s --max-time 2 http://127.0.0.1:$p/ | grep -q 'hello from api'"
+  # the array form, an automatic port, on a network named
+  api_json POST /containers 201 "{\"name\": \"$b\", \"rootfs\": \"$B/rootfs\", \"command\": $cmd, \"ports\": [\"127.0.0.1::80/tcp\"], \"network\": \"bridge\", \"start\": true}"
+  defer rt rm -f "$b"
+  auto=$(jq -r '.data.ports["80/tcp"]' <<<"$body")
+  assert_match "$auto" '^127\.0\.0\.1:[0-9]+$' "automatic port"
+  auto=${auto#*:}
+  [ "$auto" -ge 8000 ] && [ "$auto" -le 9000 ] || fail "automatic port $auto is not in 8000-9000"
+  wait_for 10 sh -c "curl -s --max-time 2 http://127.0.0.1:$auto/ | grep -q 'hello from api'"
+  api_ok GET "/containers/$b"
+  assert_eq "$(jq -r '.data.NetworkSettings.Ports["80/tcp"][0].HostPort' <<<"$body")" "$auto" "inspect's Ports"
+  api_ok GET /containers
+  assert_eq "$(jq -c --arg n "$a" '.data[] | select(.id == $n) | .ports' <<<"$body")" "{\"80/tcp\":\"0.0.0.0:$p\"}" "list ports"
+  assert_eq "$(jq -c --arg n "$b" '.data[] | select(.id == $n) | .port_bindings[0].host_port' <<<"$body")" "$auto" "list port_bindings"
+  api_ok GET /ports
+  assert_eq "$(jq -c --arg n "$a" '[.data[] | select(.container == $n) | {container_port, host_ip, host_port, protocol, private_port, public_port, state}]' <<<"$body")" \
+    "[{\"container_port\":\"80/tcp\",\"host_ip\":\"0.0.0.0\",\"host_port\":\"$p\",\"protocol\":\"tcp\",\"private_port\":80,\"public_port\":$p,\"state\":\"running\"}]" "GET /ports of $a"
+  assert_eq "$(jq -r --arg n "$b" '.data[] | select(.container == $n) | .host_address' <<<"$body")" 127.0.0.1 "host_address"
+  assert_eq "$(jq -r '.auto_range | "\(.first)-\(.last)"' <<<"$body")" 8000-9000 "auto_range"
+  assert_eq "$(jq -r --argjson p "$auto" '[.free[] | select(.first <= $p and $p <= .last)] | length' <<<"$body")" 0 "the automatic port is not free"
+  assert_eq "$(jq -r .free_count <<<"$body")" 1000 "free_count"
+  # bad entries: nothing made
+  n_before=$(rt list -a -q | wc -l)
+  api_json POST /containers 400 "{\"name\": \"$ID-bad\", \"rootfs\": \"$B/rootfs\", \"ports\": {\"$p\": \"80\", \"x\": \"81\"}}"
+  assert_contains "$(jq -r .error.message <<<"$body")" "'x': '81'" "bad object entry"
+  assert_eq "$(rt list -a -q | wc -l)" "$n_before" "containers after a bad request"
+  # stopped: no port held
+  rt stop -t 0 "$a" >/dev/null
+  api_ok GET "/containers/$a"
+  assert_eq "$(jq -c .data.ports <<<"$body")" "{}" "ports when stopped"
+  api_ok GET /ports
+  assert_eq "$(jq -r --arg n "$a" '[.data[] | select(.container == $n)] | length' <<<"$body")" 0 "GET /ports when stopped"
+  rt rm -f "$a" "$b" >/dev/null
+  assert_eq "$(ls "$T_ROOT"/data/networks/*/endpoints/ 2>/dev/null)" "" "endpoints left"
 }
 
 pause_resume_and_wait ()
@@ -210,6 +283,7 @@ stats_top_system_ports ()
   api_err GET "/system/stats?stream=maybe" 400
   api_ok GET /ports
   assert_eq "$(jq -c .data <<<"$body")" "[]" "ports"
+  assert_eq "$(jq -c .free <<<"$body")" '[{"first":8000,"last":9000}]' "free ports"
   rt stop -t 0 "$ID" >/dev/null
   api_err GET "/containers/$ID/stats" 409
   api_err GET "/containers/$ID/top" 409
@@ -380,6 +454,7 @@ a_loaded_server_exits_cleanly ()
 
 t_ok "POST /containers: every field, 201, 409 for a name in use, 404 for an unknown image, list filters" create_takes_every_field
 t_ok "POST /containers: malformed JSON, a non-object, and each wrong-typed field are 400 naming it; 413" create_refuses_every_wrong_type
+t_ok "POST /containers publishes ports (array and object), shown by the container, the list and GET /ports" ports_are_published_and_listed
 t_ok "pause, resume and wait (exit code), and their 404 and 409" pause_resume_and_wait
 t_ok "exec: output, exit code, env, workdir, user, timeout, 127, bad bodies" exec_captures_output_and_exit_code
 t_ok "logs: all, tail, timestamps, bad queries, and follow to the container's exit" logs_tail_and_follow

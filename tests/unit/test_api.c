@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "http/api-internal.h"
 #include "http/server.h"
 #include "unit.h"
 #include "util/cleanup.h"
@@ -491,6 +492,97 @@ START_TEST (empty_request_metrics_still_have_the_histogram)
 }
 END_TEST
 
+/* The "ports" of a create body as -p specs, or the message it gets.  */
+static int
+ports_of (const char *text, struct strv *out, char *msg, size_t len)
+{
+  json_error_t jerr;
+  json_t *v = json_loads (text, JSON_DECODE_ANY, &jerr);
+  int r;
+
+  ck_assert_msg (v != NULL, "bad test JSON '%s': %s", text, jerr.text);
+  memset (out, 0, sizeof *out);
+  *msg = '\0';
+  r = api_ports_parse (v, out, msg, len);
+  json_decref (v);
+  return r;
+}
+
+START_TEST (create_ports_take_the_array_and_the_object_forms)
+{
+  struct strv out;
+  char msg[1024];
+
+  ck_assert_int_eq (
+      ports_of ("[\"8080:80\", \"127.0.0.1:8081:80/tcp\", \"80\", \"127.0.0.1::53/udp\"]", &out,
+                msg, sizeof msg),
+      0);
+  ck_assert_uint_eq (out.n, 4);
+  ck_assert_str_eq (out.v[0], "8080:80");
+  ck_assert_str_eq (out.v[1], "127.0.0.1:8081:80/tcp");
+  ck_assert_str_eq (out.v[2], "80");
+  ck_assert_str_eq (out.v[3], "127.0.0.1::53/udp");
+  ck_assert_ptr_null (out.v[4]);
+  api_strv_clear (&out);
+
+  /* host side to container side, as clients of other APIs send it */
+  ck_assert_int_eq (ports_of ("{\"8080\": \"80\", \"127.0.0.1:8081\": \"53/udp\", \"8082\": 81}",
+                              &out, msg, sizeof msg),
+                    0);
+  ck_assert_uint_eq (out.n, 3);
+  ck_assert_str_eq (out.v[0], "8080:80");
+  ck_assert_str_eq (out.v[1], "127.0.0.1:8081:53/udp");
+  ck_assert_str_eq (out.v[2], "8082:81");
+  api_strv_clear (&out);
+
+  ck_assert_int_eq (ports_of ("[]", &out, msg, sizeof msg), 0);
+  ck_assert_uint_eq (out.n, 0);
+  ck_assert_int_eq (ports_of ("{}", &out, msg, sizeof msg), 0);
+  ck_assert_uint_eq (out.n, 0);
+  ck_assert_int_eq (ports_of ("null", &out, msg, sizeof msg), 0);
+  ck_assert_uint_eq (out.n, 0);
+}
+END_TEST
+
+START_TEST (bad_create_ports_name_the_field_and_the_entry)
+{
+  static const struct
+  {
+    const char *json, *named;
+  } bad[] = {
+    { "\"8080:80\"", "expected an array" },
+    { "80", "expected an array" },
+    { "[80]", "entry 0 is not a string" },
+    { "[\"8080:80\", \"70000:80\"]", "'70000:80'" },
+    { "[\"8080:80/sctp\"]", "'8080:80/sctp'" },
+    { "[\"a:b:c:d\"]", "'a:b:c:d'" },
+    { "[\"\"]", "entry ''" },
+    { "{\"8080\": true}", "'8080'" },
+    { "{\"8080\": 0}", "'8080'" },
+    { "{\"8080\": 65536}", "'8080'" },
+    { "{\"8080\": \"\"}", "'8080'" },
+    { "{\"\": \"80\"}", "''" },
+    { "{\"x\": \"80\"}", "'x': '80'" },
+    { "{\"8080\": \"80/sctp\"}", "'8080': '80/sctp'" },
+    { "{\"300.0.0.1:8080\": \"80\"}", "'300.0.0.1:8080': '80'" },
+  };
+
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    {
+      struct strv out;
+      char msg[1024];
+
+      ck_assert_msg (ports_of (bad[i].json, &out, msg, sizeof msg) < 0, "'%s' was taken",
+                     bad[i].json);
+      ck_assert_msg (strncmp (msg, "invalid field 'ports'", 21) == 0, "'%s': '%s'", bad[i].json,
+                     msg);
+      ck_assert_msg (strstr (msg, bad[i].named) != NULL, "'%s': '%s' does not name %s", bad[i].json,
+                     msg, bad[i].named);
+      api_strv_clear (&out);
+    }
+}
+END_TEST
+
 int
 main (void)
 {
@@ -508,6 +600,8 @@ main (void)
   tcase_add_test (tc, response_headers_stop_at_the_limit);
   tcase_add_test (tc, request_metrics_render_as_prometheus_text);
   tcase_add_test (tc, empty_request_metrics_still_have_the_histogram);
+  tcase_add_test (tc, create_ports_take_the_array_and_the_object_forms);
+  tcase_add_test (tc, bad_create_ports_name_the_field_and_the_entry);
   suite_add_tcase (s, tc);
   return unit_run (s);
 }
