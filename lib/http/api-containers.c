@@ -293,7 +293,7 @@ parse_create (const json_t *doc, struct create_req *c, struct mr_api_response *r
 }
 
 /* mr_container_new's failures: bad options (no errno, or EINVAL), a name in
-   use (EEXIST), a rootfs or volume that is not there (ENOENT, ENOTDIR) are
+   use (EEXIST), a host port in use (EADDRINUSE), a rootfs or volume that is not there (ENOENT, ENOTDIR) are
    the client's; the rest the server's.  */
 static unsigned
 create_status (const struct mr_error *err)
@@ -307,6 +307,7 @@ create_status (const struct mr_error *err)
     case ENAMETOOLONG:
       return 400;
     case EEXIST:
+    case EADDRINUSE:
       return 409;
     default:
       return 500;

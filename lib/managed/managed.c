@@ -509,6 +509,10 @@ netns_into_spec (struct mr_context *ctx, const char *name, json_t *spec, struct 
   return mr_error_set (err, "container '%s': its spec has no network namespace", name);
 }
 
+static bool container_alive (const char *id, void *data);
+static int published_ports (json_t *record, struct mr_port_mapping **out, size_t *n,
+                            struct mr_error *err);
+
 static int
 write_record (struct mr_context *ctx, const struct mr_run_config *cfg, const char *name, int rfd,
               int recfd, struct mr_error *err)
@@ -567,8 +571,16 @@ write_record (struct mr_context *ctx, const struct mr_run_config *cfg, const cha
     }
   if (mr_run_config_build (cfg, name, rootfs, imgcfg, etc, &spec, &rec, err) < 0)
     return -1;
-  if (network_of (rec) && netns_into_spec (ctx, name, spec, err) < 0)
-    return -1;
+  if (network_of (rec))
+    {
+      cleanup_free struct mr_port_mapping *ports = NULL;
+      size_t n_ports = 0;
+      if (netns_into_spec (ctx, name, spec, err) < 0
+          || published_ports (rec, &ports, &n_ports, err) < 0
+          || mr_net_ports_check (ctx->data_dir, name, ports, n_ports, container_alive, ctx,
+                                 err) < 0)
+        return -1;
+    }
   if (mkdirat (recfd, "etc", 0755) < 0 || mkdirat (recfd, "bundle", 0700) < 0)
     return mr_error_errno (err, errno, "container '%s'", name);
   if (mr_run_config_write_etc (etc, json_string_value (json_object_get (spec, "hostname")), err)

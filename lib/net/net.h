@@ -208,6 +208,15 @@ int mr_net_network_get (const char *data_dir, const char *name, struct mr_networ
  * container whose endpoint was reconciled away may have left.  */
 void mr_net_netns_remove (const char *run_dir, const char *id);
 
+/* Checks the fixed host ports of ports against every endpoint but id's, the
+ * ports before each in the list, and the host's sockets, without taking
+ * anything: a container is refused at create, before anything is made.
+ * Endpoints that alive() says are gone hold nothing.  mr_net_attach checks
+ * again under the lock.  */
+int mr_net_ports_check (const char *data_dir, const char *id, const struct mr_port_mapping *ports,
+                        size_t n, mr_endpoint_alive_fn alive, void *alive_data,
+                        struct mr_error *err);
+
 /* Whether a host socket holds this port (bind() says so).  */
 bool mr_net_port_taken_on_host (const struct mr_port_mapping *m);
 

@@ -389,6 +389,41 @@ out:
   return r;
 }
 
+int
+mr_net_ports_check (const char *data_dir, const char *id, const struct mr_port_mapping *ports,
+                    size_t n, mr_endpoint_alive_fn alive, void *alive_data, struct mr_error *err)
+{
+  struct port_users u;
+  int r = 0;
+
+  if (n == 0)
+    return 0;
+  if (port_users_load (data_dir, &u, err) < 0)
+    {
+      port_users_clear (&u);
+      return -1;
+    }
+  /* what a crashed container left is released at the next attach */
+  for (size_t i = 0; alive && i < u.n; i++)
+    if (!alive (u.eps[i].id, alive_data))
+      u.eps[i].n_ports = 0;
+  for (size_t i = 0; i < n && r == 0; i++)
+    {
+      const char *holder;
+      if (ports[i].host_port == 0)
+        continue;
+      holder = port_holder (&u, ports, i, &ports[i]);
+      /* its own endpoint, while it runs, holds its ports rightly */
+      if (holder && strcmp (holder, id) != 0)
+        r = mr_error_errno (err, EADDRINUSE,
+                            "port %s%s%u/%s is taken by %s: publish another host port",
+                            ports[i].host_ip, ports[i].host_ip[0] ? ":" : "", ports[i].host_port,
+                            ports[i].proto, holder);
+    }
+  port_users_clear (&u);
+  return r;
+}
+
 /* --- /etc/hosts of the containers of a network ----------------------- */
 
 static int

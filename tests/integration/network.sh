@@ -125,7 +125,9 @@ a_taken_port_is_a_clear_error ()
   t_run rt run -d --rootfs "$R" --name "$ID" -p "$p:80" -- sleep 100
   assert_failure
   assert_contains "$err" "port $p/tcp is taken by $first"
-  rt rm -f "$ID" >/dev/null
+  # refused before anything is made, as a bad option is
+  t_run rt inspect "$ID"
+  assert_failure
   # a host program's socket
   p=$(free_port)
   python3 -c "import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('0.0.0.0', $p)); s.listen(); print('up', flush=True); time.sleep(60)" >"$T_DIR/listener" &
@@ -136,7 +138,9 @@ a_taken_port_is_a_clear_error ()
   t_run rt run -d --rootfs "$R" --name "$ID" -p "$p:80" -- sleep 100
   assert_failure
   assert_contains "$err" "port $p/tcp is taken by a program of the host"
-  rt rm -f "$ID" "$first" >/dev/null
+  t_run rt inspect "$ID"
+  assert_failure
+  rt rm -f "$first" >/dev/null
   nothing_of_ours_left
 }
 
