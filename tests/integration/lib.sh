@@ -715,3 +715,17 @@ cg_read ()
   dir=$(cg_path "$1" "$2")
   cat "$dir/$3"
 }
+
+# the nftables table of this script's data directory (lib/net/nft.c names
+# it with FNV-1a of the directory), so that tests of other roots running
+# at the same time do not count
+nft_table_of_root ()
+{
+  local dir=$T_ROOT/data h=2166136261 i c
+  for ((i = 0; i < ${#dir}; i++)); do
+    printf -v c '%d' "'${dir:i:1}"
+    h=$(((h ^ c) * 16777619 & 0xffffffff))
+  done
+  h=$(((h ^ 47) * 16777619 & 0xffffffff))
+  printf 'minirun_%08x\n' "$h"
+}

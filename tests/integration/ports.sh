@@ -9,19 +9,6 @@ minirun_only
 command -v curl >/dev/null || t_skip_all "curl is missing (apt-get install curl)"
 command -v nft >/dev/null || t_skip_all "nft is missing (apt-get install nftables)"
 
-# the nftables table of this script's data directory (lib/net/nft.c names
-# it with FNV-1a of the directory), so that tests of other roots running
-# at the same time do not count
-our_table ()
-{
-  local dir=$T_ROOT/data h=2166136261 i c
-  for ((i = 0; i < ${#dir}; i++)); do
-    printf -v c '%d' "'${dir:i:1}"
-    h=$(((h ^ c) * 16777619 & 0xffffffff))
-  done
-  h=$(((h ^ 47) * 16777619 & 0xffffffff))
-  printf 'minirun_%08x\n' "$h"
-}
 
 mk ()
 {
@@ -71,8 +58,8 @@ nothing_of_ours_left ()
   if [ -n "$(ls "$T_ROOT/.netns" 2>/dev/null)" ]; then
     fail "namespaces left: $(ls "$T_ROOT/.netns")"
   fi
-  if nft list tables 2>/dev/null | grep -q -w "$(our_table)"; then
-    fail "nftables table $(our_table) left"
+  if nft list tables 2>/dev/null | grep -q -w "$(nft_table_of_root)"; then
+    fail "nftables table $(nft_table_of_root) left"
   fi
 }
 
@@ -84,7 +71,7 @@ port_prints_each_binding_as_docker_port ()
   p2=$(free_port)
   httpd -p "$p1:80" -p "127.0.0.1:$p2:80"
   answers "$p1"
-  nft list tables | grep -q -w "$(our_table)" || fail "no table $(our_table) while a port is published: $(nft list tables)"
+  nft list tables | grep -q -w "$(nft_table_of_root)" || fail "no table $(nft_table_of_root) while a port is published: $(nft list tables)"
   t_run rt port "$ID"
   assert_success
   assert_eq "$(sort <<<"$out")" "$(printf '80/tcp -> 0.0.0.0:%s\n80/tcp -> 127.0.0.1:%s\n' "$p1" "$p2" | sort)"
