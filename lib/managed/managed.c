@@ -586,6 +586,8 @@ write_record (struct mr_context *ctx, const struct mr_run_config *cfg, const cha
   if (mr_run_config_write_etc (etc, json_string_value (json_object_get (spec, "hostname")), err)
       < 0)
     return -1;
+  if (network_of (rec) && mr_run_config_resolv_off_loopback (etc, err) < 0)
+    return -1;
   bfd = openat (recfd, "bundle", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (bfd < 0)
     return mr_error_errno (err, errno, "container '%s': bundle", name);
@@ -876,6 +878,72 @@ published_ports (json_t *record, struct mr_port_mapping **out, size_t *n, struct
   return 0;
 }
 
+/* The host ports that its automatic ports took at its last start, kept in
+ * DIR/ports as "IP HOSTPORT CTRPORT PROTO" lines ("-": every address), so
+ * that a restart takes the same ones again when they are free.  */
+#define LAST_PORTS_FILE "ports"
+
+static void
+last_ports_read (const char *dir, struct mr_port_mapping **out, size_t *n)
+{
+  cleanup_free char *path = NULL, *buf = NULL;
+  size_t len = 0, cap = 1;
+  char *line, *save = NULL;
+
+  *out = NULL;
+  *n = 0;
+  if (mr_asprintf (NULL, &path, "%s/" LAST_PORTS_FILE, dir) < 0
+      || mr_read_file (path, &buf, &len, NULL) < 0)
+    return;
+  for (size_t i = 0; i < len; i++)
+    cap += buf[i] == '\n';
+  *out = calloc (cap, sizeof **out);
+  if (*out == NULL)
+    return;
+  for (line = strtok_r (buf, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      struct mr_port_mapping m = { 0 };
+      unsigned hp, cp;
+      char ip[16], proto[4];
+      if (sscanf (line, "%15s %u %u %3s", ip, &hp, &cp, proto) != 4 || hp == 0 || hp > 65535
+          || cp == 0 || cp > 65535 || *n >= cap)
+        continue;
+      snprintf (m.host_ip, sizeof m.host_ip, "%s", strcmp (ip, "-") == 0 ? "" : ip);
+      snprintf (m.proto, sizeof m.proto, "%s", proto);
+      m.host_port = (uint16_t)hp;
+      m.container_port = (uint16_t)cp;
+      (*out)[(*n)++] = m;
+    }
+}
+
+static void
+last_ports_write (const char *dir, const struct mr_port_mapping *asked, size_t n_asked,
+                  const struct mr_endpoint *ep)
+{
+  cleanup_free char *buf = NULL;
+  cleanup_close int dfd = -1;
+  size_t len = 0;
+  bool any = false;
+  FILE *f;
+
+  for (size_t i = 0; i < n_asked; i++)
+    any |= asked[i].host_port == 0;
+  if (!any)
+    return;
+  f = open_memstream (&buf, &len);
+  if (f == NULL)
+    return;
+  for (size_t i = 0; i < ep->n_ports; i++)
+    fprintf (f, "%s %u %u %s\n", ep->ports[i].host_ip[0] ? ep->ports[i].host_ip : "-",
+             ep->ports[i].host_port, ep->ports[i].container_port, ep->ports[i].proto);
+  if (fclose (f) != 0)
+    return;
+  dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  /* a hint for the next start: losing it costs only the same port */
+  if (dfd >= 0)
+    mr_write_file_atomic_at (dfd, LAST_PORTS_FILE, buf, len, 0644, 0, NULL);
+}
+
 /* Gives a bridged container its endpoint before its monitor starts it.  */
 static int
 net_attach (struct mr_context *ctx, const char *name, json_t *record, const char *dir,
@@ -883,6 +951,7 @@ net_attach (struct mr_context *ctx, const char *name, json_t *record, const char
 {
   const char *network = network_of (record);
   cleanup_free struct mr_port_mapping *ports = NULL;
+  cleanup_free struct mr_port_mapping *previous = NULL;
   cleanup_free char *hosts = NULL;
   struct mr_endpoint ep;
   struct mr_net_request req = { .id = name, .network = network, .alive = container_alive,
@@ -897,8 +966,11 @@ net_attach (struct mr_context *ctx, const char *name, json_t *record, const char
   req.ports = ports;
   req.hostname = mr_managed_str (json_object_get (record, "Config"), "Hostname");
   req.hosts_path = hosts;
+  last_ports_read (dir, &previous, &req.n_previous);
+  req.previous = previous;
   if (mr_net_attach (ctx->data_dir, ctx->root, &req, &ep, &fwd, err) < 0)
     return -1;
+  last_ports_write (dir, ports, req.n_ports, &ep);
   mr_endpoint_clear (&ep);
   if (fwd)
     mr_context_warn (ctx, "net.ipv4.ip_forward turned on for the bridge network '%s'",

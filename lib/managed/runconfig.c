@@ -1890,3 +1890,76 @@ mr_run_config_write_etc (const char *etc_dir, const char *hostname, struct mr_er
     return mr_error_prefix (err, "write '%s'", etc_dir);
   return 0;
 }
+
+static bool
+loopback_nameserver (const char *line, size_t n)
+{
+  const char *p = line;
+  const char *end = line + n;
+
+  while (p < end && (*p == ' ' || *p == '\t'))
+    p++;
+  if ((size_t)(end - p) < 11 || strncmp (p, "nameserver", 10) != 0
+      || (p[10] != ' ' && p[10] != '\t'))
+    return false;
+  p += 10;
+  while (p < end && (*p == ' ' || *p == '\t'))
+    p++;
+  return (end - p >= 4 && strncmp (p, "127.", 4) == 0)
+         || (end - p >= 3 && strncmp (p, "::1", 3) == 0
+             && (end - p == 3 || p[3] == ' ' || p[3] == '\t' || p[3] == '\r'));
+}
+
+int
+mr_resolv_conf_off_loopback (const char *host, size_t len, char **out, struct mr_error *err)
+{
+  char *buf = NULL;
+  size_t blen = 0;
+  bool any = false;
+  FILE *f = open_memstream (&buf, &blen);
+
+  if (f == NULL)
+    return mr_error_errno (err, errno, "resolv.conf");
+  for (size_t i = 0; i < len;)
+    {
+      const char *nl = memchr (host + i, '\n', len - i);
+      size_t n = nl ? (size_t)(nl - (host + i)) : len - i;
+      const char *line = host + i;
+      const char *p = line;
+      if (!loopback_nameserver (line, n))
+        {
+          while (p < line + n && (*p == ' ' || *p == '\t'))
+            p++;
+          any |= (size_t)(line + n - p) > 10 && strncmp (p, "nameserver", 10) == 0;
+          fwrite (line, 1, n, f);
+          fputc ('\n', f);
+        }
+      i += n + (nl != NULL);
+    }
+  if (!any)
+    fputs ("nameserver 8.8.8.8\nnameserver 8.8.4.4\n", f);
+  if (fclose (f) != 0)
+    {
+      free (buf);
+      return mr_error_errno (err, ENOMEM, "resolv.conf");
+    }
+  *out = buf;
+  return 0;
+}
+
+int
+mr_run_config_resolv_off_loopback (const char *etc_dir, struct mr_error *err)
+{
+  cleanup_close int dfd = -1;
+  cleanup_free char *in = NULL, *out = NULL;
+  size_t len = 0;
+
+  dfd = open (etc_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return mr_error_errno (err, errno, "open '%s'", etc_dir);
+  if (mr_read_file_at (dfd, "resolv.conf", &in, &len, err) < 0
+      || mr_resolv_conf_off_loopback (in, len, &out, err) < 0
+      || mr_write_file_atomic_at (dfd, "resolv.conf", out, strlen (out), 0644, 0, err) < 0)
+    return mr_error_prefix (err, "resolv.conf of '%s'", etc_dir);
+  return 0;
+}

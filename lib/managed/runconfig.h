@@ -46,6 +46,16 @@ int mr_run_config_build (const struct mr_run_config *cfg, const char *id, const 
  * when missing.  */
 int mr_run_config_write_etc (const char *etc_dir, const char *hostname, struct mr_error *err);
 
+/* The resolv.conf of a container with a network of its own, from the host's
+ * (len bytes): nameservers on loopback (127.0.0.0/8, ::1, as
+ * systemd-resolved's 127.0.0.53) answer on the host, not in the container,
+ * so they are left out; with none left, Docker's fallback 8.8.8.8 and
+ * 8.8.4.4.  The rest is kept.  *out is NUL-terminated; caller frees.  */
+int mr_resolv_conf_off_loopback (const char *host, size_t len, char **out, struct mr_error *err);
+
+/* Rewrites etc_dir/resolv.conf as mr_resolv_conf_off_loopback makes it.  */
+int mr_run_config_resolv_off_loopback (const char *etc_dir, struct mr_error *err);
+
 /* The default seccomp profile of managed containers (lib/managed/seccomp-default.c)
  * for a container holding the capabilities of the mask caps (bit N:
  * capability N), as an OCI linux.seccomp object; NULL when out of memory.  */

@@ -195,10 +195,30 @@ a_killed_monitor_then_rm_f_leaves_nothing ()
   nothing_of_ours_left
 }
 
+an_automatic_port_is_kept_across_a_restart ()
+{
+  local p1 p2
+  mk
+  httpd -p 127.0.0.1::80
+  p1=$(rt port "$ID" 80/tcp)
+  p1=${p1##*:}
+  [ "$p1" -ge 8000 ] && [ "$p1" -le 9000 ] || fail "automatic port '$p1' outside 8000-9000"
+  assert_eq "$(fetch "http://127.0.0.1:$p1/")" "hello from $ID" "before the restart"
+  rt stop -t 1 "$ID" >/dev/null
+  rt start "$ID" >/dev/null
+  p2=$(rt port "$ID" 80/tcp)
+  assert_eq "${p2##*:}" "$p1" "the automatic port after a restart"
+  wait_for 10 fetch "http://127.0.0.1:$p1/" >/dev/null
+  assert_eq "$(fetch "http://127.0.0.1:$p1/")" "hello from $ID" "after the restart"
+  rt rm -f "$ID" >/dev/null
+  nothing_of_ours_left
+}
+
 t_ok "a published port answers on 127.0.0.1, the host's address and after a new start" published_port_answers_on_loopback_and_host_address
 t_ok "containers of a network reach each other by name" containers_reach_each_other_by_name
 t_ok "a port taken by a container or a host program is a clear error" a_taken_port_is_a_clear_error
 t_ok "bad ports and networks are refused, nothing made" bad_ports_and_networks_are_refused
 t_ok "--network none has loopback only, host the host's links" host_and_none_modes
+t_ok "an automatic port is taken again when the container starts again" an_automatic_port_is_kept_across_a_restart
 t_ok "a killed monitor, then rm -f, leaves no link, namespace, rule or record" a_killed_monitor_then_rm_f_leaves_nothing
 t_done

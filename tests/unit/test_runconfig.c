@@ -1302,6 +1302,36 @@ END_TEST
 
 /* --- /etc files ----------------------------------------------------------- */
 
+START_TEST (resolv_conf_leaves_out_loopback_nameservers)
+{
+  static const struct
+  {
+    const char *in, *want;
+  } cases[] = {
+    { "nameserver 127.0.0.53\noptions edns0\n",
+      "options edns0\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n" },
+    { "search lan\nnameserver 10.0.0.1\n nameserver\t127.0.0.1\nnameserver ::1\n",
+      "search lan\nnameserver 10.0.0.1\n" },
+    { "nameserver ::10\n", "nameserver ::10\n" },
+    { "nameserver 1.1.1.1", "nameserver 1.1.1.1\n" },
+    { "", "nameserver 8.8.8.8\nnameserver 8.8.4.4\n" },
+    { "# nameserver 127.0.0.1\nnameserver 9.9.9.9\n",
+      "# nameserver 127.0.0.1\nnameserver 9.9.9.9\n" },
+  };
+  struct mr_error err = { 0 };
+
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      char *out = NULL;
+      ck_assert_msg (mr_resolv_conf_off_loopback (cases[i].in, strlen (cases[i].in), &out, &err)
+                         == 0,
+                     "%s", err.msg);
+      ck_assert_str_eq (out, cases[i].want);
+      free (out);
+    }
+}
+END_TEST
+
 START_TEST (write_etc_writes_hostname_hosts_and_resolv_conf)
 {
   char *dir = in_scratch ("etc/sub");
@@ -1747,6 +1777,7 @@ main (void)
   tcase_add_test (t, a_user_rootfs_gets_etc_files_bound_only_over_its_own);
   tcase_add_test (t, write_etc_refuses_a_hostname_that_would_break_hosts);
   tcase_add_test (t, write_etc_fails_where_the_directory_cannot_be);
+  tcase_add_test (t, resolv_conf_leaves_out_loopback_nameservers);
   suite_add_tcase (s, t);
 
   return unit_run (s);
