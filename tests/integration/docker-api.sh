@@ -283,20 +283,6 @@ errors_use_docker_statuses ()
   assert_eq "$code" 404 "unknown route"
 }
 
-# a free TCP port of the host, away from the automatic range
-free_port ()
-{
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return 0
-    fi
-  done
-  return 1
-}
-
 WEB='mkdir -p /www && echo "hello from docker" >/www/index.html && exec /bin/busybox httpd -f -p 80 -h /www'
 
 run_p_port_ps_and_inspect_show_published_ports ()

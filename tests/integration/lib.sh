@@ -729,3 +729,40 @@ nft_table_of_root ()
   h=$(((h ^ 47) * 16777619 & 0xffffffff))
   printf 'minirun_%08x\n' "$h"
 }
+
+# a free TCP port of the host, away from the automatic range 8000-9000
+free_port ()
+{
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 20000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "$p"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# no bridge, endpoint, namespace or nftables table of this script's data
+# directory is left
+nothing_of_ours_left ()
+{
+  local f br
+  for f in "$T_ROOT"/data/networks/*/network.json; do
+    [ -f "$f" ] || continue
+    br=$(jq -r .bridge "$f")
+    if ip link show "$br" >/dev/null 2>&1; then
+      fail "bridge $br left"
+    fi
+  done
+  if [ -n "$(ls "$T_ROOT"/data/networks/*/endpoints/ 2>/dev/null)" ]; then
+    fail "endpoints left: $(ls "$T_ROOT"/data/networks/*/endpoints/)"
+  fi
+  if [ -n "$(ls "$T_ROOT/.netns" 2>/dev/null)" ]; then
+    fail "namespaces left: $(ls "$T_ROOT/.netns")"
+  fi
+  if nft list tables 2>/dev/null | grep -q -w "$(nft_table_of_root)"; then
+    fail "nftables table $(nft_table_of_root) left"
+  fi
+}

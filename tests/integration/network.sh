@@ -18,20 +18,6 @@ mk ()
   echo "hello from $ID" >"$R/www/index.html"
 }
 
-# a free TCP port of the host, away from the automatic range
-free_port ()
-{
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return 0
-    fi
-  done
-  return 1
-}
-
 httpd ()
 {
   rt run -d --rootfs "$R" --name "$ID" "$@" -- /bin/busybox httpd -f -p 80 -h /www >/dev/null
@@ -50,27 +36,6 @@ ip_of ()
 host_addr ()
 {
   ip -4 -o addr show scope global | awk '$2 !~ /^mr/ { sub("/.*", "", $4); print $4; exit }'
-}
-
-nothing_of_ours_left ()
-{
-  local f br
-  for f in "$T_ROOT"/data/networks/*/network.json; do
-    [ -f "$f" ] || continue
-    br=$(jq -r .bridge "$f")
-    if ip link show "$br" >/dev/null 2>&1; then
-      fail "bridge $br left"
-    fi
-  done
-  if [ -n "$(ls "$T_ROOT"/data/networks/*/endpoints/ 2>/dev/null)" ]; then
-    fail "endpoints left: $(ls "$T_ROOT"/data/networks/*/endpoints/)"
-  fi
-  if [ -n "$(ls "$T_ROOT/.netns" 2>/dev/null)" ]; then
-    fail "namespaces left: $(ls "$T_ROOT/.netns")"
-  fi
-  if nft list tables 2>/dev/null | grep -q -w "$(nft_table_of_root)"; then
-    fail "nftables table $(nft_table_of_root) left"
-  fi
 }
 
 published_port_answers_on_loopback_and_host_address ()

@@ -116,20 +116,6 @@ create_refuses_every_wrong_type ()
   assert_eq "$(rt list -q | wc -l)" 0 "containers after the bad requests"
 }
 
-# a free TCP port of the host, away from the automatic range
-free_port ()
-{
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return 0
-    fi
-  done
-  return 1
-}
-
 ports_are_published_and_listed ()
 {
   command -v nft >/dev/null || skip "nft is missing"
