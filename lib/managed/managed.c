@@ -829,6 +829,22 @@ read_message (struct mr_context *ctx, int fd, char *buf, size_t size, const stru
 
 /* --- networks ------------------------------------------------------------- */
 
+/* A start holds this file locked from before its endpoint is made until
+ * its monitor has answered: until then the container looks "created" or
+ * "stopped", and another container's attach must not take its endpoint
+ * for one that a crash left.  */
+#define STARTING_FILE "starting"
+
+static bool
+start_in_progress (const struct mr_managed *m)
+{
+  cleanup_close int fd = openat (m->dirfd, STARTING_FILE, O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    return false;
+  return flock (fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+}
+
 static bool
 container_alive (const char *id, void *data)
 {
@@ -842,7 +858,8 @@ container_alive (const char *id, void *data)
   if (mr_managed_open (ctx, id, false, &m, NULL) < 0)
     return true; /* unreadable now: not proof that it is gone */
   status = mr_managed_status (ctx, &m, NULL);
-  alive = strcmp (status, "stopped") != 0 && strcmp (status, "created") != 0;
+  alive = (strcmp (status, "stopped") != 0 && strcmp (status, "created") != 0)
+          || start_in_progress (&m);
   mr_managed_close (&m);
   return alive;
 }
@@ -996,6 +1013,7 @@ mr_managed_start (struct mr_context *ctx, const char *name, const struct mr_atta
 {
   struct mr_managed m;
   cleanup_close int control = -1;
+  cleanup_close int starting = -1;
   char msg[MR_ERROR_MSG_MAX + 64];
   const char *status;
   bool bridged;
@@ -1003,6 +1021,19 @@ mr_managed_start (struct mr_context *ctx, const char *name, const struct mr_atta
 
   if (mr_managed_open (ctx, name, false, &m, err) < 0)
     return -1;
+  starting = openat (m.dirfd, STARTING_FILE, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (starting < 0 || flock (starting, LOCK_EX | LOCK_NB) < 0)
+    {
+      if (errno == EWOULDBLOCK)
+        {
+          mr_error_set (err, "cannot start container '%s': it is starting", name);
+          err->errnum = EBUSY;
+        }
+      else
+        mr_error_errno (err, errno, "start '%s': %s", name, STARTING_FILE);
+      mr_managed_close (&m);
+      return -1;
+    }
   status = mr_managed_status (ctx, &m, NULL);
   if (strcmp (status, "created") != 0 && strcmp (status, "stopped") != 0)
     {
@@ -1034,6 +1065,8 @@ mr_managed_start (struct mr_context *ctx, const char *name, const struct mr_atta
       err->errnum = (int)errnum;
       goto unplug;
     }
+  /* started: from here on its status says that it is alive */
+  close (steal_fd (&starting));
   if (exit_status == NULL)
     return 0;
   for (;;)
