@@ -115,7 +115,7 @@ create_ls_and_inspect_show_networks_and_their_containers ()
   row=$(printf '%s\n' "$out" | awk -v n="$n1" '$1 == n')
   assert_match "$row" "^$n1 +10\\.[0-9]+\\.[0-9]+\\.0/20 +10\\.[0-9.]+\\.1 +mrbr[0-9a-f]{8} +false +0$"
   # the default network is always listed
-  printf '%s\n' "$out" | grep -q '^minirun ' || fail "no default network: $out"
+  grep -q '^minirun ' <<<"$out" || fail "no default network: $out"
   assert_eq "$(networks)" "$(printf '%s\n' "$n1" "$n2" minirun | sort | tr '\n' ' ')"
 
   json=$(rt network ls --format json)
