@@ -3,7 +3,8 @@
 # of its own reaches a published port over a veth on the host's side and
 # cannot reach one bound to 127.0.0.1 (not even with packets addressed to
 # 127.0.0.1 sent into the host); UDP publishing; automatic ports of
-# containers started at the same time; masquerade of outbound traffic as
+# containers started at the same time, and a second start of one refused
+# while the first is under way; masquerade of outbound traffic as
 # an upstream namespace sees it; stats and /metrics counting eth0; none and
 # host modes.  Traffic goes only to 127.0.0.1 and to addresses of the
 # namespaces these tests make, every wait bounded.
@@ -267,6 +268,22 @@ concurrent_runs_get_distinct_automatic_ports ()
   all_gone "${ids[@]}"
 }
 
+a_second_start_under_way_is_refused ()
+{
+  mk
+  rt create --rootfs "$R" --name "$ID" -p 80 -- /bin/busybox httpd -f -p 80 -h /www >/dev/null
+  # a start under way holds this lock: another start of it is refused
+  t_run flock "$T_ROOT/data/containers/$ID/starting" "$MINIRUN" --root "$T_ROOT" start "$ID"
+  assert_failure
+  assert_contains "$err" "cannot start container '$ID': it is starting"
+  assert_eq "$(rt inspect "$ID" | jq -r '.[0].State.Status')" created "its status after that"
+  nothing_of_ours_left
+  # once no start holds it, it starts and answers
+  rt start "$ID"
+  answers "http://127.0.0.1:$(rt port "$ID" 80/tcp | sed 's/.*://')/"
+  all_gone "$ID"
+}
+
 outbound_traffic_is_masqueraded ()
 {
   local up=$T_DIR/upstream seen
@@ -370,6 +387,7 @@ none_has_lo_only_host_sees_the_hosts_links ()
 t_ok "a client namespace reaches a public port on the host's link address, not one bound to 127.0.0.1" a_remote_client_reaches_a_public_port_only
 t_ok "a published UDP port delivers datagrams sent to 127.0.0.1 and to host addresses" udp_ports_deliver_datagrams
 t_ok "concurrent run -d -p 80 get distinct automatic ports that all answer" concurrent_runs_get_distinct_automatic_ports
+t_ok "a start while another start of the container is under way is refused" a_second_start_under_way_is_refused
 t_ok "outbound traffic reaches an upstream namespace masqueraded as the host" outbound_traffic_is_masqueraded
 t_ok "stats and /metrics count a container's eth0 traffic" stats_and_metrics_count_eth0
 t_ok "--network none (the default without -p) has lo only, host the host's links, bridge eth0" none_has_lo_only_host_sees_the_hosts_links
