@@ -137,6 +137,8 @@ fail_in_use (struct mr_api *api, struct mr_api_response *res, const char *name,
   if (mr_network_users (api->ctx, name, &users, &e) < 0)
     return;
   doc = json_loads (res->body, 0, NULL);
+  if (doc == NULL)
+    return;
   list = json_array ();
   for (char **p = users; list && *p; p++)
     if (json_array_append_new (list, json_string (*p)) < 0)
@@ -144,8 +146,7 @@ fail_in_use (struct mr_api *api, struct mr_api_response *res, const char *name,
         json_decref (list);
         list = NULL;
       }
-  if (doc == NULL || list == NULL
-      || json_object_set_new (json_object_get (doc, "error"), "containers", list) < 0)
+  if (list == NULL || json_object_set_new (json_object_get (doc, "error"), "containers", list) < 0)
     return;
   body = json_dumps (doc, JSON_COMPACT);
   if (body == NULL)

@@ -468,6 +468,7 @@ network_prune_keeps_the_networks_in_use ()
   dapi POST /v1.47/networks/prune
   assert_eq "$code $(jq -c .NetworksDeleted <<<"$body")" "200 [\"$used\"]" "prune once it is unused"
   assert_eq "$(networks_made)" "minirun " "networks at the end"
+  nothing_of_ours_left
 }
 
 docker_py_drives_the_same_api ()
