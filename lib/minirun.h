@@ -828,8 +828,8 @@ extern "C"
    * not a valid id, "none", "host", "bridge", "default", "container:...",
    * an existing name (errnum EEXIST), a subnet with host bits or a prefix
    * outside 8-30, one that overlaps another network or a route of the host
-   * (the error names it), a gateway outside the subnet or equal to its
-   * network or broadcast address.  */
+   * (errnum EADDRINUSE; the error names it), a gateway outside the subnet
+   * or equal to its network or broadcast address.  */
   int mr_network_create (struct mr_context *ctx, const char *name,
                          const struct mr_network_create_opts *opts, struct mr_error *err);
   /* Every network, sorted by name; the default one is among them (made when
@@ -853,6 +853,13 @@ extern "C"
    * the default network, and while a container uses it, running or not
    * (errnum EBUSY; the error names them).  */
   int mr_network_remove (struct mr_context *ctx, const char *name, struct mr_error *err);
+  /* The containers that keep mr_network_remove from removing network name,
+   * as it counts them: those whose records name it, running or not, else
+   * those with an endpoint on it once the endpoints of containers gone are
+   * released.  *users: NULL-terminated, sorted, empty when none (caller
+   * frees each, then the array).  An unknown name: errnum ENOENT.  */
+  int mr_network_users (struct mr_context *ctx, const char *name, char ***users,
+                        struct mr_error *err);
   /* Removes every network but the default one that no container uses; the
    * names removed go to *removed (NULL-terminated, sorted; caller frees each,
    * then the array).  */

@@ -68,7 +68,7 @@ struct ticker
                 struct mr_api_response *res)
 
 /* Every route: method, pattern ({name} is one path segment, a container's
-   name or id), handler.  */
+   name or id, or a network's name), handler.  */
 #define ROUTES(X)                                                                                  \
   X ("GET", "/health", get_health)                                                                 \
   X ("GET", "/metrics", get_metrics)                                                               \
@@ -94,7 +94,12 @@ struct ticker
   X ("GET", "/containers/{name}/top", get_top)                                                     \
   X ("GET", "/containers/{name}/files", get_file)                                                  \
   X ("POST", "/containers/{name}/files", post_file)                                                \
-  X ("POST", "/containers/{name}/users", post_user)
+  X ("POST", "/containers/{name}/users", post_user)                                                \
+  X ("GET", "/networks", get_networks)                                                             \
+  X ("POST", "/networks", post_networks)                                                           \
+  X ("POST", "/networks/prune", post_networks_prune)                                               \
+  X ("GET", "/networks/{name}", get_network)                                                       \
+  X ("DELETE", "/networks/{name}", delete_network)
 
 /* every handler, declared from the table */
 #define ROUTE_DECLARE(m, p, f) HANDLER (f);
@@ -138,6 +143,12 @@ int api_field_user (const json_t *doc, char **out, struct mr_api_response *res);
    or an object of host side to container port, as -p specs in out, each
    checked; -1 with msg naming the field and the entry.  */
 int api_ports_parse (const json_t *v, struct strv *out, char *msg, size_t len);
+
+/* api-networks.c: a create body, {"name", "subnet", "gateway",
+   "internal"}, as the options of mr_network_create (pointing into doc);
+   -1 after a 400 that names the field.  */
+int api_network_body (const json_t *doc, const char **name, struct mr_network_create_opts *opts,
+                      struct mr_api_response *res);
 
 /* api-stream.c */
 void api_pump_free (struct pump *p);

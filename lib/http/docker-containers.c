@@ -352,28 +352,17 @@ match_prefix (const char *want, const char *s, const void *data)
   return strncmp (s, want, strlen (want)) == 0;
 }
 
-/* Docker matches names with a regular expression, unanchored, on the name
- * with or without its leading '/'.  The patterns come from clients: their
- * length, the matcher's steps, its backtracking depth and its heap are
- * bounded, so that a pattern costs little whatever it says.  */
+/* Docker matches names with a regular expression, unanchored.  The
+ * patterns come from clients: their length, the matcher's steps, its
+ * backtracking depth and its heap are bounded, so that a pattern costs
+ * little whatever it says.  */
 #define NAME_REGEX_MAX_LEN 256
 #define NAME_REGEX_MATCH_LIMIT 100000
 #define NAME_REGEX_DEPTH_LIMIT 1000
 #define NAME_REGEX_HEAP_LIMIT_KIB 1024
 
-struct name_regex
-{
-  pcre2_code **codes;
-  size_t n;
-  pcre2_match_data *md;
-  pcre2_match_context *mc;
-  pcre2_compile_context *cc;
-  int error; /* a match that ran out of its limits */
-  char bad[NAME_REGEX_MAX_LEN + 1];
-};
-
-static void
-name_regex_free (struct name_regex *nr)
+void
+docker_regex_free (struct docker_regex *nr)
 {
   for (size_t i = 0; i < nr->n; i++)
     pcre2_code_free (nr->codes[i]);
@@ -381,18 +370,17 @@ name_regex_free (struct name_regex *nr)
   pcre2_match_data_free (nr->md);
   pcre2_match_context_free (nr->mc);
   pcre2_compile_context_free (nr->cc);
-  *nr = (struct name_regex){ 0 };
+  *nr = (struct docker_regex){ 0 };
 }
 
-/* Compiles the name filter's patterns; 400 naming the filter where one is
- * too long or invalid.  */
-static int
-name_regex_compile (struct dreq *d, const json_t *filters, struct name_regex *nr)
+int
+docker_regex_compile (struct dreq *d, const json_t *filters, const char *key,
+                      struct docker_regex *nr)
 {
-  json_t *vals = json_object_get (filters, "name"), *v;
+  json_t *vals = json_object_get (filters, key), *v;
   size_t i;
 
-  *nr = (struct name_regex){ 0 };
+  *nr = (struct docker_regex){ 0 };
   if (json_array_size (vals) == 0)
     return 0;
   nr->codes = calloc (json_array_size (vals), sizeof *nr->codes);
@@ -417,7 +405,7 @@ name_regex_compile (struct dreq *d, const json_t *filters, struct name_regex *nr
 
     if (strlen (want) > NAME_REGEX_MAX_LEN)
       {
-        docker_fail (d, 400, "invalid filter 'name': pattern longer than %d bytes",
+        docker_fail (d, 400, "invalid filter '%s': pattern longer than %d bytes", key,
                      NAME_REGEX_MAX_LEN);
         return -1;
       }
@@ -428,7 +416,7 @@ name_regex_compile (struct dreq *d, const json_t *filters, struct name_regex *nr
         PCRE2_UCHAR msg[160];
 
         pcre2_get_error_message (code, msg, sizeof msg);
-        docker_fail (d, 400, "invalid filter 'name': '%s': %s at offset %zu", want, (char *)msg,
+        docker_fail (d, 400, "invalid filter '%s': '%s': %s at offset %zu", key, want, (char *)msg,
                      (size_t)off);
         return -1;
       }
@@ -437,20 +425,24 @@ name_regex_compile (struct dreq *d, const json_t *filters, struct name_regex *nr
   return 0;
 }
 
-static bool
-name_regex_run (struct name_regex *nr, const pcre2_code *code, const char *s)
+bool
+docker_regex_any (struct docker_regex *nr, const char *s)
 {
-  int rc = pcre2_match (code, (PCRE2_SPTR)s, strlen (s), 0, 0, nr->md, nr->mc);
+  for (size_t i = 0; i < nr->n; i++)
+    {
+      int rc = pcre2_match (nr->codes[i], (PCRE2_SPTR)s, strlen (s), 0, 0, nr->md, nr->mc);
 
-  if (rc >= 0)
-    return true;
-  if (rc != PCRE2_ERROR_NOMATCH && nr->error == 0)
-    nr->error = rc;
+      if (rc >= 0)
+        return true;
+      if (rc != PCRE2_ERROR_NOMATCH && nr->error == 0)
+        nr->error = rc;
+    }
   return false;
 }
 
+/* A container's name, with or without its leading '/'.  */
 static bool
-name_regex_match (struct name_regex *nr, const char *name)
+name_regex_match (struct docker_regex *nr, const char *name)
 {
   char slashed[256 + 2];
 
@@ -459,10 +451,7 @@ name_regex_match (struct name_regex *nr, const char *name)
   if (*name == '/')
     name++;
   snprintf (slashed, sizeof slashed, "/%s", name);
-  for (size_t i = 0; i < nr->n; i++)
-    if (name_regex_run (nr, nr->codes[i], name) || name_regex_run (nr, nr->codes[i], slashed))
-      return true;
-  return false;
+  return docker_regex_any (nr, name) || docker_regex_any (nr, slashed);
 }
 
 /* "key" or "key=value" against the labels object.  */
@@ -484,7 +473,7 @@ match_label (const char *want, const char *s, const void *data)
 }
 
 static bool
-filters_pass (const json_t *filters, struct name_regex *names, const json_t *rec)
+filters_pass (const json_t *filters, struct docker_regex *names, const json_t *rec)
 {
   json_t *state = json_object_get (rec, "State");
   json_t *labels = json_object_get (json_object_get (rec, "Config"), "Labels");
@@ -523,7 +512,7 @@ by_created_desc (const void *a, const void *b)
    all) into entries as docker ps shows them; their count.  */
 static size_t
 list_entries (struct dreq *d, const struct mr_container_info *list, size_t n, const json_t *filters,
-              struct name_regex *names, bool all, json_t **entries)
+              struct docker_regex *names, bool all, json_t **entries)
 {
   struct mr_error err = { 0 };
   size_t m = 0;
@@ -558,7 +547,7 @@ docker_get_containers (struct dreq *d)
       = { "status", "name", "label", "id", "ancestor", "exited", NULL };
   struct mr_container_info *list = NULL;
   cleanup_json json_t *filters = NULL;
-  __attribute__ ((cleanup (name_regex_free))) struct name_regex names = { 0 };
+  __attribute__ ((cleanup (docker_regex_free))) struct docker_regex names = { 0 };
   struct mr_error err = { 0 };
   bool all = docker_query_flag (d, "all");
   const char *limit_s = docker_query (d, "limit");
@@ -575,7 +564,7 @@ docker_get_containers (struct dreq *d)
         return docker_fail (d, 400, "invalid limit '%s': expected a number", limit_s);
     }
   filters = docker_parse_filters (d, known);
-  if (filters == NULL || name_regex_compile (d, filters, &names) < 0)
+  if (filters == NULL || docker_regex_compile (d, filters, "name", &names) < 0)
     return;
   /* docker ps -n N and a status filter show every state */
   if (limit > 0 || json_object_get (filters, "status") || json_object_get (filters, "exited"))

@@ -10,6 +10,10 @@
 #include <sys/types.h>
 
 #include <jansson.h>
+#ifndef PCRE2_CODE_UNIT_WIDTH
+#define PCRE2_CODE_UNIT_WIDTH 8
+#endif
+#include <pcre2.h>
 
 #include "minirun.h"
 #include "http/server.h"
@@ -76,11 +80,30 @@ int64_t docker_parse_time (const char *s);
 void docker_human_duration (int64_t secs, char *buf, size_t len);
 void docker_rfc3339_now (char *buf, size_t len);
 
+/* The patterns of one filter key (name), compiled, with the limits of
+ * their matching; error: a match that ran out of them.  */
+struct docker_regex
+{
+  pcre2_code **codes;
+  size_t n;
+  pcre2_match_data *md;
+  pcre2_match_context *mc;
+  pcre2_compile_context *cc;
+  int error;
+};
+
 /* docker-containers.c: lookup, shapes, filters, changes, wait */
 const char *docker_jstr (const json_t *o, const char *key);
 char *docker_resolve (struct dreq *d, const char *id);
 json_t *docker_load_record (struct dreq *d, const char *name);
 json_t *docker_parse_filters (struct dreq *d, const char *const *known);
+/* The values of filter key as Docker's unanchored regular expressions;
+   -1 after a 400 naming a bad one.  */
+int docker_regex_compile (struct dreq *d, const json_t *filters, const char *key,
+                          struct docker_regex *nr);
+/* Whether one of the patterns matches s (none compiled: false).  */
+bool docker_regex_any (struct docker_regex *nr, const char *s);
+void docker_regex_free (struct docker_regex *nr);
 void docker_get_containers (struct dreq *d);
 void docker_get_container (struct dreq *d, const char *name);
 
@@ -122,6 +145,13 @@ void docker_get_exec (struct dreq *d, const char *id);
 /* docker-images.c */
 void docker_get_images (struct dreq *d);
 void docker_get_image (struct dreq *d, const char *name);
+
+/* docker-networks.c */
+void docker_get_networks (struct dreq *d);
+void docker_get_network (struct dreq *d, const char *id);
+void docker_post_network_create (struct dreq *d);
+void docker_delete_network (struct dreq *d, const char *id);
+void docker_post_networks_prune (struct dreq *d);
 
 /* docker-system.c */
 void docker_get_version (struct dreq *d);

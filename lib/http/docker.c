@@ -2,7 +2,8 @@
  *
  * Enough of the Engine API for the docker CLI and docker-py to list,
  * create, start, stop, kill, wait for, inspect, exec in, read the logs and
- * stats of, and remove managed containers, and to list the image store.
+ * stats of, and remove managed containers, to list the image store, and
+ * to list, inspect, create, remove and prune networks.
  * Container ids are minirun's names (clients take any string as an id);
  * a unique prefix of a name is accepted too.  OCI containers, which some
  * other engine supervises, are not shown: Docker's clients could do little
@@ -330,6 +331,51 @@ route_image (struct dreq *d, const char *path)
     docker_fail (d, 404, "page not found");
 }
 
+/* /networks and /networks/... ; rest points after "/networks".  */
+static void
+route_network (struct dreq *d, const char *rest)
+{
+  const char *slash;
+
+  if (*rest == '\0')
+    {
+      if (method (d, "GET"))
+        docker_get_networks (d);
+      return;
+    }
+  rest++;
+  if (strcmp (rest, "create") == 0)
+    {
+      if (method (d, "POST"))
+        docker_post_network_create (d);
+      return;
+    }
+  if (strcmp (rest, "prune") == 0)
+    {
+      if (method (d, "POST"))
+        docker_post_networks_prune (d);
+      return;
+    }
+  slash = strchr (rest, '/');
+  if (*rest == '\0' || slash == rest)
+    return docker_fail (d, 404, "page not found");
+  if (slash == NULL)
+    {
+      if (strcmp (d->req->method, "DELETE") == 0)
+        docker_delete_network (d, rest);
+      else if (method (d, "GET"))
+        docker_get_network (d, rest);
+      return;
+    }
+  if (strcmp (slash, "/connect") == 0 || strcmp (slash, "/disconnect") == 0)
+    return docker_fail (d, 501,
+                        "%s a container to a network is not supported by minirun serve: a "
+                        "container's network is chosen when it is created (docker run "
+                        "--network NAME)",
+                        slash[1] == 'c' ? "connecting" : "disconnecting");
+  docker_fail (d, 404, "page not found");
+}
+
 static void
 route (struct dreq *d, const char *path)
 {
@@ -370,6 +416,8 @@ route (struct dreq *d, const char *path)
     route_exec (d, path + 6);
   else if (strncmp (path, "/images/", 8) == 0)
     route_image (d, path);
+  else if (strcmp (path, "/networks") == 0 || strncmp (path, "/networks/", 10) == 0)
+    route_network (d, path + 9);
   else if (strcmp (path, "/events") == 0)
     {
       if (method (d, "GET"))

@@ -116,20 +116,20 @@ pick_subnet (const char *data_dir, const char *spec, struct mr_subnet *out, stru
       if (mr_network_load (data_dir, *p, &net, NULL) < 0 || !mr_subnet_overlaps (out, &net.subnet))
         continue;
       mr_subnet_format (&net.subnet, other, sizeof other);
-      return mr_error_set (err,
-                           "subnet %s overlaps the subnet %s of network '%s': choose another "
-                           "--subnet",
-                           text, other, net.name);
+      return fail_as (err, EADDRINUSE,
+                      "subnet %s overlaps the subnet %s of network '%s': choose another "
+                      "--subnet",
+                      text, other, net.name);
     }
   if (mr_link_route_overlapping (out, &overlaps, &route, dev, sizeof dev, err) < 0)
     return -1;
   if (overlaps)
     {
       mr_subnet_format (&route, other, sizeof other);
-      return mr_error_set (err,
-                           "subnet %s overlaps the route %s%s%s of this host: choose another "
-                           "--subnet",
-                           text, other, dev[0] ? " dev " : "", dev);
+      return fail_as (err, EADDRINUSE,
+                      "subnet %s overlaps the route %s%s%s of this host: choose another "
+                      "--subnet",
+                      text, other, dev[0] ? " dev " : "", dev);
     }
   return 0;
 }
@@ -601,6 +601,28 @@ mr_network_remove (struct mr_context *ctx, const char *name, struct mr_error *er
   if (r == 0)
     return busy_error (&net, users, err);
   return r > 0 ? 0 : mr_error_prefix (err, "remove network '%s'", name);
+}
+
+int
+mr_network_users (struct mr_context *ctx, const char *name, char ***users, struct mr_error *err)
+{
+  cleanup_close int lock = -1;
+  cleanup_strv char **found = NULL;
+  struct mr_network net;
+  bool changed = false;
+
+  *users = NULL;
+  lock = mr_net_lock (ctx->data_dir, err);
+  if (lock < 0 || load_locked (ctx, name, &net, err) < 0)
+    return -1;
+  if (users_of (ctx, &net, &found, &changed, err) < 0)
+    return mr_error_prefix (err, "network '%s'", name);
+  /* stale endpoints went: the rules follow them, as after a remove; the
+   * answer stands whether or not that worked */
+  if (changed)
+    rules_sync (ctx, NULL);
+  *users = steal_pointer (&found);
+  return 0;
 }
 
 int

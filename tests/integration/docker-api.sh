@@ -1,8 +1,9 @@
 #!/bin/bash
 # serve's Docker-compatible API, driven by the stock docker CLI (and, at the
 # end, by docker-py): version, info, ps, images, create, run -d, inspect,
-# start, stop, restart, kill, wait, logs, stats, exec, top, rm, events, and
-# the errors docker users meet (no such image or container, a name in use).
+# start, stop, restart, kill, wait, logs, stats, exec, top, rm, events,
+# network (create, ls, inspect, rm, prune, run --network), and the errors
+# docker users meet (no such image, container or network, a name in use).
 . "$(dirname "$0")/lib.sh"
 
 minirun_only "serve is minirun's own"
@@ -40,6 +41,14 @@ dapi ()
 {
   code=$(curl -s -o "$T_DIR/.body" -D "$T_DIR/.headers" -w '%{http_code}' --unix-socket "$SOCK" \
     -X "$1" "http://localhost$2") || true
+  body=$(cat "$T_DIR/.body")
+}
+
+# dpost PATH JSON: POSTs JSON; the body in $body, the status in $code.
+dpost ()
+{
+  code=$(curl -s -o "$T_DIR/.body" -w '%{http_code}' --unix-socket "$SOCK" \
+    -H 'Content-Type: application/json' --data-binary "$2" -X POST "http://localhost$1") || true
   body=$(cat "$T_DIR/.body")
 }
 
@@ -324,12 +333,150 @@ run_p_port_ps_and_inspect_show_published_ports ()
   assert_eq "$(ls "$T_ROOT"/data/networks/*/endpoints/ 2>/dev/null)" "" "endpoints left"
 }
 
+# the networks of this script's data directory, sorted, on one line
+networks_made ()
+{
+  rt network ls -q | sort | tr '\n' ' '
+}
+
+network_create_ls_inspect_run_and_rm ()
+{
+  command -v nft >/dev/null || skip "nft is missing (apt-get install nftables)"
+  local n=$T_TAG-dnet id ip before
+  # a subnet of this run's own, clear of the network scripts' ones
+  local sub=10.238.$(($$ % 200 + 20))
+  serve_start
+  t_run dk network create --subnet "$sub.0/24" --gateway "$sub.254" "$n"
+  assert_success
+  assert_match "$out" '^[0-9a-f]{64}$' "network create prints the id"
+  id=$out
+  defer rt network rm "$n"
+  assert_eq "$id" "$(rt network inspect "$n" | jq -r '.[0].Id')" "the id is minirun's"
+  t_run dk network ls --format '{{.ID}} {{.Name}} {{.Driver}} {{.Scope}}'
+  assert_success
+  assert_contains "$out" "${id:0:12} $n bridge local"
+  assert_match "$out" ' minirun bridge local' "the default network is listed"
+  assert_eq "$(dk network ls -q --filter "name=$n")" "${id:0:12}" "filter name"
+  assert_eq "$(dk network ls -q --filter "id=$id")" "${id:0:12}" "filter id"
+  assert_eq "$(dk network ls --format '{{.Name}}' --filter type=custom)" "$n" "filter type=custom"
+  assert_eq "$(dk network ls --format '{{.Name}}' --filter type=builtin)" minirun "filter type=builtin"
+  assert_eq "$(dk network ls -q --filter name=no-such-net-anywhere)" "" "filter name, no match"
+  dapi GET '/v1.47/networks?filters=%7B%22colour%22%3A%5B%22red%22%5D%7D'
+  assert_eq "$code" 400 "an unknown filter"
+  t_run dk network inspect -f '{{.Name}} {{(index .IPAM.Config 0).Subnet}} {{(index .IPAM.Config 0).Gateway}} {{.Internal}} {{.Driver}}' "$n"
+  assert_success
+  assert_eq "$out" "$n $sub.0/24 $sub.254 false bridge" "network inspect"
+  assert_eq "$(dk network inspect -f '{{.Name}}' "${id:0:12}")" "$n" "inspect by a prefix of the id"
+
+  # a container on it, as docker run --network puts it there
+  new_id
+  dk run -d --name "$ID" --network "$n" "$IMG" sleep 100 >/dev/null
+  defer rt rm -f "$ID"
+  t_run dk inspect -f '{{.HostConfig.NetworkMode}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{$v.IPAddress}}{{end}}' "$ID"
+  assert_success
+  assert_match "$out" "^$n $n ${sub//./\\.}\\.[0-9]+$" "docker inspect: the network and the address"
+  ip=${out##* }
+  assert_eq "$(dk network inspect -f '{{range $k, $v := .Containers}}{{$k}} {{$v.IPv4Address}}{{end}}' "$n")" "$ID $ip/24" "the network's Containers"
+  t_run dk network rm "$n"
+  assert_failure
+  assert_contains "$err" "network '$n' is in use by container '$ID'"
+  t_run dk network connect "$n" "$ID"
+  assert_failure
+  assert_contains "$err" "not supported by minirun serve"
+  t_run dk network disconnect "$n" "$ID"
+  assert_failure
+  assert_contains "$err" "not supported by minirun serve"
+  dk rm -f "$ID" >/dev/null
+
+  # refused, and nothing made
+  before=$(networks_made)
+  t_run dk network create "$n"
+  assert_failure
+  assert_contains "$err" "network '$n' already exists"
+  t_run dk network create --subnet "$sub.128/25" "$T_TAG-x"
+  assert_failure
+  assert_contains "$err" "overlaps the subnet $sub.0/24 of network '$n'"
+  t_run dk network create --subnet 10.0.0.1/24 "$T_TAG-x"
+  assert_failure
+  assert_contains "$err" "host bits are set"
+  # (the CLI checks this one itself)
+  dpost /v1.47/networks/create "{\"Name\": \"$T_TAG-x\", \"IPAM\": {\"Config\": [{\"Subnet\": \"10.1.0.0/24\", \"Gateway\": \"10.2.0.1\"}]}}"
+  assert_eq "$code" 400 "a gateway outside the subnet"
+  assert_contains "$(jq -r .message <<<"$body")" "gateway 10.2.0.1 is outside the subnet 10.1.0.0/24"
+  dpost /v1.47/networks/create "{\"Name\": \"$T_TAG-x\", \"IPAM\": {\"Config\": [{\"Subnet\": \"10.1.0.0/24\"}, {\"Subnet\": \"10.3.0.0/24\"}]}}"
+  assert_eq "$code" 400 "two pools"
+  dpost /v1.47/networks/create "{\"Name\": \"$T_TAG-x\", \"Internal\": \"yes\"}"
+  assert_eq "$code" 400 "Internal of the wrong type"
+  assert_contains "$(jq -r .message <<<"$body")" "Internal" "the field named"
+  dpost /v1.47/networks/create '{"Driver": "bridge"}'
+  assert_eq "$code" 400 "no Name"
+  t_run dk network create -d overlay "$T_TAG-x"
+  assert_failure
+  assert_contains "$err" "invalid Driver 'overlay'"
+  t_run dk network create --ipv6 "$T_TAG-x"
+  assert_failure
+  assert_contains "$err" "IPv6"
+  t_run dk network create -o com.docker.network.bridge.name=br9 "$T_TAG-x"
+  assert_failure
+  assert_contains "$err" "com.docker.network.bridge.name"
+  t_run dk network create --ip-range 10.1.0.0/25 --subnet 10.1.0.0/24 "$T_TAG-x"
+  assert_failure
+  assert_contains "$err" "IPRange"
+  t_run dk network create host
+  assert_failure
+  assert_contains "$err" "invalid network name 'host'"
+  dapi POST /v1.47/networks/create
+  assert_eq "$code" 400 "create without a body"
+  assert_eq "$(networks_made)" "$before" "networks after the bad requests"
+  t_run dk network rm minirun
+  assert_failure
+  assert_contains "$err" "default network"
+  t_run dk network inspect no-such-net-anywhere
+  assert_failure
+  assert_contains "$err" "network no-such-net-anywhere not found"
+  t_run dk network rm no-such-net-anywhere
+  assert_failure
+  assert_contains "$err" "not found"
+
+  t_run dk network rm "$n"
+  assert_success
+  assert_eq "$out" "$n" "network rm prints the name"
+  t_run dk network inspect "$id"
+  assert_failure
+  assert_eq "$(networks_made)" "minirun " "networks at the end"
+  nothing_of_ours_left
+}
+
+network_prune_keeps_the_networks_in_use ()
+{
+  local used=$T_TAG-used idle=$T_TAG-idle
+  serve_start
+  dk network create "$used" >/dev/null
+  defer rt network rm "$used"
+  dk network create "$idle" >/dev/null
+  defer rt network rm "$idle"
+  new_id
+  dk create --name "$ID" --network "$used" "$IMG" true >/dev/null
+  defer rt rm -f "$ID"
+  t_run dk network prune -f
+  assert_success
+  assert_eq "$out" "$(printf 'Deleted Networks:\n%s' "$idle")" "network prune"
+  assert_eq "$(networks_made)" "$(printf '%s\n' minirun "$used" | sort | tr '\n' ' ')" "networks after prune"
+  dapi POST /v1.47/networks/prune
+  assert_eq "$code $(jq -c .NetworksDeleted <<<"$body")" "200 []" "nothing more to prune"
+  dk rm "$ID" >/dev/null
+  dapi POST /v1.47/networks/prune
+  assert_eq "$code $(jq -c .NetworksDeleted <<<"$body")" "200 [\"$used\"]" "prune once it is unused"
+  assert_eq "$(networks_made)" "minirun " "networks at the end"
+  nothing_of_ours_left
+}
+
 docker_py_drives_the_same_api ()
 {
   /usr/bin/python3 -c 'import docker' 2>/dev/null || skip "docker-py (python3-docker) is not installed"
   serve_start
   new_id
-  timeout 60 /usr/bin/python3 "$T_LIB_DIR/docker_py.py" "$SOCK" "$IMG" "$ID"
+  timeout 60 /usr/bin/python3 "$T_LIB_DIR/docker_py.py" "$SOCK" "$IMG" "$ID" "10.239.$(($$ % 200 + 20)).0/24"
 }
 
 t_ok "/_ping, /version, /info and API version checks" ping_version_and_info
@@ -342,5 +489,7 @@ t_ok "docker rm refuses a running container, rm -f removes it" rm_and_rm_force
 t_ok "docker events between --since and --until, with a filter" events_between_since_and_until
 t_ok "errors: no such image or container, name conflict, bad input" errors_use_docker_statuses
 t_ok "docker run -p and -P, docker port, ps and inspect show published ports that answer" run_p_port_ps_and_inspect_show_published_ports
-t_ok "docker-py: run, list, get, logs, exec_run, stop, wait, remove, images" docker_py_drives_the_same_api
+t_ok "docker network create, ls (filters), inspect, run --network, rm (in use, unknown), bad input" network_create_ls_inspect_run_and_rm
+t_ok "docker network prune removes the unused networks and keeps those in use" network_prune_keeps_the_networks_in_use
+t_ok "docker-py: run, list, get, logs, exec_run, stop, wait, remove, images, networks" docker_py_drives_the_same_api
 t_done

@@ -1,7 +1,8 @@
 """docker-py against minirun serve's Docker-compatible API.
 
-Usage: docker_py.py SOCKET IMAGE NAME.  Prints one line per check and exits
-non-zero with a message at the first that fails.
+Usage: docker_py.py SOCKET IMAGE NAME SUBNET.  Prints one line per check and
+exits non-zero with a message at the first that fails; SUBNET (a free /24)
+is the one of the network it makes.
 """
 
 import socket
@@ -19,7 +20,7 @@ def check(cond, what):
 
 
 def main():
-    sock, image, name = sys.argv[1:4]
+    sock, image, name, subnet = sys.argv[1:5]
     client = docker.DockerClient(base_url="unix://" + sock, version="auto", timeout=30)
     check(client.version()["ApiVersion"] == "1.47", "version negotiated")
 
@@ -103,6 +104,61 @@ def main():
 
     tags = [t for i in client.images.list() for t in i.tags]
     check(image + ":latest" in tags, "images.list: %r" % tags)
+
+    networks(client, image, name, subnet)
+
+
+def networks(client, image, name, subnet):
+    netname = name + "-net"
+    gateway = subnet.rsplit(".", 1)[0] + ".1"
+    ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=subnet)])
+    net = client.networks.create(netname, driver="bridge", ipam=ipam)
+    try:
+        check(net.name == netname and len(net.id) == 64, "networks.create: %r" % net.attrs)
+        listed = [n.name for n in client.networks.list(names=[netname])]
+        check(listed == [netname], "networks.list(names=...): %r" % listed)
+        by_id = [n.name for n in client.networks.list(ids=[net.id])]
+        check(by_id == [netname], "networks.list(ids=...): %r" % by_id)
+        got = client.networks.get(netname)
+        config = got.attrs["IPAM"]["Config"][0]
+        check(got.id == net.id and config["Subnet"] == subnet and config["Gateway"] == gateway,
+              "networks.get: %r" % got.attrs)
+        try:
+            client.networks.create(netname)
+            check(False, "a name taken is refused")
+        except docker.errors.APIError as e:
+            check(e.status_code == 409, "a name taken is refused: %s" % e)
+
+        ctr = client.containers.run(image, ["sleep", "100"], detach=True, name=name + "-on",
+                                    network=netname)
+        try:
+            ctr.reload()
+            addr = ctr.attrs["NetworkSettings"]["Networks"][netname]["IPAddress"]
+            check(addr.startswith(subnet.rsplit(".", 1)[0] + "."),
+                  "containers.run(network=...): %s" % addr)
+            got.reload()
+            check([c.name for c in got.containers] == [name + "-on"],
+                  "Network.containers: %r" % got.attrs["Containers"])
+            try:
+                got.remove()
+                check(False, "a network in use is kept")
+            except docker.errors.APIError as e:
+                check(e.status_code == 403 and (name + "-on") in str(e),
+                      "a network in use is kept: %s" % e)
+            try:
+                got.connect(ctr)
+                check(False, "connect is refused")
+            except docker.errors.APIError as e:
+                check(e.status_code == 501, "connect is refused: %s" % e)
+        finally:
+            ctr.remove(force=True)
+    finally:
+        net.remove()
+    try:
+        client.networks.get(netname)
+        check(False, "a removed network is gone")
+    except docker.errors.NotFound:
+        check(True, "a removed network is gone (NotFound)")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 # serve: the rest of the native API, driven with curl against real managed
 # containers: create with every field (and every wrong type), pause,
 # resume, wait, exec, logs (and following them), stats, top, files, users,
-# system stats, ports, events, metrics, and the router's 404 and 405.
+# system stats, ports, networks, events, metrics, and the router's 404 and
+# 405.
 . "$(dirname "$0")/lib.sh"
 
 minirun_only "serve is minirun's own"
@@ -344,6 +345,118 @@ users_are_added ()
   api_json POST /containers/no-such-one/users 404 '{"username": "carol"}'
 }
 
+# the networks of this script's data directory, sorted, on one line
+networks_made ()
+{
+  rt network ls -q | sort | tr '\n' ' '
+}
+
+networks_are_made_listed_inspected_and_removed ()
+{
+  local n=$T_TAG-net other=$T_TAG-other before
+  # a subnet of this run's own, clear of the network scripts' ones
+  local sub=10.237.$(($$ % 200 + 20))
+  serve_start
+  api_json POST /api/v1/networks 201 "{\"name\": \"$n\", \"subnet\": \"$sub.0/24\", \"gateway\": \"$sub.254\", \"internal\": true}"
+  defer rt network rm "$n"
+  assert_eq "$(jq -r .data.Name <<<"$body")" "$n" "Name"
+  assert_eq "$(jq -r '.data.IPAM.Config[0] | "\(.Subnet) \(.Gateway)"' <<<"$body")" "$sub.0/24 $sub.254" "IPAM"
+  assert_eq "$(jq -r .data.Internal <<<"$body")" true "Internal"
+  assert_match "$(jq -r .data.Id <<<"$body")" '^[0-9a-f]{64}$' "Id"
+  # the same call as the CLI's: the same document
+  api_ok GET "/networks/$n"
+  assert_eq "$(jq -S .data <<<"$body")" "$(rt network inspect "$n" | jq -S '.[0]')" "GET /networks/NAME and network inspect"
+  api_ok GET /networks
+  assert_eq "$(jq -S .data <<<"$body")" "$(rt network ls --format json | jq -S .)" "GET /networks and network ls --format json"
+  assert_eq "$(jq -r '[.data[].Name] | join(" ")' <<<"$body")" "$(printf '%s\n' minirun "$n" | sort | tr '\n' ' ' | sed 's/ $//')" "the list's names"
+  # without a subnet: an automatic one
+  api_json POST /networks 201 "{\"name\": \"$other\"}"
+  defer rt network rm "$other"
+  assert_match "$(jq -r '.data.IPAM.Config[0].Subnet' <<<"$body")" '^10\.[0-9]+\.[0-9]+\.0/20$' "automatic subnet"
+  assert_eq "$(jq -r .data.Internal <<<"$body")" false "Internal by default"
+
+  # refused, and nothing made
+  before=$(networks_made)
+  api_json POST /networks 409 "{\"name\": \"$n\"}"
+  assert_contains "$(jq -r .error.message <<<"$body")" "network '$n' already exists" "a name taken"
+  api_json POST /networks 409 "{\"name\": \"$T_TAG-x\", \"subnet\": \"$sub.128/25\"}"
+  assert_contains "$(jq -r .error.message <<<"$body")" "overlaps the subnet $sub.0/24 of network '$n'" "an overlap"
+  bad_field /networks name '{}'
+  bad_field /networks name '{"name": 1}'
+  bad_field /networks subnet "{\"name\": \"$T_TAG-x\", \"subnet\": \"10.0.0.1/24\"}"
+  assert_contains "$(jq -r .error.message <<<"$body")" "host bits are set" "the subnet's fault"
+  bad_field /networks subnet "{\"name\": \"$T_TAG-x\", \"subnet\": \"10.1.0.0/33\"}"
+  bad_field /networks subnet "{\"name\": \"$T_TAG-x\", \"subnet\": [\"10.1.0.0/24\"]}"
+  bad_field /networks gateway "{\"name\": \"$T_TAG-x\", \"subnet\": \"10.1.0.0/24\", \"gateway\": \"nowhere\"}"
+  bad_field /networks gateway "{\"name\": \"$T_TAG-x\", \"gateway\": \"10.1.0.1\"}"
+  bad_field /networks internal "{\"name\": \"$T_TAG-x\", \"internal\": \"yes\"}"
+  bad_field /networks driver "{\"name\": \"$T_TAG-x\", \"driver\": \"bridge\"}"
+  api_json POST /networks 400 "{\"name\": \"$T_TAG-x\", \"subnet\": \"10.1.0.0/24\", \"gateway\": \"10.2.0.1\"}"
+  assert_contains "$(jq -r .error.message <<<"$body")" "gateway 10.2.0.1 is outside the subnet 10.1.0.0/24" "a gateway outside"
+  api_json POST /networks 400 '{"name": "host"}'
+  assert_contains "$(jq -r .error.message <<<"$body")" "invalid network name 'host'" "a reserved name"
+  api_json POST /networks 400 '{"name": "-x"}'
+  api_json POST /networks 400 '{"name": '
+  api_err POST /networks 400
+  assert_eq "$(networks_made)" "$before" "networks after the bad requests"
+
+  api_err GET /networks/no-such-net 404
+  assert_contains "$(jq -r .error.message <<<"$body")" "network 'no-such-net' not found" "404 message"
+  api_err GET /networks/-bad 400
+  api_err DELETE /networks/no-such-net 404
+  api_err DELETE /networks/minirun 409
+  assert_contains "$(jq -r .error.message <<<"$body")" "default network" "the default network stays"
+  api_err PUT /networks 405
+  api_err GET /networks/prune 404
+
+  api DELETE "/api/v1/networks/$other"
+  assert_eq "$code" 204 "DELETE: status (body $body)"
+  assert_eq "$body" "" "DELETE: no body"
+  [ ! -e "$T_ROOT/data/networks/$other" ] || fail "the record of $other is still there"
+  rt network rm "$n" >/dev/null
+  assert_eq "$(networks_made)" "minirun " "networks at the end"
+  nothing_of_ours_left
+}
+
+a_network_in_use_is_kept_and_prune_takes_the_rest ()
+{
+  command -v nft >/dev/null || skip "nft is missing"
+  local n=$T_TAG-used idle=$T_TAG-idle first
+  serve_start
+  api_json POST /networks 201 "{\"name\": \"$n\"}"
+  defer rt network rm "$n"
+  api_json POST /networks 201 "{\"name\": \"$idle\"}"
+  defer rt network rm "$idle"
+  new_bundle
+  first=$ID
+  rt run -d --rootfs "$B/rootfs" --name "$first" --network "$n" -- sleep 1000 >/dev/null
+  defer rt rm -f "$first"
+  new_id
+  rt create --rootfs "$B/rootfs" --name "$ID" --network "$n" -- true >/dev/null
+  defer rt rm -f "$ID"
+  api_ok GET "/networks/$n"
+  assert_eq "$(jq -r --arg c "$first" '.data.Containers[$c].Name' <<<"$body")" "$first" "Containers"
+  assert_match "$(jq -r --arg c "$first" '.data.Containers[$c].IPv4Address' <<<"$body")" '^10\.[0-9.]+/20$' "IPv4Address"
+  # in use, running or not: 409 with the containers
+  api_err DELETE "/networks/$n" 409
+  assert_eq "$(jq -c .error.containers <<<"$body")" "[\"$first\",\"$ID\"]" "the containers of a 409"
+  assert_contains "$(jq -r .error.message <<<"$body")" "in use by containers '$first', '$ID'" "409 message"
+  [ -f "$T_ROOT/data/networks/$n/network.json" ] || fail "the record went"
+  api_ok POST /networks/prune
+  assert_eq "$(jq -c .data.removed <<<"$body")" "[\"$idle\"]" "prune takes the unused one"
+  [ ! -e "$T_ROOT/data/networks/$idle" ] || fail "the record of $idle is still there"
+  rt stop -t 0 "$first" >/dev/null
+  rt rm -f "$ID" >/dev/null
+  api_err DELETE "/networks/$n" 409
+  assert_eq "$(jq -c .error.containers <<<"$body")" "[\"$first\"]" "a stopped container keeps it"
+  rt rm -f "$first" >/dev/null
+  api_ok POST /api/v1/networks/prune
+  assert_eq "$(jq -c .data.removed <<<"$body")" "[\"$n\"]" "prune once it is unused"
+  api_ok POST /networks/prune
+  assert_eq "$(jq -c .data.removed <<<"$body")" "[]" "nothing left to prune"
+  nothing_of_ours_left
+}
+
 events_stream_shows_a_start ()
 {
   new_bundle
@@ -447,6 +560,8 @@ t_ok "logs: all, tail, timestamps, bad queries, and follow to the container's ex
 t_ok "stats (one and streamed), top, system stats (one and streamed), ports" stats_top_system_ports
 t_ok "files: binary round trip, modes, and paths that stay inside the container" files_round_trip_and_stay_inside
 t_ok "users: added with uid, shell and home; taken names and bad bodies refused" users_are_added
+t_ok "networks: create (201, 409, 400 naming the field), list, inspect, delete (204, 404, 409)" networks_are_made_listed_inspected_and_removed
+t_ok "networks: DELETE of one in use is 409 with its containers; prune removes the unused ones" a_network_in_use_is_kept_and_prune_takes_the_rest
 t_ok "events: the stream shows a start as it happens, and stored events" events_stream_shows_a_start
 t_ok "metrics: Prometheus text with per-container series, uptime and request counts" metrics_are_prometheus_text
 t_ok "the router: 404 for unknown paths, 405 with Allow for wrong methods" router_answers_404_and_405

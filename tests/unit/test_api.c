@@ -1,6 +1,6 @@
 /* The HTTP layer without a socket: the OpenAPI document against the
- * router's table, the error envelope, response headers and the request
- * metrics.  */
+ * router's table, the error envelope, response headers, the request
+ * metrics and the create bodies' readers.  */
 #include "config.h"
 
 #include <ctype.h>
@@ -583,6 +583,104 @@ START_TEST (bad_create_ports_name_the_field_and_the_entry)
 }
 END_TEST
 
+/* A network create body as mr_network_create's options; on a 400, the
+   message it gets (caller frees *msg).  */
+static int
+network_body_of (const char *text, const char **name, struct mr_network_create_opts *o,
+                 json_t **doc, char **msg)
+{
+  struct mr_api_response res = { 0 };
+  json_error_t jerr;
+  int r;
+
+  *doc = json_loads (text, 0, &jerr);
+  ck_assert_msg (*doc != NULL, "bad test JSON '%s': %s", text, jerr.text);
+  *msg = NULL;
+  r = api_network_body (*doc, name, o, &res);
+  if (r < 0)
+    {
+      json_t *e = json_loads (res.body, 0, NULL);
+
+      ck_assert_uint_eq (res.status, 400);
+      ck_assert_ptr_nonnull (e);
+      *msg = strdup (json_string_value (json_object_get (json_object_get (e, "error"), "message")));
+      json_decref (e);
+    }
+  else
+    ck_assert_ptr_null (res.body);
+  free (res.body);
+  return r;
+}
+
+START_TEST (a_network_body_gives_the_create_options)
+{
+  struct mr_network_create_opts o;
+  const char *name;
+  json_t *doc;
+  char *msg;
+
+  ck_assert_int_eq (network_body_of ("{\"name\": \"back\", \"subnet\": \"10.99.0.0/24\", "
+                                     "\"gateway\": \"10.99.0.254\", \"internal\": true}",
+                                     &name, &o, &doc, &msg),
+                    0);
+  ck_assert_str_eq (name, "back");
+  ck_assert_uint_eq (o.size, sizeof o);
+  ck_assert_str_eq (o.subnet, "10.99.0.0/24");
+  ck_assert_str_eq (o.gateway, "10.99.0.254");
+  ck_assert (o.internal);
+  json_decref (doc);
+
+  /* null is an absent field: every default */
+  ck_assert_int_eq (network_body_of ("{\"name\": \"front\", \"subnet\": null, \"internal\": null}",
+                                     &name, &o, &doc, &msg),
+                    0);
+  ck_assert_str_eq (name, "front");
+  ck_assert_ptr_null (o.subnet);
+  ck_assert_ptr_null (o.gateway);
+  ck_assert (!o.internal);
+  json_decref (doc);
+}
+END_TEST
+
+START_TEST (bad_network_bodies_name_the_field)
+{
+  static const struct
+  {
+    const char *json, *field, *also;
+  } bad[] = {
+    { "{}", "'name'", "name" },
+    { "{\"name\": \"\"}", "'name'", "name" },
+    { "{\"name\": 7}", "'name'", "a string" },
+    { "{\"name\": \"n\", \"subnet\": 24}", "'subnet'", "a string" },
+    { "{\"name\": \"n\", \"subnet\": \"10.0.0.1/24\"}", "'subnet'", "host bits" },
+    { "{\"name\": \"n\", \"subnet\": \"10.0.0.0/33\"}", "'subnet'", "prefix" },
+    { "{\"name\": \"n\", \"subnet\": \"fd00::/64\"}", "'subnet'", "fd00::/64" },
+    { "{\"name\": \"n\", \"subnet\": \"10.1.0.0/24\", \"gateway\": \"10.1.0.300\"}", "'gateway'",
+      "IPv4" },
+    { "{\"name\": \"n\", \"gateway\": \"10.1.0.1\"}", "'gateway'", "'subnet'" },
+    { "{\"name\": \"n\", \"internal\": \"yes\"}", "'internal'", "true or false" },
+    { "{\"name\": \"n\", \"driver\": \"bridge\"}", "'driver'", "unknown" },
+  };
+
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    {
+      struct mr_network_create_opts o;
+      const char *name;
+      json_t *doc;
+      char *msg;
+
+      ck_assert_msg (network_body_of (bad[i].json, &name, &o, &doc, &msg) < 0, "'%s' was taken",
+                     bad[i].json);
+      ck_assert_msg (strstr (msg, bad[i].field) != NULL, "'%s': '%s' does not name %s", bad[i].json,
+                     msg, bad[i].field);
+      ck_assert_msg (strstr (msg, bad[i].also) != NULL, "'%s': '%s' does not say %s", bad[i].json,
+                     msg, bad[i].also);
+      free (msg);
+      json_decref (doc);
+    }
+}
+END_TEST
+
 int
 main (void)
 {
@@ -602,6 +700,8 @@ main (void)
   tcase_add_test (tc, empty_request_metrics_still_have_the_histogram);
   tcase_add_test (tc, create_ports_take_the_array_and_the_object_forms);
   tcase_add_test (tc, bad_create_ports_name_the_field_and_the_entry);
+  tcase_add_test (tc, a_network_body_gives_the_create_options);
+  tcase_add_test (tc, bad_network_bodies_name_the_field);
   suite_add_tcase (s, tc);
   return unit_run (s);
 }
