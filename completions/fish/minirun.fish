@@ -220,7 +220,7 @@ for v in create run
     complete -c minirun -n "__minirun_verb_is $v" -l cap-drop -x -a 'ALL CAP_CHOWN CAP_DAC_OVERRIDE CAP_FOWNER CAP_FSETID CAP_KILL CAP_MKNOD CAP_NET_BIND_SERVICE CAP_NET_RAW CAP_SETFCAP CAP_SETGID CAP_SETPCAP CAP_SETUID CAP_SYS_CHROOT CAP_AUDIT_WRITE' -d 'Drop a capability'
     complete -c minirun -n "__minirun_verb_is $v" -l security-opt -x -a 'seccomp=unconfined seccomp= no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security option'
     complete -c minirun -n "__minirun_verb_is $v" -l privileged -d 'All capabilities and host devices, no seccomp'
-    complete -c minirun -n "__minirun_verb_is $v" -l network -x -a 'none bridge host (__minirun_networks)' -d 'Network of the container'
+    complete -c minirun -n "__minirun_verb_is $v" -l network -x -a 'none bridge host (__minirun_networks) (__minirun_ids | string replace -r "^" container:)' -d 'Network of the container'
     complete -c minirun -n "__minirun_verb_is $v" -s p -l publish -x -d 'Publish a port [IP:][HOSTPORT:]CTRPORT[/tcp|/udp]'
     complete -c minirun -n "__minirun_verb_is $v" -l ulimit -x -d 'Resource limit NAME=SOFT[:HARD]'
     complete -c minirun -n "__minirun_verb_is $v" -l restart -x -a 'no on-failure always unless-stopped' -d 'Restart policy'

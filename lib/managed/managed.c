@@ -479,16 +479,152 @@ new_status (void)
                     "StopRequested", 0, "Error", "");
 }
 
-/* The network a record's container joins: NULL for none and host.  */
-static const char *
-network_of (json_t *record)
+const char *
+mr_managed_network_of (json_t *record)
 {
   const char *mode
       = json_string_value (json_object_get (json_object_get (record, "HostConfig"), "NetworkMode"));
 
-  if (mode == NULL || strcmp (mode, "none") == 0 || strcmp (mode, "host") == 0)
+  if (mode == NULL || *mode == '\0' || strcmp (mode, "none") == 0 || strcmp (mode, "host") == 0
+      || strncmp (mode, "container:", 10) == 0)
     return NULL;
   return mode;
+}
+
+const char *
+mr_managed_network_peer (json_t *record)
+{
+  const char *mode
+      = json_string_value (json_object_get (json_object_get (record, "HostConfig"), "NetworkMode"));
+
+  return mode && strncmp (mode, "container:", 10) == 0 ? mode + 10 : NULL;
+}
+
+static const char *
+network_of (json_t *record)
+{
+  return mr_managed_network_of (record);
+}
+
+/* --network container:PEER at create: PEER is a managed container of this
+ * data directory that has a network of its own to share.  */
+static int
+check_network_peer (struct mr_context *ctx, const char *name, const char *peer,
+                    struct mr_error *err)
+{
+  struct mr_managed pm;
+  const char *chained;
+  int r = 0;
+
+  if (strcmp (peer, name) == 0)
+    return mr_error_set (err,
+                         "invalid --network 'container:%s': a container cannot join its "
+                         "own network",
+                         peer);
+  if (!mr_managed_exists (ctx, peer))
+    return mr_error_set (err,
+                         "invalid --network 'container:%s': no managed container '%s' (create "
+                         "it first, or name another)",
+                         peer, peer);
+  if (mr_managed_open (ctx, peer, false, &pm, err) < 0)
+    return mr_error_prefix (err, "--network 'container:%s'", peer);
+  chained = mr_managed_network_peer (pm.record);
+  if (chained)
+    r = mr_error_set (err,
+                      "invalid --network 'container:%s': '%s' shares the network of '%s'; "
+                      "use --network container:%s",
+                      peer, peer, chained, chained);
+  mr_managed_close (&pm);
+  return r;
+}
+
+/* A container on another's network sees that one's /etc/hosts and
+ * /etc/resolv.conf, as with docker: its peers' names and its nameservers
+ * are the other's, kept up to date there.  */
+static int
+peer_etc_into_spec (struct mr_context *ctx, const char *name, const char *peer, json_t *spec,
+                    struct mr_error *err)
+{
+  json_t *mounts = json_object_get (spec, "mounts"), *mnt;
+  size_t i;
+
+  json_array_foreach (mounts, i, mnt)
+  {
+    const char *dst = mr_managed_str (mnt, "destination");
+    cleanup_free char *src = NULL;
+    if (strcmp (dst, "/etc/hosts") != 0 && strcmp (dst, "/etc/resolv.conf") != 0)
+      continue;
+    if (mr_asprintf (err, &src, "%s/" MR_RECORDS_DIR "/%s/etc/%s", ctx->data_dir, peer, dst + 5)
+        < 0)
+      return -1;
+    if (json_object_set_new (mnt, "source", json_string (src)) < 0)
+      return mr_error_errno (err, ENOMEM, "container '%s'", name);
+  }
+  return 0;
+}
+
+/* At start: the network namespace of the peer a container joins, which
+ * must run; the bundle's spec is pointed at it.  A bridged peer's is bound
+ * under the run directory for as long as it runs, restarts included;
+ * another's is its init's.  */
+static int
+join_network_peer (struct mr_context *ctx, struct mr_managed *m, const char *peer,
+                   struct mr_error *err)
+{
+  cleanup_close int bfd = -1;
+  cleanup_json json_t *spec = NULL;
+  cleanup_free char *path = NULL;
+  struct mr_managed pm;
+  const char *status;
+  json_t *nss, *ns;
+  pid_t pid = 0;
+  size_t i;
+  bool set = false;
+  int r;
+
+  if (mr_managed_open (ctx, peer, false, &pm, err) < 0)
+    {
+      if (err->errnum == ENOENT)
+        mr_error_set (err,
+                      "the container '%s' whose network it joins (--network container:%s) "
+                      "is gone: remove this one and create it again on another network",
+                      peer, peer);
+      return -1;
+    }
+  status = mr_managed_status (ctx, &pm, &pid);
+  if ((strcmp (status, "running") != 0 && strcmp (status, "paused") != 0) || pid <= 0)
+    {
+      mr_error_set (err,
+                    "the container '%s' whose network it joins (--network container:%s) is "
+                    "%s: start it first ('minirun start %s')",
+                    peer, peer, status, peer);
+      err->errnum = EBUSY;
+      mr_managed_close (&pm);
+      return -1;
+    }
+  if (network_of (pm.record))
+    r = mr_net_netns_path (ctx->root, peer, &path, err);
+  else
+    r = mr_asprintf (err, &path, "/proc/%d/ns/net", (int)pid);
+  mr_managed_close (&pm);
+  if (r < 0)
+    return -1;
+
+  bfd = openat (m->dirfd, "bundle", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (bfd < 0)
+    return mr_error_errno (err, errno, "container '%s': bundle", m->name);
+  if (read_json_at (bfd, "config.json", &spec, err) < 0)
+    return -1;
+  nss = json_object_get (json_object_get (spec, "linux"), "namespaces");
+  json_array_foreach (nss, i, ns) if (strcmp (mr_managed_str (ns, "type"), "network") == 0)
+  {
+    if (json_object_set_new (ns, "path", json_string (path)) < 0)
+      return mr_error_errno (err, ENOMEM, "container '%s'", m->name);
+    set = true;
+  }
+  if (!set)
+    return mr_error_set (err, "container '%s': its spec has no network namespace", m->name);
+  return write_json_at (bfd, "config.json", spec, false, err);
 }
 
 /* A bridged container joins the namespace its start makes and binds.  */
@@ -570,6 +706,10 @@ write_record (struct mr_context *ctx, const struct mr_run_config *cfg, const cha
         return mr_error_set (err, "rootfs '/': the host's root cannot be a container's");
     }
   if (mr_run_config_build (cfg, name, rootfs, imgcfg, etc, &spec, &rec, err) < 0)
+    return -1;
+  if (mr_managed_network_peer (rec)
+      && (check_network_peer (ctx, name, mr_managed_network_peer (rec), err) < 0
+          || peer_etc_into_spec (ctx, name, mr_managed_network_peer (rec), spec, err) < 0))
     return -1;
   if (network_of (rec))
     {
@@ -1012,6 +1152,12 @@ mr_managed_start (struct mr_context *ctx, const char *name, const struct mr_atta
       return -1;
     }
   bridged = network_of (m.record) != NULL;
+  if (mr_managed_network_peer (m.record)
+      && join_network_peer (ctx, &m, mr_managed_network_peer (m.record), err) < 0)
+    {
+      mr_managed_close (&m);
+      return mr_error_prefix (err, "start '%s'", name);
+    }
   if (net_attach (ctx, name, m.record, m.dir, err) < 0)
     {
       mr_managed_close (&m);

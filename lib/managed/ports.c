@@ -22,16 +22,12 @@
 _Static_assert(MR_PORT_AUTO_MIN == MR_PORTS_AUTO_FIRST && MR_PORT_AUTO_MAX == MR_PORTS_AUTO_LAST,
                "the automatic range of lib/net and of the public header differ");
 
-/* The network a record's container joins: NULL for none and host.  */
+/* The network a record's container joins: NULL for none, host and
+ * container:NAME.  */
 static const char *
 record_network (json_t *record)
 {
-  const char *mode
-      = json_string_value (json_object_get (json_object_get (record, "HostConfig"), "NetworkMode"));
-
-  if (mode == NULL || *mode == '\0' || strcmp (mode, "none") == 0 || strcmp (mode, "host") == 0)
-    return NULL;
-  return mode;
+  return mr_managed_network_of (record);
 }
 
 /* Whether a container in this status may hold an endpoint.  */

@@ -1630,7 +1630,8 @@ build_stop (const struct mr_run_config *cfg, json_t *config, struct mr_error *er
 }
 
 /* HostConfig.NetworkMode and PortBindings, Config.ExposedPorts, as docker
- * inspect shows them.  *mode: "none", "host" or a network's name.  */
+ * inspect shows them.  *mode: "none", "host", "container:NAME" or a
+ * network's name.  */
 static int
 build_network (const struct mr_run_config *cfg, json_t *config, json_t *host, const char **mode,
                struct mr_error *err)
@@ -1652,13 +1653,24 @@ build_network (const struct mr_run_config *cfg, json_t *config, json_t *host, co
   if (strcmp (net, "bridge") == 0 || strcmp (net, "default") == 0)
     net = MR_NET_DEFAULT;
   else if (strncmp (net, "container:", 10) == 0)
-    return mr_error_set (err, "--network '%s': joining another container's network is not "
-                              "supported yet; use a network both join",
-                         net);
+    {
+      if (mr_id_validate (net + 10, NULL) < 0)
+        return mr_error_set (err,
+                             "invalid --network '%s': expected container:NAME, the name of "
+                             "a managed container",
+                             net);
+      /* the ports are the other container's: it publishes them */
+      if (publish && publish[0])
+        return mr_error_set (err,
+                             "conflicting options: port publishing and the container type "
+                             "network mode (--network %s): publish '%s' on '%s' instead",
+                             net, publish[0], net + 10);
+    }
   else if (strcmp (net, "none") != 0 && strcmp (net, "host") != 0
            && mr_id_validate (net, NULL) < 0)
-    return mr_error_set (err, "invalid --network '%s': expected bridge, none, host or the name "
-                              "of a network",
+    return mr_error_set (err,
+                         "invalid --network '%s': expected bridge, none, host, "
+                         "container:NAME or the name of a network",
                          net);
   for (size_t i = 0; publish && publish[i]; i++)
     {

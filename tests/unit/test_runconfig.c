@@ -370,7 +370,8 @@ START_TEST (host_network_keeps_the_hosts_namespace)
   cfg.network = "none";
   ck_assert_ptr_nonnull (strstr (build_fails (&cfg), "with --network none"));
   cfg.network = "container:db";
-  ck_assert_ptr_nonnull (strstr (build_fails (&cfg), "not supported yet"));
+  ck_assert_ptr_nonnull (strstr (build_fails (&cfg), "conflicting options: port publishing and "
+                                                     "the container type network mode"));
   cfg.network = "bad/name";
   cfg.publish = NULL;
   ck_assert_ptr_nonnull (strstr (build_fails (&cfg), "invalid --network 'bad/name'"));
@@ -380,6 +381,24 @@ START_TEST (host_network_keeps_the_hosts_namespace)
     cfg.publish = bad;
     ck_assert_ptr_nonnull (strstr (build_fails (&cfg), "invalid port '99999:80'"));
   }
+}
+END_TEST
+
+START_TEST (container_network_shares_another_containers_namespace)
+{
+  struct mr_run_config cfg;
+
+  mr_run_config_init (&cfg);
+  cfg.network = "container:db";
+  build (&cfg);
+  ck_assert_str_eq (str (record, "HostConfig.NetworkMode"), "container:db");
+  /* a namespace entry of its own, which the start points at db's */
+  ck_assert_uint_eq (parsed->linux.n_namespaces, 6);
+  ck_assert_uint_eq (json_object_size (get (record, "HostConfig.PortBindings")), 0);
+  cfg.network = "container:";
+  ck_assert_ptr_nonnull (strstr (build_fails (&cfg), "expected container:NAME"));
+  cfg.network = "container:../x";
+  ck_assert_ptr_nonnull (strstr (build_fails (&cfg), "invalid --network 'container:../x'"));
 }
 END_TEST
 
@@ -1703,6 +1722,7 @@ main (void)
   tcase_add_test (t, default_record_uses_dockers_conventions);
   tcase_add_test (t, published_ports_are_docker_port_bindings);
   tcase_add_test (t, host_network_keeps_the_hosts_namespace);
+  tcase_add_test (t, container_network_shares_another_containers_namespace);
   tcase_add_test (t, image_config_gives_args_env_cwd_and_user);
   tcase_add_test (t, options_override_the_image_config);
   tcase_add_test (t, an_empty_image_config_falls_back_to_defaults);
