@@ -400,6 +400,10 @@ extern "C"
     const char *network;
     /* published ports, as docker's -p: "[IP:][HOSTPORT:]CTRPORT[/tcp|/udp]" */
     const char *const *publish;
+    /* docker's --dns: IPv4 or IPv6 addresses, the only nameservers of the
+     * container's /etc/resolv.conf (the host's search and options kept);
+     * NULL or empty: the host's.  Refused with "host" and "container:" */
+    const char *const *dns;
   };
 
   /* Sets every int64 field of cfg to -1, stop_timeout to -1, the rest to

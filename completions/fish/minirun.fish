@@ -222,6 +222,7 @@ for v in create run
     complete -c minirun -n "__minirun_verb_is $v" -l privileged -d 'All capabilities and host devices, no seccomp'
     complete -c minirun -n "__minirun_verb_is $v" -l network -x -a 'none bridge host (__minirun_networks) (__minirun_ids | string replace -r "^" container:)' -d 'Network of the container'
     complete -c minirun -n "__minirun_verb_is $v" -s p -l publish -x -d 'Publish a port [IP:][HOSTPORT:]CTRPORT[/tcp|/udp]'
+    complete -c minirun -n "__minirun_verb_is $v" -l dns -x -d 'Nameserver of /etc/resolv.conf (IPv4 or IPv6)'
     complete -c minirun -n "__minirun_verb_is $v" -l ulimit -x -d 'Resource limit NAME=SOFT[:HARD]'
     complete -c minirun -n "__minirun_verb_is $v" -l restart -x -a 'no on-failure always unless-stopped' -d 'Restart policy'
     complete -c minirun -n "__minirun_verb_is $v" -l stop-signal -x -a 'TERM INT QUIT HUP KILL USR1 USR2' -d 'Signal that stop sends first'

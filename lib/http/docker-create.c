@@ -559,6 +559,9 @@ fill_network (struct dreq *d, const json_t *body, const json_t *host, struct hol
       if (cfg->network == NULL)
         return docker_fail (d, 500, "out of memory"), false;
     }
+  if (!str_list (d, h, host, H, "Dns", false, &specs, NULL))
+    return false;
+  cfg->dns = specs;
   BOOL (host, H, "PublishAllPorts", all);
   if (!typed (d, host, H, "PortBindings", JSON_OBJECT, &bindings)
       || !typed (d, body, "", "ExposedPorts", JSON_OBJECT, &exposed))

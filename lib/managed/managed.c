@@ -803,6 +803,9 @@ mr_managed_new (struct mr_context *ctx, const struct mr_run_config *cfg, char **
     {
       mr_error_errno (err, errno, "container '%s'", name);
       goto undo;
+  if (cfg->size >= offsetof (struct mr_run_config, dns) + sizeof (void *) && cfg->dns && cfg->dns[0]
+      && mr_run_config_resolv_dns (etc, cfg->dns, err) < 0)
+    return -1;
     }
   if (write_record (ctx, cfg, name, rfd, recfd, err) < 0)
     goto undo;

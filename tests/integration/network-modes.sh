@@ -192,8 +192,95 @@ container_network_in_both_apis ()
   nothing_of_ours_left
 }
 
+# --- --dns --------------------------------------------------------------------
+
+dns_servers_are_the_containers_only_nameservers ()
+{
+  local want
+  mk
+  t_run rt run --rm --rootfs "$R" --name "$ID" --dns 192.0.2.53 --dns 2001:db8::53 -- cat /etc/resolv.conf
+  assert_success
+  # the host's search and options, then the servers given, and no other nameserver
+  want=$(grep -v -E '^[[:space:]]*nameserver[[:space:]]' /etc/resolv.conf; printf 'nameserver 192.0.2.53\nnameserver 2001:db8::53')
+  assert_eq "$out" "$want" "resolv.conf"
+  # on a bridge too, where the host's loopback ones would be left out
+  new_id
+  rt run -d --rootfs "$R" --name "$ID" --network bridge --dns 192.0.2.54 -- sleep 1000 >/dev/null
+  assert_eq "$(rt exec "$ID" grep nameserver /etc/resolv.conf)" "nameserver 192.0.2.54" "bridged resolv.conf"
+  assert_eq "$(rt inspect "$ID" | jq -c '.[0].HostConfig.Dns')" '["192.0.2.54"]' "HostConfig.Dns"
+  rt rm -f "$ID" >/dev/null
+  nothing_of_ours_left
+}
+
+bad_dns_is_refused ()
+{
+  local web
+  mk
+  t_run rt run -d --rootfs "$R" --name "$ID" --dns 300.1.1.1 -- true
+  assert_failure
+  assert_contains "$err" "invalid --dns '300.1.1.1': expected an IPv4 or IPv6 address"
+  t_run rt run -d --rootfs "$R" --name "$ID" --dns dns.example -- true
+  assert_failure
+  assert_contains "$err" "invalid --dns 'dns.example'"
+  t_run rt run -d --rootfs "$R" --name "$ID" --dns 1.1.1.1 --dns 1.0.0.1 --dns 8.8.8.8 --dns 8.8.4.4 -- true
+  assert_failure
+  assert_contains "$err" "at most 3 nameservers"
+  t_run rt run -d --rootfs "$R" --name "$ID" --network host --dns 192.0.2.53 -- true
+  assert_failure
+  assert_contains "$err" "conflicting options: --dns and --network host"
+  [ ! -e "$T_ROOT/data/containers/$ID" ] || fail "a record was made"
+  web=$ID
+  rt create --rootfs "$R" --name "$web" -- true >/dev/null
+  new_id
+  t_run rt run -d --rootfs "$R" --name "$ID" --network "container:$web" --dns 192.0.2.53 -- true
+  assert_failure
+  assert_contains "$err" "conflicting options: dns and the network mode"
+  [ ! -e "$T_ROOT/data/containers/$ID" ] || fail "a record was made"
+  rt rm -f "$web" >/dev/null
+  nothing_of_ours_left
+}
+
+dns_in_both_apis ()
+{
+  local img n
+  mk
+  n=$ID
+  img=nm-$(echo "$T_TAG" | tr A-Z a-z):2
+  rt image add "$img" "$R" >/dev/null
+  defer rt image rm "$img"
+  serve_start
+  api_json POST /api/v1/containers 201 "$(jq -n --arg n "$n-n" --arg r "$R" \
+    '{name: $n, rootfs: $r, command: ["sleep", "1000"], dns: ["192.0.2.55"], start: true}')"
+  defer rt rm -f "$n-n"
+  assert_eq "$(jq -c .data.HostConfig.Dns <<<"$body")" '["192.0.2.55"]' "native HostConfig.Dns"
+  assert_eq "$(rt exec "$n-n" grep nameserver /etc/resolv.conf)" "nameserver 192.0.2.55" "native resolv.conf"
+  api_json POST /api/v1/containers 400 "$(jq -n --arg n "$n-bad" --arg r "$R" '{name: $n, rootfs: $r, dns: ["nope"]}')"
+  assert_contains "$(jq -r .error.message <<<"$body")" "invalid --dns 'nope'" "native: a bad address"
+  api_json POST /api/v1/containers 400 "$(jq -n --arg n "$n-bad" --arg r "$R" '{name: $n, rootfs: $r, dns: "1.1.1.1"}')"
+  assert_contains "$(jq -r .error.message <<<"$body")" "'dns'" "native: not an array"
+  api POST "/v1.47/containers/create?name=$n-d" -H 'Content-Type: application/json' --data-binary \
+    "$(jq -n --arg img "$img" '{Image: $img, Cmd: ["sleep", "1000"], HostConfig: {Dns: ["2001:db8::55"]}}')"
+  assert_eq "$code" 201 "docker create: $body"
+  defer rt rm -f "$n-d"
+  api POST "/v1.47/containers/$n-d/start"
+  assert_eq "$code" 204 "docker start: $body"
+  api GET "/v1.47/containers/$n-d/json"
+  assert_eq "$(jq -c .HostConfig.Dns <<<"$body")" '["2001:db8::55"]' "docker HostConfig.Dns"
+  assert_eq "$(rt exec "$n-d" grep nameserver /etc/resolv.conf)" "nameserver 2001:db8::55" "docker resolv.conf"
+  api POST "/v1.47/containers/create?name=$n-dx" -H 'Content-Type: application/json' --data-binary \
+    "$(jq -n --arg img "$img" '{Image: $img, HostConfig: {Dns: ["1.2.3"]}}')"
+  assert_eq "$code" 400 "docker: a bad address: $body"
+  t_run rt inspect "$n-dx"
+  assert_failure
+  rt rm -f "$n-n" "$n-d" >/dev/null
+  nothing_of_ours_left
+}
+
 t_ok "a container on another's network sees its eth0, its 127.0.0.1 and its /etc files" a_joiner_shares_the_others_network
 t_ok "container:NAME: inspect, and rm -f of either, leave nothing behind" inspect_and_removal_of_either_leave_nothing
 t_ok "container:NAME: no such container, itself, with -p, a peer not running, a chain" bad_container_networks_are_refused
 t_ok "container:NAME through the native API and the Docker API" container_network_in_both_apis
+t_ok "--dns: the only nameservers, the host's search and options kept" dns_servers_are_the_containers_only_nameservers
+t_ok "--dns: bad addresses, too many, with host and container: are refused" bad_dns_is_refused
+t_ok "--dns through the native API and the Docker API" dns_in_both_apis
 t_done
