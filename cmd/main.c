@@ -402,7 +402,7 @@ static const struct applet applets[] = {
       "[--socket PATH] [--socket-group GROUP] [--listen HOST:PORT]... [--token-file PATH] "
       "[--insecure-no-auth] [--tls-cert FILE --tls-key FILE] [--cors-origin ORIGIN] "
       "[--max-body SIZE] [--max-connections N] [--max-requests N] [--timeout SECONDS] "
-      "[--stop-containers-on-exit] [--stop-timeout SECONDS]",
+      "[--stop-containers-on-exit] [--stop-timeout SECONDS] [--port-range LOW-HIGH]",
       "  -s, --socket PATH           Unix socket (default: ROOT/minirun.sock with --root,\n"
       "                              else /run/minirun/minirun.sock), mode 0660\n"
       "      --socket-group GROUP    Group that owns the socket\n"
@@ -420,7 +420,10 @@ static const struct applet applets[] = {
       "      --timeout SECONDS       Idle connections are closed after this (default: 30)\n"
       "      --stop-containers-on-exit  Stop the running containers when serve stops\n"
       "      --stop-timeout SECONDS  Their grace period before KILL (default: each "
-      "one's)\n" HELP_LINE
+      "one's)\n"
+      "      --port-range LOW-HIGH   Automatic host ports of the containers serve creates\n"
+      "                              (default: minirun.conf's port_range, else "
+      "8000-9000)\n" HELP_LINE
       "\nSIGTERM or SIGINT stops the server; the containers keep running unless\n"
       "--stop-containers-on-exit.  TLS_CERT_PATH and TLS_KEY_PATH, or /etc/minirun/cert.pem\n"
       "and key.pem when both exist, turn on HTTPS; systemd's LISTEN_FDS is honoured.\n",

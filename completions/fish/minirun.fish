@@ -343,6 +343,7 @@ complete -c minirun -n '__minirun_verb_is serve' -l max-requests -x -d 'Requests
 complete -c minirun -n '__minirun_verb_is serve' -l timeout -x -d 'Seconds before an idle connection is closed'
 complete -c minirun -n '__minirun_verb_is serve' -l stop-containers-on-exit -d 'Stop the running containers when serve stops'
 complete -c minirun -n '__minirun_verb_is serve' -l stop-timeout -x -d 'Grace period before KILL'
+complete -c minirun -n '__minirun_verb_is serve' -l port-range -x -d 'Automatic host ports LOW-HIGH of the containers it creates'
 
 # system stats|info
 complete -c minirun -n '__minirun_verb_is system; and test (__minirun_npos) = 0' -a stats -d 'CPU, memory and load of the host, containers by status'

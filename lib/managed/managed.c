@@ -294,15 +294,33 @@ mr_managed_status (struct mr_context *ctx, const struct mr_managed *m, pid_t *pi
 
 /* MINIRUN_CONFIG, else /etc/minirun/minirun.conf: "key = value" lines,
    '#' comments; rootfs = DIR or image = NAME[:TAG] names what `run -- CMD`
-   uses when no root is given.  */
+   uses when no root is given, port_range = LOW-HIGH the automatic range of
+   published ports.  */
+struct conf
+{
+  char *rootfs;
+  char *image;
+  bool port_range_set;
+  struct mr_port_range port_range;
+};
+
+static void
+conf_clear (struct conf *c)
+{
+  free (c->rootfs);
+  free (c->image);
+  memset (c, 0, sizeof *c);
+}
+
 static int
-read_default_root (char **rootfs, char **image, struct mr_error *err)
+read_conf (struct conf *c, struct mr_error *err)
 {
   const char *path = getenv ("MINIRUN_CONFIG");
   cleanup_fclose FILE *f = NULL;
   char line[4096];
   int lineno = 0;
 
+  memset (c, 0, sizeof *c);
   if (path == NULL || *path == '\0')
     path = "/etc/minirun/minirun.conf";
   f = fopen (path, "re");
@@ -330,19 +348,73 @@ read_default_root (char **rootfs, char **image, struct mr_error *err)
       *end = '\0';
       if (strcmp (k, "rootfs") == 0 || strcmp (k, "image") == 0)
         {
-          char **dst = k[0] == 'r' ? rootfs : image;
+          char **dst = k[0] == 'r' ? &c->rootfs : &c->image;
           free (*dst);
           *dst = strdup (v);
           if (*dst == NULL)
             return mr_error_errno (err, ENOMEM, "config file '%s'", path);
         }
+      else if (strcmp (k, "port_range") == 0)
+        {
+          if (mr_port_range_parse (v, &c->port_range, err) < 0)
+            return mr_error_prefix (err, "config file '%s', line %d: port_range", path, lineno);
+          c->port_range_set = true;
+        }
       else
-        return mr_error_set (
-            err, "config file '%s', line %d: unknown key '%s' (expected rootfs or image)", path,
-            lineno, k);
+        return mr_error_set (err,
+                             "config file '%s', line %d: unknown key '%s' (expected rootfs, image "
+                             "or port_range)",
+                             path, lineno, k);
     }
-  if (*rootfs && *image)
+  if (c->rootfs && c->image)
     return mr_error_set (err, "config file '%s': give rootfs or image, not both", path);
+  return 0;
+}
+
+static int
+read_default_root (char **rootfs, char **image, struct mr_error *err)
+{
+  struct conf c;
+
+  if (read_conf (&c, err) < 0)
+    {
+      conf_clear (&c);
+      return -1;
+    }
+  *rootfs = steal_pointer (&c.rootfs);
+  *image = steal_pointer (&c.image);
+  conf_clear (&c);
+  return 0;
+}
+
+int
+mr_managed_conf_port_range (struct mr_port_range *out, bool *set, struct mr_error *err)
+{
+  struct conf c;
+  int r = read_conf (&c, err);
+
+  *set = r == 0 && c.port_range_set;
+  if (*set)
+    *out = c.port_range;
+  conf_clear (&c);
+  return r;
+}
+
+/* The automatic range of a bridged container's start: the one it was
+   created with by a context that set one, else minirun.conf's.  */
+static int
+auto_range_of (json_t *record, struct mr_port_range *out, struct mr_error *err)
+{
+  const char *recorded = json_string_value (json_object_get (record, "PortRange"));
+  bool set = false;
+
+  memset (out, 0, sizeof *out);
+  if (recorded)
+    return mr_port_range_parse (recorded, out, err);
+  if (mr_managed_conf_port_range (out, &set, err) < 0)
+    return -1;
+  if (!set)
+    memset (out, 0, sizeof *out);
   return 0;
 }
 
@@ -714,11 +786,14 @@ write_record (struct mr_context *ctx, const struct mr_run_config *cfg, const cha
   if (network_of (rec))
     {
       cleanup_free struct mr_port_mapping *ports = NULL;
+      struct mr_port_range range;
       size_t n_ports = 0;
+      /* a bad port_range is refused now, not at each start */
       if (netns_into_spec (ctx, name, spec, err) < 0
+          || (!ctx->port_range_set && auto_range_of (rec, &range, err) < 0)
           || published_ports (rec, &ports, &n_ports, err) < 0
-          || mr_net_ports_check (ctx->data_dir, name, ports, n_ports, container_alive, ctx,
-                                 err) < 0)
+          || mr_net_ports_check (ctx->data_dir, name, ports, n_ports, container_alive, ctx, err)
+                 < 0)
         return -1;
     }
   if (mkdirat (recfd, "etc", 0755) < 0 || mkdirat (recfd, "bundle", 0700) < 0)
@@ -727,6 +802,9 @@ write_record (struct mr_context *ctx, const struct mr_run_config *cfg, const cha
       < 0)
     return -1;
   if (network_of (rec) && mr_run_config_resolv_off_loopback (etc, err) < 0)
+    return -1;
+  if (cfg->size >= offsetof (struct mr_run_config, dns) + sizeof (void *) && cfg->dns && cfg->dns[0]
+      && mr_run_config_resolv_dns (etc, cfg->dns, err) < 0)
     return -1;
   bfd = openat (recfd, "bundle", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (bfd < 0)
@@ -745,6 +823,9 @@ write_record (struct mr_context *ctx, const struct mr_run_config *cfg, const cha
   json_object_set_new (rec, "ImageRootfs", json_string (lower ? lower : ""));
   json_object_set_new (rec, "Rootfs", json_string (rootfs));
   json_object_set_new (rec, "RootfsMode", json_string (mode));
+  if (network_of (rec) && ctx->port_range_set)
+    json_object_set_new (rec, "PortRange",
+                         json_sprintf ("%u-%u", ctx->port_range.first, ctx->port_range.last));
   json_object_set_new (rec, "Bundle", json_pack ("s++", dir, "/", "bundle"));
   json_object_set_new (rec, "LogPath", json_pack ("s++", dir, "/", MR_LOG_FILE));
   json_object_set_new (rec, "LogMaxSize",
@@ -803,9 +884,6 @@ mr_managed_new (struct mr_context *ctx, const struct mr_run_config *cfg, char **
     {
       mr_error_errno (err, errno, "container '%s'", name);
       goto undo;
-  if (cfg->size >= offsetof (struct mr_run_config, dns) + sizeof (void *) && cfg->dns && cfg->dns[0]
-      && mr_run_config_resolv_dns (etc, cfg->dns, err) < 0)
-    return -1;
     }
   if (write_record (ctx, cfg, name, rfd, recfd, err) < 0)
     goto undo;
@@ -1111,6 +1189,8 @@ net_attach (struct mr_context *ctx, const char *name, json_t *record, const char
   req.hosts_path = hosts;
   last_ports_read (dir, &previous, &req.n_previous);
   req.previous = previous;
+  if (auto_range_of (record, &req.auto_range, err) < 0)
+    return -1;
   if (mr_net_attach (ctx->data_dir, ctx->root, &req, &ep, &fwd, err) < 0)
     return -1;
   last_ports_write (dir, ports, req.n_ports, &ep);

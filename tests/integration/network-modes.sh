@@ -276,6 +276,105 @@ dns_in_both_apis ()
   nothing_of_ours_left
 }
 
+# --- the automatic port range ---------------------------------------------
+
+# two free ports in a row: $LOW and $HIGH
+free_pair ()
+{
+  for _ in $(seq 20); do
+    LOW=$(free_port)
+    HIGH=$((LOW + 1))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$HIGH") 2>/dev/null; then
+      return 0
+    fi
+  done
+  fail "no two free ports in a row"
+}
+
+host_port_of ()
+{
+  local p
+  p=$(rt port "$1" 80/tcp)
+  echo "${p##*:}"
+}
+
+a_full_range_is_a_clear_error ()
+{
+  local a b c pa pb
+  free_pair
+  printf '# two ports\nport_range = %s-%s\n' "$LOW" "$HIGH" >"$T_DIR/range.conf"
+  export MINIRUN_CONFIG=$T_DIR/range.conf
+  mk
+  a=$ID
+  rt run -d --rootfs "$R" --name "$a" -p 80 -- /bin/busybox httpd -f -p 80 -h /www >/dev/null
+  new_id
+  b=$ID
+  rt run -d --rootfs "$R" --name "$b" -p 127.0.0.1::80 -- /bin/busybox httpd -f -p 80 -h /www >/dev/null
+  pa=$(host_port_of "$a")
+  pb=$(host_port_of "$b")
+  [ "$pa" -ge "$LOW" ] && [ "$pa" -le "$HIGH" ] || fail "port $pa of $a is outside $LOW-$HIGH"
+  [ "$pb" -ge "$LOW" ] && [ "$pb" -le "$HIGH" ] || fail "port $pb of $b is outside $LOW-$HIGH"
+  assert_ne "$pa" "$pb" "the two automatic ports"
+  wait_for 10 sh -c "curl -s --max-time 2 http://127.0.0.1:$pb/ | grep -q 'hello from'"
+  new_id
+  c=$ID
+  t_run rt run -d --rootfs "$R" --name "$c" -p 80 -- /bin/busybox httpd -f -p 80 -h /www
+  assert_failure
+  assert_contains "$err" "no free host port for 80/tcp: the automatic range $LOW-$HIGH is full; widen it with port_range = LOW-HIGH in minirun.conf"
+  # nothing of the third's network is left (its record stays, as docker's)
+  assert_eq "$(endpoints)" "$(printf '%s\n' "$a" "$b" | sort)" "endpoints"
+  assert_eq "$(netns_files)" "$(printf '%s\n' "$a" "$b" | sort)" "bound namespaces"
+  rt rm -f "$a" "$b" "$c" >/dev/null
+  nothing_of_ours_left
+}
+
+bad_port_ranges_are_refused ()
+{
+  local bad
+  mk
+  for bad in 9000-8000 0-10 8000-65536 8000 abc; do
+    printf 'port_range = %s\n' "$bad" >"$T_DIR/bad-range.conf"
+    t_run env MINIRUN_CONFIG="$T_DIR/bad-range.conf" "$MINIRUN" --root "$T_ROOT" run -d --rootfs "$R" --name "$ID" -p 80 -- true
+    assert_failure
+    assert_contains "$err" "config file '$T_DIR/bad-range.conf', line 1: port_range: invalid port range '$bad'"
+    [ ! -e "$T_ROOT/data/containers/$ID" ] || fail "a record was made with port_range = $bad"
+    t_run rt serve --socket "$T_DIR/never.sock" --port-range "$bad"
+    assert_status 1
+    assert_contains "$err" "--port-range: invalid port range '$bad'"
+    [ ! -e "$T_DIR/never.sock" ] || fail "serve listened with --port-range $bad"
+  done
+  nothing_of_ours_left
+}
+
+serve_port_range_is_reported_and_used ()
+{
+  local p
+  free_pair
+  mk
+  printf 'port_range = 8000-9000\n' >"$T_DIR/wide.conf"
+  export MINIRUN_CONFIG=$T_DIR/wide.conf
+  serve_start --port-range "$LOW-$HIGH"
+  api_ok GET /api/v1/ports
+  assert_eq "$(jq -c .auto_range <<<"$body")" "{\"first\":$LOW,\"last\":$HIGH}" "auto_range"
+  assert_eq "$(jq -c .free <<<"$body")" "[{\"first\":$LOW,\"last\":$HIGH}]" "free"
+  assert_eq "$(jq -r .free_count <<<"$body")" 2 "free_count"
+  api_json POST /api/v1/containers 201 "$(jq -n --arg n "$ID" --arg r "$R" \
+    '{name: $n, rootfs: $r, command: ["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"], ports: ["80"], start: true}')"
+  p=$(host_port_of "$ID")
+  [ "$p" -ge "$LOW" ] && [ "$p" -le "$HIGH" ] || fail "port $p is outside $LOW-$HIGH"
+  api_ok GET /api/v1/ports
+  assert_eq "$(jq -r .free_count <<<"$body")" 1 "free_count with one taken"
+  assert_eq "$(jq -r --argjson p "$p" '[.free[] | select(.first <= $p and $p <= .last)] | length' <<<"$body")" 0 "the port taken is not free"
+  # a start from the command line keeps the range the server created it with
+  rt stop -t 0 "$ID" >/dev/null
+  rt start "$ID" >/dev/null
+  p=$(host_port_of "$ID")
+  [ "$p" -ge "$LOW" ] && [ "$p" -le "$HIGH" ] || fail "port $p after a start from the command line"
+  wait_for 10 sh -c "curl -s --max-time 2 http://127.0.0.1:$p/ | grep -q 'hello from'"
+  rt rm -f "$ID" >/dev/null
+  nothing_of_ours_left
+}
+
 t_ok "a container on another's network sees its eth0, its 127.0.0.1 and its /etc files" a_joiner_shares_the_others_network
 t_ok "container:NAME: inspect, and rm -f of either, leave nothing behind" inspect_and_removal_of_either_leave_nothing
 t_ok "container:NAME: no such container, itself, with -p, a peer not running, a chain" bad_container_networks_are_refused
@@ -283,4 +382,7 @@ t_ok "container:NAME through the native API and the Docker API" container_networ
 t_ok "--dns: the only nameservers, the host's search and options kept" dns_servers_are_the_containers_only_nameservers
 t_ok "--dns: bad addresses, too many, with host and container: are refused" bad_dns_is_refused
 t_ok "--dns through the native API and the Docker API" dns_in_both_apis
+t_ok "port_range: two ports for three containers, a clear error for the third, nothing left" a_full_range_is_a_clear_error
+t_ok "port_range and serve --port-range: bad values are refused, nothing made" bad_port_ranges_are_refused
+t_ok "serve --port-range: GET /ports reports it, its containers use it, from the CLI too" serve_port_range_is_reported_and_used
 t_done
