@@ -42,6 +42,7 @@ enum
   OPT_SECURITY_OPT,
   OPT_PRIVILEGED,
   OPT_NETWORK,
+  OPT_DNS,
   OPT_HELP,
 };
 
@@ -69,7 +70,7 @@ struct parsed
   struct mr_create_opts oci;
   struct mr_run_config cfg;
   struct list env, env_files, volumes, tmpfs, cap_add, cap_drop, ulimits, labels, security_opt,
-      publish;
+      publish, dns;
   const char *oci_only; /* an OCI-mode option that was given */
   const char *managed_only;
   bool dashdash; /* "--" came before the positionals */
@@ -89,6 +90,7 @@ parsed_free (struct parsed *p)
   free (p->labels.v);
   free (p->security_opt.v);
   free (p->publish.v);
+  free (p->dns.v);
 }
 
 static int
@@ -146,6 +148,7 @@ parse (const char *verb, int argc, char **argv, struct parsed *p)
     { "network", required_argument, NULL, OPT_NETWORK },
     { "net", required_argument, NULL, OPT_NETWORK },
     { "publish", required_argument, NULL, 'p' },
+    { "dns", required_argument, NULL, OPT_DNS },
     { "tty", no_argument, NULL, 't' },
     { "interactive", no_argument, NULL, 'i' },
     { "help", no_argument, NULL, OPT_HELP },
@@ -346,6 +349,10 @@ parse (const char *verb, int argc, char **argv, struct parsed *p)
           r = list_add (&p->publish, optarg);
           MANAGED ("--publish");
           break;
+        case OPT_DNS:
+          r = list_add (&p->dns, optarg);
+          MANAGED ("--dns");
+          break;
         case 't':
           cfg->tty = true;
           MANAGED ("--tty");
@@ -397,6 +404,7 @@ fill_lists (struct parsed *p)
   p->cfg.labels = p->labels.v;
   p->cfg.security_opt = p->security_opt.v;
   p->cfg.publish = p->publish.v;
+  p->cfg.dns = p->dns.v;
 }
 
 static const char both_ways[]

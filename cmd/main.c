@@ -46,8 +46,9 @@
   "      --cap-drop CAP          Drop a capability (or ALL)\n"                                     \
   "      --security-opt OPT      seccomp=unconfined|PROFILE.json, no-new-privileges[=BOOL]\n"      \
   "      --privileged            All capabilities and host devices, no seccomp\n"                  \
-  "      --network MODE          none (default), bridge, host or a network's name\n"              \
+  "      --network MODE          none (default), bridge, host, container:NAME or a network\n"      \
   "  -p, --publish [IP:][HOST:]CTR[/PROTO]  Publish a container port (implies bridge)\n"          \
+  "      --dns IP                Nameserver of /etc/resolv.conf (repeatable; IPv4 or IPv6)\n"      \
   "      --ulimit NAME=SOFT[:HARD]  Set a resource limit (nofile=1024:2048)\n"                     \
   "      --restart POLICY        no, on-failure[:N], always or unless-stopped\n"                   \
   "      --stop-signal SIG       Signal that stop sends first (default: TERM)\n"                   \
@@ -401,7 +402,7 @@ static const struct applet applets[] = {
       "[--socket PATH] [--socket-group GROUP] [--listen HOST:PORT]... [--token-file PATH] "
       "[--insecure-no-auth] [--tls-cert FILE --tls-key FILE] [--cors-origin ORIGIN] "
       "[--max-body SIZE] [--max-connections N] [--max-requests N] [--timeout SECONDS] "
-      "[--stop-containers-on-exit] [--stop-timeout SECONDS]",
+      "[--stop-containers-on-exit] [--stop-timeout SECONDS] [--port-range LOW-HIGH]",
       "  -s, --socket PATH           Unix socket (default: ROOT/minirun.sock with --root,\n"
       "                              else /run/minirun/minirun.sock), mode 0660\n"
       "      --socket-group GROUP    Group that owns the socket\n"
@@ -419,7 +420,10 @@ static const struct applet applets[] = {
       "      --timeout SECONDS       Idle connections are closed after this (default: 30)\n"
       "      --stop-containers-on-exit  Stop the running containers when serve stops\n"
       "      --stop-timeout SECONDS  Their grace period before KILL (default: each "
-      "one's)\n" HELP_LINE
+      "one's)\n"
+      "      --port-range LOW-HIGH   Automatic host ports of the containers serve creates\n"
+      "                              (default: minirun.conf's port_range, else "
+      "8000-9000)\n" HELP_LINE
       "\nSIGTERM or SIGINT stops the server; the containers keep running unless\n"
       "--stop-containers-on-exit.  TLS_CERT_PATH and TLS_KEY_PATH, or /etc/minirun/cert.pem\n"
       "and key.pem when both exist, turn on HTTPS; systemd's LISTEN_FDS is honoured.\n",

@@ -102,6 +102,7 @@ cmd_serve (struct mr_global *g, int argc, char **argv)
     OPT_TIMEOUT,
     OPT_STOP,
     OPT_STOP_TIMEOUT,
+    OPT_PORT_RANGE,
   };
   static const struct option long_opts[] = {
     { "socket", required_argument, NULL, 's' },
@@ -118,10 +119,12 @@ cmd_serve (struct mr_global *g, int argc, char **argv)
     { "timeout", required_argument, NULL, OPT_TIMEOUT },
     { "stop-containers-on-exit", no_argument, NULL, OPT_STOP },
     { "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
+    { "port-range", required_argument, NULL, OPT_PORT_RANGE },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
   struct mr_serve_opts o = { .size = sizeof o, .stop_timeout = -1 };
+  struct mr_port_range range = { 0 };
   cleanup_free const char **listen = NULL;
   cleanup_free int *fds = NULL;
   cleanup_close int sfd = -1;
@@ -200,6 +203,10 @@ cmd_serve (struct mr_global *g, int argc, char **argv)
           return 1;
         o.stop_timeout = (int)u;
         break;
+      case OPT_PORT_RANGE:
+        if (mr_port_range_parse (optarg, &range, &g->err) < 0)
+          return usage_error ("serve", "--port-range: %s", g->err.msg);
+        break;
       case 'h':
         return verb_help ("serve");
       default:
@@ -245,6 +252,8 @@ cmd_serve (struct mr_global *g, int argc, char **argv)
   signal (SIGPIPE, SIG_IGN);
 
   if (context_open (g) < 0)
+    return report (-1, &g->err);
+  if (range.first && mr_context_set_port_range (g->ctx, &range, &g->err) < 0)
     return report (-1, &g->err);
   o.stop_fd = sfd;
   o.log = request_log;

@@ -115,6 +115,20 @@ mr_context_data_dir (const struct mr_context *ctx)
 }
 
 int
+mr_context_set_port_range (struct mr_context *ctx, const struct mr_port_range *range,
+                           struct mr_error *err)
+{
+  if (range->first == 0 || range->first > range->last)
+    return mr_error_set (err,
+                         "invalid port range %u-%u: expected LOW-HIGH with 1 <= LOW <= HIGH "
+                         "<= 65535",
+                         range->first, range->last);
+  ctx->port_range = *range;
+  ctx->port_range_set = true;
+  return 0;
+}
+
+int
 mr_context_rootfd (struct mr_context *ctx, struct mr_error *err)
 {
   if (ctx->rootfd >= 0)

@@ -18,6 +18,9 @@ struct mr_context
      pause, resume, delete), so that the core need not know where events
      are kept; code: the signal of "kill", the exit code of "die".  */
   void (*event) (struct mr_context *ctx, const char *action, const char *id, int code);
+  /* mr_context_set_port_range's, over minirun.conf's */
+  bool port_range_set;
+  struct mr_port_range port_range;
 };
 
 /* The state directory fd; creates the directory (0700) when missing.  */

@@ -400,6 +400,10 @@ extern "C"
     const char *network;
     /* published ports, as docker's -p: "[IP:][HOSTPORT:]CTRPORT[/tcp|/udp]" */
     const char *const *publish;
+    /* docker's --dns: IPv4 or IPv6 addresses, the only nameservers of the
+     * container's /etc/resolv.conf (the host's search and options kept);
+     * NULL or empty: the host's.  Refused with "host" and "container:" */
+    const char *const *dns;
   };
 
   /* Sets every int64 field of cfg to -1, stop_timeout to -1, the rest to
@@ -517,7 +521,8 @@ extern "C"
                      struct mr_error *err);
 
   /* The automatic range: a published port without a host port gets the
-   * first free one of these.  */
+   * first free one of it.  These are its default; port_range = LOW-HIGH
+   * in minirun.conf, or mr_context_set_port_range, sets another.  */
 #define MR_PORTS_AUTO_FIRST 8000
 #define MR_PORTS_AUTO_LAST 9000
   struct mr_port_range
@@ -525,11 +530,23 @@ extern "C"
     uint16_t first;
     uint16_t last;
   };
-  /* The parts of the automatic range that none of used holds (by host
-   * port, whatever the protocol or address), in order (caller frees; *n
-   * may be 0).  */
-  int mr_ports_free_ranges (const struct mr_port_binding *used, size_t n_used,
-                            struct mr_port_range **out, size_t *n, struct mr_error *err);
+  /* "LOW-HIGH", 1 <= LOW <= HIGH <= 65535, into *out; the message names s
+   * and what is wrong.  */
+  int mr_port_range_parse (const char *s, struct mr_port_range *out, struct mr_error *err);
+  /* The automatic range of the bridged containers ctx creates from now on,
+   * in place of minirun.conf's (serve's --port-range); each records it for
+   * all of its starts.  */
+  int mr_context_set_port_range (struct mr_context *ctx, const struct mr_port_range *range,
+                                 struct mr_error *err);
+  /* The automatic range of the containers ctx creates: the one set with
+   * mr_context_set_port_range, else port_range of minirun.conf
+   * (MINIRUN_CONFIG, else /etc/minirun/minirun.conf), else the default.  */
+  int mr_ports_auto_range (struct mr_context *ctx, struct mr_port_range *out, struct mr_error *err);
+  /* The parts of range that none of used holds (by host port, whatever
+   * the protocol or address), in order (caller frees; *n may be 0).  */
+  int mr_ports_free_ranges (const struct mr_port_range *range, const struct mr_port_binding *used,
+                            size_t n_used, struct mr_port_range **out, size_t *n,
+                            struct mr_error *err);
 
   /* "80/tcp -> 0.0.0.0:8080" (docker port's line) into buf.  */
   void mr_port_binding_format (const struct mr_port_binding *b, bool with_private, char *buf,

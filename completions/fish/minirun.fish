@@ -220,8 +220,9 @@ for v in create run
     complete -c minirun -n "__minirun_verb_is $v" -l cap-drop -x -a 'ALL CAP_CHOWN CAP_DAC_OVERRIDE CAP_FOWNER CAP_FSETID CAP_KILL CAP_MKNOD CAP_NET_BIND_SERVICE CAP_NET_RAW CAP_SETFCAP CAP_SETGID CAP_SETPCAP CAP_SETUID CAP_SYS_CHROOT CAP_AUDIT_WRITE' -d 'Drop a capability'
     complete -c minirun -n "__minirun_verb_is $v" -l security-opt -x -a 'seccomp=unconfined seccomp= no-new-privileges no-new-privileges=true no-new-privileges=false' -d 'Security option'
     complete -c minirun -n "__minirun_verb_is $v" -l privileged -d 'All capabilities and host devices, no seccomp'
-    complete -c minirun -n "__minirun_verb_is $v" -l network -x -a 'none bridge host (__minirun_networks)' -d 'Network of the container'
+    complete -c minirun -n "__minirun_verb_is $v" -l network -x -a 'none bridge host (__minirun_networks) (__minirun_ids | string replace -r "^" container:)' -d 'Network of the container'
     complete -c minirun -n "__minirun_verb_is $v" -s p -l publish -x -d 'Publish a port [IP:][HOSTPORT:]CTRPORT[/tcp|/udp]'
+    complete -c minirun -n "__minirun_verb_is $v" -l dns -x -d 'Nameserver of /etc/resolv.conf (IPv4 or IPv6)'
     complete -c minirun -n "__minirun_verb_is $v" -l ulimit -x -d 'Resource limit NAME=SOFT[:HARD]'
     complete -c minirun -n "__minirun_verb_is $v" -l restart -x -a 'no on-failure always unless-stopped' -d 'Restart policy'
     complete -c minirun -n "__minirun_verb_is $v" -l stop-signal -x -a 'TERM INT QUIT HUP KILL USR1 USR2' -d 'Signal that stop sends first'
@@ -342,6 +343,7 @@ complete -c minirun -n '__minirun_verb_is serve' -l max-requests -x -d 'Requests
 complete -c minirun -n '__minirun_verb_is serve' -l timeout -x -d 'Seconds before an idle connection is closed'
 complete -c minirun -n '__minirun_verb_is serve' -l stop-containers-on-exit -d 'Stop the running containers when serve stops'
 complete -c minirun -n '__minirun_verb_is serve' -l stop-timeout -x -d 'Grace period before KILL'
+complete -c minirun -n '__minirun_verb_is serve' -l port-range -x -d 'Automatic host ports LOW-HIGH of the containers it creates'
 
 # system stats|info
 complete -c minirun -n '__minirun_verb_is system; and test (__minirun_npos) = 0' -a stats -d 'CPU, memory and load of the host, containers by status'

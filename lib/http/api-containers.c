@@ -145,7 +145,7 @@ HANDLER (get_container)
 struct create_req
 {
   struct mr_run_config cfg;
-  struct strv args, env, volumes, labels, cap_add, cap_drop, security_opt, ports;
+  struct strv args, env, volumes, labels, cap_add, cap_drop, security_opt, ports, dns;
   char *user;
   bool start;
 };
@@ -161,6 +161,7 @@ create_req_clear (struct create_req *c)
   api_strv_clear (&c->cap_drop);
   api_strv_clear (&c->security_opt);
   api_strv_clear (&c->ports);
+  api_strv_clear (&c->dns);
   free (c->user);
 }
 
@@ -211,7 +212,7 @@ parse_cpus (const json_t *doc, struct mr_run_config *cfg, struct mr_api_response
   return 0;
 }
 
-/* "ports" as -p specs, "network" as --network.  */
+/* "ports" as -p specs, "network" as --network, "dns" as --dns.  */
 static int
 parse_network (const json_t *doc, struct create_req *c, struct mr_api_response *res)
 {
@@ -222,9 +223,11 @@ parse_network (const json_t *doc, struct create_req *c, struct mr_api_response *
       api_fail (res, strcmp (msg, "out of memory") == 0 ? 500 : 400, "%s", msg);
       return -1;
     }
-  if (api_field_string (doc, "network", &c->cfg.network, res) < 0)
+  if (api_field_string (doc, "network", &c->cfg.network, res) < 0
+      || api_field_strings (doc, "dns", false, &c->dns, res) < 0)
     return -1;
   c->cfg.publish = c->ports.n ? api_strv_get (&c->ports) : NULL;
+  c->cfg.dns = c->dns.n ? api_strv_get (&c->dns) : NULL;
   return 0;
 }
 
@@ -235,7 +238,7 @@ parse_create (const json_t *doc, struct create_req *c, struct mr_api_response *r
       = { "name",         "rootfs",     "image",   "command", "env",        "workdir",
           "user",         "hostname",   "memory",  "cpus",    "pids_limit", "ports",
           "volumes",      "restart",    "labels",  "start",   "cap_add",    "cap_drop",
-          "security_opt", "privileged", "network", NULL };
+          "security_opt", "privileged", "network", "dns",     NULL };
   struct mr_run_config *cfg = &c->cfg;
   json_int_t n;
   bool set;

@@ -291,6 +291,7 @@ HANDLER (get_ports)
   struct mr_container_info *list = NULL;
   struct mr_port_binding *ports = NULL;
   struct mr_port_range *free_r = NULL;
+  struct mr_port_range range;
   struct mr_error err = { 0 };
   json_t *out, *ranges, *doc;
   size_t n = 0, n_ports = 0, n_free = 0;
@@ -298,8 +299,9 @@ HANDLER (get_ports)
 
   (void)req;
   (void)name;
-  if (mr_ports_list (api->ctx, &ports, &n_ports, &err) < 0
-      || mr_ports_free_ranges (ports, n_ports, &free_r, &n_free, &err) < 0)
+  if (mr_ports_auto_range (api->ctx, &range, &err) < 0
+      || mr_ports_list (api->ctx, &ports, &n_ports, &err) < 0
+      || mr_ports_free_ranges (&range, ports, n_ports, &free_r, &n_free, &err) < 0)
     {
       free (ports);
       return api_fail_library (api, res, NULL, &err);
@@ -340,8 +342,8 @@ HANDLER (get_ports)
   free (ports);
   free (free_r);
   doc = json_pack ("{s:b, s:o?, s:{s:i, s:i}, s:o?, s:i}", "success", 1, "data", out, "auto_range",
-                   "first", MR_PORTS_AUTO_FIRST, "last", MR_PORTS_AUTO_LAST, "free", ranges,
-                   "free_count", (int)free_count);
+                   "first", (int)range.first, "last", (int)range.last, "free", ranges, "free_count",
+                   (int)free_count);
   res->body = doc && out && ranges ? json_dumps (doc, JSON_COMPACT) : NULL;
   json_decref (doc);
   if (res->body == NULL)

@@ -549,6 +549,19 @@ fill_network (struct dreq *d, const json_t *body, const json_t *host, struct hol
      published, which then join the bridge */
   if (mode && strcmp (mode, "default") != 0)
     cfg->network = mode;
+  /* container:NAME takes an id prefix too, as the rest of this API */
+  if (mode && strncmp (mode, "container:", 10) == 0 && mode[10] != '\0')
+    {
+      cleanup_free char *peer = docker_resolve (d, mode + 10);
+      if (peer == NULL)
+        return false;
+      cfg->network = hold (h, json_sprintf ("container:%s", peer));
+      if (cfg->network == NULL)
+        return docker_fail (d, 500, "out of memory"), false;
+    }
+  if (!str_list (d, h, host, H, "Dns", false, &specs, NULL))
+    return false;
+  cfg->dns = specs;
   BOOL (host, H, "PublishAllPorts", all);
   if (!typed (d, host, H, "PortBindings", JSON_OBJECT, &bindings)
       || !typed (d, body, "", "ExposedPorts", JSON_OBJECT, &exposed))

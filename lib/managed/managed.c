@@ -294,15 +294,33 @@ mr_managed_status (struct mr_context *ctx, const struct mr_managed *m, pid_t *pi
 
 /* MINIRUN_CONFIG, else /etc/minirun/minirun.conf: "key = value" lines,
    '#' comments; rootfs = DIR or image = NAME[:TAG] names what `run -- CMD`
-   uses when no root is given.  */
+   uses when no root is given, port_range = LOW-HIGH the automatic range of
+   published ports.  */
+struct conf
+{
+  char *rootfs;
+  char *image;
+  bool port_range_set;
+  struct mr_port_range port_range;
+};
+
+static void
+conf_clear (struct conf *c)
+{
+  free (c->rootfs);
+  free (c->image);
+  memset (c, 0, sizeof *c);
+}
+
 static int
-read_default_root (char **rootfs, char **image, struct mr_error *err)
+read_conf (struct conf *c, struct mr_error *err)
 {
   const char *path = getenv ("MINIRUN_CONFIG");
   cleanup_fclose FILE *f = NULL;
   char line[4096];
   int lineno = 0;
 
+  memset (c, 0, sizeof *c);
   if (path == NULL || *path == '\0')
     path = "/etc/minirun/minirun.conf";
   f = fopen (path, "re");
@@ -330,19 +348,73 @@ read_default_root (char **rootfs, char **image, struct mr_error *err)
       *end = '\0';
       if (strcmp (k, "rootfs") == 0 || strcmp (k, "image") == 0)
         {
-          char **dst = k[0] == 'r' ? rootfs : image;
+          char **dst = k[0] == 'r' ? &c->rootfs : &c->image;
           free (*dst);
           *dst = strdup (v);
           if (*dst == NULL)
             return mr_error_errno (err, ENOMEM, "config file '%s'", path);
         }
+      else if (strcmp (k, "port_range") == 0)
+        {
+          if (mr_port_range_parse (v, &c->port_range, err) < 0)
+            return mr_error_prefix (err, "config file '%s', line %d: port_range", path, lineno);
+          c->port_range_set = true;
+        }
       else
-        return mr_error_set (
-            err, "config file '%s', line %d: unknown key '%s' (expected rootfs or image)", path,
-            lineno, k);
+        return mr_error_set (err,
+                             "config file '%s', line %d: unknown key '%s' (expected rootfs, image "
+                             "or port_range)",
+                             path, lineno, k);
     }
-  if (*rootfs && *image)
+  if (c->rootfs && c->image)
     return mr_error_set (err, "config file '%s': give rootfs or image, not both", path);
+  return 0;
+}
+
+static int
+read_default_root (char **rootfs, char **image, struct mr_error *err)
+{
+  struct conf c;
+
+  if (read_conf (&c, err) < 0)
+    {
+      conf_clear (&c);
+      return -1;
+    }
+  *rootfs = steal_pointer (&c.rootfs);
+  *image = steal_pointer (&c.image);
+  conf_clear (&c);
+  return 0;
+}
+
+int
+mr_managed_conf_port_range (struct mr_port_range *out, bool *set, struct mr_error *err)
+{
+  struct conf c;
+  int r = read_conf (&c, err);
+
+  *set = r == 0 && c.port_range_set;
+  if (*set)
+    *out = c.port_range;
+  conf_clear (&c);
+  return r;
+}
+
+/* The automatic range of a bridged container's start: the one it was
+   created with by a context that set one, else minirun.conf's.  */
+static int
+auto_range_of (json_t *record, struct mr_port_range *out, struct mr_error *err)
+{
+  const char *recorded = json_string_value (json_object_get (record, "PortRange"));
+  bool set = false;
+
+  memset (out, 0, sizeof *out);
+  if (recorded)
+    return mr_port_range_parse (recorded, out, err);
+  if (mr_managed_conf_port_range (out, &set, err) < 0)
+    return -1;
+  if (!set)
+    memset (out, 0, sizeof *out);
   return 0;
 }
 
@@ -479,16 +551,152 @@ new_status (void)
                     "StopRequested", 0, "Error", "");
 }
 
-/* The network a record's container joins: NULL for none and host.  */
-static const char *
-network_of (json_t *record)
+const char *
+mr_managed_network_of (json_t *record)
 {
   const char *mode
       = json_string_value (json_object_get (json_object_get (record, "HostConfig"), "NetworkMode"));
 
-  if (mode == NULL || strcmp (mode, "none") == 0 || strcmp (mode, "host") == 0)
+  if (mode == NULL || *mode == '\0' || strcmp (mode, "none") == 0 || strcmp (mode, "host") == 0
+      || strncmp (mode, "container:", 10) == 0)
     return NULL;
   return mode;
+}
+
+const char *
+mr_managed_network_peer (json_t *record)
+{
+  const char *mode
+      = json_string_value (json_object_get (json_object_get (record, "HostConfig"), "NetworkMode"));
+
+  return mode && strncmp (mode, "container:", 10) == 0 ? mode + 10 : NULL;
+}
+
+static const char *
+network_of (json_t *record)
+{
+  return mr_managed_network_of (record);
+}
+
+/* --network container:PEER at create: PEER is a managed container of this
+ * data directory that has a network of its own to share.  */
+static int
+check_network_peer (struct mr_context *ctx, const char *name, const char *peer,
+                    struct mr_error *err)
+{
+  struct mr_managed pm;
+  const char *chained;
+  int r = 0;
+
+  if (strcmp (peer, name) == 0)
+    return mr_error_set (err,
+                         "invalid --network 'container:%s': a container cannot join its "
+                         "own network",
+                         peer);
+  if (!mr_managed_exists (ctx, peer))
+    return mr_error_set (err,
+                         "invalid --network 'container:%s': no managed container '%s' (create "
+                         "it first, or name another)",
+                         peer, peer);
+  if (mr_managed_open (ctx, peer, false, &pm, err) < 0)
+    return mr_error_prefix (err, "--network 'container:%s'", peer);
+  chained = mr_managed_network_peer (pm.record);
+  if (chained)
+    r = mr_error_set (err,
+                      "invalid --network 'container:%s': '%s' shares the network of '%s'; "
+                      "use --network container:%s",
+                      peer, peer, chained, chained);
+  mr_managed_close (&pm);
+  return r;
+}
+
+/* A container on another's network sees that one's /etc/hosts and
+ * /etc/resolv.conf, as with docker: its peers' names and its nameservers
+ * are the other's, kept up to date there.  */
+static int
+peer_etc_into_spec (struct mr_context *ctx, const char *name, const char *peer, json_t *spec,
+                    struct mr_error *err)
+{
+  json_t *mounts = json_object_get (spec, "mounts"), *mnt;
+  size_t i;
+
+  json_array_foreach (mounts, i, mnt)
+  {
+    const char *dst = mr_managed_str (mnt, "destination");
+    cleanup_free char *src = NULL;
+    if (strcmp (dst, "/etc/hosts") != 0 && strcmp (dst, "/etc/resolv.conf") != 0)
+      continue;
+    if (mr_asprintf (err, &src, "%s/" MR_RECORDS_DIR "/%s/etc/%s", ctx->data_dir, peer, dst + 5)
+        < 0)
+      return -1;
+    if (json_object_set_new (mnt, "source", json_string (src)) < 0)
+      return mr_error_errno (err, ENOMEM, "container '%s'", name);
+  }
+  return 0;
+}
+
+/* At start: the network namespace of the peer a container joins, which
+ * must run; the bundle's spec is pointed at it.  A bridged peer's is bound
+ * under the run directory for as long as it runs, restarts included;
+ * another's is its init's.  */
+static int
+join_network_peer (struct mr_context *ctx, struct mr_managed *m, const char *peer,
+                   struct mr_error *err)
+{
+  cleanup_close int bfd = -1;
+  cleanup_json json_t *spec = NULL;
+  cleanup_free char *path = NULL;
+  struct mr_managed pm;
+  const char *status;
+  json_t *nss, *ns;
+  pid_t pid = 0;
+  size_t i;
+  bool set = false;
+  int r;
+
+  if (mr_managed_open (ctx, peer, false, &pm, err) < 0)
+    {
+      if (err->errnum == ENOENT)
+        mr_error_set (err,
+                      "the container '%s' whose network it joins (--network container:%s) "
+                      "is gone: remove this one and create it again on another network",
+                      peer, peer);
+      return -1;
+    }
+  status = mr_managed_status (ctx, &pm, &pid);
+  if ((strcmp (status, "running") != 0 && strcmp (status, "paused") != 0) || pid <= 0)
+    {
+      mr_error_set (err,
+                    "the container '%s' whose network it joins (--network container:%s) is "
+                    "%s: start it first ('minirun start %s')",
+                    peer, peer, status, peer);
+      err->errnum = EBUSY;
+      mr_managed_close (&pm);
+      return -1;
+    }
+  if (network_of (pm.record))
+    r = mr_net_netns_path (ctx->root, peer, &path, err);
+  else
+    r = mr_asprintf (err, &path, "/proc/%d/ns/net", (int)pid);
+  mr_managed_close (&pm);
+  if (r < 0)
+    return -1;
+
+  bfd = openat (m->dirfd, "bundle", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (bfd < 0)
+    return mr_error_errno (err, errno, "container '%s': bundle", m->name);
+  if (read_json_at (bfd, "config.json", &spec, err) < 0)
+    return -1;
+  nss = json_object_get (json_object_get (spec, "linux"), "namespaces");
+  json_array_foreach (nss, i, ns) if (strcmp (mr_managed_str (ns, "type"), "network") == 0)
+  {
+    if (json_object_set_new (ns, "path", json_string (path)) < 0)
+      return mr_error_errno (err, ENOMEM, "container '%s'", m->name);
+    set = true;
+  }
+  if (!set)
+    return mr_error_set (err, "container '%s': its spec has no network namespace", m->name);
+  return write_json_at (bfd, "config.json", spec, false, err);
 }
 
 /* A bridged container joins the namespace its start makes and binds.  */
@@ -571,14 +779,21 @@ write_record (struct mr_context *ctx, const struct mr_run_config *cfg, const cha
     }
   if (mr_run_config_build (cfg, name, rootfs, imgcfg, etc, &spec, &rec, err) < 0)
     return -1;
+  if (mr_managed_network_peer (rec)
+      && (check_network_peer (ctx, name, mr_managed_network_peer (rec), err) < 0
+          || peer_etc_into_spec (ctx, name, mr_managed_network_peer (rec), spec, err) < 0))
+    return -1;
   if (network_of (rec))
     {
       cleanup_free struct mr_port_mapping *ports = NULL;
+      struct mr_port_range range;
       size_t n_ports = 0;
+      /* a bad port_range is refused now, not at each start */
       if (netns_into_spec (ctx, name, spec, err) < 0
+          || (!ctx->port_range_set && auto_range_of (rec, &range, err) < 0)
           || published_ports (rec, &ports, &n_ports, err) < 0
-          || mr_net_ports_check (ctx->data_dir, name, ports, n_ports, container_alive, ctx,
-                                 err) < 0)
+          || mr_net_ports_check (ctx->data_dir, name, ports, n_ports, container_alive, ctx, err)
+                 < 0)
         return -1;
     }
   if (mkdirat (recfd, "etc", 0755) < 0 || mkdirat (recfd, "bundle", 0700) < 0)
@@ -587,6 +802,9 @@ write_record (struct mr_context *ctx, const struct mr_run_config *cfg, const cha
       < 0)
     return -1;
   if (network_of (rec) && mr_run_config_resolv_off_loopback (etc, err) < 0)
+    return -1;
+  if (cfg->size >= offsetof (struct mr_run_config, dns) + sizeof (void *) && cfg->dns && cfg->dns[0]
+      && mr_run_config_resolv_dns (etc, cfg->dns, err) < 0)
     return -1;
   bfd = openat (recfd, "bundle", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (bfd < 0)
@@ -605,6 +823,9 @@ write_record (struct mr_context *ctx, const struct mr_run_config *cfg, const cha
   json_object_set_new (rec, "ImageRootfs", json_string (lower ? lower : ""));
   json_object_set_new (rec, "Rootfs", json_string (rootfs));
   json_object_set_new (rec, "RootfsMode", json_string (mode));
+  if (network_of (rec) && ctx->port_range_set)
+    json_object_set_new (rec, "PortRange",
+                         json_sprintf ("%u-%u", ctx->port_range.first, ctx->port_range.last));
   json_object_set_new (rec, "Bundle", json_pack ("s++", dir, "/", "bundle"));
   json_object_set_new (rec, "LogPath", json_pack ("s++", dir, "/", MR_LOG_FILE));
   json_object_set_new (rec, "LogMaxSize",
@@ -985,6 +1206,8 @@ net_attach (struct mr_context *ctx, const char *name, json_t *record, const char
   req.hosts_path = hosts;
   last_ports_read (dir, &previous, &req.n_previous);
   req.previous = previous;
+  if (auto_range_of (record, &req.auto_range, err) < 0)
+    return -1;
   if (mr_net_attach (ctx->data_dir, ctx->root, &req, &ep, &fwd, err) < 0)
     return -1;
   last_ports_write (dir, ports, req.n_ports, &ep);
@@ -1043,6 +1266,12 @@ mr_managed_start (struct mr_context *ctx, const char *name, const struct mr_atta
       return -1;
     }
   bridged = network_of (m.record) != NULL;
+  if (mr_managed_network_peer (m.record)
+      && join_network_peer (ctx, &m, mr_managed_network_peer (m.record), err) < 0)
+    {
+      mr_managed_close (&m);
+      return mr_error_prefix (err, "start '%s'", name);
+    }
   if (net_attach (ctx, name, m.record, m.dir, err) < 0)
     {
       mr_managed_close (&m);

@@ -112,6 +112,16 @@ int mr_managed_image_user (struct mr_context *ctx, const char *id, char **name);
 const char *mr_managed_str (json_t *o, const char *key);
 long long mr_managed_int (json_t *o, const char *key);
 
+/* port_range of minirun.conf: *set false when it names none.  */
+int mr_managed_conf_port_range (struct mr_port_range *out, bool *set, struct mr_error *err);
+
+/* The bridge network a record's container joins at start: NULL for
+ * none, host and container:NAME, which make no endpoint of their own.  */
+const char *mr_managed_network_of (json_t *record);
+/* The container whose network namespace a record's container shares
+ * (--network container:NAME), or NULL.  */
+const char *mr_managed_network_peer (json_t *record);
+
 /* Removes the container's network endpoint (veth, namespace, address,
  * ports, rules); nothing there is no error.  */
 int mr_managed_net_release (struct mr_context *ctx, const char *name, struct mr_error *err);

@@ -536,10 +536,8 @@ static void
 release_network (struct monitor *mo)
 {
   struct mr_error e = { 0 };
-  const char *mode = mr_managed_str (json_object_get (mo->m.record, "HostConfig"), "NetworkMode");
 
-  if (mode[0] && strcmp (mode, "none") != 0 && strcmp (mode, "host") != 0
-      && mr_managed_net_release (mo->ctx, mo->name, &e) < 0)
+  if (mr_managed_network_of (mo->m.record) && mr_managed_net_release (mo->ctx, mo->name, &e) < 0)
     mr_event_emit (mo->ctx, "network-error", mo->name, json_pack ("{s:s}", "error", e.msg), &e);
 }
 

@@ -19,19 +19,12 @@
 #include "util/cleanup.h"
 #include "util/error.h"
 
-_Static_assert(MR_PORT_AUTO_MIN == MR_PORTS_AUTO_FIRST && MR_PORT_AUTO_MAX == MR_PORTS_AUTO_LAST,
-               "the automatic range of lib/net and of the public header differ");
-
-/* The network a record's container joins: NULL for none and host.  */
+/* The network a record's container joins: NULL for none, host and
+ * container:NAME.  */
 static const char *
 record_network (json_t *record)
 {
-  const char *mode
-      = json_string_value (json_object_get (json_object_get (record, "HostConfig"), "NetworkMode"));
-
-  if (mode == NULL || *mode == '\0' || strcmp (mode, "none") == 0 || strcmp (mode, "host") == 0)
-    return NULL;
-  return mode;
+  return mr_managed_network_of (record);
 }
 
 /* Whether a container in this status may hold an endpoint.  */
@@ -270,24 +263,47 @@ mr_ports_list (struct mr_context *ctx, struct mr_port_binding **list, size_t *n,
 }
 
 int
-mr_ports_free_ranges (const struct mr_port_binding *used, size_t n_used, struct mr_port_range **out,
-                      size_t *n, struct mr_error *err)
+mr_ports_auto_range (struct mr_context *ctx, struct mr_port_range *out, struct mr_error *err)
 {
-  unsigned char taken[MR_PORTS_AUTO_LAST - MR_PORTS_AUTO_FIRST + 1] = { 0 };
+  bool set = false;
+
+  if (ctx->port_range_set)
+    {
+      *out = ctx->port_range;
+      return 0;
+    }
+  if (mr_managed_conf_port_range (out, &set, err) < 0)
+    return -1;
+  if (!set)
+    *out = (struct mr_port_range){ MR_PORTS_AUTO_FIRST, MR_PORTS_AUTO_LAST };
+  return 0;
+}
+
+int
+mr_ports_free_ranges (const struct mr_port_range *range, const struct mr_port_binding *used,
+                      size_t n_used, struct mr_port_range **out, size_t *n, struct mr_error *err)
+{
+  cleanup_free unsigned char *taken = NULL;
   struct mr_port_range *r;
   size_t count = 0;
   unsigned p;
 
-  for (size_t i = 0; i < n_used; i++)
-    if (used[i].host_port >= MR_PORTS_AUTO_FIRST && used[i].host_port <= MR_PORTS_AUTO_LAST)
-      taken[used[i].host_port - MR_PORTS_AUTO_FIRST] = 1;
+  if (range->first == 0 || range->first > range->last)
+    return mr_error_set (err, "invalid port range %u-%u", range->first, range->last);
+  taken = calloc ((size_t)range->last - range->first + 1, 1);
   /* at most one range more than there are ports taken */
   r = calloc (n_used + 2, sizeof *r);
-  if (r == NULL)
-    return mr_error_errno (err, ENOMEM, "free ports");
-  for (p = MR_PORTS_AUTO_FIRST; p <= MR_PORTS_AUTO_LAST; p++)
+  if (taken == NULL || r == NULL)
     {
-      if (taken[p - MR_PORTS_AUTO_FIRST])
+      free (r);
+      return mr_error_errno (err, ENOMEM, "free ports");
+    }
+  for (size_t i = 0; i < n_used; i++)
+    if (used[i].host_port >= range->first && used[i].host_port <= range->last)
+      taken[used[i].host_port - range->first] = 1;
+  for (p = range->first; p <= range->last; p++)
+    {
+      if (taken[p - range->first])
         continue;
       if (count > 0 && r[count - 1].last == p - 1)
         r[count - 1].last = (uint16_t)p;

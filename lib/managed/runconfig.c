@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <cap-ng.h>
 #include <jansson.h>
 
@@ -47,6 +48,8 @@
 #define MIN_CPU_SHARES 2
 #define MAX_CPU_SHARES 262144
 #define DEFAULT_STOP_TIMEOUT 10
+/* glibc's and musl's resolvers read no more nameservers (MAXNS) */
+#define MAX_DNS 3
 #define HOSTNAME_MAX 64
 
 static int
@@ -1630,7 +1633,8 @@ build_stop (const struct mr_run_config *cfg, json_t *config, struct mr_error *er
 }
 
 /* HostConfig.NetworkMode and PortBindings, Config.ExposedPorts, as docker
- * inspect shows them.  *mode: "none", "host" or a network's name.  */
+ * inspect shows them.  *mode: "none", "host", "container:NAME" or a
+ * network's name.  */
 static int
 build_network (const struct mr_run_config *cfg, json_t *config, json_t *host, const char **mode,
                struct mr_error *err)
@@ -1652,13 +1656,24 @@ build_network (const struct mr_run_config *cfg, json_t *config, json_t *host, co
   if (strcmp (net, "bridge") == 0 || strcmp (net, "default") == 0)
     net = MR_NET_DEFAULT;
   else if (strncmp (net, "container:", 10) == 0)
-    return mr_error_set (err, "--network '%s': joining another container's network is not "
-                              "supported yet; use a network both join",
-                         net);
+    {
+      if (mr_id_validate (net + 10, NULL) < 0)
+        return mr_error_set (err,
+                             "invalid --network '%s': expected container:NAME, the name of "
+                             "a managed container",
+                             net);
+      /* the ports are the other container's: it publishes them */
+      if (publish && publish[0])
+        return mr_error_set (err,
+                             "conflicting options: port publishing and the container type "
+                             "network mode (--network %s): publish '%s' on '%s' instead",
+                             net, publish[0], net + 10);
+    }
   else if (strcmp (net, "none") != 0 && strcmp (net, "host") != 0
            && mr_id_validate (net, NULL) < 0)
-    return mr_error_set (err, "invalid --network '%s': expected bridge, none, host or the name "
-                              "of a network",
+    return mr_error_set (err,
+                         "invalid --network '%s': expected bridge, none, host, "
+                         "container:NAME or the name of a network",
                          net);
   for (size_t i = 0; publish && publish[i]; i++)
     {
@@ -1688,6 +1703,46 @@ build_network (const struct mr_run_config *cfg, json_t *config, json_t *host, co
     }
   *mode = net;
   return json_object_set_new (host, "NetworkMode", json_string (net)) < 0 ? oom (err) : 0;
+}
+
+/* --dns: address literals only (a resolver takes nothing else), at most
+ * MAX_DNS of them; HostConfig.Dns as docker inspect shows it.  */
+static int
+build_dns (const struct mr_run_config *cfg, const char *net_mode, json_t *host,
+           struct mr_error *err)
+{
+  const char *const *dns
+      = cfg->size >= offsetof (struct mr_run_config, dns) + sizeof (void *) ? cfg->dns : NULL;
+  json_t *list = json_array ();
+  size_t n = 0;
+
+  if (list == NULL || json_object_set_new (host, "Dns", list) < 0)
+    return oom (err);
+  for (; dns && dns[n]; n++)
+    {
+      unsigned char buf[sizeof (struct in6_addr)];
+      if (inet_pton (strchr (dns[n], ':') ? AF_INET6 : AF_INET, dns[n], buf) != 1)
+        return mr_error_set (err,
+                             "invalid --dns '%s': expected an IPv4 or IPv6 address such as "
+                             "192.0.2.53 or 2001:db8::53",
+                             dns[n]);
+      if (n >= MAX_DNS)
+        return mr_error_set (err,
+                             "invalid --dns '%s': at most %d nameservers (a resolver reads "
+                             "no more)",
+                             dns[n], MAX_DNS);
+      if (json_array_append_new (list, json_string (dns[n])) < 0)
+        return oom (err);
+    }
+  if (n > 0 && strcmp (net_mode, "host") == 0)
+    return mr_error_set (err, "conflicting options: --dns and --network host (a container on "
+                              "the host's network uses the host's nameservers): leave out --dns");
+  if (n > 0 && strncmp (net_mode, "container:", 10) == 0)
+    return mr_error_set (err,
+                         "conflicting options: dns and the network mode (--network %s "
+                         "shares the resolv.conf of '%s'): give --dns to that container",
+                         net_mode, net_mode + 10);
+  return 0;
 }
 
 /* --network host: the container keeps the host's network namespace.  */
@@ -1780,7 +1835,8 @@ mr_run_config_build (const struct mr_run_config *cfg, const char *id, const char
       || build_mounts (cfg, etc_dir, image_config ? NULL : rootfs, &mounts, &binds, &tmpfs, err) < 0
       || build_resources (cfg, &res, host, err) < 0 || build_stop (cfg, config, err) < 0
       || build_labels (cfg, &labels, err) < 0
-      || build_network (cfg, config, host, &net_mode, err) < 0)
+      || build_network (cfg, config, host, &net_mode, err) < 0
+      || build_dns (cfg, net_mode, host, err) < 0)
     goto out;
   if (build_env (cfg, image_config, hostname, &env, err) < 0)
     goto out;
@@ -1959,6 +2015,59 @@ mr_run_config_resolv_off_loopback (const char *etc_dir, struct mr_error *err)
     return mr_error_errno (err, errno, "open '%s'", etc_dir);
   if (mr_read_file_at (dfd, "resolv.conf", &in, &len, err) < 0
       || mr_resolv_conf_off_loopback (in, len, &out, err) < 0
+      || mr_write_file_atomic_at (dfd, "resolv.conf", out, strlen (out), 0644, 0, err) < 0)
+    return mr_error_prefix (err, "resolv.conf of '%s'", etc_dir);
+  return 0;
+}
+
+int
+mr_resolv_conf_nameservers (const char *host, size_t len, const char *const *servers, char **out,
+                            struct mr_error *err)
+{
+  char *buf = NULL;
+  size_t blen = 0;
+  FILE *f = open_memstream (&buf, &blen);
+
+  if (f == NULL)
+    return mr_error_errno (err, errno, "resolv.conf");
+  for (size_t i = 0; i < len;)
+    {
+      const char *nl = memchr (host + i, '\n', len - i);
+      size_t n = nl ? (size_t)(nl - (host + i)) : len - i;
+      const char *p = host + i;
+      while (p < host + i + n && (*p == ' ' || *p == '\t'))
+        p++;
+      if (!((size_t)(host + i + n - p) > 10 && strncmp (p, "nameserver", 10) == 0
+            && (p[10] == ' ' || p[10] == '\t')))
+        {
+          fwrite (host + i, 1, n, f);
+          fputc ('\n', f);
+        }
+      i += n + (nl != NULL);
+    }
+  for (size_t i = 0; servers && servers[i]; i++)
+    fprintf (f, "nameserver %s\n", servers[i]);
+  if (fclose (f) != 0)
+    {
+      free (buf);
+      return mr_error_errno (err, ENOMEM, "resolv.conf");
+    }
+  *out = buf;
+  return 0;
+}
+
+int
+mr_run_config_resolv_dns (const char *etc_dir, const char *const *servers, struct mr_error *err)
+{
+  cleanup_close int dfd = -1;
+  cleanup_free char *in = NULL, *out = NULL;
+  size_t len = 0;
+
+  dfd = open (etc_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return mr_error_errno (err, errno, "open '%s'", etc_dir);
+  if (mr_read_file_at (dfd, "resolv.conf", &in, &len, err) < 0
+      || mr_resolv_conf_nameservers (in, len, servers, &out, err) < 0
       || mr_write_file_atomic_at (dfd, "resolv.conf", out, strlen (out), 0644, 0, err) < 0)
     return mr_error_prefix (err, "resolv.conf of '%s'", etc_dir);
   return 0;

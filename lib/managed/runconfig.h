@@ -56,6 +56,17 @@ int mr_resolv_conf_off_loopback (const char *host, size_t len, char **out, struc
 /* Rewrites etc_dir/resolv.conf as mr_resolv_conf_off_loopback makes it.  */
 int mr_run_config_resolv_off_loopback (const char *etc_dir, struct mr_error *err);
 
+/* The resolv.conf of a container given --dns: the host's (len bytes) with
+ * every nameserver line left out and servers (NULL-terminated, already
+ * checked) as its nameservers, after the rest, as docker writes it.  *out
+ * is NUL-terminated; caller frees.  */
+int mr_resolv_conf_nameservers (const char *host, size_t len, const char *const *servers,
+                                char **out, struct mr_error *err);
+
+/* Rewrites etc_dir/resolv.conf as mr_resolv_conf_nameservers makes it.  */
+int mr_run_config_resolv_dns (const char *etc_dir, const char *const *servers,
+                              struct mr_error *err);
+
 /* The default seccomp profile of managed containers (lib/managed/seccomp-default.c)
  * for a container holding the capabilities of the mask caps (bit N:
  * capability N), as an OCI linux.seccomp object; NULL when out of memory.  */

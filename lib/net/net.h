@@ -22,7 +22,7 @@
 struct mr_port_mapping
 {
   char host_ip[16];   /* "": every address of the host */
-  uint16_t host_port; /* 0 in a request: a free one of 8000-9000 */
+  uint16_t host_port; /* 0 in a request: a free one of the automatic range */
   uint16_t container_port;
   char proto[4]; /* "tcp" or "udp" */
 };
@@ -45,9 +45,6 @@ uint32_t mr_subnet_last (const struct mr_subnet *s);
 /* "10.77.0.2" to host order.  */
 int mr_ip_parse (const char *s, uint32_t *out);
 void mr_ip_format (uint32_t ip, char *buf, size_t len);
-
-#define MR_PORT_AUTO_MIN 8000
-#define MR_PORT_AUTO_MAX 9000
 
 /* Docker's -p: HOSTPORT:CTRPORT[/tcp|/udp], IP:HOSTPORT:CTRPORT, IP::CTRPORT
  * or CTRPORT (host_port 0: an automatic one).  */
@@ -167,6 +164,9 @@ struct mr_net_request
    * again when it is free */
   const struct mr_port_mapping *previous;
   size_t n_previous;
+  /* where an automatic port is taken from; first 0: MR_PORTS_AUTO_FIRST
+   * to MR_PORTS_AUTO_LAST */
+  struct mr_port_range auto_range;
   mr_endpoint_alive_fn alive; /* for the reconciliation of stale endpoints */
   void *alive_data;
 };

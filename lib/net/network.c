@@ -326,6 +326,8 @@ ports_assign (const char *data_dir, const struct mr_net_request *req, struct mr_
               struct mr_error *err)
 {
   struct port_users u;
+  unsigned first = req->auto_range.first ? req->auto_range.first : MR_PORTS_AUTO_FIRST;
+  unsigned last = req->auto_range.first ? req->auto_range.last : MR_PORTS_AUTO_LAST;
   int r = -1;
 
   ep->ports = calloc (req->n_ports + 1, sizeof *ep->ports);
@@ -367,7 +369,7 @@ ports_assign (const char *data_dir, const struct mr_net_request *req, struct mr_
             if (port_holder (&u, ep->ports, ep->n_ports, &c) == NULL)
               m.host_port = c.host_port;
           }
-        for (unsigned p = MR_PORT_AUTO_MIN; p <= MR_PORT_AUTO_MAX && m.host_port == 0; p++)
+        for (unsigned p = first; p <= last && m.host_port == 0; p++)
           {
             struct mr_port_mapping c = m;
             c.host_port = (uint16_t)p;
@@ -377,8 +379,10 @@ ports_assign (const char *data_dir, const struct mr_net_request *req, struct mr_
         if (m.host_port == 0)
           {
             mr_error_errno (err, EADDRINUSE,
-                            "no free host port in %d-%d for %u/%s: publish a fixed one",
-                            MR_PORT_AUTO_MIN, MR_PORT_AUTO_MAX, m.container_port, m.proto);
+                            "no free host port for %u/%s: the automatic range %u-%u is full; "
+                            "widen it with port_range = LOW-HIGH in minirun.conf (or serve "
+                            "--port-range LOW-HIGH), or publish a fixed host port",
+                            m.container_port, m.proto, first, last);
             goto out;
           }
         ep->ports[ep->n_ports++] = m;

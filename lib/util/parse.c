@@ -254,3 +254,42 @@ mr_update_opts_init (struct mr_update_opts *o)
   o->cpu_quota = o->cpu_period = o->cpu_shares = o->pids_limit = MR_UPDATE_UNSET;
   o->blkio_weight = o->cpu_rt_period = o->cpu_rt_runtime = MR_UPDATE_UNSET;
 }
+
+/* One port of a range: digits only, 1 to 65535.  */
+static bool
+range_port (const char *s, size_t len, uint16_t *out)
+{
+  unsigned long v = 0;
+
+  if (len == 0 || len > 5)
+    return false;
+  for (size_t i = 0; i < len; i++)
+    {
+      if (s[i] < '0' || s[i] > '9')
+        return false;
+      v = v * 10 + (unsigned long)(s[i] - '0');
+    }
+  if (v < 1 || v > 65535)
+    return false;
+  *out = (uint16_t)v;
+  return true;
+}
+
+int
+mr_port_range_parse (const char *s, struct mr_port_range *out, struct mr_error *err)
+{
+  const char *dash = s ? strchr (s, '-') : NULL;
+  struct mr_port_range r;
+
+  if (dash == NULL || !range_port (s, (size_t)(dash - s), &r.first)
+      || !range_port (dash + 1, strlen (dash + 1), &r.last))
+    return mr_error_set (err,
+                         "invalid port range '%s': expected LOW-HIGH, two ports from 1 to "
+                         "65535 (8000-9000)",
+                         s ? s : "");
+  if (r.first > r.last)
+    return mr_error_set (err, "invalid port range '%s': %u is above %u (LOW comes first)", s,
+                         r.first, r.last);
+  *out = r;
+  return 0;
+}

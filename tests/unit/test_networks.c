@@ -231,6 +231,112 @@ START_TEST (unknown_and_default_networks_are_not_removed)
 }
 END_TEST
 
+/* --- the automatic port range ------------------------------------------ */
+
+START_TEST (port_ranges_are_parsed_and_checked)
+{
+  static const struct
+  {
+    const char *in;
+    unsigned first, last;
+  } good[]
+      = { { "8000-9000", 8000, 9000 }, { "1-65535", 1, 65535 }, { "30000-30000", 30000, 30000 } };
+  static const char *const bad[][2] = {
+    { "9000-8000", "9000 is above 8000" }, { "0-10", "expected LOW-HIGH" },
+    { "1-65536", "expected LOW-HIGH" },    { "8000", "expected LOW-HIGH" },
+    { "-9000", "expected LOW-HIGH" },      { "8000-", "expected LOW-HIGH" },
+    { "a-b", "expected LOW-HIGH" },        { "8000 - 9000", "expected LOW-HIGH" },
+    { "+1-2", "expected LOW-HIGH" },       { "", "invalid port range ''" },
+  };
+  struct mr_error err = { 0 };
+  struct mr_port_range r;
+
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+    {
+      ck_assert_msg (mr_port_range_parse (good[i].in, &r, &err) == 0, "%s", err.msg);
+      ck_assert_uint_eq (r.first, good[i].first);
+      ck_assert_uint_eq (r.last, good[i].last);
+    }
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    {
+      ck_assert_int_lt (mr_port_range_parse (bad[i][0], &r, &err), 0);
+      ck_assert_msg (strstr (err.msg, bad[i][1]), "'%s': %s", bad[i][0], err.msg);
+    }
+  r = (struct mr_port_range){ 10, 9 };
+  ck_assert_int_lt (mr_context_set_port_range (ctx, &r, &err), 0);
+  ck_assert_ptr_nonnull (strstr (err.msg, "invalid port range 10-9"));
+}
+END_TEST
+
+static void
+write_conf (const char *text)
+{
+  char *path = NULL;
+  FILE *f;
+
+  ck_assert_int_ge (asprintf (&path, "%s/minirun.conf", root), 0);
+  f = fopen (path, "w");
+  ck_assert_ptr_nonnull (f);
+  fputs (text, f);
+  fclose (f);
+  setenv ("MINIRUN_CONFIG", path, 1);
+  free (path);
+}
+
+START_TEST (the_automatic_range_comes_from_the_context_the_file_or_the_default)
+{
+  struct mr_error err = { 0 };
+  struct mr_port_range r, mine = { 20000, 20009 };
+
+  write_conf ("# nothing\n");
+  ck_assert_msg (mr_ports_auto_range (ctx, &r, &err) == 0, "%s", err.msg);
+  ck_assert_uint_eq (r.first, MR_PORTS_AUTO_FIRST);
+  ck_assert_uint_eq (r.last, MR_PORTS_AUTO_LAST);
+  write_conf ("rootfs = /srv/root\n port_range = 30000-30001 \n");
+  ck_assert_msg (mr_ports_auto_range (ctx, &r, &err) == 0, "%s", err.msg);
+  ck_assert_uint_eq (r.first, 30000);
+  ck_assert_uint_eq (r.last, 30001);
+  write_conf ("port_range = 30001-30000\n");
+  ck_assert_int_lt (mr_ports_auto_range (ctx, &r, &err), 0);
+  ck_assert_msg (strstr (err.msg, "line 1: port_range: invalid port range '30001-30000'"), "%s",
+                 err.msg);
+  /* the context's wins over the file, a bad file included */
+  ck_assert_int_eq (mr_context_set_port_range (ctx, &mine, &err), 0);
+  ck_assert_msg (mr_ports_auto_range (ctx, &r, &err) == 0, "%s", err.msg);
+  ck_assert_uint_eq (r.first, 20000);
+  ck_assert_uint_eq (r.last, 20009);
+  unsetenv ("MINIRUN_CONFIG");
+}
+END_TEST
+
+START_TEST (free_ranges_are_those_of_the_range_given)
+{
+  struct mr_port_binding used[3];
+  struct mr_port_range range = { 100, 105 }, *out = NULL;
+  struct mr_error err = { 0 };
+  size_t n = 0;
+
+  memset (used, 0, sizeof used);
+  used[0].host_port = 101;
+  used[1].host_port = 104;
+  used[2].host_port = 8000; /* outside: no effect */
+  ck_assert_int_eq (mr_ports_free_ranges (&range, used, 3, &out, &n, &err), 0);
+  ck_assert_uint_eq (n, 3);
+  ck_assert_uint_eq (out[0].first, 100);
+  ck_assert_uint_eq (out[0].last, 100);
+  ck_assert_uint_eq (out[1].first, 102);
+  ck_assert_uint_eq (out[1].last, 103);
+  ck_assert_uint_eq (out[2].first, 105);
+  ck_assert_uint_eq (out[2].last, 105);
+  free (out);
+  range = (struct mr_port_range){ 65535, 65535 };
+  ck_assert_int_eq (mr_ports_free_ranges (&range, used, 3, &out, &n, &err), 0);
+  ck_assert_uint_eq (n, 1);
+  ck_assert_uint_eq (out[0].last, 65535);
+  free (out);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -245,6 +351,9 @@ main (void)
   tcase_add_test (tc, gateways_are_checked);
   tcase_add_test (tc, an_automatic_subnet_is_a_free_20);
   tcase_add_test (tc, unknown_and_default_networks_are_not_removed);
+  tcase_add_test (tc, port_ranges_are_parsed_and_checked);
+  tcase_add_test (tc, the_automatic_range_comes_from_the_context_the_file_or_the_default);
+  tcase_add_test (tc, free_ranges_are_those_of_the_range_given);
   suite_add_tcase (s, tc);
   return unit_run (s);
 }

@@ -370,7 +370,8 @@ START_TEST (host_network_keeps_the_hosts_namespace)
   cfg.network = "none";
   ck_assert_ptr_nonnull (strstr (build_fails (&cfg), "with --network none"));
   cfg.network = "container:db";
-  ck_assert_ptr_nonnull (strstr (build_fails (&cfg), "not supported yet"));
+  ck_assert_ptr_nonnull (strstr (build_fails (&cfg), "conflicting options: port publishing and "
+                                                     "the container type network mode"));
   cfg.network = "bad/name";
   cfg.publish = NULL;
   ck_assert_ptr_nonnull (strstr (build_fails (&cfg), "invalid --network 'bad/name'"));
@@ -380,6 +381,24 @@ START_TEST (host_network_keeps_the_hosts_namespace)
     cfg.publish = bad;
     ck_assert_ptr_nonnull (strstr (build_fails (&cfg), "invalid port '99999:80'"));
   }
+}
+END_TEST
+
+START_TEST (container_network_shares_another_containers_namespace)
+{
+  struct mr_run_config cfg;
+
+  mr_run_config_init (&cfg);
+  cfg.network = "container:db";
+  build (&cfg);
+  ck_assert_str_eq (str (record, "HostConfig.NetworkMode"), "container:db");
+  /* a namespace entry of its own, which the start points at db's */
+  ck_assert_uint_eq (parsed->linux.n_namespaces, 6);
+  ck_assert_uint_eq (json_object_size (get (record, "HostConfig.PortBindings")), 0);
+  cfg.network = "container:";
+  ck_assert_ptr_nonnull (strstr (build_fails (&cfg), "expected container:NAME"));
+  cfg.network = "container:../x";
+  ck_assert_ptr_nonnull (strstr (build_fails (&cfg), "invalid --network 'container:../x'"));
 }
 END_TEST
 
@@ -421,7 +440,8 @@ START_TEST (default_record_uses_dockers_conventions)
   ck_assert (json_is_false (get (record, "HostConfig.Privileged")));
   ck_assert_str_eq (str (record, "HostConfig.NetworkMode"), "none");
   ck_assert_uint_eq (json_object_size (get (record, "HostConfig.PortBindings")), 0);
-  ck_assert_uint_eq (json_object_size (get (record, "HostConfig")), 18);
+  ck_assert_uint_eq (json_array_size (get (record, "HostConfig.Dns")), 0);
+  ck_assert_uint_eq (json_object_size (get (record, "HostConfig")), 19);
   ck_assert_str_eq (str (record, "Security.Seccomp"), "default");
   ck_assert (json_is_false (get (record, "Security.NoNewPrivileges")));
   ck_assert (json_is_false (get (record, "Security.Privileged")));
@@ -1332,6 +1352,78 @@ START_TEST (resolv_conf_leaves_out_loopback_nameservers)
 }
 END_TEST
 
+START_TEST (dns_servers_are_checked_and_recorded)
+{
+  static const char *const dns[] = { "192.0.2.53", "2001:db8::53", NULL };
+  static const char *const bad[][2] = {
+    { "8.8.8", "invalid --dns '8.8.8': expected an IPv4 or IPv6 address" },
+    { "dns.example", "invalid --dns 'dns.example'" },
+    { "fe80::1%eth0", "invalid --dns 'fe80::1%eth0'" },
+    { "", "invalid --dns ''" },
+    { "1.2.3.4 ", "invalid --dns '1.2.3.4 '" },
+  };
+  static const char *const four[] = { "192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4", NULL };
+  struct mr_run_config cfg;
+
+  mr_run_config_init (&cfg);
+  build (&cfg);
+  ck_assert_uint_eq (json_array_size (get (record, "HostConfig.Dns")), 0);
+  cfg.dns = dns;
+  build (&cfg);
+  ck_assert_joined (record, "HostConfig.Dns", "192.0.2.53 2001:db8::53");
+  cfg.network = "bridge";
+  build (&cfg);
+  ck_assert_joined (record, "HostConfig.Dns", "192.0.2.53 2001:db8::53");
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    {
+      const char *one[] = { bad[i][0], NULL };
+      cfg.dns = one;
+      ck_assert_ptr_nonnull (strstr (build_fails (&cfg), bad[i][1]));
+    }
+  cfg.dns = four;
+  ck_assert_ptr_nonnull (strstr (build_fails (&cfg), "invalid --dns '192.0.2.4': at most 3"));
+  cfg.dns = dns;
+  cfg.network = "host";
+  ck_assert_ptr_nonnull (
+      strstr (build_fails (&cfg), "conflicting options: --dns and --network host"));
+  cfg.network = "container:db";
+  ck_assert_ptr_nonnull (
+      strstr (build_fails (&cfg), "conflicting options: dns and the network mode"));
+}
+END_TEST
+
+START_TEST (resolv_conf_takes_the_dns_servers_given)
+{
+  static const char *const one[] = { "192.0.2.53", NULL };
+  static const char *const two[] = { "192.0.2.53", "2001:db8::53", NULL };
+  static const struct
+  {
+    const char *in;
+    const char *const *servers;
+    const char *want;
+  } cases[] = {
+    { "nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch lan\n", one,
+      "options edns0 trust-ad\nsearch lan\nnameserver 192.0.2.53\n" },
+    { "# from dhcp\nnameserver 10.0.0.1\n  nameserver\t10.0.0.2\nsearch a b", two,
+      "# from dhcp\nsearch a b\nnameserver 192.0.2.53\nnameserver 2001:db8::53\n" },
+    { "", one, "nameserver 192.0.2.53\n" },
+    { "nameservers-are-not-this 1\n", one, "nameservers-are-not-this 1\nnameserver 192.0.2.53\n" },
+  };
+  struct mr_error err = { 0 };
+
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      char *out = NULL;
+      ck_assert_msg (mr_resolv_conf_nameservers (cases[i].in, strlen (cases[i].in),
+                                                 cases[i].servers, &out, &err)
+                         == 0,
+                     "%s", err.msg);
+      ck_assert_str_eq (out, cases[i].want);
+      free (out);
+    }
+}
+END_TEST
+
 START_TEST (write_etc_writes_hostname_hosts_and_resolv_conf)
 {
   char *dir = in_scratch ("etc/sub");
@@ -1703,6 +1795,8 @@ main (void)
   tcase_add_test (t, default_record_uses_dockers_conventions);
   tcase_add_test (t, published_ports_are_docker_port_bindings);
   tcase_add_test (t, host_network_keeps_the_hosts_namespace);
+  tcase_add_test (t, container_network_shares_another_containers_namespace);
+  tcase_add_test (t, dns_servers_are_checked_and_recorded);
   tcase_add_test (t, image_config_gives_args_env_cwd_and_user);
   tcase_add_test (t, options_override_the_image_config);
   tcase_add_test (t, an_empty_image_config_falls_back_to_defaults);
@@ -1778,6 +1872,7 @@ main (void)
   tcase_add_test (t, write_etc_refuses_a_hostname_that_would_break_hosts);
   tcase_add_test (t, write_etc_fails_where_the_directory_cannot_be);
   tcase_add_test (t, resolv_conf_leaves_out_loopback_nameservers);
+  tcase_add_test (t, resolv_conf_takes_the_dns_servers_given);
   suite_add_tcase (s, t);
 
   return unit_run (s);
