@@ -46,8 +46,8 @@
   "      --cap-drop CAP          Drop a capability (or ALL)\n"                                     \
   "      --security-opt OPT      seccomp=unconfined|PROFILE.json, no-new-privileges[=BOOL]\n"      \
   "      --privileged            All capabilities and host devices, no seccomp\n"                  \
-  "      --network MODE          none (default), bridge, host, container:NAME or a network\n"      \
-  "  -p, --publish [IP:][HOST:]CTR[/PROTO]  Publish a container port (implies bridge)\n"          \
+  "      --network MODE          bridge (default), none, host, container:NAME or a network\n"      \
+  "  -p, --publish [IP:][HOST:]CTR[/PROTO]  Publish a container port on the host\n"          \
   "      --dns IP                Nameserver of /etc/resolv.conf (repeatable; IPv4 or IPv6)\n"      \
   "      --ulimit NAME=SOFT[:HARD]  Set a resource limit (nofile=1024:2048)\n"                     \
   "      --restart POLICY        no, on-failure[:N], always or unless-stopped\n"                   \

@@ -545,8 +545,7 @@ fill_network (struct dreq *d, const json_t *body, const json_t *host, struct hol
   size_t n = 0, i;
 
   STRING (host, H, "NetworkMode", mode);
-  /* docker's "default" is its bridge; minirun's is none unless ports are
-     published, which then join the bridge */
+  /* docker's "default" is its bridge, and so is minirun's */
   if (mode && strcmp (mode, "default") != 0)
     cfg->network = mode;
   /* container:NAME takes an id prefix too, as the rest of this API */

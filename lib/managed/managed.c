@@ -1085,6 +1085,12 @@ container_alive (const char *id, void *data)
   return alive;
 }
 
+static bool
+container_exists (const char *id, void *data)
+{
+  return mr_managed_exists (data, id);
+}
+
 static int
 published_ports (json_t *record, struct mr_port_mapping **out, size_t *n, struct mr_error *err)
 {
@@ -1192,7 +1198,10 @@ net_attach (struct mr_context *ctx, const char *name, json_t *record, const char
   cleanup_free struct mr_port_mapping *previous = NULL;
   cleanup_free char *hosts = NULL;
   struct mr_endpoint ep;
-  struct mr_net_request req = { .id = name, .network = network, .alive = container_alive,
+  struct mr_net_request req = { .id = name,
+                                .network = network,
+                                .alive = container_alive,
+                                .exists = container_exists,
                                 .alive_data = ctx };
   bool fwd = false;
 

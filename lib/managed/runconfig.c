@@ -1652,7 +1652,7 @@ build_network (const struct mr_run_config *cfg, json_t *config, json_t *host, co
       || json_object_set_new (config, "ExposedPorts", exposed) < 0)
     return oom (err);
   if (net == NULL)
-    net = publish && publish[0] ? "bridge" : "none";
+    net = "bridge";
   if (strcmp (net, "bridge") == 0 || strcmp (net, "default") == 0)
     net = MR_NET_DEFAULT;
   else if (strncmp (net, "container:", 10) == 0)

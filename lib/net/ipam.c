@@ -346,6 +346,27 @@ mr_endpoints_list (const char *data_dir, const char *network, struct mr_endpoint
   return 0;
 }
 
+bool
+mr_endpoints_any (const char *data_dir, const char *network)
+{
+  cleanup_free char *dir = NULL;
+  cleanup_closedir DIR *d = NULL;
+  struct dirent *de;
+
+  if (mr_asprintf (NULL, &dir, "%s/networks/%s/endpoints", data_dir, network) < 0)
+    return true; /* unknown: as if there were one */
+  d = opendir (dir);
+  if (d == NULL)
+    return errno != ENOENT;
+  while ((de = readdir (d)) != NULL)
+    {
+      size_t len = strlen (de->d_name);
+      if (de->d_name[0] != '.' && len > 5 && strcmp (de->d_name + len - 5, ".json") == 0)
+        return true;
+    }
+  return false;
+}
+
 static void
 endpoints_free (struct mr_endpoint *eps, size_t n)
 {
@@ -355,16 +376,12 @@ endpoints_free (struct mr_endpoint *eps, size_t n)
 }
 
 int
-mr_ipam_allocate (const char *data_dir, const struct mr_network *net, struct mr_endpoint *ep,
-                  struct mr_error *err)
+mr_ipam_allocate_among (const char *data_dir, const struct mr_network *net,
+                        const struct mr_endpoint *eps, size_t n, struct mr_endpoint *ep,
+                        struct mr_error *err)
 {
-  struct mr_endpoint *eps = NULL;
-  size_t n = 0;
   uint32_t ip, last = mr_subnet_last (&net->subnet);
-  int r = -1;
 
-  if (mr_endpoints_list (data_dir, net->name, &eps, &n, err) < 0)
-    return -1;
   for (ip = net->subnet.addr + 1; ip < last; ip++)
     {
       bool used = ip == net->gateway;
@@ -374,13 +391,24 @@ mr_ipam_allocate (const char *data_dir, const struct mr_network *net, struct mr_
         break;
     }
   if (ip >= last)
-    mr_error_errno (err, ENOSPC, "network '%s' has no free address: remove a container from it",
-                    net->name);
-  else
-    {
-      ep->ip = ip;
-      r = mr_endpoint_store (data_dir, net->name, ep, err);
-    }
+    return mr_error_errno (err, ENOSPC,
+                           "network '%s' has no free address: remove a container from it",
+                           net->name);
+  ep->ip = ip;
+  return mr_endpoint_store (data_dir, net->name, ep, err);
+}
+
+int
+mr_ipam_allocate (const char *data_dir, const struct mr_network *net, struct mr_endpoint *ep,
+                  struct mr_error *err)
+{
+  struct mr_endpoint *eps = NULL;
+  size_t n = 0;
+  int r;
+
+  if (mr_endpoints_list (data_dir, net->name, &eps, &n, err) < 0)
+    return -1;
+  r = mr_ipam_allocate_among (data_dir, net, eps, n, ep, err);
   endpoints_free (eps, n);
   return r;
 }

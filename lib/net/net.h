@@ -92,6 +92,10 @@ int mr_network_names (const char *data_dir, char ***out, struct mr_error *err);
  * two allocations under the lock never get the same address.  */
 int mr_ipam_allocate (const char *data_dir, const struct mr_network *net, struct mr_endpoint *ep,
                       struct mr_error *err);
+/* The same, with the endpoints of net already listed in eps.  */
+int mr_ipam_allocate_among (const char *data_dir, const struct mr_network *net,
+                            const struct mr_endpoint *eps, size_t n, struct mr_endpoint *ep,
+                            struct mr_error *err);
 /* Removes the endpoint file; a missing one is no error.  */
 int mr_ipam_release (const char *data_dir, const char *network, const char *id,
                      struct mr_error *err);
@@ -104,6 +108,8 @@ void mr_endpoint_clear (struct mr_endpoint *ep);
  * mr_endpoint_clear, then the array).  */
 int mr_endpoints_list (const char *data_dir, const char *network, struct mr_endpoint **out,
                        size_t *n, struct mr_error *err);
+/* Whether network has an endpoint at all, without reading one.  */
+bool mr_endpoints_any (const char *data_dir, const char *network);
 
 typedef bool (*mr_endpoint_alive_fn) (const char *id, void *data);
 /* Releases every endpoint of network whose container alive() says is gone;
@@ -141,6 +147,11 @@ int mr_nft_ruleset (const char *table, const struct mr_network *nets, size_t n_n
 /* Rebuilds the table from every record under data_dir, in one transaction;
  * turns on net.ipv4.ip_forward when a bridge network has an endpoint.  */
 int mr_nft_sync (const char *data_dir, bool *forwarding_turned_on, struct mr_error *err);
+/* Whether the last mr_nft_sync of data_dir succeeded since the host booted:
+ * then the table loaded is what the records say, and an endpoint without
+ * ports joining or leaving a network that keeps others changes nothing in
+ * it.  After a reboot the table is gone and the records may be stale.  */
+bool mr_nft_synced_this_boot (const char *data_dir);
 
 /* Short names for links made for data_dir: "mr-" and 8 hex digits of a hash
  * of data_dir and key.  */
@@ -167,7 +178,12 @@ struct mr_net_request
   /* where an automatic port is taken from; first 0: MR_PORTS_AUTO_FIRST
    * to MR_PORTS_AUTO_LAST */
   struct mr_port_range auto_range;
-  mr_endpoint_alive_fn alive; /* for the reconciliation of stale endpoints */
+  /* the reconciliation of stale endpoints: alive() reads a container's
+   * state and is asked when an address or port is short, or after a
+   * reboot; exists() only looks for its record and is asked of every
+   * endpoint of the network at each attach */
+  mr_endpoint_alive_fn alive;
+  mr_endpoint_alive_fn exists;
   void *alive_data;
 };
 

@@ -304,15 +304,33 @@ port_users_load (const char *data_dir, struct port_users *u, struct mr_error *er
   return 0;
 }
 
-/* Who holds m: NULL when it is free, else what to name in the error.  */
-static const char *
-port_holder (const struct port_users *u, const struct mr_port_mapping *taken, size_t n_taken,
-             const struct mr_port_mapping *m)
+/* The endpoint of u that holds m, or -1.  */
+static ssize_t
+port_user (const struct port_users *u, const struct mr_port_mapping *m)
 {
   for (size_t i = 0; i < u->n; i++)
     for (size_t p = 0; p < u->eps[i].n_ports; p++)
       if (same_port (&u->eps[i].ports[p], m))
-        return u->eps[i].id;
+        return (ssize_t)i;
+  return -1;
+}
+
+/* Who holds m: NULL when it is free, else what to name in the error.  An
+ * endpoint whose container alive() says is gone holds nothing; its
+ * stale-ness goes to *stale, for the caller to release it.  */
+static const char *
+port_holder (const struct port_users *u, const struct mr_port_mapping *taken, size_t n_taken,
+             const struct mr_port_mapping *m, mr_endpoint_alive_fn alive, void *alive_data,
+             bool *stale)
+{
+  ssize_t e = port_user (u, m);
+
+  if (e >= 0)
+    {
+      if (alive == NULL || alive (u->eps[e].id, alive_data))
+        return u->eps[e].id;
+      *stale = true;
+    }
   for (size_t i = 0; i < n_taken; i++)
     if (same_port (&taken[i], m))
       return "this container";
@@ -321,9 +339,13 @@ port_holder (const struct port_users *u, const struct mr_port_mapping *taken, si
   return NULL;
 }
 
+/* Host ports for req's mappings into ep->ports.  A port held by the
+ * endpoint of a container that is gone counts as free; *stale says that
+ * such an endpoint was seen, which the caller releases before it loads the
+ * rules, since two rules for one port would send it to the dead one.  */
 static int
 ports_assign (const char *data_dir, const struct mr_net_request *req, struct mr_endpoint *ep,
-              struct mr_error *err)
+              bool *stale, struct mr_error *err)
 {
   struct port_users u;
   unsigned first = req->auto_range.first ? req->auto_range.first : MR_PORTS_AUTO_FIRST;
@@ -347,7 +369,8 @@ ports_assign (const char *data_dir, const struct mr_net_request *req, struct mr_
           continue;
         if (m.host_port)
           {
-            holder = port_holder (&u, ep->ports, ep->n_ports, &m);
+            holder = port_holder (&u, ep->ports, ep->n_ports, &m, req->alive, req->alive_data,
+                                  stale);
             if (holder)
               {
                 mr_error_errno (err, EADDRINUSE,
@@ -358,6 +381,8 @@ ports_assign (const char *data_dir, const struct mr_net_request *req, struct mr_
             ep->ports[ep->n_ports++] = m;
             continue;
           }
+        /* an automatic port never takes one an endpoint names, dead or
+         * not: there are others */
         for (size_t k = 0; k < req->n_previous && m.host_port == 0; k++)
           {
             const struct mr_port_mapping *old = &req->previous[k];
@@ -366,14 +391,14 @@ ports_assign (const char *data_dir, const struct mr_net_request *req, struct mr_
                 || strcmp (old->host_ip, m.host_ip) != 0)
               continue;
             c.host_port = old->host_port;
-            if (port_holder (&u, ep->ports, ep->n_ports, &c) == NULL)
+            if (port_holder (&u, ep->ports, ep->n_ports, &c, NULL, NULL, stale) == NULL)
               m.host_port = c.host_port;
           }
         for (unsigned p = first; p <= last && m.host_port == 0; p++)
           {
             struct mr_port_mapping c = m;
             c.host_port = (uint16_t)p;
-            if (port_holder (&u, ep->ports, ep->n_ports, &c) == NULL)
+            if (port_holder (&u, ep->ports, ep->n_ports, &c, NULL, NULL, stale) == NULL)
               m.host_port = c.host_port;
           }
         if (m.host_port == 0)
@@ -398,6 +423,7 @@ mr_net_ports_check (const char *data_dir, const char *id, const struct mr_port_m
                     size_t n, mr_endpoint_alive_fn alive, void *alive_data, struct mr_error *err)
 {
   struct port_users u;
+  bool stale = false;
   int r = 0;
 
   if (n == 0)
@@ -407,16 +433,13 @@ mr_net_ports_check (const char *data_dir, const char *id, const struct mr_port_m
       port_users_clear (&u);
       return -1;
     }
-  /* what a crashed container left is released at the next attach */
-  for (size_t i = 0; alive && i < u.n; i++)
-    if (!alive (u.eps[i].id, alive_data))
-      u.eps[i].n_ports = 0;
   for (size_t i = 0; i < n && r == 0; i++)
     {
       const char *holder;
       if (ports[i].host_port == 0)
         continue;
-      holder = port_holder (&u, ports, i, &ports[i]);
+      /* what a crashed container left is released at the next attach */
+      holder = port_holder (&u, ports, i, &ports[i], alive, alive_data, &stale);
       /* its own endpoint, while it runs, holds its ports rightly */
       if (holder && strcmp (holder, id) != 0)
         r = mr_error_errno (err, EADDRINUSE,
@@ -460,21 +483,30 @@ hosts_write (const struct mr_endpoint *self, const struct mr_endpoint *eps, size
   return r < 0 ? mr_error_prefix (err, "update '%s'", self->hosts_path) : 0;
 }
 
-/* Every container of the network learns every other's name.  */
+/* Every container of the network learns every other's name: eps, then
+ * self when it is not NULL.  */
 static void
-hosts_update (const char *data_dir, const char *network)
+hosts_update (const struct mr_endpoint *eps, size_t n, const struct mr_endpoint *self)
 {
-  struct mr_endpoint *eps = NULL;
-  size_t n = 0;
+  cleanup_free struct mr_endpoint *all = calloc (n + 1, sizeof *all);
 
-  if (mr_endpoints_list (data_dir, network, &eps, &n, NULL) < 0)
+  if (all == NULL)
     return;
+  memcpy (all, eps, n * sizeof *eps);
+  if (self)
+    all[n++] = *self;
   for (size_t i = 0; i < n; i++)
-    if (eps[i].hosts_path[0] && access (eps[i].hosts_path, W_OK) == 0)
-      hosts_write (&eps[i], eps, n, NULL);
-  for (size_t i = 0; i < n; i++)
-    mr_endpoint_clear (&eps[i]);
-  free (eps);
+    if (all[i].hosts_path[0] && access (all[i].hosts_path, W_OK) == 0)
+      hosts_write (&all[i], all, n, NULL);
+}
+
+/* Docker and Podman give names on the networks a user makes only: on the
+ * default one, where every container lands, a start would rewrite the
+ * /etc/hosts of all the others.  There a container knows its own name.  */
+static bool
+names_on (const char *network)
+{
+  return strcmp (network, MR_NET_DEFAULT) != 0;
 }
 
 /* --- attach and detach ------------------------------------------------ */
@@ -501,20 +533,6 @@ mr_net_find (const char *data_dir, const char *id, char **network, struct mr_end
   return mr_error_errno (err, ENOENT, "container '%s' is on no network", id);
 }
 
-static size_t
-network_endpoints (const char *data_dir, const char *network)
-{
-  struct mr_endpoint *eps = NULL;
-  size_t n = 0;
-
-  if (mr_endpoints_list (data_dir, network, &eps, &n, NULL) < 0)
-    return 1; /* unknown: keep the bridge */
-  for (size_t i = 0; i < n; i++)
-    mr_endpoint_clear (&eps[i]);
-  free (eps);
-  return n;
-}
-
 /* Removes what one endpoint made, its record last; the lock is held.  */
 static int
 endpoint_undo (const char *data_dir, const char *run_dir, const struct mr_network *net,
@@ -530,16 +548,56 @@ endpoint_undo (const char *data_dir, const char *run_dir, const struct mr_networ
   if (mr_ipam_release (data_dir, net->name, id, r < 0 ? NULL : err) < 0)
     r = -1;
   /* as netavark does: a bridge lives while a container uses it */
-  if (network_endpoints (data_dir, net->name) == 0
+  if (!mr_endpoints_any (data_dir, net->name)
       && mr_link_delete (net->bridge, r < 0 ? NULL : err) < 0)
     r = -1;
   return r;
 }
 
-/* Releases the endpoints whose containers are gone (a killed monitor, a
- * crash), with their links and namespaces.  */
 static void
-reconcile (const char *data_dir, const char *run_dir, const struct mr_net_request *req)
+endpoints_free (struct mr_endpoint *eps, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    mr_endpoint_clear (&eps[i]);
+  free (eps);
+}
+
+/* Releases the endpoints of net whose containers are gone, with their
+ * links and namespaces, and req->id's own from a run that did not detach;
+ * thorough asks req->alive, else req->exists.  The others stay in *eps.  */
+static int
+reconcile_network (const char *data_dir, const char *run_dir, const struct mr_network *net,
+                   const struct mr_net_request *req, bool thorough, struct mr_endpoint **eps,
+                   size_t *n, bool *rules_stale, struct mr_error *err)
+{
+  mr_endpoint_alive_fn test = thorough ? req->alive : req->exists;
+  size_t k = 0;
+
+  *eps = NULL;
+  *n = 0;
+  if (mr_endpoints_list (data_dir, net->name, eps, n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < *n; i++)
+    {
+      struct mr_endpoint *e = &(*eps)[i];
+      if (strcmp (e->id, req->id) == 0 || (test && !test (e->id, req->alive_data)))
+        {
+          endpoint_undo (data_dir, run_dir, net, e->id, e->veth, NULL);
+          *rules_stale |= e->n_ports > 0;
+          mr_endpoint_clear (e);
+        }
+      else
+        (*eps)[k++] = *e;
+    }
+  *n = k;
+  return 0;
+}
+
+/* Every network's stale endpoints, thoroughly: after a reboot, or when a
+ * port an endpoint names is asked for.  */
+static void
+reconcile_all (const char *data_dir, const char *run_dir, const struct mr_net_request *req,
+               bool *rules_stale)
 {
   cleanup_strv char **names = NULL;
 
@@ -551,17 +609,49 @@ reconcile (const char *data_dir, const char *run_dir, const struct mr_net_reques
       struct mr_endpoint *eps = NULL;
       size_t n = 0;
 
-      if (mr_network_load (data_dir, *p, &net, NULL) < 0
-          || mr_endpoints_list (data_dir, *p, &eps, &n, NULL) < 0)
-        continue;
-      for (size_t i = 0; i < n; i++)
-        {
-          if (strcmp (eps[i].id, req->id) == 0 || !req->alive (eps[i].id, req->alive_data))
-            endpoint_undo (data_dir, run_dir, &net, eps[i].id, eps[i].veth, NULL);
-          mr_endpoint_clear (&eps[i]);
-        }
-      free (eps);
+      if (mr_network_load (data_dir, *p, &net, NULL) == 0
+          && reconcile_network (data_dir, run_dir, &net, req, true, &eps, &n, rules_stale,
+                                NULL)
+                 == 0)
+        endpoints_free (eps, n);
     }
+}
+
+/* Ports and an address for out, with the stale endpoints in their way
+ * released (*rules_stale when one had ports); *peers: the other endpoints
+ * of net.  */
+static int
+endpoint_plan (const char *data_dir, const char *run_dir, const struct mr_network *net,
+               const struct mr_net_request *req, struct mr_endpoint *out,
+               struct mr_endpoint **peers, size_t *n, bool *rules_stale, struct mr_error *err)
+{
+  struct mr_error first = { 0 };
+  bool stale = false;
+
+  if (reconcile_network (data_dir, run_dir, net, req, false, peers, n, rules_stale, err) < 0
+      || ports_assign (data_dir, req, out, &stale, err) < 0)
+    return -1;
+  if (stale)
+    {
+      /* the dead endpoint's rule must go before this one's is loaded */
+      endpoints_free (*peers, *n);
+      reconcile_all (data_dir, run_dir, req, rules_stale);
+      if (reconcile_network (data_dir, run_dir, net, req, false, peers, n, rules_stale, err) < 0)
+        return -1;
+    }
+  if (mr_ipam_allocate_among (data_dir, net, *peers, *n, out, &first) == 0)
+    return 0;
+  if (first.errnum != ENOSPC || req->alive == NULL)
+    {
+      if (err)
+        *err = first;
+      return -1;
+    }
+  /* full: the stopped containers that did not give theirs back, first */
+  endpoints_free (*peers, *n);
+  if (reconcile_network (data_dir, run_dir, net, req, true, peers, n, rules_stale, err) < 0)
+    return -1;
+  return mr_ipam_allocate_among (data_dir, net, *peers, *n, out, err);
 }
 
 int
@@ -571,9 +661,12 @@ mr_net_attach (const char *data_dir, const char *run_dir, const struct mr_net_re
   cleanup_close int lock = -1;
   cleanup_close int nsfd = -1;
   cleanup_free char *path = NULL;
+  struct mr_endpoint *peers = NULL;
+  size_t n_peers = 0;
   struct mr_network net;
   struct mr_error e = { 0 };
   const char *name = req->network ? req->network : MR_NET_DEFAULT;
+  bool synced, rules_stale = false;
 
   memset (out, 0, sizeof *out);
   *forwarding_turned_on = false;
@@ -582,13 +675,15 @@ mr_net_attach (const char *data_dir, const char *run_dir, const struct mr_net_re
     return -1;
   if (network_get (data_dir, name, &net, err) < 0)
     return -1;
-  reconcile (data_dir, run_dir, req);
+  synced = mr_nft_synced_this_boot (data_dir);
+  if (!synced)
+    reconcile_all (data_dir, run_dir, req, &rules_stale);
   snprintf (out->id, sizeof out->id, "%s", req->id);
   snprintf (out->hostname, sizeof out->hostname, "%s", req->hostname ? req->hostname : "");
   snprintf (out->hosts_path, sizeof out->hosts_path, "%s",
             req->hosts_path ? req->hosts_path : "");
   mr_net_link_name ("mrv", data_dir, req->id, out->veth, sizeof out->veth);
-  if (ports_assign (data_dir, req, out, err) < 0 || mr_ipam_allocate (data_dir, &net, out, err) < 0)
+  if (endpoint_plan (data_dir, run_dir, &net, req, out, &peers, &n_peers, &rules_stale, err) < 0)
     goto fail;
   if (mr_link_bridge_ensure (net.bridge, net.gateway, net.subnet.prefix, err) < 0
       || mr_net_netns_path (run_dir, req->id, &path, err) < 0
@@ -602,15 +697,20 @@ mr_net_attach (const char *data_dir, const char *run_dir, const struct mr_net_re
     }
   if (mr_link_veth_attach (out->veth, net.bridge, nsfd, out->ip, net.subnet.prefix, net.gateway,
                            0, err)
-          < 0
-      || mr_nft_sync (data_dir, forwarding_turned_on, err) < 0)
+      < 0)
     goto undo;
-  hosts_update (data_dir, net.name);
+  /* the rules name networks and ports, not endpoints */
+  if ((out->n_ports > 0 || n_peers == 0 || !synced || rules_stale)
+      && mr_nft_sync (data_dir, forwarding_turned_on, err) < 0)
+    goto undo;
+  hosts_update (peers, names_on (net.name) ? n_peers : 0, out);
+  endpoints_free (peers, n_peers);
   return 0;
 undo:
   endpoint_undo (data_dir, run_dir, &net, req->id, out->veth, NULL);
   mr_nft_sync (data_dir, &(bool){ false }, &e);
 fail:
+  endpoints_free (peers, n_peers);
   mr_endpoint_clear (out);
   return mr_error_prefix (err, "network '%s' of '%s'", name, req->id);
 }
@@ -623,9 +723,11 @@ mr_net_detach (const char *data_dir, const char *run_dir, const char *network, c
   cleanup_free char *found = NULL;
   cleanup_free char *path = NULL;
   struct mr_endpoint ep = { 0 };
+  struct mr_endpoint *peers = NULL;
+  size_t n_peers = 0;
   struct mr_network net;
   char veth[16];
-  bool fwd;
+  bool fwd, had = false;
   int r;
 
   lock = mr_net_lock (data_dir, err);
@@ -642,14 +744,28 @@ mr_net_detach (const char *data_dir, const char *run_dir, const char *network, c
             netns_remove (path);
           return 0;
         }
-      mr_endpoint_clear (&ep);
       network = found;
+      had = true;
     }
+  else
+    had = mr_endpoint_load (data_dir, network, id, &ep, NULL) == 0;
   if (mr_network_load (data_dir, network, &net, err) < 0)
-    return -1;
+    {
+      mr_endpoint_clear (&ep);
+      return -1;
+    }
   r = endpoint_undo (data_dir, run_dir, &net, id, veth, err);
-  if (mr_nft_sync (data_dir, &fwd, r < 0 ? NULL : err) < 0)
+  /* without ports, and with the network still in use, the rules stay as
+   * they are */
+  if ((!had || ep.n_ports > 0 || !mr_endpoints_any (data_dir, net.name)
+       || !mr_nft_synced_this_boot (data_dir))
+      && mr_nft_sync (data_dir, &fwd, r < 0 ? NULL : err) < 0)
     r = -1;
-  hosts_update (data_dir, net.name);
+  if (names_on (net.name) && mr_endpoints_list (data_dir, net.name, &peers, &n_peers, NULL) == 0)
+    {
+      hosts_update (peers, n_peers, NULL);
+      endpoints_free (peers, n_peers);
+    }
+  mr_endpoint_clear (&ep);
   return r;
 }

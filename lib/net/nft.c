@@ -2,9 +2,11 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <nftables/libnftables.h>
 
@@ -288,6 +290,41 @@ forwarding_on (bool *turned_on, struct mr_error *err)
   return 0;
 }
 
+#define BOOT_ID "/proc/sys/kernel/random/boot_id"
+#define STAMP "nft-synced"
+
+bool
+mr_nft_synced_this_boot (const char *data_dir)
+{
+  cleanup_free char *path = NULL;
+  cleanup_free char *boot = NULL;
+  cleanup_free char *stamp = NULL;
+
+  return mr_asprintf (NULL, &path, "%s/networks/" STAMP, data_dir) == 0
+         && mr_read_file (BOOT_ID, &boot, NULL, NULL) == 0
+         && mr_read_file (path, &stamp, NULL, NULL) == 0 && strcmp (boot, stamp) == 0;
+}
+
+/* The stamp says the table matches the records, so it goes before a load
+ * that may fail and comes back after one that succeeds.  */
+static void
+stamp_write (const char *data_dir, bool ok)
+{
+  cleanup_free char *dir = NULL;
+  cleanup_free char *boot = NULL;
+  cleanup_close int dfd = -1;
+  size_t len = 0;
+
+  if (mr_asprintf (NULL, &dir, "%s/networks", data_dir) < 0)
+    return;
+  dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return;
+  if (!ok || mr_read_file (BOOT_ID, &boot, &len, NULL) < 0
+      || mr_write_file_atomic_at (dfd, STAMP, boot, len, 0644, 0, NULL) < 0)
+    unlinkat (dfd, STAMP, 0);
+}
+
 int
 mr_nft_sync (const char *data_dir, bool *forwarding_turned_on, struct mr_error *err)
 {
@@ -299,6 +336,7 @@ mr_nft_sync (const char *data_dir, bool *forwarding_turned_on, struct mr_error *
 
   *forwarding_turned_on = false;
   mr_nft_table_name (data_dir, table, sizeof table);
+  stamp_write (data_dir, false);
   if (records_load (data_dir, &rec, err) == 0
       && mr_nft_ruleset (table, rec.nets, rec.n, rec.eps, rec.n_eps, &text, err) == 0
       && nft_load (table, text, err) == 0)
@@ -308,5 +346,6 @@ mr_nft_sync (const char *data_dir, bool *forwarding_turned_on, struct mr_error *
       r = endpoints ? forwarding_on (forwarding_turned_on, err) : 0;
     }
   records_free (&rec);
+  stamp_write (data_dir, r == 0);
   return r;
 }

@@ -109,7 +109,7 @@ wait_prints_the_exit_code ()
   # a stopped container answers at once
   [ "$(rt wait "$ID")" = 5 ] || fail "wait on a stopped container"
   # --rm: the container is gone when wait looks again, its exit is not
-  rt run -d --rm --rootfs "$R" --name "$ID-rm" -- sh -c 'sleep 0.3; exit 6' >/dev/null
+  rt run -d --rm --rootfs "$R" --name "$ID-rm" -- sh -c 'sleep 2; exit 6' >/dev/null
   [ "$(rt wait "$ID-rm")" = 6 ] || fail "wait on a --rm container"
 }
 

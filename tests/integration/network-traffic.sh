@@ -373,10 +373,10 @@ none_has_lo_only_host_sees_the_hosts_links ()
   assert_success
   assert_contains "$out" " $dummy " "--network host sees a link the test just made"
   assert_eq "${out##* }" "$host_ns" "the namespace of --network host"
-  # without -p the default is none, with it a bridge network
+  # no --network: the bridge network, as with Docker
   t_run links_in
   assert_success
-  assert_match "$out" '^lo net:\[[0-9]+\]$' "no --network, no -p"
+  assert_match "$out" '^eth0 lo net:\[[0-9]+\]$' "no --network"
   t_run links_in --network bridge
   assert_success
   assert_match "$out" '^eth0 lo net:\[[0-9]+\]$' "--network bridge"
@@ -390,6 +390,6 @@ t_ok "concurrent run -d -p 80 get distinct automatic ports that all answer" conc
 t_ok "a start while another start of the container is under way is refused" a_second_start_under_way_is_refused
 t_ok "outbound traffic reaches an upstream namespace masqueraded as the host" outbound_traffic_is_masqueraded
 t_ok "stats and /metrics count a container's eth0 traffic" stats_and_metrics_count_eth0
-t_ok "--network none (the default without -p) has lo only, host the host's links, bridge eth0" none_has_lo_only_host_sees_the_hosts_links
+t_ok "--network none has lo only, host the host's links, bridge (the default) eth0" none_has_lo_only_host_sees_the_hosts_links
 t_ok "no namespace or link of the tests is left" no_peer_left
 t_done

@@ -438,7 +438,8 @@ START_TEST (default_record_uses_dockers_conventions)
   ck_assert_int_eq (num (record, "HostConfig.RestartPolicy.MaximumRetryCount"), 0);
   ck_assert_uint_eq (json_array_size (get (record, "HostConfig.SecurityOpt")), 0);
   ck_assert (json_is_false (get (record, "HostConfig.Privileged")));
-  ck_assert_str_eq (str (record, "HostConfig.NetworkMode"), "none");
+  /* as Docker: the bridge network unless another is asked for */
+  ck_assert_str_eq (str (record, "HostConfig.NetworkMode"), "minirun");
   ck_assert_uint_eq (json_object_size (get (record, "HostConfig.PortBindings")), 0);
   ck_assert_uint_eq (json_array_size (get (record, "HostConfig.Dns")), 0);
   ck_assert_uint_eq (json_object_size (get (record, "HostConfig")), 19);
