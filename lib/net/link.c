@@ -317,8 +317,11 @@ veth_create (struct nl_sock *sk, const char *host_name, const char *bridge, int 
   if (veth == NULL)
     return mr_error_errno (err, ENOMEM, "veth '%s'", host_name);
   if (br == 0)
-    return mr_error_errno (err, ENODEV, "bridge '%s' is gone: run 'minirun network ls' to make it "
-                                        "again", bridge);
+    return mr_error_errno (err, ENODEV,
+                           "bridge '%s' went away while the container started (did something "
+                           "outside minirun delete it?): start the container again, which "
+                           "makes the bridge",
+                           bridge);
   peer = rtnl_link_veth_get_peer (veth);
   rtnl_link_set_name (veth, host_name);
   rtnl_link_set_master (veth, (int)br);
