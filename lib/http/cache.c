@@ -3,7 +3,7 @@
  * files per container; a dashboard or a monitoring system polling it many
  * times a second would otherwise spend the machine on it.
  *
- * The list is read again when it is older than CACHE_TTL_MS, or when the
+ * The list is read again when it is older than its time to live, or when the
  * generation moved: every request that may change containers moves it, and
  * so does a thread that watches (inotify) the state directory, the managed
  * records and each container's own directory, where every verb, the CLI's
@@ -34,9 +34,16 @@
 #include "util/cleanup.h"
 #include "util/error.h"
 
+/* A list lives CACHE_TTL_MS, or CACHE_TTL_COST times what reading it took
+ * when that is longer: at 500 containers a read takes over 100 ms of CPU,
+ * and a dashboard polling all the time would otherwise spend a tenth of a
+ * core every second reading what has not changed.  Changes that leave a file are
+ * seen at once whatever the age.  */
 #define CACHE_TTL_MS 1000
-/* past this age a request reads the list itself, whatever the watcher does */
-#define CACHE_STALE_MS (10 * CACHE_TTL_MS)
+#define CACHE_TTL_COST 20
+/* past this many lifetimes a request reads the list itself, whatever the
+ * watcher does */
+#define CACHE_STALE_TTLS 10
 
 /* One reading of the list, never changed once published: the list and
  * the success envelope of GET /containers made from it.  Shared by the
@@ -46,6 +53,7 @@ struct mr_api_snapshot
   atomic_int refs;
   unsigned long generation; /* api->generation before the read */
   long long time;           /* when it was read */
+  long long ttl;            /* how long it lives, ms */
   struct mr_container_info *list;
   size_t n;
   size_t len;
@@ -191,6 +199,9 @@ snapshot_read (struct mr_api *api, unsigned long gen, struct mr_error *err)
   atomic_init (&snap->refs, 1);
   snap->generation = gen;
   snap->time = t;
+  snap->ttl = CACHE_TTL_COST * (now_ms () - t);
+  if (snap->ttl < CACHE_TTL_MS)
+    snap->ttl = CACHE_TTL_MS;
   snap->list = list;
   snap->n = n;
   snap->len = (size_t)snprintf (snap->body, len + 32, "{\"success\":true,\"data\":%s}", json);
@@ -200,7 +211,7 @@ snapshot_read (struct mr_api *api, unsigned long gen, struct mr_error *err)
 static bool
 is_fresh (const struct mr_api_snapshot *snap, unsigned long gen, bool age)
 {
-  return snap && snap->generation == gen && (!age || now_ms () - snap->time < CACHE_TTL_MS);
+  return snap && snap->generation == gen && (!age || now_ms () - snap->time < snap->ttl);
 }
 
 /* Reads the list unless it is fresh, one thread at a time; a thread that finds another reading waits for it and looks
@@ -263,7 +274,7 @@ snapshot_get (struct mr_api *api, struct mr_error *err)
     return snap;
   /* a watcher that cannot read it is not waited for for ever */
   if (is_fresh (snap, gen, false) && atomic_load (&api->cache_watcher)
-      && now_ms () - snap->time < CACHE_STALE_MS)
+      && now_ms () - snap->time < CACHE_STALE_TTLS * snap->ttl)
     {
       watcher_ask (api);
       return snap;
@@ -360,7 +371,7 @@ reread (struct watcher *w)
   /* asked again from here on: a request that comes during the read and
    * finds the list old makes one more, which finds it fresh */
   atomic_store (&w->api->cache_asked, false);
-  /* a failure leaves the old list, until it is too old (CACHE_STALE_MS)
+  /* a failure leaves the old list, until it is too old (CACHE_STALE_TTLS)
    * and a request reads it itself and reports what failed */
   refresh (w->api, &err);
 }
