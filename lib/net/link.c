@@ -23,6 +23,212 @@
 #include "util/error.h"
 #include "util/fs.h"
 
+#ifdef MR_NETLINK_DLOPEN
+/* In the shared library libnl-3 and libnl-route-3 are opened on the first
+ * netlink call, not linked: they would be mapped, relocated and resident
+ * (some 600 KiB) in every verb, including the ones that never touch a
+ * network.  The static monitor and the server link them.  */
+#include <dlfcn.h>
+
+static struct
+{
+  typeof (&nl_addr_build) nl_addr_build;
+  typeof (&nl_addr_get_binary_addr) nl_addr_get_binary_addr;
+  typeof (&nl_addr_get_family) nl_addr_get_family;
+  typeof (&nl_addr_get_len) nl_addr_get_len;
+  typeof (&nl_addr_get_prefixlen) nl_addr_get_prefixlen;
+  typeof (&nl_addr_put) nl_addr_put;
+  typeof (&nl_addr_set_prefixlen) nl_addr_set_prefixlen;
+  typeof (&nl_cache_free) nl_cache_free;
+  typeof (&nl_cache_get_first) nl_cache_get_first;
+  typeof (&nl_cache_get_next) nl_cache_get_next;
+  typeof (&nl_connect) nl_connect;
+  typeof (&nl_geterror) nl_geterror;
+  typeof (&nl_socket_alloc) nl_socket_alloc;
+  typeof (&nl_socket_free) nl_socket_free;
+  typeof (&rtnl_addr_add) rtnl_addr_add;
+  typeof (&rtnl_addr_alloc) rtnl_addr_alloc;
+  typeof (&rtnl_addr_put) rtnl_addr_put;
+  typeof (&rtnl_addr_set_ifindex) rtnl_addr_set_ifindex;
+  typeof (&rtnl_addr_set_local) rtnl_addr_set_local;
+  typeof (&rtnl_link_add) rtnl_link_add;
+  typeof (&rtnl_link_alloc) rtnl_link_alloc;
+  typeof (&rtnl_link_bridge_alloc) rtnl_link_bridge_alloc;
+  typeof (&rtnl_link_change) rtnl_link_change;
+  typeof (&rtnl_link_delete) rtnl_link_delete;
+  typeof (&rtnl_link_get_ifindex) rtnl_link_get_ifindex;
+  typeof (&rtnl_link_get_kernel) rtnl_link_get_kernel;
+  typeof (&rtnl_link_put) rtnl_link_put;
+  typeof (&rtnl_link_set_flags) rtnl_link_set_flags;
+  typeof (&rtnl_link_set_master) rtnl_link_set_master;
+  typeof (&rtnl_link_set_mtu) rtnl_link_set_mtu;
+  typeof (&rtnl_link_set_name) rtnl_link_set_name;
+  typeof (&rtnl_link_set_ns_fd) rtnl_link_set_ns_fd;
+  typeof (&rtnl_link_veth_alloc) rtnl_link_veth_alloc;
+  typeof (&rtnl_link_veth_get_peer) rtnl_link_veth_get_peer;
+  typeof (&rtnl_route_add) rtnl_route_add;
+  typeof (&rtnl_route_add_nexthop) rtnl_route_add_nexthop;
+  typeof (&rtnl_route_alloc) rtnl_route_alloc;
+  typeof (&rtnl_route_alloc_cache) rtnl_route_alloc_cache;
+  typeof (&rtnl_route_get_dst) rtnl_route_get_dst;
+  typeof (&rtnl_route_nexthop_n) rtnl_route_nexthop_n;
+  typeof (&rtnl_route_nh_alloc) rtnl_route_nh_alloc;
+  typeof (&rtnl_route_nh_free) rtnl_route_nh_free;
+  typeof (&rtnl_route_nh_get_ifindex) rtnl_route_nh_get_ifindex;
+  typeof (&rtnl_route_nh_set_gateway) rtnl_route_nh_set_gateway;
+  typeof (&rtnl_route_nh_set_ifindex) rtnl_route_nh_set_ifindex;
+  typeof (&rtnl_route_put) rtnl_route_put;
+  typeof (&rtnl_route_set_dst) rtnl_route_set_dst;
+  typeof (&rtnl_route_set_scope) rtnl_route_set_scope;
+} nl;
+
+struct nl_sym
+{
+  const char *name;
+  size_t offset;
+};
+#define NL_SYM(f) { #f, offsetof (typeof (nl), f) }
+
+static const struct nl_sym nl_syms[] = {
+  NL_SYM (nl_addr_build),
+  NL_SYM (nl_addr_get_binary_addr),
+  NL_SYM (nl_addr_get_family),
+  NL_SYM (nl_addr_get_len),
+  NL_SYM (nl_addr_get_prefixlen),
+  NL_SYM (nl_addr_put),
+  NL_SYM (nl_addr_set_prefixlen),
+  NL_SYM (nl_cache_free),
+  NL_SYM (nl_cache_get_first),
+  NL_SYM (nl_cache_get_next),
+  NL_SYM (nl_connect),
+  NL_SYM (nl_geterror),
+  NL_SYM (nl_socket_alloc),
+  NL_SYM (nl_socket_free),
+  NL_SYM (rtnl_addr_add),
+  NL_SYM (rtnl_addr_alloc),
+  NL_SYM (rtnl_addr_put),
+  NL_SYM (rtnl_addr_set_ifindex),
+  NL_SYM (rtnl_addr_set_local),
+  NL_SYM (rtnl_link_add),
+  NL_SYM (rtnl_link_alloc),
+  NL_SYM (rtnl_link_bridge_alloc),
+  NL_SYM (rtnl_link_change),
+  NL_SYM (rtnl_link_delete),
+  NL_SYM (rtnl_link_get_ifindex),
+  NL_SYM (rtnl_link_get_kernel),
+  NL_SYM (rtnl_link_put),
+  NL_SYM (rtnl_link_set_flags),
+  NL_SYM (rtnl_link_set_master),
+  NL_SYM (rtnl_link_set_mtu),
+  NL_SYM (rtnl_link_set_name),
+  NL_SYM (rtnl_link_set_ns_fd),
+  NL_SYM (rtnl_link_veth_alloc),
+  NL_SYM (rtnl_link_veth_get_peer),
+  NL_SYM (rtnl_route_add),
+  NL_SYM (rtnl_route_add_nexthop),
+  NL_SYM (rtnl_route_alloc),
+  NL_SYM (rtnl_route_alloc_cache),
+  NL_SYM (rtnl_route_get_dst),
+  NL_SYM (rtnl_route_nexthop_n),
+  NL_SYM (rtnl_route_nh_alloc),
+  NL_SYM (rtnl_route_nh_free),
+  NL_SYM (rtnl_route_nh_get_ifindex),
+  NL_SYM (rtnl_route_nh_set_gateway),
+  NL_SYM (rtnl_route_nh_set_ifindex),
+  NL_SYM (rtnl_route_put),
+  NL_SYM (rtnl_route_set_dst),
+  NL_SYM (rtnl_route_set_scope),
+};
+
+static int
+nl_load (struct mr_error *err)
+{
+  static const char *const libs[] = { "libnl-3.so.200", "libnl-route-3.so.200" };
+  static bool loaded;
+  void *h[2];
+
+  if (loaded)
+    return 0;
+  for (size_t i = 0; i < 2; i++)
+    {
+      /* global: libnl-route's own references to libnl-3 resolve to it */
+      h[i] = dlopen (libs[i], RTLD_NOW | RTLD_GLOBAL);
+      if (h[i] == NULL)
+        return mr_error_set (err, "netlink: %s (install libnl-3-200 and libnl-route-3-200)",
+                             dlerror ());
+    }
+  for (size_t i = 0; i < sizeof nl_syms / sizeof *nl_syms; i++)
+    {
+      void *f = dlsym (h[0], nl_syms[i].name);
+      if (f == NULL)
+        f = dlsym (h[1], nl_syms[i].name);
+      if (f == NULL)
+        return mr_error_set (err, "netlink: libnl lacks %s (install libnl-3 3.2 or later)",
+                             nl_syms[i].name);
+      memcpy ((char *)&nl + nl_syms[i].offset, &f, sizeof f);
+    }
+  /* never closed, as libnftables: libraries with destructors stay mapped */
+  loaded = true;
+  return 0;
+}
+
+#define nl_addr_build (nl.nl_addr_build)
+#define nl_addr_get_binary_addr (nl.nl_addr_get_binary_addr)
+#define nl_addr_get_family (nl.nl_addr_get_family)
+#define nl_addr_get_len (nl.nl_addr_get_len)
+#define nl_addr_get_prefixlen (nl.nl_addr_get_prefixlen)
+#define nl_addr_put (nl.nl_addr_put)
+#define nl_addr_set_prefixlen (nl.nl_addr_set_prefixlen)
+#define nl_cache_free (nl.nl_cache_free)
+#define nl_cache_get_first (nl.nl_cache_get_first)
+#define nl_cache_get_next (nl.nl_cache_get_next)
+#define nl_connect (nl.nl_connect)
+#define nl_geterror (nl.nl_geterror)
+#define nl_socket_alloc (nl.nl_socket_alloc)
+#define nl_socket_free (nl.nl_socket_free)
+#define rtnl_addr_add (nl.rtnl_addr_add)
+#define rtnl_addr_alloc (nl.rtnl_addr_alloc)
+#define rtnl_addr_put (nl.rtnl_addr_put)
+#define rtnl_addr_set_ifindex (nl.rtnl_addr_set_ifindex)
+#define rtnl_addr_set_local (nl.rtnl_addr_set_local)
+#define rtnl_link_add (nl.rtnl_link_add)
+#define rtnl_link_alloc (nl.rtnl_link_alloc)
+#define rtnl_link_bridge_alloc (nl.rtnl_link_bridge_alloc)
+#define rtnl_link_change (nl.rtnl_link_change)
+#define rtnl_link_delete (nl.rtnl_link_delete)
+#define rtnl_link_get_ifindex (nl.rtnl_link_get_ifindex)
+#define rtnl_link_get_kernel (nl.rtnl_link_get_kernel)
+#define rtnl_link_put (nl.rtnl_link_put)
+#define rtnl_link_set_flags (nl.rtnl_link_set_flags)
+#define rtnl_link_set_master (nl.rtnl_link_set_master)
+#define rtnl_link_set_mtu (nl.rtnl_link_set_mtu)
+#define rtnl_link_set_name (nl.rtnl_link_set_name)
+#define rtnl_link_set_ns_fd (nl.rtnl_link_set_ns_fd)
+#define rtnl_link_veth_alloc (nl.rtnl_link_veth_alloc)
+#define rtnl_link_veth_get_peer (nl.rtnl_link_veth_get_peer)
+#define rtnl_route_add (nl.rtnl_route_add)
+#define rtnl_route_add_nexthop (nl.rtnl_route_add_nexthop)
+#define rtnl_route_alloc (nl.rtnl_route_alloc)
+#define rtnl_route_alloc_cache (nl.rtnl_route_alloc_cache)
+#define rtnl_route_get_dst (nl.rtnl_route_get_dst)
+#define rtnl_route_nexthop_n (nl.rtnl_route_nexthop_n)
+#define rtnl_route_nh_alloc (nl.rtnl_route_nh_alloc)
+#define rtnl_route_nh_free (nl.rtnl_route_nh_free)
+#define rtnl_route_nh_get_ifindex (nl.rtnl_route_nh_get_ifindex)
+#define rtnl_route_nh_set_gateway (nl.rtnl_route_nh_set_gateway)
+#define rtnl_route_nh_set_ifindex (nl.rtnl_route_nh_set_ifindex)
+#define rtnl_route_put (nl.rtnl_route_put)
+#define rtnl_route_set_dst (nl.rtnl_route_set_dst)
+#define rtnl_route_set_scope (nl.rtnl_route_set_scope)
+#else
+static int
+nl_load (struct mr_error *err)
+{
+  (void)err;
+  return 0;
+}
+#endif
+
 static void
 cleanup_sockp (struct nl_sock **s)
 {
@@ -58,12 +264,16 @@ nl_fail (struct mr_error *err, int r, const char *hint, const char *fmt, ...)
   return mr_error_set (err, "%s: %s (%s)", what, nl_geterror (r), hint);
 }
 
+/* Every netlink call of this file comes after this one.  */
 static struct nl_sock *
 route_sock (struct mr_error *err)
 {
-  struct nl_sock *sk = nl_socket_alloc ();
+  struct nl_sock *sk;
   int r;
 
+  if (nl_load (err) < 0)
+    return NULL;
+  sk = nl_socket_alloc ();
   if (sk == NULL)
     {
       mr_error_errno (err, ENOMEM, "netlink socket");
