@@ -1369,9 +1369,13 @@ START_TEST (dns_servers_are_checked_and_recorded)
   mr_run_config_init (&cfg);
   build (&cfg);
   ck_assert_uint_eq (json_array_size (get (record, "HostConfig.Dns")), 0);
+  teardown ();
+  setup ();
   cfg.dns = dns;
   build (&cfg);
   ck_assert_joined (record, "HostConfig.Dns", "192.0.2.53 2001:db8::53");
+  teardown ();
+  setup ();
   cfg.network = "bridge";
   build (&cfg);
   ck_assert_joined (record, "HostConfig.Dns", "192.0.2.53 2001:db8::53");
