@@ -1947,53 +1947,71 @@ mr_run_config_write_etc (const char *etc_dir, const char *hostname, struct mr_er
   return 0;
 }
 
-static bool
-loopback_nameserver (const char *line, size_t n)
+/* The address a resolv.conf line names as its nameserver, with *vlen its
+ * length, or NULL for any other line.  */
+static const char *
+line_nameserver (const char *line, size_t n, size_t *vlen)
 {
   const char *p = line;
   const char *end = line + n;
+  const char *v;
 
   while (p < end && (*p == ' ' || *p == '\t'))
     p++;
   if ((size_t)(end - p) < 11 || strncmp (p, "nameserver", 10) != 0
       || (p[10] != ' ' && p[10] != '\t'))
-    return false;
+    return NULL;
   p += 10;
   while (p < end && (*p == ' ' || *p == '\t'))
     p++;
-  return (end - p >= 4 && strncmp (p, "127.", 4) == 0)
-         || (end - p >= 3 && strncmp (p, "::1", 3) == 0
-             && (end - p == 3 || p[3] == ' ' || p[3] == '\t' || p[3] == '\r'));
+  v = p;
+  while (p < end && *p != ' ' && *p != '\t' && *p != '\r')
+    p++;
+  *vlen = (size_t)(p - v);
+  return v;
 }
 
-int
-mr_resolv_conf_off_loopback (const char *host, size_t len, char **out, struct mr_error *err)
+static bool
+off_loopback (const char *server, size_t n)
+{
+  return !((n >= 4 && strncmp (server, "127.", 4) == 0)
+           || (n == 3 && strncmp (server, "::1", 3) == 0));
+}
+
+/* The host's resolv.conf (len bytes), its lines kept but the nameservers
+ * keep refuses (all of them with keep NULL), then servers; fallback when
+ * that leaves no nameserver at all.  */
+static int
+resolv_conf_filter (const char *host, size_t len, bool (*keep) (const char *server, size_t n),
+                    const char *const *servers, const char *const *fallback, char **out,
+                    struct mr_error *err)
 {
   char *buf = NULL;
   size_t blen = 0;
-  bool any = false;
+  size_t kept = 0;
   FILE *f = open_memstream (&buf, &blen);
 
   if (f == NULL)
     return mr_error_errno (err, errno, "resolv.conf");
   for (size_t i = 0; i < len;)
     {
-      const char *nl = memchr (host + i, '\n', len - i);
-      size_t n = nl ? (size_t)(nl - (host + i)) : len - i;
       const char *line = host + i;
-      const char *p = line;
-      if (!loopback_nameserver (line, n))
-        {
-          while (p < line + n && (*p == ' ' || *p == '\t'))
-            p++;
-          any |= (size_t)(line + n - p) > 10 && strncmp (p, "nameserver", 10) == 0;
-          fwrite (line, 1, n, f);
-          fputc ('\n', f);
-        }
+      const char *nl = memchr (line, '\n', len - i);
+      size_t n = nl ? (size_t)(nl - line) : len - i;
+      size_t vlen = 0;
+      const char *server = line_nameserver (line, n, &vlen);
+
       i += n + (nl != NULL);
+      if (server && (keep == NULL || !keep (server, vlen)))
+        continue;
+      kept += server != NULL;
+      fwrite (line, 1, n, f);
+      fputc ('\n', f);
     }
-  if (!any)
-    fputs ("nameserver 8.8.8.8\nnameserver 8.8.4.4\n", f);
+  for (size_t i = 0; servers && servers[i]; i++, kept++)
+    fprintf (f, "nameserver %s\n", servers[i]);
+  for (size_t i = 0; kept == 0 && fallback && fallback[i]; i++)
+    fprintf (f, "nameserver %s\n", fallback[i]);
   if (fclose (f) != 0)
     {
       free (buf);
@@ -2001,6 +2019,15 @@ mr_resolv_conf_off_loopback (const char *host, size_t len, char **out, struct mr
     }
   *out = buf;
   return 0;
+}
+
+int
+mr_resolv_conf_off_loopback (const char *host, size_t len, char **out, struct mr_error *err)
+{
+  /* Docker's fallback */
+  static const char *const public_dns[] = { "8.8.8.8", "8.8.4.4", NULL };
+
+  return resolv_conf_filter (host, len, off_loopback, NULL, public_dns, out, err);
 }
 
 int
@@ -2024,36 +2051,7 @@ int
 mr_resolv_conf_nameservers (const char *host, size_t len, const char *const *servers, char **out,
                             struct mr_error *err)
 {
-  char *buf = NULL;
-  size_t blen = 0;
-  FILE *f = open_memstream (&buf, &blen);
-
-  if (f == NULL)
-    return mr_error_errno (err, errno, "resolv.conf");
-  for (size_t i = 0; i < len;)
-    {
-      const char *nl = memchr (host + i, '\n', len - i);
-      size_t n = nl ? (size_t)(nl - (host + i)) : len - i;
-      const char *p = host + i;
-      while (p < host + i + n && (*p == ' ' || *p == '\t'))
-        p++;
-      if (!((size_t)(host + i + n - p) > 10 && strncmp (p, "nameserver", 10) == 0
-            && (p[10] == ' ' || p[10] == '\t')))
-        {
-          fwrite (host + i, 1, n, f);
-          fputc ('\n', f);
-        }
-      i += n + (nl != NULL);
-    }
-  for (size_t i = 0; servers && servers[i]; i++)
-    fprintf (f, "nameserver %s\n", servers[i]);
-  if (fclose (f) != 0)
-    {
-      free (buf);
-      return mr_error_errno (err, ENOMEM, "resolv.conf");
-    }
-  *out = buf;
-  return 0;
+  return resolv_conf_filter (host, len, NULL, servers, NULL, out, err);
 }
 
 int

@@ -1338,6 +1338,9 @@ START_TEST (resolv_conf_leaves_out_loopback_nameservers)
     { "", "nameserver 8.8.8.8\nnameserver 8.8.4.4\n" },
     { "# nameserver 127.0.0.1\nnameserver 9.9.9.9\n",
       "# nameserver 127.0.0.1\nnameserver 9.9.9.9\n" },
+    /* a look-alike is kept but names no server: the fallback still comes */
+    { "nameservers 10.0.0.1\nnameserver ::1\r\n",
+      "nameservers 10.0.0.1\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n" },
   };
   struct mr_error err = { 0 };
 
